@@ -1,0 +1,17 @@
+// Each subcommand registers itself on the app; its callback runs the job and may throw Error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace fitformer::cli {
+
+// Options every subcommand sees.
+struct GlobalOptions {
+  std::string data_dir = FITFORMER_DEFAULT_DATA_DIR;
+  std::string cache_dir = FITFORMER_DEFAULT_CACHE_DIR;
+};
+
+void add_data_command(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace fitformer::cli

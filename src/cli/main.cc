@@ -1,0 +1,30 @@
+// The `fitformer` command: parses arguments with CLI11 and hands each subcommand to its file.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fitformer: find the cheapest device that runs your Transformer within a latency "
+               "and an accuracy constraint"};
+  app.require_subcommand(1);
+  fitformer::cli::GlobalOptions global;
+  app.add_option("--data-dir", global.data_dir, "Folder of fetched datasets (scripts/setup)")
+      ->capture_default_str();
+  app.add_option("--cache-dir", global.cache_dir, "Folder of cached results")
+      ->capture_default_str();
+  fitformer::cli::add_data_command(app, global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const fitformer::Error& e) {
+    std::fprintf(stderr, "fitformer: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fitformer: internal error: %s\n", e.what());
+    return 3;
+  }
+  return 0;
+}

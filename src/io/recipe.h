@@ -1,0 +1,87 @@
+// Recipes: what to train and how, read from a TOML file. Parsing is a pure step; the
+// structs below are plain data that data/, train/ and explore/ consume.
+//
+//   name = "sotu-lm"
+//   [data]       task = "sotu-lm"            (a built-in task) or a user's own data:
+//                kind = "classification" | "language-model", path = "rows.tsv" | "texts/",
+//                format = "tsv" | "csv" | "jsonl" (default: from the extension),
+//                text_field = "text", label_field = "label",
+//                valid_fraction = 0.1, test_fraction = 0.1, seed = 1
+//   [tokenizer]  kind = "sentencepiece" | "wordpiece", vocab_size = 8000, vocab = "vocab.txt"
+//   [model]      family = "causal-lm" | "bert-classifier", hidden_size, num_layers, num_heads,
+//                intermediate_size, max_length, dropout, activation
+//   [train]      epochs, batch_size, seq_len, learning_rate, weight_decay, warmup_fraction,
+//                clip_norm, seed, threads, max_steps, max_minutes
+//   [profiles.quick.model] / [profiles.quick.train] / [profiles.full.*]: overrides per profile.
+// An unknown key is an error that lists the allowed keys.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace fitformer::io {
+
+struct DataSpec {
+  std::string task;  // built-in task name; empty when path is set
+  std::string kind;  // "classification" or "language-model" (user data only)
+  std::filesystem::path path;  // absolute (resolved against the recipe's folder)
+  std::string format;          // "tsv", "csv", "jsonl" or "" (folder / from extension)
+  std::string text_field = "text";
+  std::string label_field = "label";
+  double valid_fraction = 0.1;
+  double test_fraction = 0.1;
+  uint64_t seed = 1;
+};
+
+struct TokenizerSpec {
+  std::string kind = "sentencepiece";  // or "wordpiece"
+  int vocab_size = 8000;               // sentencepiece only
+  std::filesystem::path vocab;         // wordpiece only: a BERT vocab.txt
+};
+
+struct ModelSpec {
+  std::string family;  // "causal-lm" or "bert-classifier"
+  int hidden_size = 256;
+  int num_layers = 2;
+  int num_heads = 4;
+  int intermediate_size = 1024;
+  int max_length = 128;  // longest sequence (positions)
+  double dropout = 0.1;
+  std::string activation;  // "" = family default (relu for causal-lm, gelu for bert)
+};
+
+struct TrainSpec {
+  int epochs = 1;
+  int batch_size = 32;
+  int seq_len = 64;  // tokens per training sequence (language model) / truncation length
+  double learning_rate = 5e-4;
+  double weight_decay = 0.01;
+  double warmup_fraction = 0.05;
+  double clip_norm = 1.0;
+  uint64_t seed = 1;
+  int threads = 2;
+  std::optional<int64_t> max_steps;  // stop early after this many optimizer steps
+  std::optional<double> max_minutes;  // stop early after this much wall time
+};
+
+struct Recipe {
+  std::filesystem::path file;
+  std::string name;
+  std::string profile;  // the profile whose overrides were applied ("" = none)
+  DataSpec data;
+  TokenizerSpec tokenizer;
+  ModelSpec model;
+  TrainSpec train;
+};
+
+// Parses TOML text; `file` names the source in errors and resolves relative paths.
+// `profile` selects [profiles.NAME]; an empty profile applies none, an unknown one throws.
+Recipe parse_recipe(const std::string& toml_text, const std::filesystem::path& file,
+                    const std::string& profile);
+
+// Reads and parses a recipe file.
+Recipe load_recipe(const std::filesystem::path& file, const std::string& profile);
+
+}  // namespace fitformer::io

@@ -1,0 +1,64 @@
+// safetensors files (the format of HuggingFace's `safetensors`): an 8-byte little-endian
+// header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {..}},
+// then the tensor bytes. Read memory-mapped with every field validated; written atomically.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fitformer::io {
+
+enum class DType { kF32, kF16, kBF16, kI8, kI16, kI32, kI64, kU8 };
+
+// "F32", "F16", ... as spelled in the header; the parse throws Error for any other name.
+std::string_view dtype_name(DType dtype);
+size_t dtype_size(DType dtype);
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  std::span<const std::byte> bytes;  // points into the mapped file (or the writer's buffer)
+
+  int64_t numel() const;
+};
+
+// A safetensors file, memory-mapped read-only for its lifetime.
+class SafeTensorsFile {
+ public:
+  // Maps and validates: header length within the file, valid JSON, known dtypes, shapes
+  // whose byte count matches the offsets, offsets in range, sorted without overlap or gap.
+  // Throws Error naming the file and the tensor (or header field) at fault.
+  static SafeTensorsFile open(const std::filesystem::path& file);
+
+  SafeTensorsFile(SafeTensorsFile&&) noexcept;
+  SafeTensorsFile& operator=(SafeTensorsFile&&) noexcept;
+  ~SafeTensorsFile();
+
+  const std::filesystem::path& path() const;
+  const std::map<std::string, std::string>& metadata() const;
+  const std::vector<TensorInfo>& tensors() const;  // in file order
+  bool contains(const std::string& name) const;
+  // Throws Error(file, name, "a tensor named ...") if absent.
+  const TensorInfo& tensor(const std::string& name) const;
+  // Copy as fp32 (from F32, F16 or BF16), checking the expected shape; throws Error
+  // naming file and tensor on a missing tensor, wrong dtype or wrong shape.
+  std::vector<float> read_f32(const std::string& name, std::span<const int64_t> shape) const;
+
+ private:
+  struct Impl;
+  explicit SafeTensorsFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes tensors (in the given order) and string metadata to `file` atomically.
+void write_safetensors(const std::filesystem::path& file, std::span<const TensorInfo> tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace fitformer::io
