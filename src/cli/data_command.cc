@@ -1,0 +1,128 @@
+// `fitformer data stats`: split sizes, label distribution and word counts of a task.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "data/stats.h"
+#include "data/tasks.h"
+#include "io/recipe.h"
+
+namespace fitformer::cli {
+namespace {
+
+struct StatsOptions {
+  std::string task;
+  std::string recipe;
+  bool json = false;
+};
+
+nlohmann::json stats_json(const data::DatasetStats& stats) {
+  nlohmann::json out = {{"task", stats.name},
+                        {"kind", std::string(data::task_kind_name(stats.kind))},
+                        {"labels", stats.label_names},
+                        {"provenance", "measured"}};
+  for (const auto& s : stats.splits) {
+    nlohmann::json split = {{"examples", s.examples}, {"words", s.words}, {"bytes", s.bytes}};
+    if (!stats.label_names.empty()) split["label_counts"] = s.label_counts;
+    out["splits"][s.split] = split;
+  }
+  return out;
+}
+
+void print_stats(const data::DatasetStats& stats) {
+  fmt::print("{} ({})\n", stats.name, data::task_kind_name(stats.kind));
+  uint64_t total_examples = 0, total_words = 0;
+  fmt::print("  {:<6} {:>9} {:>12} {:>14}\n", "split", "examples", "words", "bytes");
+  for (const auto& s : stats.splits) {
+    fmt::print("  {:<6} {:>9} {:>12} {:>14}\n", s.split, s.examples, s.words, s.bytes);
+    total_examples += s.examples;
+    total_words += s.words;
+  }
+  fmt::print("  {:<6} {:>9} {:>12}\n", "all", total_examples, total_words);
+  if (stats.label_names.empty()) return;
+  fmt::print("  {} labels:\n", stats.label_names.size());
+  fmt::print("    {:<20} {:>7} {:>7} {:>7}\n", "label", "train", "valid", "test");
+  for (size_t l = 0; l < stats.label_names.size(); ++l) {
+    fmt::print("    {:<20} {:>7} {:>7} {:>7}\n", stats.label_names[l],
+               stats.splits[0].label_counts[l], stats.splits[1].label_counts[l],
+               stats.splits[2].label_counts[l]);
+  }
+}
+
+void run_stats(const StatsOptions& options, const GlobalOptions& global) {
+  io::DataSpec spec;
+  if (!options.recipe.empty()) {
+    spec = io::load_recipe(options.recipe, "").data;
+  } else {
+    spec.task = options.task;
+  }
+  Progress progress("reading " + (spec.task.empty() ? spec.path.string() : spec.task), 0, "docs",
+                    Progress::terminal_attached() && !options.json);
+  const data::Dataset dataset = data::load_dataset(spec, global.data_dir, &progress);
+  progress.finish();
+  const data::DatasetStats stats = data::compute_stats(dataset);
+  if (options.json) {
+    fmt::print("{}\n", stats_json(stats).dump(2));
+  } else {
+    fmt::print("[measured] ");
+    print_stats(stats);
+  }
+}
+
+struct ShowOptions {
+  std::string task;
+  std::string split = "train";
+  size_t first = 0;
+  size_t count = 3;
+  size_t max_chars = 400;
+};
+
+void run_show(const ShowOptions& options, const GlobalOptions& global) {
+  const data::Dataset dataset = data::load_builtin_task(options.task, global.data_dir);
+  const auto& examples = options.split == "train"   ? dataset.train
+                         : options.split == "valid" ? dataset.valid
+                                                    : dataset.test;
+  for (size_t i = options.first; i < std::min(examples.size(), options.first + options.count); ++i) {
+    const data::Example& e = examples[i];
+    const std::string label = e.label >= 0 ? dataset.label_names[static_cast<size_t>(e.label)] : "-";
+    const bool cut = e.text.size() > options.max_chars;
+    fmt::print("[{} #{}] {} ({})\n{}{}\n\n", options.split, i, label, e.source,
+               e.text.substr(0, options.max_chars), cut ? " ..." : "");
+  }
+}
+
+}  // namespace
+
+void add_data_command(CLI::App& app, const GlobalOptions& global) {
+  CLI::App* data = app.add_subcommand("data", "Inspect the datasets");
+  data->require_subcommand(1);
+  auto options = std::make_shared<StatsOptions>();
+  CLI::App* stats = data->add_subcommand("stats", "Split sizes, labels and word counts of a task");
+  auto* task = stats->add_option("--task", options->task, "A built-in task: sotu-lm, wordnet-cls, spam-cls");
+  auto* recipe = stats->add_option("--recipe", options->recipe, "A recipe whose [data] to read");
+  task->excludes(recipe);
+  stats->add_flag("--json", options->json, "Machine-readable output");
+  stats->callback([options, &global] {
+    if (options->task.empty() && options->recipe.empty()) {
+      throw Error("", "--task", "a task name or --recipe FILE", "neither");
+    }
+    run_stats(*options, global);
+  });
+
+  auto show_options = std::make_shared<ShowOptions>();
+  CLI::App* show = data->add_subcommand("show", "Print examples of a task as the models see them");
+  show->add_option("--task", show_options->task, "A built-in task")->required();
+  show->add_option("--split", show_options->split, "train, valid or test")
+      ->check(CLI::IsMember({"train", "valid", "test"}))
+      ->capture_default_str();
+  show->add_option("--first", show_options->first, "Index of the first example")->capture_default_str();
+  show->add_option("--count", show_options->count, "How many examples")->capture_default_str();
+  show->add_option("--max-chars", show_options->max_chars, "Cut each text after this many bytes")
+      ->capture_default_str();
+  show->callback([show_options, &global] { run_show(*show_options, global); });
+}
+
+}  // namespace fitformer::cli

@@ -1,0 +1,29 @@
+// Summary figures of a dataset: split sizes, label distribution, words and characters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+
+namespace fitformer::data {
+
+struct SplitStats {
+  std::string split;                   // "train", "valid", "test"
+  uint64_t examples = 0;
+  uint64_t words = 0;                  // whitespace-separated
+  uint64_t bytes = 0;                  // UTF-8
+  std::vector<uint64_t> label_counts;  // per Dataset::label_names; empty for LM
+};
+
+struct DatasetStats {
+  std::string name;
+  TaskKind kind = TaskKind::kClassification;
+  std::vector<std::string> label_names;
+  std::vector<SplitStats> splits;  // train, valid, test
+};
+
+DatasetStats compute_stats(const Dataset& dataset);
+
+}  // namespace fitformer::data

@@ -1,0 +1,292 @@
+// Reads a recipe TOML into plain structs, refusing unknown keys and ill-typed values.
+#include "io/recipe.h"
+
+#include <toml++/toml.h>
+
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/files.h"
+
+namespace fitformer::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads the keys of one TOML table into a struct, field by field, and then refuses any key
+// it was not asked about, listing those it knows.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, const fs::path& file)
+      : table_(table), path_(std::move(path)), file_(file) {}
+
+  // Call after the last read: throws for any key that no read asked about.
+  void refuse_unknown_keys() const {
+    for (const auto& [key, value] : table_) {
+      if (!known_.contains(std::string(key.str()))) {
+        std::string allowed;
+        for (const auto& k : known_) allowed += (allowed.empty() ? "" : ", ") + k;
+        throw Error(file_.string(), field(std::string(key.str())), "one of: " + allowed,
+                    "an unknown key");
+      }
+    }
+  }
+
+  void read(const std::string& key, std::string& out) {
+    if (const auto* node = get(key)) {
+      const auto v = node->value<std::string>();
+      if (!v || !node->is_string()) throw wrong_type(key, "a string");
+      out = *v;
+    }
+  }
+  void read(const std::string& key, int& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_integer()) throw wrong_type(key, "an integer");
+      const int64_t v = *node->value<int64_t>();
+      if (v < INT32_MIN || v > INT32_MAX) throw wrong_type(key, "an integer in 32-bit range");
+      out = static_cast<int>(v);
+    }
+  }
+  void read(const std::string& key, uint64_t& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_integer() || *node->value<int64_t>() < 0) {
+        throw wrong_type(key, "a non-negative integer");
+      }
+      out = static_cast<uint64_t>(*node->value<int64_t>());
+    }
+  }
+  void read(const std::string& key, double& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_number()) throw wrong_type(key, "a number");
+      out = *node->value<double>();
+    }
+  }
+  void read(const std::string& key, std::optional<int64_t>& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_integer()) throw wrong_type(key, "an integer");
+      out = *node->value<int64_t>();
+    }
+  }
+  void read(const std::string& key, std::optional<double>& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_number()) throw wrong_type(key, "a number");
+      out = *node->value<double>();
+    }
+  }
+  // A sub-table, or nullptr when absent.
+  const toml::table* table(const std::string& key) {
+    const auto* node = get(key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) throw wrong_type(key, "a table");
+    return node->as_table();
+  }
+
+  std::string field(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+  Error wrong_type(const std::string& key, const std::string& expected) const {
+    const auto* node = table_.get(key);
+    std::ostringstream found;
+    if (node != nullptr) node->visit([&found](const auto& value) { found << value; });
+    return Error(file_.string(), field(key), expected, found.str());
+  }
+
+ private:
+  const toml::node* get(const std::string& key) {
+    known_.insert(key);  // mutable bookkeeping: what this reader has been asked about
+    return table_.get(key);
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  const fs::path& file_;
+  std::set<std::string> known_;
+};
+
+void read_data(const toml::table& t, const std::string& path, const fs::path& file,
+               DataSpec& data) {
+  TableReader r(t, path, file);
+  std::string data_path;
+  r.read("task", data.task);
+  r.read("kind", data.kind);
+  r.read("path", data_path);
+  r.read("format", data.format);
+  r.read("text_field", data.text_field);
+  r.read("label_field", data.label_field);
+  r.read("valid_fraction", data.valid_fraction);
+  r.read("test_fraction", data.test_fraction);
+  r.read("seed", data.seed);
+  r.refuse_unknown_keys();
+  if (!data_path.empty()) {
+    data.path = fs::path(data_path).is_absolute() ? fs::path(data_path)
+                                                  : file.parent_path() / data_path;
+  }
+}
+
+void read_tokenizer(const toml::table& t, const std::string& path, const fs::path& file,
+                    TokenizerSpec& tok) {
+  TableReader r(t, path, file);
+  std::string vocab;
+  r.read("kind", tok.kind);
+  r.read("vocab_size", tok.vocab_size);
+  r.read("vocab", vocab);
+  r.refuse_unknown_keys();
+  if (!vocab.empty()) {
+    tok.vocab = fs::path(vocab).is_absolute() ? fs::path(vocab) : file.parent_path() / vocab;
+  }
+}
+
+void read_model(const toml::table& t, const std::string& path, const fs::path& file,
+                ModelSpec& m) {
+  TableReader r(t, path, file);
+  r.read("family", m.family);
+  r.read("hidden_size", m.hidden_size);
+  r.read("num_layers", m.num_layers);
+  r.read("num_heads", m.num_heads);
+  r.read("intermediate_size", m.intermediate_size);
+  r.read("max_length", m.max_length);
+  r.read("dropout", m.dropout);
+  r.read("activation", m.activation);
+  r.refuse_unknown_keys();
+}
+
+void read_train(const toml::table& t, const std::string& path, const fs::path& file,
+                TrainSpec& s) {
+  TableReader r(t, path, file);
+  r.read("epochs", s.epochs);
+  r.read("batch_size", s.batch_size);
+  r.read("seq_len", s.seq_len);
+  r.read("learning_rate", s.learning_rate);
+  r.read("weight_decay", s.weight_decay);
+  r.read("warmup_fraction", s.warmup_fraction);
+  r.read("clip_norm", s.clip_norm);
+  r.read("seed", s.seed);
+  r.read("threads", s.threads);
+  r.read("max_steps", s.max_steps);
+  r.read("max_minutes", s.max_minutes);
+  r.refuse_unknown_keys();
+}
+
+// Checks that the merged recipe describes something that can be run.
+void validate(const Recipe& r) {
+  const std::string f = r.file.string();
+  const auto positive = [&](const std::string& field, double v) {
+    if (!(v > 0)) throw Error(f, field, "a positive number", std::to_string(v));
+  };
+  const auto fraction = [&](const std::string& field, double v) {
+    if (!(v >= 0 && v < 1)) throw Error(f, field, "a fraction in [0, 1)", std::to_string(v));
+  };
+  if (r.data.task.empty() == r.data.path.empty()) {
+    throw Error(f, "data", "exactly one of data.task (a built-in task) or data.path (your file)");
+  }
+  if (!r.data.path.empty() && r.data.kind != "classification" &&
+      r.data.kind != "language-model") {
+    throw Error(f, "data.kind", "\"classification\" or \"language-model\"",
+                "\"" + r.data.kind + "\"");
+  }
+  if (!r.data.format.empty() && r.data.format != "tsv" && r.data.format != "csv" &&
+      r.data.format != "jsonl") {
+    throw Error(f, "data.format", "\"tsv\", \"csv\" or \"jsonl\"", "\"" + r.data.format + "\"");
+  }
+  fraction("data.valid_fraction", r.data.valid_fraction);
+  fraction("data.test_fraction", r.data.test_fraction);
+  if (r.data.valid_fraction + r.data.test_fraction >= 1) {
+    throw Error(f, "data.valid_fraction + data.test_fraction", "a sum below 1");
+  }
+  if (r.tokenizer.kind == "sentencepiece") {
+    if (r.tokenizer.vocab_size < 16) {
+      throw Error(f, "tokenizer.vocab_size", "at least 16",
+                  std::to_string(r.tokenizer.vocab_size));
+    }
+  } else if (r.tokenizer.kind == "wordpiece") {
+    if (r.tokenizer.vocab.empty()) throw Error(f, "tokenizer.vocab", "a vocab.txt path");
+  } else {
+    throw Error(f, "tokenizer.kind", "\"sentencepiece\" or \"wordpiece\"",
+                "\"" + r.tokenizer.kind + "\"");
+  }
+  if (!r.model.family.empty() && r.model.family != "causal-lm" &&
+      r.model.family != "bert-classifier") {
+    throw Error(f, "model.family", "\"causal-lm\" or \"bert-classifier\"",
+                "\"" + r.model.family + "\"");
+  }
+  positive("model.hidden_size", r.model.hidden_size);
+  positive("model.num_layers", r.model.num_layers);
+  positive("model.num_heads", r.model.num_heads);
+  positive("model.intermediate_size", r.model.intermediate_size);
+  positive("model.max_length", r.model.max_length);
+  if (r.model.hidden_size % r.model.num_heads != 0) {
+    throw Error(f, "model.hidden_size", "a multiple of model.num_heads",
+                std::to_string(r.model.hidden_size));
+  }
+  if (!(r.model.dropout >= 0 && r.model.dropout < 1)) {
+    throw Error(f, "model.dropout", "a probability in [0, 1)", std::to_string(r.model.dropout));
+  }
+  positive("train.epochs", r.train.epochs);
+  positive("train.batch_size", r.train.batch_size);
+  positive("train.seq_len", r.train.seq_len);
+  positive("train.learning_rate", r.train.learning_rate);
+  positive("train.threads", r.train.threads);
+  if (r.train.seq_len > r.model.max_length) {
+    throw Error(f, "train.seq_len", "at most model.max_length (" +
+                std::to_string(r.model.max_length) + ")", std::to_string(r.train.seq_len));
+  }
+  if (r.train.weight_decay < 0) throw Error(f, "train.weight_decay", "a non-negative number");
+  fraction("train.warmup_fraction", r.train.warmup_fraction);
+  if (r.train.clip_norm < 0) throw Error(f, "train.clip_norm", "a non-negative number");
+}
+
+}  // namespace
+
+Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
+                    const std::string& profile) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, file.string());
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw Error(file.string(), "line " + std::to_string(where.line),
+                "valid TOML", std::string(e.description()));
+  }
+  Recipe recipe;
+  recipe.file = file;
+  recipe.profile = profile;
+  TableReader top(root, "", file);
+  top.read("name", recipe.name);
+  if (const auto* t = top.table("data")) read_data(*t, "data", file, recipe.data);
+  if (const auto* t = top.table("tokenizer")) read_tokenizer(*t, "tokenizer", file, recipe.tokenizer);
+  if (const auto* t = top.table("model")) read_model(*t, "model", file, recipe.model);
+  if (const auto* t = top.table("train")) read_train(*t, "train", file, recipe.train);
+
+  const toml::table* profiles = top.table("profiles");
+  top.refuse_unknown_keys();
+  if (!profile.empty()) {
+    const toml::node* chosen = profiles != nullptr ? profiles->get(profile) : nullptr;
+    if (chosen == nullptr || !chosen->is_table()) {
+      std::string known;
+      if (profiles != nullptr) {
+        for (const auto& [k, v] : *profiles) known += (known.empty() ? "" : ", ") + std::string(k.str());
+      }
+      throw Error(file.string(), "profiles." + profile,
+                  known.empty() ? "a [profiles." + profile + "] table" : "one of: " + known,
+                  "no such profile");
+    }
+    const std::string base = "profiles." + profile;
+    TableReader pr(*chosen->as_table(), base, file);
+    if (const auto* t = pr.table("model")) read_model(*t, base + ".model", file, recipe.model);
+    if (const auto* t = pr.table("train")) read_train(*t, base + ".train", file, recipe.train);
+    if (const auto* t = pr.table("tokenizer")) {
+      read_tokenizer(*t, base + ".tokenizer", file, recipe.tokenizer);
+    }
+    pr.refuse_unknown_keys();
+  }
+  if (recipe.name.empty()) recipe.name = file.stem().string();
+  validate(recipe);
+  return recipe;
+}
+
+Recipe load_recipe(const fs::path& file, const std::string& profile) {
+  return parse_recipe(read_file(file), file, profile);
+}
+
+}  // namespace fitformer::io
