@@ -7,12 +7,17 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fitformer::io {
 
 enum class ModelFamily { kCausalLm, kBertClassifier };
+
+// "fitformer-causal-lm" or "bert": the model_type that names the family in config.json.
+std::string_view model_type_name(ModelFamily family);
 
 struct ModelConfig {
   ModelFamily family = ModelFamily::kCausalLm;
@@ -22,23 +27,40 @@ struct ModelConfig {
   int num_attention_heads = 4;
   int intermediate_size = 1024;
   int max_position_embeddings = 512;
-  int type_vocab_size = 2;  // bert only
-  int num_labels = 2;       // bert only
+  int type_vocab_size = 2;               // bert only
+  int num_labels = 2;                    // bert only
   std::vector<std::string> label_names;  // bert: id2label in id order (may be empty)
-  std::string hidden_act = "gelu";  // "gelu" (erf form) or "relu"
+  std::string hidden_act = "gelu";       // "gelu" (erf form) or "relu"
   double layer_norm_eps = 1e-12;
   double hidden_dropout_prob = 0.1;
   double attention_probs_dropout_prob = 0.1;
   int pad_token_id = 0;
+  double initializer_range = 0.02;           // std of the normal initializer (training only)
+  std::optional<double> classifier_dropout;  // bert; unset: hidden_dropout_prob applies
+  std::optional<std::string> problem_type;   // bert: HF's "single_label_classification", ...
+
+  bool operator==(const ModelConfig&) const = default;
 };
+
+// A config with the family's defaults: bert as HuggingFace's BertConfig (gelu, eps 1e-12),
+// the causal LM as PyTorch's nn.TransformerEncoderLayer (relu, eps 1e-5).
+ModelConfig default_model_config(ModelFamily family);
 
 // Parses config.json text; `file` names it in errors. Every field is checked (positive
 // sizes, hidden_size divisible by num_attention_heads, known activation); HuggingFace's
-// bookkeeping keys are accepted and ignored, any other unknown key is an error.
+// bookkeeping keys (architectures, torch_dtype, transformers_version, use_cache,
+// gradient_checkpointing, keys starting with "_") are accepted and ignored, any other
+// unknown key is an error that lists the allowed keys. Fields absent take the family's
+// defaults. Labels come from id2label (ids 0..n-1; label2id must be its inverse) or from
+// num_labels, as HuggingFace's PretrainedConfig accepts either.
 ModelConfig parse_model_config(const std::string& json_text, const std::filesystem::path& file);
 ModelConfig load_model_config(const std::filesystem::path& file);
 
-// The JSON text that parse_model_config reads back to an equal config.
+// The JSON text that parse_model_config reads back to an equal config. For bert it has
+// HuggingFace's shape (architectures, id2label/label2id), so transformers can load it.
 std::string model_config_json(const ModelConfig& config);
+
+// Writes model_config_json(config) to file atomically.
+void save_model_config(const ModelConfig& config, const std::filesystem::path& file);
 
 }  // namespace fitformer::io

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fitformer::io {
@@ -19,6 +20,11 @@ enum class DType { kF32, kF16, kBF16, kI8, kI16, kI32, kI64, kU8 };
 // "F32", "F16", ... as spelled in the header; the parse throws Error for any other name.
 std::string_view dtype_name(DType dtype);
 size_t dtype_size(DType dtype);
+
+// IEEE binary16 and bfloat16 bit patterns to fp32, exact (every value of both is an fp32
+// value), including subnormals, infinities and NaN payloads.
+float f16_to_f32(uint16_t bits);
+float bf16_to_f32(uint16_t bits);
 
 struct TensorInfo {
   std::string name;
@@ -33,7 +39,8 @@ struct TensorInfo {
 class SafeTensorsFile {
  public:
   // Maps and validates: header length within the file, valid JSON, known dtypes, shapes
-  // whose byte count matches the offsets, offsets in range, sorted without overlap or gap.
+  // whose byte count matches the offsets, offsets in range that cover the data buffer
+  // without overlap or gap, unique names, string metadata.
   // Throws Error naming the file and the tensor (or header field) at fault.
   static SafeTensorsFile open(const std::filesystem::path& file);
 
@@ -43,7 +50,7 @@ class SafeTensorsFile {
 
   const std::filesystem::path& path() const;
   const std::map<std::string, std::string>& metadata() const;
-  const std::vector<TensorInfo>& tensors() const;  // in file order
+  const std::vector<TensorInfo>& tensors() const;  // in the order of their bytes
   bool contains(const std::string& name) const;
   // Throws Error(file, name, "a tensor named ...") if absent.
   const TensorInfo& tensor(const std::string& name) const;
@@ -57,7 +64,11 @@ class SafeTensorsFile {
   std::unique_ptr<Impl> impl_;
 };
 
-// Writes tensors (in the given order) and string metadata to `file` atomically.
+// A TensorInfo over caller-owned fp32 values (row-major, numel(shape) of them), for writing.
+TensorInfo f32_tensor(std::string name, std::vector<int64_t> shape, std::span<const float> values);
+
+// Writes tensors (in the given order) and string metadata to `file` atomically. Throws Error
+// for an empty, reserved or repeated name, or bytes that do not match dtype and shape.
 void write_safetensors(const std::filesystem::path& file, std::span<const TensorInfo> tensors,
                        const std::map<std::string, std::string>& metadata = {});
 

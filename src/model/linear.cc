@@ -1,0 +1,39 @@
+// apply_linear on oneDNN's row-major sgemm: C[rows, out] = A[rows, in] * W^T + bias.
+#include "model/linear.h"
+
+#include <dnnl.h>
+
+#include <algorithm>
+#include <cassert>
+#include <stdexcept>
+#include <string>
+
+namespace fitformer::model {
+
+void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
+                  std::span<float> output) {
+  const int64_t in = linear.in_features, out = linear.out_features;
+  assert(static_cast<int64_t>(linear.weight.size()) == out * in);
+  assert(linear.bias.empty() || static_cast<int64_t>(linear.bias.size()) == out);
+  assert(static_cast<int64_t>(input.size()) >= rows * in);
+  assert(static_cast<int64_t>(output.size()) >= rows * out);
+  if (rows == 0 || out == 0) return;
+
+  // Seeding C with the bias and running with beta = 1 adds the bias inside the GEMM's own
+  // pass over C instead of a second pass; beta = 0 ignores C's old contents (NaN included).
+  float beta = 0.0f;
+  if (!linear.bias.empty()) {
+    for (int64_t r = 0; r < rows; ++r) {
+      std::copy(linear.bias.begin(), linear.bias.end(), output.begin() + r * out);
+    }
+    beta = 1.0f;
+  }
+  const dnnl_status_t status = dnnl_sgemm('N', 'T', rows, out, in, 1.0f, input.data(), in,
+                                          linear.weight.data(), in, beta, output.data(), out);
+  // Only bad dimensions make sgemm fail, and the asserts above cover those: an internal bug.
+  if (status != dnnl_success) {
+    throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
+  }
+}
+
+}  // namespace fitformer::model

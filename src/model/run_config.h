@@ -1,0 +1,25 @@
+// How the engine runs (threads), kept apart from what the model is (io::ModelConfig).
+#pragma once
+
+namespace fitformer::model {
+
+struct RunConfig {
+  // Threads for the GEMMs (oneDNN) and the engine's own loops; both use OpenMP, the threading
+  // runtime Debian's oneDNN is built with, so one team serves both. 0: OpenMP's default.
+  int num_threads = 0;
+};
+
+// Applies run.num_threads to the calling thread's OpenMP team size for its lifetime and
+// restores the previous size after, so a forward call leaves no global setting behind.
+class ThreadScope {
+ public:
+  explicit ThreadScope(const RunConfig& run);
+  ~ThreadScope();
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
+
+}  // namespace fitformer::model
