@@ -1,0 +1,82 @@
+// Evaluation of a model folder on a task with the dense engine (no libtorch): perplexity and
+// next-token accuracy for the causal LM, accuracy and F1 for the classifier, and the trivial
+// baselines every trained model must beat. Also the tokenized inputs that training shares.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/progress.h"
+#include "data/dataset.h"
+#include "data/tokenizer.h"
+
+namespace fitformer::model {
+
+// --- inputs -----------------------------------------------------------------------------
+
+// Language modeling: every document's ids followed by eos (the tokenizer's eos; it must
+// have one), concatenated in order.
+std::vector<int32_t> build_token_stream(std::span<const data::Example> docs,
+                                        const data::Tokenizer& tokenizer,
+                                        Progress* progress = nullptr);
+
+// Classification rows: [CLS] ids [SEP], truncated to seq_len (the [SEP] kept), right-padded
+// with the pad id. ids is rows x seq_len row-major; lengths counts the real tokens.
+struct EncodedRows {
+  int seq_len = 0;
+  std::vector<int32_t> ids;
+  std::vector<int32_t> lengths;
+  std::vector<int32_t> labels;  // Example::label per row
+  size_t rows() const { return lengths.size(); }
+};
+EncodedRows encode_classification(std::span<const data::Example> examples,
+                                  const data::Tokenizer& tokenizer, int seq_len,
+                                  Progress* progress = nullptr);
+
+// --- metrics ----------------------------------------------------------------------------
+
+struct LmMetrics {
+  double perplexity = 0;  // exp(mean negative log-likelihood, nats)
+  double accuracy = 0;    // top-1 next-token accuracy
+  double mean_nll = 0;
+  int64_t tokens = 0;  // predicted tokens
+};
+
+struct ClassificationMetrics {
+  double accuracy = 0;
+  double macro_f1 = 0;  // unweighted mean F1 over the labels present in truth or predictions
+  std::optional<double> positive_f1;  // two labels: F1 of label 1 (e.g. "spam")
+  int64_t examples = 0;
+};
+
+// predicted and truth hold label ids in [0, num_labels).
+ClassificationMetrics classification_metrics(std::span<const int32_t> predicted,
+                                             std::span<const int32_t> truth, int num_labels);
+
+// Majority class of train_labels, scored on truth.
+ClassificationMetrics majority_baseline(std::span<const int32_t> train_labels,
+                                        std::span<const int32_t> truth, int num_labels);
+
+// Unigram model from train token counts with add-one (Laplace) smoothing over the whole
+// vocabulary, scored on every token of eval_stream but the first (the LM's targets).
+LmMetrics unigram_baseline(std::span<const int32_t> train_stream,
+                           std::span<const int32_t> eval_stream, int vocab_size);
+
+// --- the engine -------------------------------------------------------------------------
+
+// Next-token metrics of the causal LM in `model_dir` over `stream`, cut into non-overlapping
+// windows of `window` inputs (the last one shorter), each predicting its shifted targets.
+LmMetrics evaluate_language_model(const std::filesystem::path& model_dir,
+                                  std::span<const int32_t> stream, int window, int batch_size,
+                                  int threads, Progress* progress = nullptr);
+
+// Argmax predictions of the classifier in `model_dir` for every row.
+std::vector<int32_t> predict_classes(const std::filesystem::path& model_dir,
+                                     const EncodedRows& rows, int batch_size, int threads,
+                                     Progress* progress = nullptr);
+
+}  // namespace fitformer::model
