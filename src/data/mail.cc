@@ -150,6 +150,20 @@ std::vector<std::string_view> split_multipart(std::string_view body, const std::
   return parts;
 }
 
+// Mail that declares itself plain text (or declares nothing) but is markup: spam often is.
+// Three or more common tags decide it; a mail that only mentions "<br>" keeps its words.
+bool looks_like_html(std::string_view text) {
+  const std::string low = lower(text);
+  int tags = 0;
+  for (const char* tag : {"<html", "<body", "<br", "<p>", "</p>", "</td>", "</tr>", "</font>",
+                          "</a>", "<table", "</div>"}) {
+    for (size_t pos = low.find(tag); pos != std::string::npos && tags < 3; pos = low.find(tag, pos + 1)) {
+      ++tags;
+    }
+  }
+  return tags >= 3;
+}
+
 void append_part_text(const Part& part, int depth, std::string& out) {
   const auto get = [&](const char* name) {
     const auto it = part.headers.find(name);
@@ -189,8 +203,7 @@ void append_part_text(const Part& part, int depth, std::string& out) {
   } else {
     text = std::string(part.body);
   }
-  const bool html = type == "text/html" ||
-                    (type.empty() && lower(text.substr(0, 2000)).find("<html") != std::string::npos);
+  const bool html = type == "text/html" || looks_like_html(text);
   if (!out.empty()) out.push_back('\n');
   out += html ? html_to_text(text) : text;
 }

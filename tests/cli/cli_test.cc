@@ -1,0 +1,70 @@
+// Tests of the `fitformer` binary as a user runs it: exit codes and one-line errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/temp_dir.h"
+
+namespace fitformer {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_fitformer(const std::string& args) {
+  const std::string command = std::string(FITFORMER_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(Cli, HelpWorksEverywhere) {
+  for (const char* args : {"--help", "data --help", "data stats --help", "data show --help"}) {
+    const CommandResult r = run_fitformer(args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << args;
+  }
+}
+
+TEST(Cli, StatsJsonIsMachineReadable) {
+  const CommandResult r = run_fitformer("data stats --task spam-cls --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["task"], "spam-cls");
+  EXPECT_EQ(j["provenance"], "measured");
+  EXPECT_EQ(j["splits"]["train"]["examples"].get<int>() + j["splits"]["valid"]["examples"].get<int>() +
+                j["splits"]["test"]["examples"].get<int>(),
+            6046);
+}
+
+TEST(Cli, BadInputExitsNonZeroWithOneLine) {
+  testing::TempDir dir;
+  const CommandResult unknown = run_fitformer("data stats --task imagenet");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.output,
+            "fitformer: error: task: expected one of: sotu-lm, wordnet-cls, spam-cls, found "
+            "\"imagenet\"\n");
+  const CommandResult no_data = run_fitformer("--data-dir " + (dir.path() / "none").string() + " data stats --task sotu-lm");
+  EXPECT_EQ(no_data.exit_code, 1);
+  EXPECT_NE(no_data.output.find("run it first"), std::string::npos) << no_data.output;
+  const auto recipe = dir.write("r.toml", "[data]\ntask = \"sotu-lm\"\nbogus = 1\n");
+  const CommandResult bad_recipe = run_fitformer("data stats --recipe " + recipe.string());
+  EXPECT_EQ(bad_recipe.exit_code, 1);
+  EXPECT_NE(bad_recipe.output.find("r.toml: data.bogus"), std::string::npos) << bad_recipe.output;
+  EXPECT_NE(run_fitformer("data stats").exit_code, 0);
+  EXPECT_NE(run_fitformer("frobnicate").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace fitformer
