@@ -285,6 +285,11 @@ ModelConfig load_model_config(const std::filesystem::path& file) {
 }
 
 std::string model_config_json(const ModelConfig& c) {
+  if (!c.label_names.empty() && c.label_names.size() != static_cast<size_t>(c.num_labels)) {
+    // id2label would silently override num_labels on the way back in.
+    throw Error("", "label_names", std::to_string(c.num_labels) + " names (num_labels) or none",
+                std::to_string(c.label_names.size()));
+  }
   // nlohmann::json keeps keys sorted, as transformers writes them (sort_keys=True).
   json j;
   j["model_type"] = std::string(model_type_name(c.family));

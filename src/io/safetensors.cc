@@ -346,7 +346,9 @@ SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
     covered = p.end;
   }
   if (covered != data.size()) {
-    throw Error(name, "data_offsets",
+    const std::string field =
+        placed.empty() ? "data_offsets" : tensors[placed.back().index].name + ".data_offsets";
+    throw Error(name, field,
                 "tensors covering all " + std::to_string(data.size()) + " data bytes",
                 "the last ends at " + std::to_string(covered));
   }
