@@ -124,4 +124,79 @@ LmMetrics unigram_baseline(std::span<const int32_t> train_stream,
   return m;
 }
 
+LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t> stream,
+                                  int window, int batch_size, const RunConfig& run,
+                                  Progress* progress) {
+  if (window < 1 || window > model.config.max_position_embeddings)
+    throw Error("", "window", "1.." + std::to_string(model.config.max_position_embeddings),
+                std::to_string(window));
+  const int64_t predicted = stream.size() > 1 ? static_cast<int64_t>(stream.size()) - 1 : 0;
+  const int64_t windows = (predicted + window - 1) / window;
+  const int64_t vocab = model.config.vocab_size;
+  double nll = 0;
+  int64_t correct = 0;
+  for (int64_t first = 0; first < windows; first += batch_size) {
+    TokenBatch batch;
+    batch.batch_size = std::min<int64_t>(batch_size, windows - first);
+    batch.seq_len = window;
+    batch.token_ids.assign(static_cast<size_t>(batch.batch_size * window), 0);
+    for (int64_t b = 0; b < batch.batch_size; ++b) {
+      const int64_t start = (first + b) * window;
+      const int64_t len = std::min<int64_t>(window, predicted - start);
+      std::copy_n(stream.begin() + start, len, batch.token_ids.begin() + b * window);
+      batch.lengths.push_back(len);
+    }
+    const Tensor logits = causal_lm_forward(model, batch, run);
+    for (int64_t b = 0; b < batch.batch_size; ++b) {
+      const int64_t start = (first + b) * window;
+      for (int64_t t = 0; t < batch.lengths[b]; ++t) {
+        const float* row = logits.data.data() + (b * window + t) * vocab;
+        const int32_t target = stream[start + t + 1];
+        // log-softmax in double: nll = logsumexp(row) - row[target].
+        const float* top = std::max_element(row, row + vocab);
+        double sum = 0;
+        for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v]) - *top);
+        nll += std::log(sum) + *top - row[target];
+        correct += (top - row) == target;
+      }
+    }
+    advance(progress, static_cast<uint64_t>(batch.batch_size));
+  }
+  LmMetrics m;
+  m.tokens = predicted;
+  if (predicted > 0) {
+    m.mean_nll = nll / predicted;
+    m.perplexity = std::exp(m.mean_nll);
+    m.accuracy = static_cast<double>(correct) / predicted;
+  }
+  return m;
+}
+
+std::vector<int32_t> predict_classes(const BertClassifier& model, const EncodedRows& rows,
+                                     int batch_size, const RunConfig& run, Progress* progress) {
+  const int64_t n = static_cast<int64_t>(rows.rows()), labels = model.config.num_labels;
+  std::vector<int32_t> predicted;
+  predicted.reserve(rows.rows());
+  for (int64_t first = 0; first < n; first += batch_size) {
+    TokenBatch batch;
+    batch.batch_size = std::min<int64_t>(batch_size, n - first);
+    // Cut the batch to its longest row: padding past it changes nothing but the cost.
+    batch.seq_len = 1;
+    for (int64_t b = 0; b < batch.batch_size; ++b)
+      batch.seq_len = std::max<int64_t>(batch.seq_len, rows.lengths[first + b]);
+    for (int64_t b = 0; b < batch.batch_size; ++b) {
+      const int32_t* row = rows.ids.data() + (first + b) * rows.seq_len;
+      batch.token_ids.insert(batch.token_ids.end(), row, row + batch.seq_len);
+      batch.lengths.push_back(rows.lengths[first + b]);
+    }
+    const Tensor logits = bert_classifier_forward(model, batch, run);
+    for (int64_t b = 0; b < batch.batch_size; ++b) {
+      const float* row = logits.data.data() + b * labels;
+      predicted.push_back(static_cast<int32_t>(std::max_element(row, row + labels) - row));
+    }
+    advance(progress, static_cast<uint64_t>(batch.batch_size));
+  }
+  return predicted;
+}
+
 }  // namespace fitformer::model

@@ -13,6 +13,9 @@
 #include "core/progress.h"
 #include "data/dataset.h"
 #include "data/tokenizer.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "model/run_config.h"
 
 namespace fitformer::model {
 
@@ -68,15 +71,16 @@ LmMetrics unigram_baseline(std::span<const int32_t> train_stream,
 
 // --- the engine -------------------------------------------------------------------------
 
-// Next-token metrics of the causal LM in `model_dir` over `stream`, cut into non-overlapping
-// windows of `window` inputs (the last one shorter), each predicting its shifted targets.
-LmMetrics evaluate_language_model(const std::filesystem::path& model_dir,
-                                  std::span<const int32_t> stream, int window, int batch_size,
-                                  int threads, Progress* progress = nullptr);
+// Next-token metrics of the causal LM over `stream`, cut into non-overlapping windows of
+// `window` inputs (the last one shorter), each predicting its inputs shifted by one; so every
+// token but the first is predicted once, from at most `window` tokens of context.
+LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t> stream,
+                                  int window, int batch_size, const RunConfig& run,
+                                  Progress* progress = nullptr);
 
-// Argmax predictions of the classifier in `model_dir` for every row.
-std::vector<int32_t> predict_classes(const std::filesystem::path& model_dir,
-                                     const EncodedRows& rows, int batch_size, int threads,
+// Argmax label of the classifier for every row.
+std::vector<int32_t> predict_classes(const BertClassifier& model, const EncodedRows& rows,
+                                     int batch_size, const RunConfig& run,
                                      Progress* progress = nullptr);
 
 }  // namespace fitformer::model
