@@ -36,6 +36,10 @@ void softmax_prefix(float* row, int64_t n, int64_t width) {
   std::fill(row + n, row + width, 0.0f);
 }
 
+// Below this many elements an elementwise loop costs less than waking the OpenMP team
+// (a few microseconds, far more when the cores are shared), so it runs on the caller.
+constexpr int64_t kParallelElements = int64_t{1} << 15;
+
 }  // namespace
 
 void apply_layer_norm(const LayerNorm& norm, std::span<float> x, int64_t rows) {
@@ -43,7 +47,7 @@ void apply_layer_norm(const LayerNorm& norm, std::span<float> x, int64_t rows) {
   assert(static_cast<int64_t>(x.size()) >= rows * width);
   const float* gamma = norm.weight.data();
   const float* beta = norm.bias.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * width >= kParallelElements)
   for (int64_t r = 0; r < rows; ++r) {
     float* row = x.data() + r * width;
     // Two passes in double: the mean first, then the variance around it, so a row with a large
@@ -70,12 +74,12 @@ void apply_activation(Activation activation, std::span<float> x) {
   const auto n = static_cast<int64_t>(x.size());
   float* p = x.data();
   if (activation == Activation::kRelu) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelElements)
     for (int64_t i = 0; i < n; ++i) p[i] = std::max(p[i], 0.0f);
   } else {
     // gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (Hendrycks & Gimpel 2016).
     constexpr float kInvSqrt2 = 0.70710678118654752f;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelElements / 8)  // erf is ~8x a max
     for (int64_t i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * kInvSqrt2));
   }
 }
@@ -85,7 +89,7 @@ void add_residual(std::span<float> x, std::span<const float> residual) {
   const auto n = static_cast<int64_t>(x.size());
   float* p = x.data();
   const float* q = residual.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelElements)
   for (int64_t i = 0; i < n; ++i) p[i] += q[i];
 }
 
