@@ -348,8 +348,7 @@ SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
   if (covered != data.size()) {
     const std::string field =
         placed.empty() ? "data_offsets" : tensors[placed.back().index].name + ".data_offsets";
-    throw Error(name, field,
-                "tensors covering all " + std::to_string(data.size()) + " data bytes",
+    throw Error(name, field, "tensors covering all " + std::to_string(data.size()) + " data bytes",
                 "the last ends at " + std::to_string(covered));
   }
   for (const Placed& p : placed) {
