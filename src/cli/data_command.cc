@@ -16,6 +16,7 @@ namespace {
 struct StatsOptions {
   std::string task;
   std::string recipe;
+  int vocab_size = 8000;  // SentencePiece vocabulary for token counts; 0 = words only
   bool json = false;
 };
 
@@ -26,22 +27,28 @@ nlohmann::json stats_json(const data::DatasetStats& stats) {
                         {"provenance", "measured"}};
   for (const auto& s : stats.splits) {
     nlohmann::json split = {{"examples", s.examples}, {"words", s.words}, {"bytes", s.bytes}};
+    if (s.tokens > 0) split["tokens"] = s.tokens;
     if (!stats.label_names.empty()) split["label_counts"] = s.label_counts;
     out["splits"][s.split] = split;
   }
   return out;
 }
 
-void print_stats(const data::DatasetStats& stats) {
+void print_stats(const data::DatasetStats& stats, int vocab_size) {
   fmt::print("{} ({})\n", stats.name, data::task_kind_name(stats.kind));
-  uint64_t total_examples = 0, total_words = 0;
-  fmt::print("  {:<6} {:>9} {:>12} {:>14}\n", "split", "examples", "words", "bytes");
+  uint64_t total_examples = 0, total_words = 0, total_tokens = 0;
+  const std::string tokens_header = vocab_size > 0 ? fmt::format("tokens(sp{})", vocab_size) : "";
+  fmt::print("  {:<6} {:>9} {:>12} {:>14} {:>12}\n", "split", "examples", "words", "bytes",
+             tokens_header);
   for (const auto& s : stats.splits) {
-    fmt::print("  {:<6} {:>9} {:>12} {:>14}\n", s.split, s.examples, s.words, s.bytes);
+    fmt::print("  {:<6} {:>9} {:>12} {:>14} {:>12}\n", s.split, s.examples, s.words, s.bytes,
+               vocab_size > 0 ? std::to_string(s.tokens) : "");
     total_examples += s.examples;
     total_words += s.words;
+    total_tokens += s.tokens;
   }
-  fmt::print("  {:<6} {:>9} {:>12}\n", "all", total_examples, total_words);
+  fmt::print("  {:<6} {:>9} {:>12} {:>14} {:>12}\n", "all", total_examples, total_words, "",
+             vocab_size > 0 ? std::to_string(total_tokens) : "");
   if (stats.label_names.empty()) return;
   fmt::print("  {} labels:\n", stats.label_names.size());
   fmt::print("    {:<20} {:>7} {:>7} {:>7}\n", "label", "train", "valid", "test");
@@ -63,12 +70,27 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
                     Progress::terminal_attached() && !options.json);
   const data::Dataset dataset = data::load_dataset(spec, global.data_dir, &progress);
   progress.finish();
-  const data::DatasetStats stats = data::compute_stats(dataset);
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  if (options.vocab_size > 0) {
+    // Trained on the train split only, as the models are; cached, so only the first run pays.
+    std::vector<std::string> texts;
+    for (const auto& e : dataset.train) texts.push_back(e.text);
+    Progress training("tokenizer", 0, "", Progress::terminal_attached() && !options.json);
+    tokenizer = data::load_sentencepiece(
+        data::train_sentencepiece(texts, options.vocab_size, global.cache_dir, &training));
+  }
+  const size_t count = dataset.train.size() + dataset.valid.size() + dataset.test.size();
+  Progress counting("counting", tokenizer ? count : 0, "texts",
+                    Progress::terminal_attached() && !options.json && tokenizer != nullptr);
+  const data::DatasetStats stats = data::compute_stats(dataset, tokenizer.get(), &counting);
+  counting.finish();
   if (options.json) {
-    fmt::print("{}\n", stats_json(stats).dump(2));
+    nlohmann::json j = stats_json(stats);
+    if (tokenizer) j["tokenizer"] = {{"kind", "sentencepiece"}, {"vocab_size", options.vocab_size}};
+    fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("[measured] ");
-    print_stats(stats);
+    print_stats(stats, tokenizer ? options.vocab_size : 0);
   }
 }
 
@@ -104,6 +126,10 @@ void add_data_command(CLI::App& app, const GlobalOptions& global) {
   auto* task = stats->add_option("--task", options->task, "A built-in task: sotu-lm, wordnet-cls, spam-cls");
   auto* recipe = stats->add_option("--recipe", options->recipe, "A recipe whose [data] to read");
   task->excludes(recipe);
+  stats->add_option("--vocab-size", options->vocab_size,
+                    "Count SentencePiece tokens at this vocabulary size (trained on train, "
+                    "cached); 0 counts words only")
+      ->capture_default_str();
   stats->add_flag("--json", options->json, "Machine-readable output");
   stats->callback([options, &global] {
     if (options->task.empty() && options->recipe.empty()) {

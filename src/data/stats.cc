@@ -5,7 +5,7 @@
 
 namespace fitformer::data {
 
-DatasetStats compute_stats(const Dataset& dataset) {
+DatasetStats compute_stats(const Dataset& dataset, const Tokenizer* tokenizer, Progress* progress) {
   DatasetStats stats{dataset.name, dataset.kind, dataset.label_names, {}};
   const std::pair<const char*, const std::vector<Example>*> splits[] = {
       {"train", &dataset.train}, {"valid", &dataset.valid}, {"test", &dataset.test}};
@@ -17,6 +17,10 @@ DatasetStats compute_stats(const Dataset& dataset) {
       ++s.examples;
       s.words += count_words(e.text);
       s.bytes += e.text.size();
+      if (tokenizer != nullptr) {
+        s.tokens += tokenizer->encode(e.text).size();
+        advance(progress);
+      }
       if (e.label >= 0) ++s.label_counts.at(static_cast<size_t>(e.label));
     }
     stats.splits.push_back(std::move(s));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/tokenizer.h"
 
 namespace fitformer::data {
 
@@ -13,6 +14,7 @@ struct SplitStats {
   std::string split;                   // "train", "valid", "test"
   uint64_t examples = 0;
   uint64_t words = 0;                  // whitespace-separated
+  uint64_t tokens = 0;                 // subword tokens (0 when no tokenizer was given)
   uint64_t bytes = 0;                  // UTF-8
   std::vector<uint64_t> label_counts;  // per Dataset::label_names; empty for LM
 };
@@ -24,6 +26,8 @@ struct DatasetStats {
   std::vector<SplitStats> splits;  // train, valid, test
 };
 
-DatasetStats compute_stats(const Dataset& dataset);
+// Counts every split; with a tokenizer, also its tokens (without special tokens).
+DatasetStats compute_stats(const Dataset& dataset, const Tokenizer* tokenizer = nullptr,
+                           Progress* progress = nullptr);
 
 }  // namespace fitformer::data

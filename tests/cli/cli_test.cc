@@ -38,7 +38,7 @@ TEST(Cli, HelpWorksEverywhere) {
 }
 
 TEST(Cli, StatsJsonIsMachineReadable) {
-  const CommandResult r = run_fitformer("data stats --task spam-cls --json");
+  const CommandResult r = run_fitformer("data stats --task spam-cls --json --vocab-size 0");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["task"], "spam-cls");
@@ -46,6 +46,26 @@ TEST(Cli, StatsJsonIsMachineReadable) {
   EXPECT_EQ(j["splits"]["train"]["examples"].get<int>() + j["splits"]["valid"]["examples"].get<int>() +
                 j["splits"]["test"]["examples"].get<int>(),
             6046);
+}
+
+TEST(Cli, StatsCountsSubwordTokensOfAUsersFile) {
+  testing::TempDir dir;
+  std::string rows = "text\tlabel\n";
+  for (int i = 0; i < 300; ++i) {
+    rows += "example number " + std::to_string(i * 7919) + " says " + (i % 2 ? "yes" : "no") +
+            "\t" + (i % 2 ? "a" : "b") + "\n";
+  }
+  dir.write("rows.tsv", rows);
+  const auto recipe = dir.write("r.toml", "[data]\nkind = \"classification\"\npath = \"rows.tsv\"\n");
+  const CommandResult r = run_fitformer("--cache-dir " + (dir.path() / "cache").string() +
+                                        " data stats --json --vocab-size 300 --recipe " +
+                                        recipe.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["splits"]["train"]["examples"], 240);
+  EXPECT_EQ(j["tokenizer"]["vocab_size"], 300);
+  // Every word is at least one token, and the numbers split into several.
+  EXPECT_GT(j["splits"]["train"]["tokens"].get<int>(), j["splits"]["train"]["words"].get<int>());
 }
 
 TEST(Cli, BadInputExitsNonZeroWithOneLine) {
