@@ -107,9 +107,11 @@ void run_show(const ShowOptions& options, const GlobalOptions& global) {
   const auto& examples = options.split == "train"   ? dataset.train
                          : options.split == "valid" ? dataset.valid
                                                     : dataset.test;
-  for (size_t i = options.first; i < std::min(examples.size(), options.first + options.count); ++i) {
+  for (size_t i = options.first; i < std::min(examples.size(), options.first + options.count);
+       ++i) {
     const data::Example& e = examples[i];
-    const std::string label = e.label >= 0 ? dataset.label_names[static_cast<size_t>(e.label)] : "-";
+    const std::string label =
+        e.label >= 0 ? dataset.label_names[static_cast<size_t>(e.label)] : "-";
     const bool cut = e.text.size() > options.max_chars;
     fmt::print("[{} #{}] {} ({})\n{}{}\n\n", options.split, i, label, e.source,
                e.text.substr(0, options.max_chars), cut ? " ..." : "");
@@ -123,12 +125,14 @@ void add_data_command(CLI::App& app, const GlobalOptions& global) {
   data->require_subcommand(1);
   auto options = std::make_shared<StatsOptions>();
   CLI::App* stats = data->add_subcommand("stats", "Split sizes, labels and word counts of a task");
-  auto* task = stats->add_option("--task", options->task, "A built-in task: sotu-lm, wordnet-cls, spam-cls");
+  auto* task =
+      stats->add_option("--task", options->task, "A built-in task: sotu-lm, wordnet-cls, spam-cls");
   auto* recipe = stats->add_option("--recipe", options->recipe, "A recipe whose [data] to read");
   task->excludes(recipe);
-  stats->add_option("--vocab-size", options->vocab_size,
-                    "Count SentencePiece tokens at this vocabulary size (trained on train, "
-                    "cached); 0 counts words only")
+  stats
+      ->add_option("--vocab-size", options->vocab_size,
+                   "Count SentencePiece tokens at this vocabulary size (trained on train, "
+                   "cached); 0 counts words only")
       ->capture_default_str();
   stats->add_flag("--json", options->json, "Machine-readable output");
   stats->callback([options, &global] {
@@ -144,7 +148,8 @@ void add_data_command(CLI::App& app, const GlobalOptions& global) {
   show->add_option("--split", show_options->split, "train, valid or test")
       ->check(CLI::IsMember({"train", "valid", "test"}))
       ->capture_default_str();
-  show->add_option("--first", show_options->first, "Index of the first example")->capture_default_str();
+  show->add_option("--first", show_options->first, "Index of the first example")
+      ->capture_default_str();
   show->add_option("--count", show_options->count, "How many examples")->capture_default_str();
   show->add_option("--max-chars", show_options->max_chars, "Cut each text after this many bytes")
       ->capture_default_str();

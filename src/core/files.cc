@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 
 #include "core/error.h"
@@ -41,7 +41,8 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
   // A unique temp name in the same folder, so the rename stays on one filesystem.
   Rng rng(static_cast<uint64_t>(::getpid()) ^ reinterpret_cast<uintptr_t>(&bytes) ^
           static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-  const fs::path tmp = parent / (path.filename().string() + ".tmp" + std::to_string(rng.below(1u << 30)));
+  const fs::path tmp =
+      parent / (path.filename().string() + ".tmp" + std::to_string(rng.below(1u << 30)));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(tmp.string(), "", "a writable file", std::strerror(errno));
   size_t written = 0;

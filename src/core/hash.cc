@@ -12,7 +12,9 @@
 namespace fitformer {
 namespace {
 
-XXH3_state_t* state_of(void* p) { return static_cast<XXH3_state_t*>(p); }
+XXH3_state_t* state_of(void* p) {
+  return static_cast<XXH3_state_t*>(p);
+}
 
 }  // namespace
 
@@ -21,7 +23,9 @@ ContentHash::ContentHash() : state_(XXH3_createState()) {
   XXH3_128bits_reset(state_of(state_));
 }
 
-ContentHash::~ContentHash() { XXH3_freeState(state_of(state_)); }
+ContentHash::~ContentHash() {
+  XXH3_freeState(state_of(state_));
+}
 
 ContentHash& ContentHash::add(std::string_view bytes) {
   const uint64_t size = bytes.size();

@@ -34,9 +34,13 @@ Progress::Progress(std::string label, uint64_t total, std::string unit, bool ena
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
-bool Progress::terminal_attached() { return ::isatty(STDERR_FILENO) == 1; }
+bool Progress::terminal_attached() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 void Progress::advance(uint64_t n) {
   done_ += n;
@@ -48,7 +52,9 @@ void Progress::set(uint64_t done) {
   draw(false);
 }
 
-void Progress::set_note(std::string note) { note_ = std::move(note); }
+void Progress::set_note(std::string note) {
+  note_ = std::move(note);
+}
 
 void Progress::finish() {
   if (finished_) return;

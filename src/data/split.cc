@@ -17,7 +17,8 @@ void assign(std::vector<size_t> indices, const SplitFractions& f, Rng& rng,
   rng.shuffle(std::span<size_t>(indices));
   const double n = static_cast<double>(indices.size());
   const auto n_valid = static_cast<size_t>(std::llround(n * f.valid));
-  const auto n_test = std::min(indices.size() - n_valid, static_cast<size_t>(std::llround(n * f.test)));
+  const auto n_test =
+      std::min(indices.size() - n_valid, static_cast<size_t>(std::llround(n * f.test)));
   for (size_t i = 0; i < indices.size(); ++i) {
     part[indices[i]] = i < n_valid ? kValid : (i < n_valid + n_test ? kTest : kTrain);
   }

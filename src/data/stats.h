@@ -11,7 +11,7 @@
 namespace fitformer::data {
 
 struct SplitStats {
-  std::string split;                   // "train", "valid", "test"
+  std::string split;  // "train", "valid", "test"
   uint64_t examples = 0;
   uint64_t words = 0;                  // whitespace-separated
   uint64_t tokens = 0;                 // subword tokens (0 when no tokenizer was given)

@@ -2,10 +2,9 @@
 // with a header that names the text and label fields; and for folders of .txt documents.
 #include "data/user_data.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -22,7 +21,9 @@ struct Row {
   size_t line = 0;
 };
 
-std::string line_field(size_t line) { return "line " + std::to_string(line); }
+std::string line_field(size_t line) {
+  return "line " + std::to_string(line);
+}
 
 // Splits a CSV document into records of fields (RFC 4180: quotes double to escape and
 // may hold commas and line breaks). Each record remembers the line it starts on.
@@ -36,7 +37,8 @@ std::vector<std::pair<size_t, std::vector<std::string>>> parse_csv(const std::st
   const auto end_record = [&] {
     fields.push_back(std::move(field));
     field.clear();
-    if (!(fields.size() == 1 && fields[0].empty())) records.emplace_back(record_line, std::move(fields));
+    if (!(fields.size() == 1 && fields[0].empty()))
+      records.emplace_back(record_line, std::move(fields));
     fields.clear();
     field_started = false;
   };
@@ -50,7 +52,8 @@ std::vector<std::pair<size_t, std::vector<std::string>>> parse_csv(const std::st
         quoted = false;
         if (i + 1 < bytes.size() && bytes[i + 1] != ',' && bytes[i + 1] != '\n' &&
             bytes[i + 1] != '\r') {
-          throw Error(file.string(), line_field(line) + ", column " + std::to_string(fields.size() + 1),
+          throw Error(file.string(),
+                      line_field(line) + ", column " + std::to_string(fields.size() + 1),
                       "a comma or line end after a closing quote", std::string(1, bytes[i + 1]));
         }
       } else {
@@ -108,7 +111,8 @@ std::vector<Row> rows_from_table(
     const std::vector<std::pair<size_t, std::vector<std::string>>>& records,
     const io::DataSpec& spec) {
   const std::string file = spec.path.string();
-  if (records.empty()) throw Error(file, "line 1", "a header row naming the columns", "an empty file");
+  if (records.empty())
+    throw Error(file, "line 1", "a header row naming the columns", "an empty file");
   const auto& header = records[0].second;
   const auto column = [&](const std::string& name) {
     const auto it = std::find(header.begin(), header.end(), name);
@@ -161,8 +165,10 @@ std::vector<Row> rows_from_jsonl(const std::string& bytes, const io::DataSpec& s
     }
     const auto label_it = object.find(spec.label_field);
     std::string label;
-    if (label_it != object.end() && label_it->is_string()) label = collapse_whitespace(label_it->get<std::string>());
-    else if (label_it != object.end() && label_it->is_number_integer()) label = label_it->dump();
+    if (label_it != object.end() && label_it->is_string())
+      label = collapse_whitespace(label_it->get<std::string>());
+    else if (label_it != object.end() && label_it->is_number_integer())
+      label = label_it->dump();
     if (label.empty()) {
       throw Error(file, line_field(line) + ", key \"" + spec.label_field + "\"",
                   "a non-empty string or an integer",
@@ -182,8 +188,7 @@ std::vector<std::string> sorted_labels(const std::vector<Row>& rows) {
   labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
   const bool numeric = std::all_of(labels.begin(), labels.end(), [](const std::string& s) {
     return !s.empty() && s.size() < 18 &&
-           s.find_first_not_of("0123456789", s[0] == '-' ? 1 : 0) == std::string::npos &&
-           s != "-";
+           s.find_first_not_of("0123456789", s[0] == '-' ? 1 : 0) == std::string::npos && s != "-";
   });
   if (numeric) {
     std::sort(labels.begin(), labels.end(), [](const std::string& a, const std::string& b) {
@@ -205,8 +210,9 @@ Dataset load_rows(const io::DataSpec& spec, Progress* progress) {
   }
   const std::string bytes = read_file(spec.path);
   const std::vector<Row> rows = format == "jsonl" ? rows_from_jsonl(bytes, spec)
-                                : format == "csv" ? rows_from_table(parse_csv(bytes, spec.path), spec)
-                                                  : rows_from_table(parse_tsv(bytes), spec);
+                                : format == "csv"
+                                    ? rows_from_table(parse_csv(bytes, spec.path), spec)
+                                    : rows_from_table(parse_tsv(bytes), spec);
   if (rows.empty()) throw Error(spec.path.string(), "", "at least one row of data", "none");
   Dataset out;
   out.name = spec.path.stem().string();
@@ -217,7 +223,8 @@ Dataset load_rows(const io::DataSpec& spec, Progress* progress) {
                 "only \"" + out.label_names[0] + "\"");
   }
   std::map<std::string, int> index;
-  for (size_t i = 0; i < out.label_names.size(); ++i) index[out.label_names[i]] = static_cast<int>(i);
+  for (size_t i = 0; i < out.label_names.size(); ++i)
+    index[out.label_names[i]] = static_cast<int>(i);
   std::vector<Example> examples;
   for (const Row& r : rows) {
     examples.push_back(Example{collapse_whitespace(to_valid_utf8(r.text)), index.at(r.label),
@@ -240,8 +247,9 @@ Dataset load_documents(const io::DataSpec& spec, Progress* progress) {
   }
   const auto needed = static_cast<size_t>(1 + (spec.valid_fraction > 0) + (spec.test_fraction > 0));
   if (docs.size() < needed) {
-    throw Error(spec.path.string(), "", "at least " + std::to_string(needed) +
-                " non-empty .txt documents (one per split)", std::to_string(docs.size()));
+    throw Error(spec.path.string(), "",
+                "at least " + std::to_string(needed) + " non-empty .txt documents (one per split)",
+                std::to_string(docs.size()));
   }
   Dataset out;
   out.name = spec.path.filename().string();

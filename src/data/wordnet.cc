@@ -14,11 +14,11 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string>& wordnet_noun_supersenses() {
   static const std::vector<std::string> names = {
-      "noun.Tops",      "noun.act",       "noun.animal",   "noun.artifact", "noun.attribute",
-      "noun.body",      "noun.cognition", "noun.communication", "noun.event", "noun.feeling",
-      "noun.food",      "noun.group",     "noun.location", "noun.motive",   "noun.object",
-      "noun.person",    "noun.phenomenon", "noun.plant",   "noun.possession", "noun.process",
-      "noun.quantity",  "noun.relation",  "noun.shape",    "noun.state",    "noun.substance",
+      "noun.Tops",     "noun.act",        "noun.animal",        "noun.artifact",   "noun.attribute",
+      "noun.body",     "noun.cognition",  "noun.communication", "noun.event",      "noun.feeling",
+      "noun.food",     "noun.group",      "noun.location",      "noun.motive",     "noun.object",
+      "noun.person",   "noun.phenomenon", "noun.plant",         "noun.possession", "noun.process",
+      "noun.quantity", "noun.relation",   "noun.shape",         "noun.state",      "noun.substance",
       "noun.time"};
   return names;
 }

@@ -119,8 +119,8 @@ void read_data(const toml::table& t, const std::string& path, const fs::path& fi
   r.read("seed", data.seed);
   r.refuse_unknown_keys();
   if (!data_path.empty()) {
-    data.path = fs::path(data_path).is_absolute() ? fs::path(data_path)
-                                                  : file.parent_path() / data_path;
+    data.path =
+        fs::path(data_path).is_absolute() ? fs::path(data_path) : file.parent_path() / data_path;
   }
 }
 
@@ -137,8 +137,7 @@ void read_tokenizer(const toml::table& t, const std::string& path, const fs::pat
   }
 }
 
-void read_model(const toml::table& t, const std::string& path, const fs::path& file,
-                ModelSpec& m) {
+void read_model(const toml::table& t, const std::string& path, const fs::path& file, ModelSpec& m) {
   TableReader r(t, path, file);
   r.read("family", m.family);
   r.read("hidden_size", m.hidden_size);
@@ -151,8 +150,7 @@ void read_model(const toml::table& t, const std::string& path, const fs::path& f
   r.refuse_unknown_keys();
 }
 
-void read_train(const toml::table& t, const std::string& path, const fs::path& file,
-                TrainSpec& s) {
+void read_train(const toml::table& t, const std::string& path, const fs::path& file, TrainSpec& s) {
   TableReader r(t, path, file);
   r.read("epochs", s.epochs);
   r.read("batch_size", s.batch_size);
@@ -180,8 +178,7 @@ void validate(const Recipe& r) {
   if (r.data.task.empty() == r.data.path.empty()) {
     throw Error(f, "data", "exactly one of data.task (a built-in task) or data.path (your file)");
   }
-  if (!r.data.path.empty() && r.data.kind != "classification" &&
-      r.data.kind != "language-model") {
+  if (!r.data.path.empty() && r.data.kind != "classification" && r.data.kind != "language-model") {
     throw Error(f, "data.kind", "\"classification\" or \"language-model\"",
                 "\"" + r.data.kind + "\"");
   }
@@ -196,8 +193,7 @@ void validate(const Recipe& r) {
   }
   if (r.tokenizer.kind == "sentencepiece") {
     if (r.tokenizer.vocab_size < 16) {
-      throw Error(f, "tokenizer.vocab_size", "at least 16",
-                  std::to_string(r.tokenizer.vocab_size));
+      throw Error(f, "tokenizer.vocab_size", "at least 16", std::to_string(r.tokenizer.vocab_size));
     }
   } else if (r.tokenizer.kind == "wordpiece") {
     if (r.tokenizer.vocab.empty()) throw Error(f, "tokenizer.vocab", "a vocab.txt path");
@@ -228,8 +224,9 @@ void validate(const Recipe& r) {
   positive("train.learning_rate", r.train.learning_rate);
   positive("train.threads", r.train.threads);
   if (r.train.seq_len > r.model.max_length) {
-    throw Error(f, "train.seq_len", "at most model.max_length (" +
-                std::to_string(r.model.max_length) + ")", std::to_string(r.train.seq_len));
+    throw Error(f, "train.seq_len",
+                "at most model.max_length (" + std::to_string(r.model.max_length) + ")",
+                std::to_string(r.train.seq_len));
   }
   if (r.train.weight_decay < 0) throw Error(f, "train.weight_decay", "a non-negative number");
   fraction("train.warmup_fraction", r.train.warmup_fraction);
@@ -245,8 +242,8 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
     root = toml::parse(toml_text, file.string());
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    throw Error(file.string(), "line " + std::to_string(where.line),
-                "valid TOML", std::string(e.description()));
+    throw Error(file.string(), "line " + std::to_string(where.line), "valid TOML",
+                std::string(e.description()));
   }
   Recipe recipe;
   recipe.file = file;
@@ -254,7 +251,8 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
   TableReader top(root, "", file);
   top.read("name", recipe.name);
   if (const auto* t = top.table("data")) read_data(*t, "data", file, recipe.data);
-  if (const auto* t = top.table("tokenizer")) read_tokenizer(*t, "tokenizer", file, recipe.tokenizer);
+  if (const auto* t = top.table("tokenizer"))
+    read_tokenizer(*t, "tokenizer", file, recipe.tokenizer);
   if (const auto* t = top.table("model")) read_model(*t, "model", file, recipe.model);
   if (const auto* t = top.table("train")) read_train(*t, "train", file, recipe.train);
 
@@ -265,7 +263,8 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
     if (chosen == nullptr || !chosen->is_table()) {
       std::string known;
       if (profiles != nullptr) {
-        for (const auto& [k, v] : *profiles) known += (known.empty() ? "" : ", ") + std::string(k.str());
+        for (const auto& [k, v] : *profiles)
+          known += (known.empty() ? "" : ", ") + std::string(k.str());
       }
       throw Error(file.string(), "profiles." + profile,
                   known.empty() ? "a [profiles." + profile + "] table" : "one of: " + known,

@@ -24,8 +24,8 @@
 namespace fitformer::io {
 
 struct DataSpec {
-  std::string task;  // built-in task name; empty when path is set
-  std::string kind;  // "classification" or "language-model" (user data only)
+  std::string task;            // built-in task name; empty when path is set
+  std::string kind;            // "classification" or "language-model" (user data only)
   std::filesystem::path path;  // absolute (resolved against the recipe's folder)
   std::string format;          // "tsv", "csv", "jsonl" or "" (folder / from extension)
   std::string text_field = "text";
@@ -62,7 +62,7 @@ struct TrainSpec {
   double clip_norm = 1.0;
   uint64_t seed = 1;
   int threads = 2;
-  std::optional<int64_t> max_steps;  // stop early after this many optimizer steps
+  std::optional<int64_t> max_steps;   // stop early after this many optimizer steps
   std::optional<double> max_minutes;  // stop early after this much wall time
 };
 

@@ -24,7 +24,8 @@ CommandResult run_fitformer(const std::string& args) {
   std::string output;
   std::array<char, 4096> buffer;
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
@@ -43,7 +44,8 @@ TEST(Cli, StatsJsonIsMachineReadable) {
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["task"], "spam-cls");
   EXPECT_EQ(j["provenance"], "measured");
-  EXPECT_EQ(j["splits"]["train"]["examples"].get<int>() + j["splits"]["valid"]["examples"].get<int>() +
+  EXPECT_EQ(j["splits"]["train"]["examples"].get<int>() +
+                j["splits"]["valid"]["examples"].get<int>() +
                 j["splits"]["test"]["examples"].get<int>(),
             6046);
 }
@@ -56,10 +58,11 @@ TEST(Cli, StatsCountsSubwordTokensOfAUsersFile) {
             "\t" + (i % 2 ? "a" : "b") + "\n";
   }
   dir.write("rows.tsv", rows);
-  const auto recipe = dir.write("r.toml", "[data]\nkind = \"classification\"\npath = \"rows.tsv\"\n");
-  const CommandResult r = run_fitformer("--cache-dir " + (dir.path() / "cache").string() +
-                                        " data stats --json --vocab-size 300 --recipe " +
-                                        recipe.string());
+  const auto recipe =
+      dir.write("r.toml", "[data]\nkind = \"classification\"\npath = \"rows.tsv\"\n");
+  const CommandResult r =
+      run_fitformer("--cache-dir " + (dir.path() / "cache").string() +
+                    " data stats --json --vocab-size 300 --recipe " + recipe.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["splits"]["train"]["examples"], 240);
@@ -75,7 +78,8 @@ TEST(Cli, BadInputExitsNonZeroWithOneLine) {
   EXPECT_EQ(unknown.output,
             "fitformer: error: task: expected one of: sotu-lm, wordnet-cls, spam-cls, found "
             "\"imagenet\"\n");
-  const CommandResult no_data = run_fitformer("--data-dir " + (dir.path() / "none").string() + " data stats --task sotu-lm");
+  const CommandResult no_data =
+      run_fitformer("--data-dir " + (dir.path() / "none").string() + " data stats --task sotu-lm");
   EXPECT_EQ(no_data.exit_code, 1);
   EXPECT_NE(no_data.output.find("run it first"), std::string::npos) << no_data.output;
   const auto recipe = dir.write("r.toml", "[data]\ntask = \"sotu-lm\"\nbogus = 1\n");

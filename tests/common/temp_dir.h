@@ -13,7 +13,8 @@ namespace fitformer::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "fitformer-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "fitformer-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -30,7 +31,8 @@ class TempDir {
   std::filesystem::path write(const std::string& name, std::string_view bytes) const {
     const auto file = path_ / name;
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(file, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     return file;
   }
 
@@ -39,6 +41,8 @@ class TempDir {
 };
 
 // Folder of the fetched datasets, as configured at build time.
-inline std::filesystem::path data_dir() { return FITFORMER_DEFAULT_DATA_DIR; }
+inline std::filesystem::path data_dir() {
+  return FITFORMER_DEFAULT_DATA_DIR;
+}
 
 }  // namespace fitformer::testing

@@ -12,7 +12,9 @@
 namespace fitformer::data {
 namespace {
 
-size_t total(const Dataset& d) { return d.train.size() + d.valid.size() + d.test.size(); }
+size_t total(const Dataset& d) {
+  return d.train.size() + d.valid.size() + d.test.size();
+}
 
 std::vector<size_t> label_counts(const Dataset& d) {
   std::vector<size_t> counts(d.label_names.size(), 0);
@@ -96,9 +98,11 @@ TEST(BuiltinTasks, SpamHas4150HamAnd1896Spam) {
   size_t with_headers = 0, with_tags = 0;
   for (const auto* split : {&d.train, &d.valid, &d.test}) {
     for (const auto& e : *split) {
-      with_headers += e.text.starts_with("From ") || e.text.find("Received: from") != std::string::npos ||
+      with_headers += e.text.starts_with("From ") ||
+                      e.text.find("Received: from") != std::string::npos ||
                       e.text.find("Return-Path:") != std::string::npos;
-      with_tags += e.text.find("</td>") != std::string::npos || e.text.find("<br>") != std::string::npos;
+      with_tags +=
+          e.text.find("</td>") != std::string::npos || e.text.find("<br>") != std::string::npos;
     }
   }
   EXPECT_LT(with_headers, 30u);  // forwarded mails quote headers in their bodies
@@ -133,7 +137,8 @@ TEST(BuiltinTasks, BadInputGivesClearErrors) {
             "00001930 03 n 01 physical_ent");
   EXPECT_NE(message("wordnet-cls", dir.path()).find("cut-off last line"), std::string::npos);
   // A corrupt synset line names the line and the field.
-  dir.write("wordnet/data.noun", "00001740 03 n 01 entity 0 000 | ok\n00001930 99 n 01 x 0 000 | y\n");
+  dir.write("wordnet/data.noun",
+            "00001740 03 n 01 entity 0 000 | ok\n00001930 99 n 01 x 0 000 | y\n");
   const std::string bad_lex = message("wordnet-cls", dir.path());
   EXPECT_NE(bad_lex.find("data.noun:2: lex_filenum"), std::string::npos) << bad_lex;
   dir.write("wordnet/data.noun", "00001740 03 n 01 entity 0 000 no gloss marker\n");

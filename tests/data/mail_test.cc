@@ -8,7 +8,9 @@
 namespace fitformer::data {
 namespace {
 
-std::string clean(const std::string& mail) { return collapse_whitespace(mail_body_text(mail)); }
+std::string clean(const std::string& mail) {
+  return collapse_whitespace(mail_body_text(mail));
+}
 
 TEST(Mail, DropsTheHeaderBlockWithFoldedLines) {
   const std::string mail =
@@ -74,7 +76,7 @@ TEST(Mail, ToleratesMalformedMail) {
 
 TEST(Text, RepairsInvalidUtf8AsLatin1) {
   EXPECT_EQ(to_valid_utf8("caf\xE9"), "caf\xC3\xA9");
-  EXPECT_EQ(to_valid_utf8("ok \xE2\x82\xAC"), "ok \xE2\x82\xAC");  // euro sign stays
+  EXPECT_EQ(to_valid_utf8("ok \xE2\x82\xAC"), "ok \xE2\x82\xAC");        // euro sign stays
   EXPECT_EQ(to_valid_utf8("\xED\xA0\x80"), "\xC3\xAD\xC2\xA0\xC2\x80");  // a surrogate is not UTF-8
   EXPECT_EQ(collapse_whitespace("  a \t\n b  "), "a b");
   EXPECT_EQ(count_words("  a \t\n b  c"), 3u);

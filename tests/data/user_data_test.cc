@@ -73,7 +73,8 @@ TEST(UserData, CsvQuotingHoldsCommasQuotesAndNewlines) {
 TEST(UserData, IntegerLabelsSortNumerically) {
   testing::TempDir dir;
   std::string jsonl;
-  for (int i = 0; i < 30; ++i) jsonl += R"({"text": "t", "label": )" + std::to_string(i % 3 * 5) + "}\n";
+  for (int i = 0; i < 30; ++i)
+    jsonl += R"({"text": "t", "label": )" + std::to_string(i % 3 * 5) + "}\n";
   const Dataset d = load_user_data(rows_spec(dir.write("n.jsonl", jsonl)));
   EXPECT_EQ(d.label_names, (std::vector<std::string>{"0", "5", "10"}));
 }
@@ -104,17 +105,20 @@ TEST(UserData, MalformedRowsNameLineAndColumn) {
             std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("d.csv", "text,label\n\"open,x\n"))).find("closing quote"),
             std::string::npos);
-  EXPECT_NE(error_of(rows_spec(dir.write("e.csv", "text,label\n\"a\"b,x\n"))).find("line 2, column 1"),
-            std::string::npos);
-  EXPECT_NE(error_of(rows_spec(dir.write("f.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{oops\n")))
-                .find("f.jsonl: line 2: expected a JSON object"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(rows_spec(dir.write("e.csv", "text,label\n\"a\"b,x\n"))).find("line 2, column 1"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(rows_spec(dir.write("f.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{oops\n")))
+          .find("f.jsonl: line 2: expected a JSON object"),
+      std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("g.jsonl", "{\"text\": 5, \"label\": \"x\"}\n")))
                 .find("line 1, key \"text\": expected a string, found 5"),
             std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("h.jsonl", "{\"text\": \"a\"}\n"))).find("key \"label\""),
             std::string::npos);
-  EXPECT_NE(error_of(rows_spec(dir.write("i.tsv", "text\tlabel\na\tx\nb\tx\n"))).find("two distinct labels"),
+  EXPECT_NE(error_of(rows_spec(dir.write("i.tsv", "text\tlabel\na\tx\nb\tx\n")))
+                .find("two distinct labels"),
             std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("j.txt", "x"))).find("data.format"), std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.path() / "missing.tsv")).find("missing.tsv"), std::string::npos);
@@ -122,7 +126,8 @@ TEST(UserData, MalformedRowsNameLineAndColumn) {
 
 TEST(UserData, FolderOfDocumentsForLanguageModeling) {
   testing::TempDir dir;
-  for (int i = 0; i < 10; ++i) dir.write("docs/d" + std::to_string(i) + ".txt", "words of doc " + std::to_string(i));
+  for (int i = 0; i < 10; ++i)
+    dir.write("docs/d" + std::to_string(i) + ".txt", "words of doc " + std::to_string(i));
   dir.write("docs/notes.md", "ignored");
   io::DataSpec spec;
   spec.kind = "language-model";
@@ -139,7 +144,8 @@ TEST(UserData, FolderOfDocumentsForLanguageModeling) {
 
 TEST(Split, StratifiedKeepsProportionsAndCoversEverything) {
   std::vector<Example> examples;
-  for (int i = 0; i < 1000; ++i) examples.push_back({std::to_string(i), i < 900 ? 0 : 1, std::to_string(i)});
+  for (int i = 0; i < 1000; ++i)
+    examples.push_back({std::to_string(i), i < 900 ? 0 : 1, std::to_string(i)});
   Dataset d;
   split_stratified(examples, 2, SplitFractions{0.1, 0.2, 3}, d);
   EXPECT_EQ(d.valid.size(), 100u);

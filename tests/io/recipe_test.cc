@@ -64,9 +64,9 @@ TEST(Recipe, ProfilesOverride) {
 }
 
 TEST(Recipe, UserDataPathIsRelativeToTheRecipe) {
-  const Recipe r = parse_recipe(
-      "[data]\nkind = \"classification\"\npath = \"rows.tsv\"\nvalid_fraction = 0.2\n",
-      "/home/u/recipes/x.toml", "");
+  const Recipe r =
+      parse_recipe("[data]\nkind = \"classification\"\npath = \"rows.tsv\"\nvalid_fraction = 0.2\n",
+                   "/home/u/recipes/x.toml", "");
   EXPECT_EQ(r.data.path, "/home/u/recipes/rows.tsv");
   EXPECT_DOUBLE_EQ(r.data.valid_fraction, 0.2);
   EXPECT_EQ(r.name, "x");
