@@ -13,5 +13,7 @@ struct GlobalOptions {
 };
 
 void add_data_command(CLI::App& app, const GlobalOptions& global);
+void add_train_command(CLI::App& app, const GlobalOptions& global);
+void add_eval_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace fitformer::cli

@@ -6,8 +6,9 @@
 #include "core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"fitformer: find the cheapest device that runs your Transformer within a latency "
-               "and an accuracy constraint"};
+  CLI::App app{
+      "fitformer: find the cheapest device that runs your Transformer within a latency "
+      "and an accuracy constraint"};
   app.require_subcommand(1);
   fitformer::cli::GlobalOptions global;
   app.add_option("--data-dir", global.data_dir, "Folder of fetched datasets (scripts/setup)")
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   app.add_option("--cache-dir", global.cache_dir, "Folder of cached results")
       ->capture_default_str();
   fitformer::cli::add_data_command(app, global);
+  fitformer::cli::add_train_command(app, global);
+  fitformer::cli::add_eval_command(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

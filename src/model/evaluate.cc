@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/safetensors.h"
 
 namespace fitformer::model {
 
@@ -47,6 +50,121 @@ EncodedRows encode_classification(std::span<const data::Example> examples,
     advance(progress);
   }
   return rows;
+}
+
+TokenizedTask tokenize_task(const data::Dataset& dataset, const data::Tokenizer& tokenizer,
+                            int seq_len, Progress* progress) {
+  TokenizedTask task;
+  task.kind = dataset.kind;
+  task.vocab_size = tokenizer.vocab_size();
+  task.special = tokenizer.special_tokens();
+  task.label_names = dataset.label_names;
+  if (dataset.kind == data::TaskKind::kLanguageModel) {
+    task.train_stream = build_token_stream(dataset.train, tokenizer, progress);
+    task.valid_stream = build_token_stream(dataset.valid, tokenizer, progress);
+  } else {
+    task.train_rows = encode_classification(dataset.train, tokenizer, seq_len, progress);
+    task.valid_rows = encode_classification(dataset.valid, tokenizer, seq_len, progress);
+  }
+  return task;
+}
+
+namespace {
+
+io::TensorInfo i32_tensor(std::string name, std::vector<int64_t> shape,
+                          const std::vector<int32_t>& values) {
+  io::TensorInfo t;
+  t.name = std::move(name);
+  t.dtype = io::DType::kI32;
+  t.shape = std::move(shape);
+  t.bytes = std::as_bytes(std::span(values));
+  return t;
+}
+
+std::vector<int32_t> read_i32(const io::SafeTensorsFile& file, const std::string& name) {
+  const io::TensorInfo& t = file.tensor(name);
+  if (t.dtype != io::DType::kI32)
+    throw Error(file.path().string(), name, "dtype I32", std::string(io::dtype_name(t.dtype)));
+  std::vector<int32_t> values(t.bytes.size() / sizeof(int32_t));
+  std::memcpy(values.data(), t.bytes.data(), values.size() * sizeof(int32_t));
+  return values;
+}
+
+// The metadata value `key` as parsed JSON; throws Error naming the file if absent or invalid.
+nlohmann::json read_meta(const io::SafeTensorsFile& file, const std::string& key) {
+  const auto it = file.metadata().find(key);
+  if (it == file.metadata().end())
+    throw Error(file.path().string(), "__metadata__." + key, "a value", "none");
+  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  if (j.is_discarded())
+    throw Error(file.path().string(), "__metadata__." + key, "JSON", it->second);
+  return j;
+}
+
+}  // namespace
+
+void save_tokenized_task(const TokenizedTask& task, const std::filesystem::path& file) {
+  const bool lm = task.kind == data::TaskKind::kLanguageModel;
+  std::vector<io::TensorInfo> tensors;
+  if (lm) {
+    tensors.push_back(i32_tensor("train.stream", {static_cast<int64_t>(task.train_stream.size())},
+                                 task.train_stream));
+    tensors.push_back(i32_tensor("valid.stream", {static_cast<int64_t>(task.valid_stream.size())},
+                                 task.valid_stream));
+  } else {
+    for (const auto& [split, rows] :
+         {std::pair{"train", &task.train_rows}, std::pair{"valid", &task.valid_rows}}) {
+      const int64_t n = static_cast<int64_t>(rows->rows());
+      tensors.push_back(i32_tensor(std::string(split) + ".ids", {n, rows->seq_len}, rows->ids));
+      tensors.push_back(i32_tensor(std::string(split) + ".lengths", {n}, rows->lengths));
+      tensors.push_back(i32_tensor(std::string(split) + ".labels", {n}, rows->labels));
+    }
+  }
+  const data::SpecialTokens& s = task.special;
+  const nlohmann::json special = {{"pad", s.pad}, {"unk", s.unk}, {"bos", s.bos},  {"eos", s.eos},
+                                  {"cls", s.cls}, {"sep", s.sep}, {"mask", s.mask}};
+  io::write_safetensors(file, tensors,
+                        {{"kind", nlohmann::json(lm ? "language-model" : "classification").dump()},
+                         {"vocab_size", std::to_string(task.vocab_size)},
+                         {"special_tokens", special.dump()},
+                         {"label_names", nlohmann::json(task.label_names).dump()}});
+}
+
+TokenizedTask load_tokenized_task(const std::filesystem::path& path) {
+  const io::SafeTensorsFile file = io::SafeTensorsFile::open(path);
+  TokenizedTask task;
+  try {
+    const std::string kind = read_meta(file, "kind").get<std::string>();
+    task.kind =
+        kind == "classification" ? data::TaskKind::kClassification : data::TaskKind::kLanguageModel;
+    task.vocab_size = read_meta(file, "vocab_size").get<int32_t>();
+    const nlohmann::json s = read_meta(file, "special_tokens");
+    task.special = {s.at("pad"), s.at("unk"), s.at("bos"), s.at("eos"),
+                    s.at("cls"), s.at("sep"), s.at("mask")};
+    task.label_names = read_meta(file, "label_names").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string(), "__metadata__", "fitformer tokenized-task metadata", e.what());
+  }
+  if (task.kind == data::TaskKind::kLanguageModel) {
+    task.train_stream = read_i32(file, "train.stream");
+    task.valid_stream = read_i32(file, "valid.stream");
+    return task;
+  }
+  for (const auto& [split, rows] :
+       {std::pair{"train", &task.train_rows}, std::pair{"valid", &task.valid_rows}}) {
+    const io::TensorInfo& ids = file.tensor(std::string(split) + ".ids");
+    if (ids.shape.size() != 2)
+      throw Error(path.string(), ids.name, "shape [rows, seq_len]", "another rank");
+    rows->seq_len = static_cast<int>(ids.shape[1]);
+    rows->ids = read_i32(file, ids.name);
+    rows->lengths = read_i32(file, std::string(split) + ".lengths");
+    rows->labels = read_i32(file, std::string(split) + ".labels");
+    if (rows->lengths.size() != static_cast<size_t>(ids.shape[0]) ||
+        rows->labels.size() != rows->lengths.size())
+      throw Error(path.string(), std::string(split) + ".lengths",
+                  std::to_string(ids.shape[0]) + " rows", std::to_string(rows->lengths.size()));
+  }
+  return task;
 }
 
 ClassificationMetrics classification_metrics(std::span<const int32_t> predicted,

@@ -40,6 +40,29 @@ EncodedRows encode_classification(std::span<const data::Example> examples,
                                   const data::Tokenizer& tokenizer, int seq_len,
                                   Progress* progress = nullptr);
 
+// A task's train and valid splits as token ids: what the trainer consumes. Training runs in
+// its own process (libtorch's protobuf and SentencePiece's bundled one cannot share a process),
+// so `fitformer train` tokenizes and hands this over as a safetensors file.
+struct TokenizedTask {
+  data::TaskKind kind = data::TaskKind::kLanguageModel;
+  int32_t vocab_size = 0;
+  data::SpecialTokens special;
+  std::vector<std::string> label_names;             // classification
+  std::vector<int32_t> train_stream, valid_stream;  // language model
+  EncodedRows train_rows, valid_rows;               // classification (seq_len rows)
+};
+
+// Tokenizes dataset.train and dataset.valid: token streams for a language model, rows of
+// seq_len for classification.
+TokenizedTask tokenize_task(const data::Dataset& dataset, const data::Tokenizer& tokenizer,
+                            int seq_len, Progress* progress = nullptr);
+
+// I32 tensors ("train.stream", or "train.ids" [rows, seq_len], "train.lengths", "train.labels";
+// the same for valid) with kind, vocabulary size, special ids and labels in the metadata.
+void save_tokenized_task(const TokenizedTask& task, const std::filesystem::path& file);
+// Throws Error naming the file and field for anything missing or inconsistent.
+TokenizedTask load_tokenized_task(const std::filesystem::path& file);
+
 // --- metrics ----------------------------------------------------------------------------
 
 struct LmMetrics {

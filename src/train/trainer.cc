@@ -46,15 +46,19 @@ struct Batch {
   int64_t tokens = 0;
 };
 
-Split tokenize_split(std::span<const data::Example> examples, const data::Tokenizer& tokenizer,
-                     bool lm, int seq_len) {
+Split lm_split(const std::vector<int32_t>& stream, int seq_len) {
   Split split;
-  split.lm = lm;
+  split.lm = true;
   split.seq_len = seq_len;
-  if (lm)
-    split.stream = model::build_token_stream(examples, tokenizer);
-  else
-    split.rows = model::encode_classification(examples, tokenizer, seq_len);
+  split.stream = stream;
+  return split;
+}
+
+Split rows_split(const model::EncodedRows& rows) {
+  Split split;
+  split.lm = false;
+  split.seq_len = rows.seq_len;
+  split.rows = rows;
   return split;
 }
 
@@ -213,8 +217,7 @@ void write_train_log(const std::filesystem::path& file, const io::Recipe& recipe
 
 }  // namespace
 
-io::ModelConfig model_config_for(const io::Recipe& recipe, const data::Tokenizer& tokenizer,
-                                 const data::Dataset& dataset) {
+io::ModelConfig model_config_for(const io::Recipe& recipe, const model::TokenizedTask& task) {
   const io::ModelSpec& m = recipe.model;
   io::ModelFamily family;
   if (m.family == "causal-lm")
@@ -224,13 +227,13 @@ io::ModelConfig model_config_for(const io::Recipe& recipe, const data::Tokenizer
   else
     throw Error(recipe.file.string(), "model.family", "causal-lm or bert-classifier", m.family);
   const bool lm = family == io::ModelFamily::kCausalLm;
-  if (lm != (dataset.kind == data::TaskKind::kLanguageModel))
+  if (lm != (task.kind == data::TaskKind::kLanguageModel))
     throw Error(
         recipe.file.string(), "model.family",
         lm ? "bert-classifier for a classification task" : "causal-lm for a language-model task",
         m.family);
   io::ModelConfig c = io::default_model_config(family);
-  c.vocab_size = tokenizer.vocab_size();
+  c.vocab_size = task.vocab_size;
   c.hidden_size = m.hidden_size;
   c.num_hidden_layers = m.num_layers;
   c.num_attention_heads = m.num_heads;
@@ -239,35 +242,36 @@ io::ModelConfig model_config_for(const io::Recipe& recipe, const data::Tokenizer
   if (!m.activation.empty()) c.hidden_act = m.activation;
   c.hidden_dropout_prob = m.dropout;
   c.attention_probs_dropout_prob = m.dropout;
-  c.pad_token_id = std::max(0, tokenizer.special_tokens().pad);
+  c.pad_token_id = std::max(0, task.special.pad);
   if (!lm) {
-    c.num_labels = static_cast<int>(dataset.label_names.size());
-    c.label_names = dataset.label_names;
+    c.num_labels = static_cast<int>(task.label_names.size());
+    c.label_names = task.label_names;
   }
   if (c.hidden_size % c.num_attention_heads != 0)
     throw Error(recipe.file.string(), "model.num_heads",
                 "a divisor of hidden_size " + std::to_string(c.hidden_size),
                 std::to_string(c.num_attention_heads));
-  if (recipe.train.seq_len > c.max_position_embeddings)
+  const int seq_len = lm ? recipe.train.seq_len : task.train_rows.seq_len;
+  if (seq_len > c.max_position_embeddings)
     throw Error(recipe.file.string(), "train.seq_len",
                 "at most model.max_length " + std::to_string(c.max_position_embeddings),
-                std::to_string(recipe.train.seq_len));
+                std::to_string(seq_len));
   return c;
 }
 
-TrainResult train_model(const io::Recipe& recipe, const data::Dataset& dataset,
-                        const data::Tokenizer& tokenizer, const TrainOptions& options) {
+TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& task,
+                        const TrainOptions& options) {
   const io::TrainSpec& spec = recipe.train;
   const auto log = [&](const std::string& line) {
     if (options.log) options.log(line);
   };
   at::set_num_threads(std::max(1, spec.threads));
   TrainResult result;
-  result.config = model_config_for(recipe, tokenizer, dataset);
+  result.config = model_config_for(recipe, task);
   const bool lm = result.config.family == io::ModelFamily::kCausalLm;
 
-  const Split train = tokenize_split(dataset.train, tokenizer, lm, spec.seq_len);
-  const Split valid = tokenize_split(dataset.valid, tokenizer, lm, spec.seq_len);
+  const Split train = lm ? lm_split(task.train_stream, spec.seq_len) : rows_split(task.train_rows);
+  const Split valid = lm ? lm_split(task.valid_stream, spec.seq_len) : rows_split(task.valid_rows);
   if (train.size() == 0)
     throw Error(recipe.file.string(), "data", "a train split long enough for one sequence");
   const int64_t per_epoch = (train.size() + spec.batch_size - 1) / spec.batch_size;

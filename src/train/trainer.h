@@ -10,10 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
-#include "data/tokenizer.h"
 #include "io/model_config.h"
 #include "io/recipe.h"
+#include "model/evaluate.h"
 
 namespace fitformer::train {
 
@@ -55,15 +54,14 @@ struct TrainResult {
   std::vector<EpochLog> epochs;
 };
 
-// The model config a recipe asks for, given its tokenizer and dataset (vocabulary size,
-// special ids, labels).
-io::ModelConfig model_config_for(const io::Recipe& recipe, const data::Tokenizer& tokenizer,
-                                 const data::Dataset& dataset);
+// The model config a recipe asks for, given its tokenized task (vocabulary size, special ids,
+// labels).
+io::ModelConfig model_config_for(const io::Recipe& recipe, const model::TokenizedTask& task);
 
-// Trains (or resumes) the recipe's model on the dataset. Deterministic for recipe.train.seed
-// at a fixed thread count. Throws Error when a checkpoint in out_dir belongs to a different
-// recipe or data (unless options.restart).
-TrainResult train_model(const io::Recipe& recipe, const data::Dataset& dataset,
-                        const data::Tokenizer& tokenizer, const TrainOptions& options);
+// Trains (or resumes) the recipe's model on the task's train split, scoring valid after every
+// epoch. Deterministic for recipe.train.seed at a fixed thread count. Throws Error when a
+// checkpoint in out_dir belongs to a different recipe or data (unless options.restart).
+TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& task,
+                        const TrainOptions& options);
 
 }  // namespace fitformer::train

@@ -49,6 +49,11 @@ data::Dataset classification_task() {
   return d;
 }
 
+// Rows of 24 tokens: the recipe's seq_len and max_length below.
+model::TokenizedTask tokenized(const data::Dataset& dataset) {
+  return model::tokenize_task(dataset, testing::CharTokenizer(), 24);
+}
+
 io::Recipe tiny_recipe(const std::string& family) {
   io::Recipe r;
   r.name = "tiny-" + family;
@@ -77,9 +82,8 @@ TrainOptions quiet_options(const std::filesystem::path& dir) {
 
 TEST(Trainer, LanguageModelLossGoesDown) {
   testing::TempDir dir;
-  const testing::CharTokenizer tok;
   const TrainResult r =
-      train_model(tiny_recipe("causal-lm"), language_task(), tok, quiet_options(dir.path()));
+      train_model(tiny_recipe("causal-lm"), tokenized(language_task()), quiet_options(dir.path()));
   ASSERT_EQ(r.epochs.size(), 4u);
   EXPECT_EQ(r.stop_reason, "epochs");
   EXPECT_LT(r.epochs.back().train_loss, r.epochs.front().train_loss - 0.5);
@@ -91,31 +95,30 @@ TEST(Trainer, LanguageModelLossGoesDown) {
 
 TEST(Trainer, ClassifierLearnsTheTask) {
   testing::TempDir dir;
-  const testing::CharTokenizer tok;
   io::Recipe recipe = tiny_recipe("bert-classifier");
   recipe.train.epochs = 6;
-  const TrainResult r = train_model(recipe, classification_task(), tok, quiet_options(dir.path()));
+  const TrainResult r =
+      train_model(recipe, tokenized(classification_task()), quiet_options(dir.path()));
   EXPECT_LT(r.epochs.back().train_loss, r.epochs.front().train_loss);
   EXPECT_GE(r.epochs.back().valid_metric, 0.9);
 }
 
 TEST(Trainer, ResumedRunEqualsUninterruptedRun) {
   testing::TempDir whole, split;
-  const testing::CharTokenizer tok;
   const io::Recipe recipe = tiny_recipe("causal-lm");
   const data::Dataset task = language_task();
-  const TrainResult a = train_model(recipe, task, tok, quiet_options(whole.path()));
+  const TrainResult a = train_model(recipe, tokenized(task), quiet_options(whole.path()));
 
   // Killed after step 10: the last checkpoint is step 8 (every 4 steps), so steps 9-10 are
   // redone after the resume, mid-epoch, with dropout drawing from the restored generator.
   TrainOptions interrupted = quiet_options(split.path());
   interrupted.checkpoint_every_steps = 4;
   interrupted.abort_after_steps = 10;
-  const TrainResult first = train_model(recipe, task, tok, interrupted);
+  const TrainResult first = train_model(recipe, tokenized(task), interrupted);
   EXPECT_FALSE(first.completed);
   TrainOptions resume = quiet_options(split.path());
   resume.checkpoint_every_steps = 4;
-  const TrainResult b = train_model(recipe, task, tok, resume);
+  const TrainResult b = train_model(recipe, tokenized(task), resume);
   EXPECT_TRUE(b.resumed);
   EXPECT_EQ(a.steps, b.steps);
   // Compared as bytes (bitwise equal weights); EXPECT_EQ would print megabytes on failure.
@@ -127,21 +130,20 @@ TEST(Trainer, ResumedRunEqualsUninterruptedRun) {
     EXPECT_EQ(a.epochs[i].valid_loss, b.epochs[i].valid_loss) << "epoch " << i + 1;
 
   // A finished run is not trained again.
-  const TrainResult again = train_model(recipe, task, tok, resume);
+  const TrainResult again = train_model(recipe, tokenized(task), resume);
   EXPECT_EQ(again.steps, a.steps);
 }
 
 TEST(Trainer, RefusesACheckpointOfAnotherRecipe) {
   testing::TempDir dir;
-  const testing::CharTokenizer tok;
   io::Recipe recipe = tiny_recipe("causal-lm");
   recipe.train.max_steps = 2;
-  train_model(recipe, language_task(), tok, quiet_options(dir.path()));
+  train_model(recipe, tokenized(language_task()), quiet_options(dir.path()));
   recipe.train.learning_rate *= 2;
-  EXPECT_THROW(train_model(recipe, language_task(), tok, quiet_options(dir.path())), Error);
+  EXPECT_THROW(train_model(recipe, tokenized(language_task()), quiet_options(dir.path())), Error);
   TrainOptions restart = quiet_options(dir.path());
   restart.restart = true;
-  EXPECT_EQ(train_model(recipe, language_task(), tok, restart).steps, 2);
+  EXPECT_EQ(train_model(recipe, tokenized(language_task()), restart).steps, 2);
 }
 
 }  // namespace
