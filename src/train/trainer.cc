@@ -2,7 +2,6 @@
 // and linear decay, gradient clipping, a valid pass per epoch, checkpoints and resumption.
 #include "train/trainer.h"
 
-#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -22,6 +21,7 @@
 #include "model/evaluate.h"
 #include "train/checkpoint.h"
 #include "train/modules.h"
+#include "train/threads.h"
 
 namespace fitformer::train {
 namespace {
@@ -265,7 +265,7 @@ TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& ta
   const auto log = [&](const std::string& line) {
     if (options.log) options.log(line);
   };
-  at::set_num_threads(std::max(1, spec.threads));
+  set_torch_threads(spec.threads);
   TrainResult result;
   result.config = model_config_for(recipe, task);
   const bool lm = result.config.family == io::ModelFamily::kCausalLm;

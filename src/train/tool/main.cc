@@ -2,8 +2,8 @@
 // libtorch loads libprotobuf 3.21 and libsentencepiece carries its own protobuf 3.14 with the same
 // symbol names, which crash each other in one process; `fitformer train` tokenizes the recipe's
 // data and execs this with the token ids. Not meant to be run by hand, though it can be.
-#include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -69,6 +69,11 @@ void run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every step allocates and frees activations of tens of MB (LM logits: batch x seq x vocab).
+  // glibc serves those with fresh mmaps whose pages the kernel zeroes each time, a third of
+  // the run in system time; keeping them in the heap avoids it.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{
       "fitformer-train: train a recipe's model on tokenized data with libtorch "
       "(run by `fitformer train`)"};
