@@ -1,112 +1,18 @@
 // Reads a recipe TOML into plain structs, refusing unknown keys and ill-typed values.
 #include "io/recipe.h"
 
-#include <toml++/toml.h>
-
-#include <set>
-#include <sstream>
-
 #include "core/error.h"
 #include "core/files.h"
+#include "io/toml_reader.h"
 
 namespace fitformer::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Reads the keys of one TOML table into a struct, field by field, and then refuses any key
-// it was not asked about, listing those it knows.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string path, const fs::path& file)
-      : table_(table), path_(std::move(path)), file_(file) {}
-
-  // Call after the last read: throws for any key that no read asked about.
-  void refuse_unknown_keys() const {
-    for (const auto& [key, value] : table_) {
-      if (!known_.contains(std::string(key.str()))) {
-        std::string allowed;
-        for (const auto& k : known_) allowed += (allowed.empty() ? "" : ", ") + k;
-        throw Error(file_.string(), field(std::string(key.str())), "one of: " + allowed,
-                    "an unknown key");
-      }
-    }
-  }
-
-  void read(const std::string& key, std::string& out) {
-    if (const auto* node = get(key)) {
-      const auto v = node->value<std::string>();
-      if (!v || !node->is_string()) throw wrong_type(key, "a string");
-      out = *v;
-    }
-  }
-  void read(const std::string& key, int& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_integer()) throw wrong_type(key, "an integer");
-      const int64_t v = *node->value<int64_t>();
-      if (v < INT32_MIN || v > INT32_MAX) throw wrong_type(key, "an integer in 32-bit range");
-      out = static_cast<int>(v);
-    }
-  }
-  void read(const std::string& key, uint64_t& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_integer() || *node->value<int64_t>() < 0) {
-        throw wrong_type(key, "a non-negative integer");
-      }
-      out = static_cast<uint64_t>(*node->value<int64_t>());
-    }
-  }
-  void read(const std::string& key, double& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_number()) throw wrong_type(key, "a number");
-      out = *node->value<double>();
-    }
-  }
-  void read(const std::string& key, std::optional<int64_t>& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_integer()) throw wrong_type(key, "an integer");
-      out = *node->value<int64_t>();
-    }
-  }
-  void read(const std::string& key, std::optional<double>& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_number()) throw wrong_type(key, "a number");
-      out = *node->value<double>();
-    }
-  }
-  // A sub-table, or nullptr when absent.
-  const toml::table* table(const std::string& key) {
-    const auto* node = get(key);
-    if (node == nullptr) return nullptr;
-    if (!node->is_table()) throw wrong_type(key, "a table");
-    return node->as_table();
-  }
-
-  std::string field(const std::string& key) const {
-    return path_.empty() ? key : path_ + "." + key;
-  }
-  Error wrong_type(const std::string& key, const std::string& expected) const {
-    const auto* node = table_.get(key);
-    std::ostringstream found;
-    if (node != nullptr) node->visit([&found](const auto& value) { found << value; });
-    return Error(file_.string(), field(key), expected, found.str());
-  }
-
- private:
-  const toml::node* get(const std::string& key) {
-    known_.insert(key);  // mutable bookkeeping: what this reader has been asked about
-    return table_.get(key);
-  }
-
-  const toml::table& table_;
-  std::string path_;
-  const fs::path& file_;
-  std::set<std::string> known_;
-};
-
 void read_data(const toml::table& t, const std::string& path, const fs::path& file,
                DataSpec& data) {
-  TableReader r(t, path, file);
+  TomlTableReader r(t, path, file);
   std::string data_path;
   r.read("task", data.task);
   r.read("kind", data.kind);
@@ -126,7 +32,7 @@ void read_data(const toml::table& t, const std::string& path, const fs::path& fi
 
 void read_tokenizer(const toml::table& t, const std::string& path, const fs::path& file,
                     TokenizerSpec& tok) {
-  TableReader r(t, path, file);
+  TomlTableReader r(t, path, file);
   std::string vocab;
   r.read("kind", tok.kind);
   r.read("vocab_size", tok.vocab_size);
@@ -138,7 +44,7 @@ void read_tokenizer(const toml::table& t, const std::string& path, const fs::pat
 }
 
 void read_model(const toml::table& t, const std::string& path, const fs::path& file, ModelSpec& m) {
-  TableReader r(t, path, file);
+  TomlTableReader r(t, path, file);
   r.read("family", m.family);
   r.read("hidden_size", m.hidden_size);
   r.read("num_layers", m.num_layers);
@@ -151,7 +57,7 @@ void read_model(const toml::table& t, const std::string& path, const fs::path& f
 }
 
 void read_train(const toml::table& t, const std::string& path, const fs::path& file, TrainSpec& s) {
-  TableReader r(t, path, file);
+  TomlTableReader r(t, path, file);
   r.read("epochs", s.epochs);
   r.read("batch_size", s.batch_size);
   r.read("seq_len", s.seq_len);
@@ -237,18 +143,11 @@ void validate(const Recipe& r) {
 
 Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
                     const std::string& profile) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, file.string());
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    throw Error(file.string(), "line " + std::to_string(where.line), "valid TOML",
-                std::string(e.description()));
-  }
+  const toml::table root = parse_toml(toml_text, file);
   Recipe recipe;
   recipe.file = file;
   recipe.profile = profile;
-  TableReader top(root, "", file);
+  TomlTableReader top(root, "", file);
   top.read("name", recipe.name);
   if (const auto* t = top.table("data")) read_data(*t, "data", file, recipe.data);
   if (const auto* t = top.table("tokenizer"))
@@ -271,7 +170,7 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
                   "no such profile");
     }
     const std::string base = "profiles." + profile;
-    TableReader pr(*chosen->as_table(), base, file);
+    TomlTableReader pr(*chosen->as_table(), base, file);
     if (const auto* t = pr.table("model")) read_model(*t, base + ".model", file, recipe.model);
     if (const auto* t = pr.table("train")) read_train(*t, base + ".train", file, recipe.train);
     if (const auto* t = pr.table("tokenizer")) {

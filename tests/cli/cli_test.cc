@@ -31,7 +31,8 @@ CommandResult run_fitformer(const std::string& args) {
 }
 
 TEST(Cli, HelpWorksEverywhere) {
-  for (const char* args : {"--help", "data --help", "data stats --help", "data show --help"}) {
+  for (const char* args :
+       {"--help", "data --help", "data stats --help", "data show --help", "devices list --help"}) {
     const CommandResult r = run_fitformer(args);
     EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << args;

@@ -1,0 +1,215 @@
+// Parses catalog/devices.toml. Every number must carry a source, because a catalog whose
+// figures cannot be traced is worse than none: the selection rests on them.
+#include "io/catalog.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "io/toml_reader.h"
+
+namespace fitformer::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::pair<DeviceKind, std::string_view> kKindNames[] = {
+    {DeviceKind::kFpga, "fpga"}, {DeviceKind::kCpu, "cpu"}, {DeviceKind::kGpu, "gpu"}};
+
+// Reads numeric fields one by one, remembering which were present so each can be checked
+// for a source afterwards.
+class DeviceReader {
+ public:
+  DeviceReader(const toml::table& table, std::string path, const fs::path& file, std::string prefix,
+               std::vector<std::string>& numbers)
+      : r_(table, std::move(path), file), prefix_(std::move(prefix)), numbers_(numbers) {}
+
+  // A required number that must be positive (or non-negative with allow_zero).
+  template <typename T>
+  void number(const std::string& key, T& out, bool allow_zero = false) {
+    r_.require(key);
+    r_.read(key, out);
+    if (out < 0 || (!allow_zero && out == 0)) {
+      throw Error(r_.file().string(), r_.field(key),
+                  allow_zero ? "a non-negative number" : "a positive number", std::to_string(out));
+    }
+    numbers_.push_back(prefix_ + key);
+  }
+  TomlTableReader& reader() { return r_; }
+
+ private:
+  TomlTableReader r_;
+  std::string prefix_;
+  std::vector<std::string>& numbers_;
+};
+
+FpgaSpec read_fpga(const toml::table& t, const std::string& path, const fs::path& file,
+                   std::vector<std::string>& numbers) {
+  DeviceReader d(t, path, file, "fpga.", numbers);
+  FpgaSpec f;
+  d.reader().require("part");
+  d.reader().read("part", f.part);
+  d.reader().require("dsp_type");
+  d.reader().read("dsp_type", f.dsp_type);
+  if (f.dsp_type != "DSP48E1" && f.dsp_type != "DSP48E2") {
+    throw Error(file.string(), path + ".dsp_type", "\"DSP48E1\" or \"DSP48E2\"",
+                "\"" + f.dsp_type + "\"");
+  }
+  d.number("dsp", f.dsp);
+  d.number("bram36", f.bram36);
+  d.number("uram", f.uram, /*allow_zero=*/true);
+  d.number("lut", f.lut);
+  d.number("ff", f.ff);
+  d.number("usable_fraction", f.usable_fraction);
+  if (f.usable_fraction > 1) {
+    throw Error(file.string(), path + ".usable_fraction", "a fraction in (0, 1]",
+                std::to_string(f.usable_fraction));
+  }
+  d.number("clock_mhz", f.clock_mhz);
+  d.reader().refuse_unknown_keys();
+  return f;
+}
+
+CpuSpec read_cpu(const toml::table& t, const std::string& path, const fs::path& file,
+                 std::vector<std::string>& numbers) {
+  DeviceReader d(t, path, file, "cpu.", numbers);
+  CpuSpec c;
+  d.number("cores", c.cores);
+  d.number("clock_ghz", c.clock_ghz);
+  d.number("simd_bits", c.simd_bits);
+  d.number("fp32_flop_per_cycle", c.fp32_flop_per_cycle);
+  d.number("int8_op_per_cycle", c.int8_op_per_cycle);
+  d.reader().refuse_unknown_keys();
+  return c;
+}
+
+GpuSpec read_gpu(const toml::table& t, const std::string& path, const fs::path& file,
+                 std::vector<std::string>& numbers) {
+  DeviceReader d(t, path, file, "gpu.", numbers);
+  GpuSpec g;
+  d.number("fp32_tflops", g.fp32_tflops);
+  d.number("fp16_tflops", g.fp16_tflops);
+  d.number("int8_tops", g.int8_tops);
+  d.reader().refuse_unknown_keys();
+  return g;
+}
+
+DeviceSpec read_device(const toml::table& t, size_t index, const fs::path& file) {
+  DeviceSpec dev;
+  // Name the device in errors by its id once known, by its position before that.
+  std::string path = "device[" + std::to_string(index) + "]";
+  if (const auto* id = t.get("id"); id != nullptr && id->is_string()) {
+    path = "device[" + *id->value<std::string>() + "]";
+  }
+  std::vector<std::string> numbers;
+  DeviceReader d(t, path, file, "", numbers);
+  TomlTableReader& r = d.reader();
+  for (const char* key : {"id", "name", "kind"}) r.require(key);
+  r.read("id", dev.id);
+  r.read("name", dev.name);
+  if (dev.id.empty() || dev.id.find_first_of(" ,\t") != std::string::npos) {
+    throw Error(file.string(), path + ".id", "a short key without spaces or commas",
+                "\"" + dev.id + "\"");
+  }
+  std::string kind;
+  r.read("kind", kind);
+  bool known_kind = false;
+  for (const auto& [k, name] : kKindNames) {
+    if (kind == name) {
+      dev.kind = k;
+      known_kind = true;
+    }
+  }
+  if (!known_kind)
+    throw Error(file.string(), path + ".kind", "\"fpga\", \"cpu\" or \"gpu\"", "\"" + kind + "\"");
+  r.read("host", dev.is_host);
+  d.number("tier", dev.tier);
+  if (dev.tier > 4) throw Error(file.string(), path + ".tier", "1 to 4", std::to_string(dev.tier));
+  // The host is what you already have: no price to pay, and its rates are measured.
+  d.number("price_usd", dev.price_usd, /*allow_zero=*/dev.is_host);
+  d.number("power_w", dev.power_w);
+  d.number("memory_gb", dev.memory_gb);
+  d.number("memory_bandwidth_gbs", dev.memory_bandwidth_gbs);
+
+  const toml::table* fpga = r.table("fpga");
+  const toml::table* cpu = r.table("cpu");
+  const toml::table* gpu = r.table("gpu");
+  const bool kind_matches = dev.kind == DeviceKind::kFpga  ? fpga && !cpu && !gpu
+                            : dev.kind == DeviceKind::kCpu ? cpu && !fpga && !gpu
+                                                           : gpu && !fpga && !cpu;
+  if (!kind_matches) {
+    throw Error(file.string(), path,
+                "exactly one table [device." + kind + "] for kind \"" + kind + "\"");
+  }
+  if (fpga) dev.fpga = read_fpga(*fpga, path + ".fpga", file, numbers);
+  if (cpu) dev.cpu = read_cpu(*cpu, path + ".cpu", file, numbers);
+  if (gpu) dev.gpu = read_gpu(*gpu, path + ".gpu", file, numbers);
+
+  if (const toml::table* sources = r.table("sources")) {
+    for (const auto& [key, value] : *sources) {
+      if (!value.is_string() || value.value<std::string>()->empty()) {
+        throw Error(file.string(), path + ".sources." + std::string(key.str()),
+                    "a non-empty string (a datasheet, \"derived: ...\" or \"estimate: ...\")");
+      }
+      dev.sources[std::string(key.str())] = *value.value<std::string>();
+    }
+  }
+  for (const auto& field : numbers) {
+    if (!dev.sources.contains(field)) {
+      throw Error(file.string(), path + ".sources", "a source for " + field, "none");
+    }
+  }
+  for (const auto& [field, source] : dev.sources) {
+    if (std::find(numbers.begin(), numbers.end(), field) == numbers.end()) {
+      throw Error(file.string(), path + ".sources." + field, "the name of a numeric field",
+                  "a source for a field this device does not have");
+    }
+  }
+  r.refuse_unknown_keys();
+  return dev;
+}
+
+}  // namespace
+
+std::string_view device_kind_name(DeviceKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+std::vector<DeviceSpec> parse_catalog(const std::string& toml_text, const fs::path& file) {
+  const toml::table root = parse_toml(toml_text, file);
+  TomlTableReader top(root, "", file);
+  const toml::array* devices = top.array_of_tables("device");
+  top.refuse_unknown_keys();
+  if (devices == nullptr || devices->empty()) {
+    throw Error(file.string(), "device", "at least one [[device]] table", "none");
+  }
+  std::vector<DeviceSpec> out;
+  std::set<std::string> ids;
+  int hosts = 0;
+  for (size_t i = 0; i < devices->size(); ++i) {
+    DeviceSpec dev = read_device(*devices->get(i)->as_table(), i, file);
+    if (!ids.insert(dev.id).second) {
+      throw Error(file.string(), "device[" + dev.id + "].id", "a unique id", "a duplicate");
+    }
+    hosts += dev.is_host;
+    out.push_back(std::move(dev));
+  }
+  if (hosts > 1)
+    throw Error(file.string(), "host", "at most one device with host = true",
+                std::to_string(hosts));
+  return out;
+}
+
+std::vector<DeviceSpec> load_catalog(const fs::path& file) {
+  return parse_catalog(read_file(file), file);
+}
+
+fs::path default_catalog_path() {
+  return fs::path(FITFORMER_SOURCE_DIR) / "catalog" / "devices.toml";
+}
+
+}  // namespace fitformer::io

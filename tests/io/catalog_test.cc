@@ -1,0 +1,138 @@
+// Tests of the device catalog: the shipped file is complete and sourced, and every kind of
+// bad entry is refused with the file, the device and the field named.
+#include "io/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/error.h"
+
+namespace fitformer::io {
+namespace {
+
+const char* kGood = R"(
+[[device]]
+id = "board"
+name = "A board"
+kind = "fpga"
+tier = 1
+price_usd = 100
+power_w = 5
+memory_gb = 1
+memory_bandwidth_gbs = 4
+[device.fpga]
+part = "XC7Z020"
+dsp_type = "DSP48E1"
+dsp = 220
+bram36 = 140
+uram = 0
+lut = 53200
+ff = 106400
+usable_fraction = 0.9
+clock_mhz = 150
+[device.sources]
+tier = "s"
+price_usd = "s"
+power_w = "s"
+memory_gb = "s"
+memory_bandwidth_gbs = "s"
+"fpga.dsp" = "s"
+"fpga.bram36" = "s"
+"fpga.uram" = "s"
+"fpga.lut" = "s"
+"fpga.ff" = "s"
+"fpga.usable_fraction" = "s"
+"fpga.clock_mhz" = "s"
+)";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_catalog(text, "/c/devices.toml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Catalog, ShippedCatalogCoversTheRequiredDevices) {
+  const auto devices = load_catalog(default_catalog_path());
+  std::set<std::string> ids;
+  int fpgas = 0, cpus = 0, gpus = 0, hosts = 0;
+  for (const auto& d : devices) {
+    ids.insert(d.id);
+    fpgas += d.kind == DeviceKind::kFpga;
+    cpus += d.kind == DeviceKind::kCpu;
+    gpus += d.kind == DeviceKind::kGpu;
+    hosts += d.is_host;
+    for (const auto& [field, source] : d.sources) EXPECT_FALSE(source.empty()) << d.id << field;
+  }
+  EXPECT_GE(fpgas, 9);
+  EXPECT_GE(cpus, 4);
+  EXPECT_GE(gpus, 6);
+  EXPECT_EQ(hosts, 1);
+  for (const char* id : {"pynq-z2", "ultra96-v2", "kv260", "zcu104", "zcu102", "u50", "u200",
+                         "u250", "u280", "host", "rpi4", "rpi5", "jetson-nano", "jetson-tx2",
+                         "xavier-nx", "orin-nano", "rtx3090", "a100", "h200"}) {
+    EXPECT_TRUE(ids.contains(id)) << id;
+  }
+}
+
+TEST(Catalog, ReadsEveryField) {
+  const auto devices = parse_catalog(kGood, "/c/devices.toml");
+  ASSERT_EQ(devices.size(), 1u);
+  const DeviceSpec& d = devices[0];
+  EXPECT_EQ(d.id, "board");
+  EXPECT_EQ(d.kind, DeviceKind::kFpga);
+  ASSERT_TRUE(d.fpga.has_value());
+  EXPECT_FALSE(d.cpu.has_value());
+  EXPECT_EQ(d.fpga->dsp, 220);
+  EXPECT_EQ(d.fpga->uram, 0);
+  EXPECT_DOUBLE_EQ(d.fpga->usable_fraction, 0.9);
+  EXPECT_DOUBLE_EQ(d.memory_bandwidth_gbs, 4);
+  EXPECT_EQ(d.sources.at("fpga.dsp"), "s");
+}
+
+TEST(Catalog, RefusesBadEntriesNamingDeviceAndField) {
+  const auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  std::string e = error_of(replaced(kGood, "dsp = 220\n", ""));
+  EXPECT_TRUE(has(e, "/c/devices.toml: device[board].fpga.dsp: expected a value")) << e;
+  e = error_of(replaced(kGood, "dsp = 220", "dsp = \"many\""));
+  EXPECT_TRUE(has(e, "device[board].fpga.dsp: expected an integer")) << e;
+  e = error_of(replaced(kGood, "dsp = 220", "dsp = -3"));
+  EXPECT_TRUE(has(e, "device[board].fpga.dsp: expected a positive number")) << e;
+  e = error_of(replaced(kGood, "\"fpga.lut\" = \"s\"\n", ""));
+  EXPECT_TRUE(has(e, "device[board].sources: expected a source for fpga.lut")) << e;
+  e = error_of(replaced(kGood, "\"fpga.lut\" = \"s\"", "\"fpga.lut\" = \"\""));
+  EXPECT_TRUE(has(e, "device[board].sources.fpga.lut")) << e;
+  e = error_of(replaced(kGood, "tier = 1", "tier = 1\nwatts = 3"));
+  EXPECT_TRUE(has(e, "device[board].watts: expected one of:")) << e;
+  e = error_of(replaced(kGood, "kind = \"fpga\"", "kind = \"asic\""));
+  EXPECT_TRUE(has(e, "device[board].kind")) << e;
+  e = error_of(replaced(kGood, "kind = \"fpga\"", "kind = \"gpu\""));
+  EXPECT_TRUE(has(e, "exactly one table [device.gpu]")) << e;
+  e = error_of(replaced(kGood, "usable_fraction = 0.9", "usable_fraction = 1.5"));
+  EXPECT_TRUE(has(e, "fpga.usable_fraction: expected a fraction")) << e;
+  e = error_of(replaced(kGood, "DSP48E1\"", "DSP58\""));
+  EXPECT_TRUE(has(e, "fpga.dsp_type")) << e;
+  e = error_of(replaced(kGood, "\"fpga.ff\" = \"s\"", "\"fpga.ff\" = \"s\"\n\"fpga.hbm\" = \"s\""));
+  EXPECT_TRUE(has(e, "sources.fpga.hbm: expected the name of a numeric field")) << e;
+  e = error_of(std::string(kGood) + kGood);
+  EXPECT_TRUE(has(e, "device[board].id: expected a unique id")) << e;
+  e = error_of(replaced(kGood, "id = \"board\"\n", ""));
+  EXPECT_TRUE(has(e, "device[0].id: expected a value")) << e;
+  EXPECT_TRUE(has(error_of("x = 1\n"), "device: expected at least one [[device]]") ||
+              has(error_of("x = 1\n"), "x: expected one of"));
+  EXPECT_TRUE(has(error_of("[[device]\n"), "line 1: expected valid TOML"));
+}
+
+}  // namespace
+}  // namespace fitformer::io
