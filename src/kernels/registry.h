@@ -1,0 +1,48 @@
+// The one table of kernels: each row names a kernel, the operand it needs and how to call it
+// and its reference on a Problem. Tests, benchmarks (and later `fitformer bench kernels`) loop
+// over this table, so adding a kernel is adding a row.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "kernels/spmm.h"
+#include "sparsity/patterns.h"
+
+namespace fitformer::kernels {
+
+// All operands of one Y = W · X problem, packed once by the real packers of format/.
+struct Problem {
+  int64_t rows = 0, cols = 0, n = 1;                   // M, K, N
+  std::optional<format::hpf::Matrix> hpf_f32, hpf_i8;  // when the mask is HP
+  format::CsrMatrix csr;
+  format::DenseMatrix dense;  // the masked weights
+  std::vector<float> x;       // K x N
+  QuantizedActivations xq;    // x for the int8 kernels
+  int64_t nonzeros = 0;       // kept weights: the useful work is 2 * nonzeros * N flops
+};
+
+// Packs weights (M x K) under `mask` into every format; with hp set, mask must be its HP mask
+// (pack_hpf checks). x is K x N.
+Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
+                     const sparsity::Mask& mask, const std::optional<sparsity::HpParams>& hp,
+                     std::vector<float> x, int64_t n);
+
+enum class Operand { kHpfF32, kHpfI8, kCsr, kDense };
+
+struct KernelEntry {
+  std::string_view name;  // op_format_type, as in spmm.h
+  Operand operand;
+  bool spmv_only;  // runs only for N = 1
+  void (*run)(const Problem& p, std::span<float> y, int threads);
+  void (*reference)(const Problem& p, std::span<float> y, int threads);
+};
+
+std::span<const KernelEntry> kernel_registry();
+
+// Whether entry e can run on p (its operand is present, N fits).
+bool runs_on(const KernelEntry& e, const Problem& p);
+
+}  // namespace fitformer::kernels

@@ -1,0 +1,168 @@
+// Every kernel of the registry against its naive reference, on every SIMD target this CPU
+// supports, with inputs built by the real packers (sparsity/ masks, format/ pack_hpf and
+// pack_csr): ragged shapes (M, K not multiples of Bc or of the bank width), several
+// geometries and (rho1, rho2) splits, N = 1 and N around the vector tiles, 1 and 3 threads,
+// outputs poisoned with NaN before each call.
+#include <gtest/gtest.h>
+#include <hwy/targets.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "kernels/registry.h"
+#include "sparsity/hierarchical.h"
+
+namespace fitformer::kernels {
+namespace {
+
+struct Case {
+  int64_t rows, cols;
+  sparsity::HpParams params;
+  int64_t n;
+  std::string name() const {
+    return std::to_string(rows) + "x" + std::to_string(cols) + " Bc " +
+           std::to_string(params.block_cols) + " B " + std::to_string(params.banks) + " rho1 " +
+           std::to_string(params.rho1) + " rho2 " + std::to_string(params.rho2) + " N " +
+           std::to_string(n);
+  }
+};
+
+std::vector<Case> cases() {
+  struct Shape {
+    int64_t rows, cols;
+  };
+  struct Geometry {
+    int64_t block_cols, banks;
+  };
+  struct Split {
+    double rho1, rho2;
+  };
+  const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}};
+  const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}};
+  const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}};
+  // N = 1 (SpMV), odd sizes below, between and above the vector tiles (4, 8, 16 lanes).
+  const int64_t ns[] = {3, 16, 37, 70, 129};
+  std::vector<Case> out;
+  size_t i = 0;
+  for (const Shape& s : shapes) {
+    for (const Geometry& g : geometries) {
+      for (const Split& p : splits) {
+        const sparsity::HpParams params{p.rho1, p.rho2, g.block_cols, g.banks};
+        out.push_back({s.rows, s.cols, params, 1});
+        out.push_back({s.rows, s.cols, params, ns[i++ % std::size(ns)]});
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<float> uniform(size_t count, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(count);
+  for (float& f : v) f = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  return v;
+}
+
+// sum_k |W[r][k]| * |X[k][c]|: the scale of the rounding error of Y[r][c].
+std::vector<double> magnitudes(const Problem& p, bool quantized) {
+  std::vector<double> m(static_cast<size_t>(p.rows * p.n), 0.0);
+  for (int64_t r = 0; r < p.rows; ++r) {
+    for (int64_t k = 0; k < p.cols; ++k) {
+      const double w = std::fabs(p.dense.vals[static_cast<size_t>(r * p.cols + k)]);
+      if (w == 0.0) continue;
+      for (int64_t c = 0; c < p.n; ++c) {
+        const size_t xi = static_cast<size_t>(k * p.n + c);
+        const double x =
+            quantized ? std::fabs(p.xq.values[xi] * double(p.xq.scale)) : std::fabs(p.x[xi]);
+        m[static_cast<size_t>(r * p.n + c)] += w * x;
+      }
+    }
+  }
+  return m;
+}
+
+TEST(Kernels, EveryTargetMatchesTheReference) {
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  uint64_t seed = 1;
+  int runs = 0;
+  for (const Case& c : cases()) {
+    const auto w = uniform(static_cast<size_t>(c.rows * c.cols), seed++);
+    const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), c.rows, c.cols, c.params);
+    const Problem p = make_problem(w, c.rows, c.cols, mask, c.params,
+                                   uniform(static_cast<size_t>(c.cols * c.n), seed++), c.n);
+    const auto mag_f32 = magnitudes(p, false);
+    // int8 weights are dequantized in the reference, so its magnitudes use |w'| ~ |w|.
+    const auto mag_i8 = magnitudes(p, true);
+    for (const KernelEntry& e : kernel_registry()) {
+      if (!runs_on(e, p)) continue;
+      std::vector<float> want(static_cast<size_t>(p.rows * p.n), NAN);
+      e.reference(p, want, 1);
+      const bool int8 = e.operand == Operand::kHpfI8;
+      for (int64_t target : targets) {
+        hwy::SetSupportedTargetsForTest(target);
+        for (int threads : {1, 3}) {
+          std::vector<float> got(want.size(), NAN);
+          e.run(p, got, threads);
+          ++runs;
+          for (size_t i = 0; i < got.size(); ++i) {
+            const double tol = 2e-6 * (int8 ? mag_i8[i] * 1.01 + 1e-6 : mag_f32[i]) + 1e-7;
+            ASSERT_LE(std::fabs(double(got[i]) - want[i]), tol)
+                << e.name << " on " << c.name() << " at (" << i / p.n << ", " << i % p.n
+                << "): expected " << want[i] << ", got " << got[i] << ", target "
+                << hwy::TargetName(target) << " (" << simd_target_name() << "), threads "
+                << threads;
+          }
+        }
+      }
+      hwy::SetSupportedTargetsForTest(0);
+    }
+  }
+  EXPECT_GT(runs, 1000);
+}
+
+TEST(Kernels, UnstructuredCsrMatchesTheReference) {
+  for (int64_t n : {1, 5, 64}) {
+    const auto w = uniform(77 * 91, 3);
+    const auto mask = sparsity::make_mask(sparsity::magnitude_scores(w), 77, 91,
+                                          sparsity::UnstructuredParams{0.1});
+    const Problem p = make_problem(w, 77, 91, mask, std::nullopt, uniform(91 * n, 4), n);
+    for (const KernelEntry& e : kernel_registry()) {
+      if (!runs_on(e, p)) continue;
+      EXPECT_TRUE(e.operand == Operand::kCsr || e.operand == Operand::kDense) << e.name;
+      std::vector<float> want(static_cast<size_t>(77 * n), NAN), got(want.size(), NAN);
+      e.reference(p, want, 1);
+      e.run(p, got, 2);
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-5) << e.name << " " << i;
+    }
+  }
+}
+
+TEST(Kernels, ShapeAndTypeErrorsAreReported) {
+  const auto w = uniform(20 * 40, 5);
+  const sparsity::HpParams params{0.5, 0.5, 16, 4};
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), 20, 40, params);
+  const Problem p = make_problem(w, 20, 40, mask, params, uniform(40 * 4, 6), 4);
+  std::vector<float> y(20 * 4);
+  EXPECT_THROW(spmm_hpf_f32(*p.hpf_f32, std::span(p.x).first(10), 4, y), Error);
+  EXPECT_THROW(spmm_hpf_f32(*p.hpf_f32, p.x, 4, std::span(y).first(79)), Error);
+  EXPECT_THROW(spmm_hpf_f32(*p.hpf_f32, p.x, 4, y, 0), Error);
+  EXPECT_THROW(spmm_hpf_f32(*p.hpf_i8, p.x, 4, y), Error);
+  EXPECT_THROW(spmm_hpf_i8(*p.hpf_f32, p.xq.values, p.xq.scale, 4, y), Error);
+  EXPECT_THROW(spmv_hpf_f32(*p.hpf_f32, p.x, y), Error);
+  EXPECT_THROW(spmm_csr_f32(p.csr, p.x, 3, y), Error);
+  EXPECT_THROW(gemm_dense_f32(p.dense, p.x, 5, y), Error);
+}
+
+TEST(Kernels, ActivationQuantizationFollowsTheSharedRule) {
+  const std::vector<float> x = {0.5f, -1.27f, 0.0f, 0.005f, 0.015f};
+  const QuantizedActivations q = quantize_activations(x);
+  EXPECT_FLOAT_EQ(q.scale, 0.01f);
+  EXPECT_EQ(q.values, (std::vector<int8_t>{50, -127, 0, 1, 2}));  // halves away from zero
+}
+
+}  // namespace
+}  // namespace fitformer::kernels
