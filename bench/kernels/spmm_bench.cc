@@ -1,0 +1,131 @@
+// The kernel registry on BERT-base layer shapes (768x768, 3072x768, 768x3072), N = 1, 16 and
+// 128 token columns, sparsity 50/70/90/95 % with two HP (rho1, rho2) splits each, 1 and 2
+// threads, next to oneDNN's dense sgemm in the same process. Reports useful GFLOP/s
+// (2 * kept weights * N per call) and dense-equivalent GFLOP/s (2 * M * K * N per call); the
+// ratio to dense is the ratio of the dense-equivalent rates. Naive references are timed at
+// N = 1 only (they decode to dense and accumulate in double).
+//
+// Names: <kernel>/<M>x<K>/N<N>/s<sparsity %>/rho2_<rho2>/t<threads>, dense: gemm_dense_f32/
+// <M>x<K>/N<N>/t<threads>. Filter with --benchmark_filter, e.g. 'N128/s90.*t1'.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "core/random.h"
+#include "kernels/registry.h"
+#include "sparsity/hierarchical.h"
+
+namespace fitformer::kernels {
+namespace {
+
+struct Shape {
+  int64_t rows, cols;
+};
+constexpr Shape kShapes[] = {{768, 768}, {3072, 768}, {768, 3072}};
+constexpr int64_t kNs[] = {1, 16, 128};
+constexpr double kSparsities[] = {0.5, 0.7, 0.9, 0.95};
+
+// Two splits per sparsity: rho2 = 0.5 (4 of 8 per bank, k1 adjusts), and a second that moves
+// work to the other level: rho2 = 0.75 up to 70 %, 0.25 from 90 %.
+double second_rho2(double sparsity) {
+  return sparsity <= 0.7 ? 0.75 : 0.25;
+}
+
+std::vector<float> uniform(size_t count, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(count);
+  for (float& f : v) f = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  return v;
+}
+
+// Problems are packed once per (shape, N, sparsity, rho2) and kept for the process.
+const Problem& problem(Shape s, int64_t n, double sparsity, double rho2) {
+  static std::map<std::tuple<int64_t, int64_t, int64_t, double, double>, std::unique_ptr<Problem>>
+      cache;
+  auto& slot = cache[{s.rows, s.cols, n, sparsity, rho2}];
+  if (!slot) {
+    const auto w = uniform(static_cast<size_t>(s.rows * s.cols), 1);
+    const auto split = sparsity::hp_split_for_rho2(sparsity, rho2, s.rows, s.cols);
+    const auto mask =
+        sparsity::hp_mask(sparsity::magnitude_scores(w), s.rows, s.cols, split.params);
+    slot = std::make_unique<Problem>(make_problem(w, s.rows, s.cols, mask, split.params,
+                                                  uniform(static_cast<size_t>(s.cols * n), 2), n));
+  }
+  return *slot;
+}
+
+void run(benchmark::State& state, const KernelEntry& e, const Problem& p, int threads,
+         bool reference) {
+  std::vector<float> y(static_cast<size_t>(p.rows * p.n));
+  for (auto _ : state) {
+    (reference ? e.reference : e.run)(p, y, threads);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double useful =
+      2.0 * static_cast<double>(e.operand == Operand::kDense ? p.rows * p.cols : p.nonzeros) *
+      static_cast<double>(p.n);
+  const double dense = 2.0 * static_cast<double>(p.rows * p.cols * p.n);
+  state.counters["GFLOPs_useful"] =
+      benchmark::Counter(useful * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOPs_dense_eq"] =
+      benchmark::Counter(dense * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["density"] =
+      static_cast<double>(p.nonzeros) / static_cast<double>(p.rows * p.cols);
+}
+
+void register_all() {
+  for (const Shape s : kShapes) {
+    for (const int64_t n : kNs) {
+      for (const int threads : {1, 2}) {
+        const std::string tail = "/N" + std::to_string(n) + "/t" + std::to_string(threads);
+        const std::string shape = std::to_string(s.rows) + "x" + std::to_string(s.cols);
+        for (const KernelEntry& e : kernel_registry()) {
+          if (e.operand != Operand::kDense) continue;
+          benchmark::RegisterBenchmark((std::string(e.name) + "/" + shape + tail).c_str(),
+                                       [s, n, threads, &e](benchmark::State& st) {
+                                         run(st, e, problem(s, n, 0.5, 0.5), threads, false);
+                                       })
+              ->UseRealTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
+        for (const double sp : kSparsities) {
+          for (const double rho2 : {0.5, second_rho2(sp)}) {
+            char mid[64];
+            std::snprintf(mid, sizeof mid, "/s%d/rho2_%.2f",
+                          static_cast<int>(std::lround(sp * 100)), rho2);
+            for (const KernelEntry& e : kernel_registry()) {
+              if (e.operand == Operand::kDense || (e.spmv_only && n != 1)) continue;
+              if (e.operand == Operand::kCsr && rho2 != 0.5) continue;  // same mask family
+              const std::string base = std::string(e.name) + "/" + shape + "/N" +
+                                       std::to_string(n) + mid + "/t" + std::to_string(threads);
+              benchmark::RegisterBenchmark(base.c_str(),
+                                           [s, n, sp, rho2, threads, &e](benchmark::State& st) {
+                                             run(st, e, problem(s, n, sp, rho2), threads, false);
+                                           })
+                  ->UseRealTime()
+                  ->Unit(benchmark::kMicrosecond);
+              if (n == 1 && threads == 1) {
+                benchmark::RegisterBenchmark((base + "/reference").c_str(),
+                                             [s, n, sp, rho2, &e](benchmark::State& st) {
+                                               run(st, e, problem(s, n, sp, rho2), 1, true);
+                                             })
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMicrosecond);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const int registered = (register_all(), 0);
+
+}  // namespace
+}  // namespace fitformer::kernels
