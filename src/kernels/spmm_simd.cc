@@ -13,6 +13,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <vector>
 
 #include "kernels/spmm.h"
@@ -52,32 +54,45 @@ inline std::pair<int64_t, int64_t> thread_rows(int64_t rows, int t, int nt) {
 }
 
 // Decodes the offsets of segment `seg`'s first `banks` banks into
-// out[j * n + s] = (j * bank_width + offset) * stride, reading the bit stream once.
+// out[j * n + s] = (j * bank_width + offset) * stride. Reads the little-endian bit stream in
+// 64-bit windows (floor(57 / bits) fields each, no branch per field); the last window of the
+// stream is copied short so nothing past offs is read.
 inline void segment_columns(const format::hpf::Matrix& w, int64_t seg, int64_t banks,
                             int64_t stride, int32_t* out) {
   const int64_t n = w.header.n, width = w.bank_width();
   const int bits = w.offset_bits();
-  const uint8_t* p = w.offs.data();
-  const int64_t first_bit = seg * w.slots_per_segment() * bits;
-  size_t byte = static_cast<size_t>(first_bit >> 3);
-  uint64_t acc = 0;
-  int have = 0;
-  if (bits > 0) {
-    acc = p[byte++] >> (first_bit & 7);
-    have = 8 - static_cast<int>(first_bit & 7);
+  const int64_t count = banks * n;
+  if (bits == 0) {
+    for (int64_t t = 0; t < count; ++t) out[t] = static_cast<int32_t>((t / n) * width * stride);
+    return;
   }
+  const uint8_t* p = w.offs.data();
+  const size_t total = w.offs.size();
   const uint64_t mask = (uint64_t{1} << bits) - 1;
-  for (int64_t j = 0; j < banks; ++j) {
-    for (int64_t s = 0; s < n; ++s) {
-      while (have < bits) {
-        acc |= static_cast<uint64_t>(p[byte++]) << have;
-        have += 8;
-      }
-      const int64_t off = static_cast<int64_t>(acc & mask);
-      acc >>= bits;
-      have -= bits;
-      out[j * n + s] = static_cast<int32_t>((j * width + off) * stride);
+  const int64_t per_window = (64 - 7) / bits;
+  int64_t bit = seg * w.slots_per_segment() * bits;
+  int64_t j = 0, s = 0;
+  for (int64_t t = 0; t < count;) {
+    const size_t byte = static_cast<size_t>(bit >> 3);
+    uint64_t word = 0;
+    if (byte + 8 <= total && std::endian::native == std::endian::little) {
+      std::memcpy(&word, p + byte, 8);
+    } else {  // the stream's tail, or a big-endian host
+      uint8_t bytes[8] = {};
+      std::memcpy(bytes, p + byte, std::min<size_t>(8, total - byte));
+      for (int i = 7; i >= 0; --i) word = (word << 8) | bytes[i];
     }
+    word >>= (bit & 7);
+    const int64_t take = std::min(per_window, count - t);
+    for (int64_t k = 0; k < take; ++k, ++t) {
+      out[t] = static_cast<int32_t>((j * width + static_cast<int64_t>(word & mask)) * stride);
+      word >>= bits;
+      if (++s == n) {
+        s = 0;
+        ++j;
+      }
+    }
+    bit += take * bits;
   }
 }
 
