@@ -30,7 +30,58 @@ void add_layer_specs(std::vector<TensorSpec>& specs, const std::string& p, int64
   specs.push_back({p + "output.LayerNorm.bias", {d}, TensorRole::kNormBias});
 }
 
+// The dense engine's own hook: every linear as the model stores it.
+void apply_own_linear(int, LinearSite, const Linear& linear, std::span<const float> input,
+                      int64_t rows, std::span<float> output) {
+  apply_linear(linear, input, rows, output);
+}
+
+Linear& site_linear(BertLayer& layer, LinearSite site) {
+  switch (site) {
+    case LinearSite::kQuery:
+      return layer.query;
+    case LinearSite::kKey:
+      return layer.key;
+    case LinearSite::kValue:
+      return layer.value;
+    case LinearSite::kAttentionOutput:
+      return layer.attention_output;
+    case LinearSite::kFfnUp:
+      return layer.intermediate;
+    case LinearSite::kFfnDown:
+    case LinearSite::kQkv:  // not a BERT site; bert_classifier_encoder_linears never lists it
+      break;
+  }
+  return layer.output;
+}
+
 }  // namespace
+
+std::string bert_encoder_root(const io::SafeTensorsFile& w) {
+  return !w.contains("bert.embeddings.word_embeddings.weight") &&
+                 w.contains("embeddings.word_embeddings.weight")
+             ? ""
+             : "bert.";
+}
+
+std::vector<EncoderLinear> bert_classifier_encoder_linears(const io::ModelConfig& c,
+                                                           const std::string& root) {
+  const int64_t d = c.hidden_size, ff = c.intermediate_size;
+  std::vector<EncoderLinear> linears;
+  for (int i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string p = layer_prefix(root, i);
+    auto add = [&](LinearSite site, const std::string& module, int64_t out, int64_t in) {
+      linears.push_back({i, site, p + module + "weight", p + module + "bias", out, in});
+    };
+    add(LinearSite::kQuery, "attention.self.query.", d, d);
+    add(LinearSite::kKey, "attention.self.key.", d, d);
+    add(LinearSite::kValue, "attention.self.value.", d, d);
+    add(LinearSite::kAttentionOutput, "attention.output.dense.", d, d);
+    add(LinearSite::kFfnUp, "intermediate.dense.", ff, d);
+    add(LinearSite::kFfnDown, "output.dense.", d, ff);
+  }
+  return linears;
+}
 
 std::vector<TensorSpec> bert_classifier_tensor_specs(const io::ModelConfig& c) {
   const int64_t d = c.hidden_size, ff = c.intermediate_size;
@@ -54,15 +105,12 @@ std::vector<TensorSpec> bert_classifier_tensor_specs(const io::ModelConfig& c) {
   return specs;
 }
 
-BertClassifier build_bert_classifier(const io::ModelConfig& c, const io::SafeTensorsFile& w) {
-  const int64_t d = c.hidden_size, ff = c.intermediate_size;
+BertClassifier build_bert_classifier(const io::ModelConfig& c, const io::SafeTensorsFile& w,
+                                     EncoderLinears linears) {
+  const int64_t d = c.hidden_size;
   const double eps = c.layer_norm_eps;
   parse_activation(c.hidden_act);
-  // HuggingFace names the encoder "bert.*" inside the classifier, bare when saved alone.
-  const std::string root = !w.contains("bert.embeddings.word_embeddings.weight") &&
-                                   w.contains("embeddings.word_embeddings.weight")
-                               ? ""
-                               : "bert.";
+  const std::string root = bert_encoder_root(w);
   BertClassifier m;
   m.config = c;
   m.word_embeddings = read_weight(w, root + "embeddings.word_embeddings.weight", {c.vocab_size, d});
@@ -71,18 +119,20 @@ BertClassifier build_bert_classifier(const io::ModelConfig& c, const io::SafeTen
   m.token_type_embeddings =
       read_weight(w, root + "embeddings.token_type_embeddings.weight", {c.type_vocab_size, d});
   m.embedding_norm = read_layer_norm(w, root + "embeddings.LayerNorm.", d, eps);
+  m.layers.resize(static_cast<size_t>(c.num_hidden_layers));
   for (int i = 0; i < c.num_hidden_layers; ++i) {
     const std::string p = layer_prefix(root, i);
-    BertLayer layer;
-    layer.query = read_linear(w, p + "attention.self.query.", d, d);
-    layer.key = read_linear(w, p + "attention.self.key.", d, d);
-    layer.value = read_linear(w, p + "attention.self.value.", d, d);
-    layer.attention_output = read_linear(w, p + "attention.output.dense.", d, d);
-    layer.attention_norm = read_layer_norm(w, p + "attention.output.LayerNorm.", d, eps);
-    layer.intermediate = read_linear(w, p + "intermediate.dense.", ff, d);
-    layer.output = read_linear(w, p + "output.dense.", d, ff);
-    layer.output_norm = read_layer_norm(w, p + "output.LayerNorm.", d, eps);
-    m.layers.push_back(std::move(layer));
+    m.layers[i].attention_norm = read_layer_norm(w, p + "attention.output.LayerNorm.", d, eps);
+    m.layers[i].output_norm = read_layer_norm(w, p + "output.LayerNorm.", d, eps);
+  }
+  for (const EncoderLinear& e : bert_classifier_encoder_linears(c, root)) {
+    Linear& linear = site_linear(m.layers[e.layer], e.site);
+    linear.out_features = e.out_features;
+    linear.in_features = e.in_features;
+    if (linears == EncoderLinears::kLoad) {
+      linear.weight = read_weight(w, e.weight_name, {e.out_features, e.in_features});
+      linear.bias = read_weight(w, e.bias_name, {e.out_features});
+    }
   }
   m.pooler = read_linear(w, root + "pooler.dense.", d, d);
   m.classifier = read_linear(w, "classifier.", c.num_labels, d);
@@ -94,8 +144,13 @@ BertClassifier load_bert_classifier(const std::filesystem::path& dir) {
   return build_bert_classifier(folder.config, folder.weights);
 }
 
+void bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,
+                             const RunConfig& run, std::span<float> logits) {
+  bert_classifier_forward(model, batch, run, logits, apply_own_linear);
+}
+
 void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, const RunConfig& run,
-                             std::span<float> logits) {
+                             std::span<float> logits, const LinearHook& linears) {
   const io::ModelConfig& c = m.config;
   validate_token_batch(batch, c.vocab_size, c.max_position_embeddings, c.type_vocab_size);
   const int64_t d = c.hidden_size, ff = c.intermediate_size;
@@ -129,19 +184,20 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
   std::vector<float> hidden(static_cast<size_t>(tokens * ff));
   const AttentionShape shape{batch.batch_size, seq, c.num_attention_heads,
                              d / c.num_attention_heads};
-  for (const BertLayer& layer : m.layers) {
+  for (int i = 0; i < static_cast<int>(m.layers.size()); ++i) {
+    const BertLayer& layer = m.layers[i];
     // a = LayerNorm(x + dense(attention(x)))
-    apply_linear(layer.query, x, tokens, q);
-    apply_linear(layer.key, x, tokens, k);
-    apply_linear(layer.value, x, tokens, v);
+    linears(i, LinearSite::kQuery, layer.query, x, tokens, q);
+    linears(i, LinearSite::kKey, layer.key, x, tokens, k);
+    linears(i, LinearSite::kValue, layer.value, x, tokens, v);
     multi_head_attention(q, k, v, d, shape, lengths, /*causal=*/false, ctx);
-    apply_linear(layer.attention_output, ctx, tokens, sub);
+    linears(i, LinearSite::kAttentionOutput, layer.attention_output, ctx, tokens, sub);
     add_residual(sub, x);
     apply_layer_norm(layer.attention_norm, sub, tokens);
     // x = LayerNorm(a + output(act(intermediate(a))))
-    apply_linear(layer.intermediate, sub, tokens, hidden);
+    linears(i, LinearSite::kFfnUp, layer.intermediate, sub, tokens, hidden);
     apply_activation(act, hidden);
-    apply_linear(layer.output, hidden, tokens, x);
+    linears(i, LinearSite::kFfnDown, layer.output, hidden, tokens, x);
     add_residual(x, sub);
     apply_layer_norm(layer.output_norm, x, tokens);
   }

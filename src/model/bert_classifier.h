@@ -43,13 +43,24 @@ struct BertClassifier {
 // Every tensor a checkpoint must hold, with its shape, named with the "bert." prefix.
 std::vector<TensorSpec> bert_classifier_tensor_specs(const io::ModelConfig& config);
 
+// "bert." or "": the prefix of the encoder's tensor names in `weights` (HuggingFace names the
+// encoder "bert.*" inside the classifier, bare when a BertModel is saved alone).
+std::string bert_encoder_root(const io::SafeTensorsFile& weights);
+
+// The encoder layers' prunable linears (query, key, value, attention output, intermediate,
+// output per layer, in that order) with their tensor names under `root`.
+std::vector<EncoderLinear> bert_classifier_encoder_linears(const io::ModelConfig& config,
+                                                           const std::string& root = "bert.");
+
 // Loads dir/config.json (model_type "bert") and dir/model.safetensors. The encoder's names
 // may lack the "bert." prefix (as a bare BertModel saves them); "classifier.*" is required.
 // Tensors the model does not use (e.g. a stored position_ids buffer) are ignored. Throws
-// Error naming the file and the tensor for a missing tensor or wrong shape.
+// Error naming the file and the tensor for a missing tensor or wrong shape. With kShapesOnly
+// the tensors of bert_classifier_encoder_linears are not read (nor required).
 BertClassifier load_bert_classifier(const std::filesystem::path& dir);
 BertClassifier build_bert_classifier(const io::ModelConfig& config,
-                                     const io::SafeTensorsFile& weights);
+                                     const io::SafeTensorsFile& weights,
+                                     EncoderLinears linears = EncoderLinears::kLoad);
 
 // logits [batch, num_labels] from each sequence's valid tokens (keys past a row's length
 // are masked). token_type_ids empty means segment 0 everywhere. Throws Error for a bad batch.
@@ -57,5 +68,10 @@ void bert_classifier_forward(const BertClassifier& model, const TokenBatch& batc
                              const RunConfig& run, std::span<float> logits);
 Tensor bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,
                                const RunConfig& run);
+// The same with every encoder-layer linear computed by `linears` (pooler and classifier stay
+// dense).
+void bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,
+                             const RunConfig& run, std::span<float> logits,
+                             const LinearHook& linears);
 
 }  // namespace fitformer::model

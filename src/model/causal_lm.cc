@@ -14,6 +14,29 @@ std::string layer_prefix(int i) {
   return "transformer_encoder.layers." + std::to_string(i) + ".";
 }
 
+// The dense engine's own hook: every linear as the model stores it.
+void apply_own_linear(int, LinearSite, const Linear& linear, std::span<const float> input,
+                      int64_t rows, std::span<float> output) {
+  apply_linear(linear, input, rows, output);
+}
+
+Linear& site_linear(CausalLmLayer& layer, LinearSite site) {
+  switch (site) {
+    case LinearSite::kQkv:
+      return layer.in_proj;
+    case LinearSite::kAttentionOutput:
+      return layer.out_proj;
+    case LinearSite::kFfnUp:
+      return layer.linear1;
+    case LinearSite::kFfnDown:
+    case LinearSite::kQuery:  // BERT's sites; causal_lm_encoder_linears never lists them
+    case LinearSite::kKey:
+    case LinearSite::kValue:
+      break;
+  }
+  return layer.linear2;
+}
+
 }  // namespace
 
 std::vector<TensorSpec> causal_lm_tensor_specs(const io::ModelConfig& c) {
@@ -39,8 +62,24 @@ std::vector<TensorSpec> causal_lm_tensor_specs(const io::ModelConfig& c) {
   return specs;
 }
 
-CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFile& w) {
-  const int64_t d = config.hidden_size, ff = config.intermediate_size, v = config.vocab_size;
+std::vector<EncoderLinear> causal_lm_encoder_linears(const io::ModelConfig& c) {
+  const int64_t d = c.hidden_size, ff = c.intermediate_size;
+  std::vector<EncoderLinear> linears;
+  for (int i = 0; i < c.num_hidden_layers; ++i) {
+    const std::string p = layer_prefix(i);
+    linears.push_back({i, LinearSite::kQkv, p + "self_attn.in_proj_weight",
+                       p + "self_attn.in_proj_bias", 3 * d, d});
+    linears.push_back({i, LinearSite::kAttentionOutput, p + "self_attn.out_proj.weight",
+                       p + "self_attn.out_proj.bias", d, d});
+    linears.push_back({i, LinearSite::kFfnUp, p + "linear1.weight", p + "linear1.bias", ff, d});
+    linears.push_back({i, LinearSite::kFfnDown, p + "linear2.weight", p + "linear2.bias", d, ff});
+  }
+  return linears;
+}
+
+CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFile& w,
+                         EncoderLinears linears) {
+  const int64_t d = config.hidden_size, v = config.vocab_size;
   if (d % 2 != 0) {
     // The sinusoidal table interleaves sin and cos pairs; PyTorch's fails on odd d too.
     throw Error(w.path().string(), "hidden_size", "an even size for sinusoidal positions",
@@ -50,19 +89,20 @@ CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFil
   CausalLm m;
   m.config = config;
   m.embedding = read_weight(w, "encoder.weight", {v, d});
+  m.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   for (int i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = layer_prefix(i);
-    CausalLmLayer layer;
-    layer.in_proj.out_features = 3 * d;
-    layer.in_proj.in_features = d;
-    layer.in_proj.weight = read_weight(w, p + "self_attn.in_proj_weight", {3 * d, d});
-    layer.in_proj.bias = read_weight(w, p + "self_attn.in_proj_bias", {3 * d});
-    layer.out_proj = read_linear(w, p + "self_attn.out_proj.", d, d);
-    layer.norm1 = read_layer_norm(w, p + "norm1.", d, config.layer_norm_eps);
-    layer.linear1 = read_linear(w, p + "linear1.", ff, d);
-    layer.linear2 = read_linear(w, p + "linear2.", d, ff);
-    layer.norm2 = read_layer_norm(w, p + "norm2.", d, config.layer_norm_eps);
-    m.layers.push_back(std::move(layer));
+    m.layers[i].norm1 = read_layer_norm(w, p + "norm1.", d, config.layer_norm_eps);
+    m.layers[i].norm2 = read_layer_norm(w, p + "norm2.", d, config.layer_norm_eps);
+  }
+  for (const EncoderLinear& e : causal_lm_encoder_linears(config)) {
+    Linear& linear = site_linear(m.layers[e.layer], e.site);
+    linear.out_features = e.out_features;
+    linear.in_features = e.in_features;
+    if (linears == EncoderLinears::kLoad) {
+      linear.weight = read_weight(w, e.weight_name, {e.out_features, e.in_features});
+      linear.bias = read_weight(w, e.bias_name, {e.out_features});
+    }
   }
   m.decoder = read_linear(w, "decoder.", v, d);
   return m;
@@ -87,8 +127,13 @@ std::vector<float> sinusoidal_positions(int64_t seq, int64_t d) {
   return pe;
 }
 
-void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConfig& run,
+void causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run,
                        std::span<float> logits) {
+  causal_lm_forward(model, batch, run, logits, apply_own_linear);
+}
+
+void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConfig& run,
+                       std::span<float> logits, const LinearHook& linears) {
   const io::ModelConfig& c = m.config;
   validate_token_batch(batch, c.vocab_size, c.max_position_embeddings, 1);
   const int64_t d = c.hidden_size, ff = c.intermediate_size, v = c.vocab_size;
@@ -122,18 +167,19 @@ void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConf
   const std::span<const float> qkv_view(qkv);
   const AttentionShape shape{batch.batch_size, seq, c.num_attention_heads,
                              d / c.num_attention_heads};
-  for (const CausalLmLayer& layer : m.layers) {
+  for (int i = 0; i < static_cast<int>(m.layers.size()); ++i) {
+    const CausalLmLayer& layer = m.layers[i];
     // x = norm1(x + out_proj(attention(in_proj(x))))
-    apply_linear(layer.in_proj, x, tokens, qkv);
+    linears(i, LinearSite::kQkv, layer.in_proj, x, tokens, qkv);
     multi_head_attention(qkv_view, qkv_view.subspan(d), qkv_view.subspan(2 * d), 3 * d, shape,
                          lengths, /*causal=*/true, ctx);
-    apply_linear(layer.out_proj, ctx, tokens, sub);
+    linears(i, LinearSite::kAttentionOutput, layer.out_proj, ctx, tokens, sub);
     add_residual(x, sub);
     apply_layer_norm(layer.norm1, x, tokens);
     // x = norm2(x + linear2(act(linear1(x))))
-    apply_linear(layer.linear1, x, tokens, hidden);
+    linears(i, LinearSite::kFfnUp, layer.linear1, x, tokens, hidden);
     apply_activation(act, hidden);
-    apply_linear(layer.linear2, hidden, tokens, sub);
+    linears(i, LinearSite::kFfnDown, layer.linear2, hidden, tokens, sub);
     add_residual(x, sub);
     apply_layer_norm(layer.norm2, x, tokens);
   }

@@ -38,10 +38,16 @@ struct CausalLm {
 // Every tensor a checkpoint must hold, in state_dict order, with its shape.
 std::vector<TensorSpec> causal_lm_tensor_specs(const io::ModelConfig& config);
 
+// The encoder layers' prunable linears (in_proj, out_proj, linear1, linear2 per layer, in
+// that order) with their tensor names.
+std::vector<EncoderLinear> causal_lm_encoder_linears(const io::ModelConfig& config);
+
 // Loads dir/config.json (model_type "fitformer-causal-lm") and dir/model.safetensors.
-// Throws Error naming the file and the tensor for a missing tensor or wrong shape.
+// Throws Error naming the file and the tensor for a missing tensor or wrong shape. With
+// kShapesOnly the tensors of causal_lm_encoder_linears are not read (nor required).
 CausalLm load_causal_lm(const std::filesystem::path& dir);
-CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFile& weights);
+CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFile& weights,
+                         EncoderLinears linears = EncoderLinears::kLoad);
 
 // pe[pos, 2i] = sin(pos / 10000^(2i/d)), pe[pos, 2i+1] = cos(same), as [seq, d] (d even).
 std::vector<float> sinusoidal_positions(int64_t seq, int64_t d);
@@ -51,5 +57,8 @@ std::vector<float> sinusoidal_positions(int64_t seq, int64_t d);
 void causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run,
                        std::span<float> logits);
 Tensor causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run);
+// The same with every encoder-layer linear computed by `linears` (the decoder stays dense).
+void causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run,
+                       std::span<float> logits, const LinearHook& linears);
 
 }  // namespace fitformer::model

@@ -13,7 +13,13 @@ namespace fitformer::model {
 void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
                   std::span<float> output) {
   const int64_t in = linear.in_features, out = linear.out_features;
-  assert(static_cast<int64_t>(linear.weight.size()) == out * in);
+  // Always on, unlike the asserts below: one comparison per GEMM, and a weightless Linear
+  // (EncoderLinears::kShapesOnly) reaching sgemm would read out of bounds in a release build.
+  if (static_cast<int64_t>(linear.weight.size()) != out * in) {
+    throw std::logic_error("apply_linear: a Linear of " + std::to_string(out) + " x " +
+                           std::to_string(in) + " holds " + std::to_string(linear.weight.size()) +
+                           " weights");
+  }
   assert(linear.bias.empty() || static_cast<int64_t>(linear.bias.size()) == out);
   assert(static_cast<int64_t>(input.size()) >= rows * in);
   assert(static_cast<int64_t>(output.size()) >= rows * out);
@@ -34,6 +40,10 @@ void apply_linear(const Linear& linear, std::span<const float> input, int64_t ro
   if (status != dnnl_success) {
     throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
   }
+}
+
+std::string_view linear_site_name(LinearSite site) {
+  return kLinearSiteNames[static_cast<size_t>(site)];
 }
 
 }  // namespace fitformer::model
