@@ -6,7 +6,7 @@
 namespace fitformer::kernels {
 namespace {
 
-constexpr std::array<KernelEntry, 6> kKernels = {{
+constexpr std::array<KernelEntry, 10> kKernels = {{
     {"spmm_hpf_f32", Operand::kHpfF32, false,
      [](const Problem& p, std::span<float> y, int t) { spmm_hpf_f32(*p.hpf_f32, p.x, p.n, y, t); },
      [](const Problem& p, std::span<float> y, int t) {
@@ -27,6 +27,32 @@ constexpr std::array<KernelEntry, 6> kKernels = {{
     {"spmv_hpf_i8", Operand::kHpfI8, true,
      [](const Problem& p, std::span<float> y, int t) {
        spmv_hpf_i8(*p.hpf_i8, p.xq.values, p.xq.scale, y, t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmv_hpf_i8_reference(*p.hpf_i8, p.xq.values, p.xq.scale, y, t);
+     }},
+    {"spmm_hpf_f32_prepared", Operand::kHpfF32, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32(*p.prepared_f32, p.x, p.n, y, t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32_reference(*p.hpf_f32, p.x, p.n, y, t);
+     }},
+    {"spmv_hpf_f32_prepared", Operand::kHpfF32, true,
+     [](const Problem& p, std::span<float> y, int t) { spmv_hpf_f32(*p.prepared_f32, p.x, y, t); },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmv_hpf_f32_reference(*p.hpf_f32, p.x, y, t);
+     }},
+    {"spmm_hpf_i8_prepared", Operand::kHpfI8, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8(*p.prepared_i8, p.xq.values, p.xq.scale, p.n, y, t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_reference(*p.hpf_i8, p.xq.values, p.xq.scale, p.n, y, t);
+     }},
+    {"spmv_hpf_i8_prepared", Operand::kHpfI8, true,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmv_hpf_i8(*p.prepared_i8, p.xq.values, p.xq.scale, y, t);
      },
      [](const Problem& p, std::span<float> y, int t) {
        spmv_hpf_i8_reference(*p.hpf_i8, p.xq.values, p.xq.scale, y, t);
@@ -56,6 +82,8 @@ Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
     p.hpf_f32 = format::pack_hpf(weights, rows, cols, mask, *hp, format::ValueType::kF32);
     p.hpf_i8 = format::pack_hpf(weights, rows, cols, mask, *hp, format::ValueType::kI8,
                                 format::ScaleMode::kPerRow);
+    p.prepared_f32 = prepare_hpf(*p.hpf_f32);
+    p.prepared_i8 = prepare_hpf(*p.hpf_i8);
   }
   p.csr = format::pack_csr(weights, mask);
   p.dense = format::pack_dense(weights, mask);

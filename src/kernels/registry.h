@@ -15,8 +15,9 @@ namespace fitformer::kernels {
 
 // All operands of one Y = W · X problem, packed once by the real packers of format/.
 struct Problem {
-  int64_t rows = 0, cols = 0, n = 1;                   // M, K, N
-  std::optional<format::hpf::Matrix> hpf_f32, hpf_i8;  // when the mask is HP
+  int64_t rows = 0, cols = 0, n = 1;                     // M, K, N
+  std::optional<format::hpf::Matrix> hpf_f32, hpf_i8;    // when the mask is HP
+  std::optional<PreparedHpf> prepared_f32, prepared_i8;  // prepare_hpf of the two above
   format::CsrMatrix csr;
   format::DenseMatrix dense;  // the masked weights
   std::vector<float> x;       // K x N
@@ -32,6 +33,8 @@ Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
 
 enum class Operand { kHpfF32, kHpfI8, kCsr, kDense };
 
+// Kernels on a PreparedHpf carry the suffix "_prepared" and the operand of the matrix they
+// were prepared from; their reference is the matrix's, so a preparation bug cannot hide.
 struct KernelEntry {
   std::string_view name;  // op_format_type, as in spmm.h
   Operand operand;

@@ -24,6 +24,7 @@
 
 #include "format/baselines.h"
 #include "format/hpf.h"
+#include "kernels/prepared_hpf.h"
 
 namespace fitformer::kernels {
 
@@ -46,6 +47,20 @@ void spmv_hpf_i8(const format::hpf::Matrix& w, std::span<const int8_t> x, float 
                  std::span<float> y, int threads = 1);
 void spmv_hpf_i8_reference(const format::hpf::Matrix& w, std::span<const int8_t> x, float x_scale,
                            std::span<float> y, int threads = 1);
+
+// The same four kernels on a PreparedHpf (prepare_hpf(w) once, then any number of calls):
+// the layout the SIMD bodies run on. The overloads above taking the HPF matrix itself build
+// that copy on every call, which costs about as much as an SpMV (see docs/kernels.md); a
+// runtime that keeps its layers should prepare them at load time. Same preconditions and
+// results; `w` must have been prepared from an fp32 (resp. int8) matrix.
+void spmm_hpf_f32(const PreparedHpf& w, std::span<const float> x, int64_t n, std::span<float> y,
+                  int threads = 1);
+void spmv_hpf_f32(const PreparedHpf& w, std::span<const float> x, std::span<float> y,
+                  int threads = 1);
+void spmm_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, int64_t n,
+                 std::span<float> y, int threads = 1);
+void spmv_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, std::span<float> y,
+                 int threads = 1);
 
 // fp32 CSR: the baseline for unstructured sparsity (any N, including 1).
 void spmm_csr_f32(const format::CsrMatrix& w, std::span<const float> x, int64_t n,

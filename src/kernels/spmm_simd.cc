@@ -1,23 +1,26 @@
 // The SIMD kernels of spmm.h: one Google Highway body per kernel, compiled for every target
-// (foreach_target.h) and dispatched once per call, OpenMP-threaded over output rows.
+// (foreach_target.h) and dispatched once per call; the int8 HPF bodies hand over to
+// spmm_vnni.cc on x86 CPUs with AVX512-VNNI when the dispatched target is AVX-512.
 //
-// HPF SpMM (N > 1) vectorizes over the N token columns. A thread owns a range of output rows;
-// per column block it finds its kept rows (rows[] is ascending), decodes each segment's
-// offsets once into X row indices, and accumulates B * n broadcast-weight x X-row products
-// into a register tile of Y. The block's Bc rows of X are contiguous, so they stay in L1
-// while every kept segment of that block reads them. int8 pre-widens X into int16 pairs of
-// adjacent rows (x[2p][c], x[2p+1][c]) and feeds two weights per multiply-add pair
-// (ReorderWidenMulAccumulate, i.e. vpmaddwd on x86); Highway 1.0.3 exposes no VNNI op, so the
-// AVX512-VNNI / AVX-VNNI dot products are not used (see docs/kernels.md). SpMV (N = 1)
-// vectorizes over a segment's slots instead, gathering X through the decoded offsets.
+// HPF kernels run on a PreparedHpf (prepared_hpf.h: offsets decoded, kept rows in groups of
+// 16 lanes). SpMM (N > 1) vectorizes over token columns: a thread owns a range of output
+// rows; per tile of up to 8 vectors of tokens and per column block, each of its kept row
+// segments accumulates B * n broadcast-weight x X-row products into registers, reading the
+// block's Bc rows of the X tile (Bc x 8 vectors, 32 KiB at Bc = 64 on AVX-512) from L1.
+// SpMV (N = 1) puts 16 kept rows of a block in the lanes: per slot, the x values of the 16
+// rows come from one table lookup in the slot's bank of x (vpermps), so a slot of 16 rows
+// costs a byte-index load, a permute and an FMA, and no lane needs a horizontal sum; banks
+// wider than a vector gather instead. Threads split (block, group) units, each with its own
+// copy of y. int8 (portable path): the weights are column quads (4 int8 per int32 lane),
+// unpacked by shifts and multiplied in int32.
 #include <omp.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <vector>
 
 #include "kernels/spmm.h"
+#include "kernels/spmm_internal.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/spmm_simd.cc"
@@ -28,16 +31,6 @@
 #define FITFORMER_KERNELS_SPMM_SIMD_ONCE
 namespace fitformer::kernels::detail {
 
-struct HpfArgs {
-  const format::hpf::Matrix* w = nullptr;
-  const float* x = nullptr;    // fp32 kernels
-  const int8_t* xq = nullptr;  // int8 kernels
-  float x_scale = 1.0f;
-  int64_t n = 1;
-  float* y = nullptr;
-  int threads = 1;
-};
-
 struct CsrArgs {
   const format::CsrMatrix* w = nullptr;
   const float* x = nullptr;
@@ -46,64 +39,12 @@ struct CsrArgs {
   int threads = 1;
 };
 
-// Output rows [begin, end) of thread t of nt: contiguous, sizes differing by at most one.
-inline std::pair<int64_t, int64_t> thread_rows(int64_t rows, int t, int nt) {
-  const int64_t base = rows / nt, extra = rows % nt;
-  const int64_t begin = t * base + std::min<int64_t>(t, extra);
-  return {begin, begin + base + (t < extra ? 1 : 0)};
-}
-
-// Decodes the offsets of segment `seg`'s first `banks` banks into
-// out[j * n + s] = (j * bank_width + offset) * stride. Reads the little-endian bit stream in
-// 64-bit windows (floor(57 / bits) fields each, no branch per field); the last window of the
-// stream is copied short so nothing past offs is read.
-inline void segment_columns(const format::hpf::Matrix& w, int64_t seg, int64_t banks,
-                            int64_t stride, int32_t* out) {
-  const int64_t n = w.header.n, width = w.bank_width();
-  const int bits = w.offset_bits();
-  const int64_t count = banks * n;
-  if (bits == 0) {
-    for (int64_t t = 0; t < count; ++t) out[t] = static_cast<int32_t>((t / n) * width * stride);
-    return;
-  }
-  const uint8_t* p = w.offs.data();
-  const size_t total = w.offs.size();
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  const int64_t per_window = (64 - 7) / bits;
-  int64_t bit = seg * w.slots_per_segment() * bits;
-  int64_t j = 0, s = 0;
-  for (int64_t t = 0; t < count;) {
-    const size_t byte = static_cast<size_t>(bit >> 3);
-    uint64_t word = 0;
-    if (byte + 8 <= total && std::endian::native == std::endian::little) {
-      std::memcpy(&word, p + byte, 8);
-    } else {  // the stream's tail, or a big-endian host
-      uint8_t bytes[8] = {};
-      std::memcpy(bytes, p + byte, std::min<size_t>(8, total - byte));
-      for (int i = 7; i >= 0; --i) word = (word << 8) | bytes[i];
-    }
-    word >>= (bit & 7);
-    const int64_t take = std::min(per_window, count - t);
-    for (int64_t k = 0; k < take; ++k, ++t) {
-      out[t] = static_cast<int32_t>((j * width + static_cast<int64_t>(word & mask)) * stride);
-      word >>= bits;
-      if (++s == n) {
-        s = 0;
-        ++j;
-      }
-    }
-    bit += take * bits;
-  }
-}
-
-// The kept rows [first, last) of column block b that fall in [r0, r1).
-inline std::pair<int64_t, int64_t> block_rows(const format::hpf::Matrix& w, int64_t b, int64_t r0,
-                                              int64_t r1) {
-  const uint16_t* rows = w.rows.data() + b * w.header.k1;
-  const uint16_t* end = rows + w.header.k1;
-  const auto lo = std::lower_bound(rows, end, r0);
-  const auto hi = std::lower_bound(lo, end, r1);
-  return {lo - rows, hi - rows};
+// x copied into blocks * Bc values (zero past K) plus a vector of slack, so that a bank's
+// table load and a padded block never read past the end.
+inline std::vector<float> padded_x(const PreparedHpf& w, const float* x) {
+  std::vector<float> out(static_cast<size_t>(w.blocks * w.header.block_cols + 64), 0.0f);
+  std::copy(x, x + w.header.cols, out.begin());
+  return out;
 }
 
 }  // namespace fitformer::kernels::detail
@@ -113,193 +54,215 @@ HWY_BEFORE_NAMESPACE();
 namespace fitformer::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void SpmmHpfF32(const detail::HpfArgs& a) {
-  const format::hpf::Matrix& w = *a.w;
-  const int64_t N = a.n, k1 = w.header.k1, spp = w.slots_per_segment();
+constexpr int64_t G = PreparedHpf::kGroupRows;
+// Token tile of SpMM: this many vectors of Y stay in registers per kept row segment.
+constexpr int kTileVectors = 8;
+
+// One kept row segment on V vectors of tokens: yr[0, V * L) += sum_s vals[s] * X[col_s].
+// offs and vals step by G (one lane of a row group); xt is the block's X tile.
+template <int V, class D>
+HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, int64_t N,
+                            const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
+                            const int32_t* HWY_RESTRICT slot_cols, int64_t count,
+                            float* HWY_RESTRICT yr) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  hn::Vec<D> acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, yr + v * L);
+  for (int64_t s = 0; s < count; ++s) {
+    const float* xr = xt + (slot_cols[s] + offs[s * G]) * N;
+    const auto ws = hn::Set(d, vals[s * G]);
+    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(ws, hn::LoadU(d, xr + v * L), acc[v]);
+  }
+  for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, yr + v * L);
+}
+
+// SegmentTile over `width` tokens: whole vectors, then one token at a time.
+template <class D>
+HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt, int64_t N,
+                           const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
+                           const int32_t* HWY_RESTRICT slot_cols, int64_t count,
+                           float* HWY_RESTRICT yr) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t full = width / L;
+  switch (full) {
+#define FITFORMER_TILE(V)                                       \
+  case V:                                                       \
+    SegmentTile<V>(d, xt, N, offs, vals, slot_cols, count, yr); \
+    break;
+    FITFORMER_TILE(8)
+    FITFORMER_TILE(7)
+    FITFORMER_TILE(6)
+    FITFORMER_TILE(5)
+    FITFORMER_TILE(4)
+    FITFORMER_TILE(3)
+    FITFORMER_TILE(2)
+    FITFORMER_TILE(1)
+#undef FITFORMER_TILE
+    default:
+      break;
+  }
+  for (int64_t c = full * L; c < width; ++c) {
+    float sum = yr[c];
+    for (int64_t s = 0; s < count; ++s)
+      sum += vals[s * G] * xt[(slot_cols[s] + offs[s * G]) * N + c];
+    yr[c] = sum;
+  }
+}
+
+void SpmmHpfF32(const detail::PlanArgs& a) {
+  const PreparedHpf& w = *a.w;
+  const int64_t N = a.n, spp = w.slots(), Bc = w.header.block_cols;
 #pragma omp parallel num_threads(a.threads)
   {
     const hn::ScalableTag<float> d;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+    static_assert(kTileVectors == 8, "SegmentRow dispatches V = 1..8");
     const auto [r0, r1] =
-        detail::thread_rows(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
+        detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
     std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    std::vector<int32_t> cols(static_cast<size_t>(spp));
-    for (int64_t b = 0; b < w.blocks(); ++b) {
-      const auto [i0, i1] = detail::block_rows(w, b, r0, r1);
-      const int64_t count = w.real_banks(b) * w.header.n;
-      const float* xb = a.x + b * w.header.block_cols * N;
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t seg = b * k1 + i;
-        detail::segment_columns(w, seg, w.real_banks(b), N, cols.data());
-        const float* v = w.vals_f32.data() + seg * spp;
-        float* yr = a.y + w.rows[static_cast<size_t>(seg)] * N;
-        int64_t c = 0;
-        for (; c + 4 * L <= N; c += 4 * L) {
-          auto y0 = hn::LoadU(d, yr + c), y1 = hn::LoadU(d, yr + c + L);
-          auto y2 = hn::LoadU(d, yr + c + 2 * L), y3 = hn::LoadU(d, yr + c + 3 * L);
-          for (int64_t s = 0; s < count; ++s) {
-            const float* xr = xb + cols[static_cast<size_t>(s)] + c;
-            const auto vs = hn::Set(d, v[s]);
-            y0 = hn::MulAdd(vs, hn::LoadU(d, xr), y0);
-            y1 = hn::MulAdd(vs, hn::LoadU(d, xr + L), y1);
-            y2 = hn::MulAdd(vs, hn::LoadU(d, xr + 2 * L), y2);
-            y3 = hn::MulAdd(vs, hn::LoadU(d, xr + 3 * L), y3);
-          }
-          hn::StoreU(y0, d, yr + c);
-          hn::StoreU(y1, d, yr + c + L);
-          hn::StoreU(y2, d, yr + c + 2 * L);
-          hn::StoreU(y3, d, yr + c + 3 * L);
-        }
-        for (; c + L <= N; c += L) {
-          auto y0 = hn::LoadU(d, yr + c);
-          for (int64_t s = 0; s < count; ++s) {
-            y0 = hn::MulAdd(hn::Set(d, v[s]), hn::LoadU(d, xb + cols[static_cast<size_t>(s)] + c),
-                            y0);
-          }
-          hn::StoreU(y0, d, yr + c);
-        }
-        for (; c < N; ++c) {
-          float sum = yr[c];
-          for (int64_t s = 0; s < count; ++s) sum += v[s] * xb[cols[static_cast<size_t>(s)] + c];
-          yr[c] = sum;
+    for (int64_t c0 = 0; c0 < N; c0 += kTileVectors * L) {
+      const int64_t width = std::min(kTileVectors * L, N - c0);
+      for (int64_t b = 0; b < w.blocks; ++b) {
+        const auto [i0, i1] = detail::kept_range(w, b, r0, r1);
+        const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
+        const float* xt = a.x + b * Bc * N + c0;
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
+          const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+          SegmentRow(d, width, xt, N, w.offs.data() + at, w.vals_f32.data() + at,
+                     w.slot_cols.data(), count, a.y + r * N + c0);
         }
       }
     }
   }
 }
 
-void SpmvHpfF32(const detail::HpfArgs& a) {
-  const format::hpf::Matrix& w = *a.w;
-  const int64_t k1 = w.header.k1, spp = w.slots_per_segment();
-#pragma omp parallel num_threads(a.threads)
+void SpmvHpfF32(const detail::PlanArgs& a) {
+  const PreparedHpf& w = *a.w;
+  const int64_t M = w.header.rows, spp = w.slots(), Bc = w.header.block_cols;
+  const int64_t bw = Bc / w.header.banks, units = w.blocks * w.groups;
+  const std::vector<float> xpad = detail::padded_x(w, a.x);
+  const int threads = static_cast<int>(std::min<int64_t>(a.threads, units));
+  std::vector<float> partial(static_cast<size_t>((threads - 1) * M));
+#pragma omp parallel num_threads(threads)
   {
-    const hn::ScalableTag<float> d;
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float* yt = detail::thread_output(partial, a.y, M, t);
+    // At most 16 lanes: a row group fills one AVX-512 vector, or several narrower ones.
+    const hn::CappedTag<float, G> d;
     const hn::RebindToSigned<decltype(d)> di;
+    const hn::Rebind<uint8_t, decltype(d)> d8;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    const auto [r0, r1] =
-        detail::thread_rows(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0, a.y + r1, 0.0f);
-    std::vector<int32_t> cols(static_cast<size_t>(spp));
-    for (int64_t b = 0; b < w.blocks(); ++b) {
-      const auto [i0, i1] = detail::block_rows(w, b, r0, r1);
-      const int64_t count = w.real_banks(b) * w.header.n;
-      const float* xb = a.x + b * w.header.block_cols;
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t seg = b * k1 + i;
-        detail::segment_columns(w, seg, w.real_banks(b), 1, cols.data());
-        const float* v = w.vals_f32.data() + seg * spp;
-        auto acc = hn::Zero(d);
+    const bool lookup = bw <= L;  // a bank fits one vector: permute instead of gather
+    const int32_t* slot_cols = w.slot_cols.data();
+    HWY_ALIGN float sums[G];
+    const auto [u0, u1] = detail::split_range(units, t, nt);
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t b = u / w.groups;
+      const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
+      const float* xb = xpad.data() + b * Bc;
+      for (int64_t h = 0; h < G; h += L) {
+        const uint8_t* offs = w.offs.data() + u * spp * G + h;
+        const float* vals = w.vals_f32.data() + u * spp * G + h;
+        auto x_of = [&](int64_t s) {
+          const auto idx = hn::PromoteTo(di, hn::LoadU(d8, offs + s * G));
+          if (lookup) {
+            return hn::TableLookupLanes(hn::LoadU(d, xb + slot_cols[s]),
+                                        hn::IndicesFromVec(d, idx));
+          }
+          return hn::GatherIndex(d, xb + slot_cols[s], idx);
+        };
+        // Four accumulators hide the FMA latency of one row group's chain.
+        auto acc0 = hn::Zero(d), acc1 = hn::Zero(d), acc2 = hn::Zero(d), acc3 = hn::Zero(d);
         int64_t s = 0;
-        for (; s + L <= count; s += L) {
-          const auto idx = hn::LoadU(di, cols.data() + s);
-          acc = hn::MulAdd(hn::LoadU(d, v + s), hn::GatherIndex(d, xb, idx), acc);
+        for (; s + 4 <= count; s += 4) {
+          acc0 = hn::MulAdd(hn::LoadU(d, vals + s * G), x_of(s), acc0);
+          acc1 = hn::MulAdd(hn::LoadU(d, vals + (s + 1) * G), x_of(s + 1), acc1);
+          acc2 = hn::MulAdd(hn::LoadU(d, vals + (s + 2) * G), x_of(s + 2), acc2);
+          acc3 = hn::MulAdd(hn::LoadU(d, vals + (s + 3) * G), x_of(s + 3), acc3);
         }
-        float sum = hn::GetLane(hn::SumOfLanes(d, acc));
-        for (; s < count; ++s) sum += v[s] * xb[cols[static_cast<size_t>(s)]];
-        a.y[w.rows[static_cast<size_t>(seg)]] += sum;
+        for (; s < count; ++s) acc0 = hn::MulAdd(hn::LoadU(d, vals + s * G), x_of(s), acc0);
+        hn::Store(hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)), d, sums + h);
       }
+      // Padding lanes hold 0 and name a real row, so all 16 are added.
+      const uint16_t* rows = w.rows.data() + u * G;
+      for (int64_t l = 0; l < G; ++l) yt[rows[l]] += sums[l];
     }
+#pragma omp barrier
+    detail::sum_partials(partial, a.y, M, t, nt);
   }
 }
 
-void SpmmHpfI8(const detail::HpfArgs& a) {
-  const format::hpf::Matrix& w = *a.w;
-  const int64_t N = a.n, K = w.header.cols, k1 = w.header.k1, spp = w.slots_per_segment();
-  // X as int16 pairs of adjacent rows: x2[(p * N + c) * 2 + h] = x[2p + h][c], 0 past K.
-  const int64_t pairs = (K + 1) / 2;
-  std::vector<int16_t> x2(static_cast<size_t>(pairs * N * 2));
+// Sign-extended byte k of each int32 lane.
+template <int k, class V>
+HWY_INLINE V ByteOf(V v) {
+  return hn::ShiftRight<24>(hn::ShiftLeft<24 - 8 * k>(v));
+}
+
+void SpmmHpfI8(const detail::PlanArgs& a) {
+#if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
+  if (detail::vnni_available()) return detail::spmm_hpf_i8_vnni(a);
+#endif
+  const PreparedHpf& w = *a.w;
+  const int64_t N = a.n, K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
+  // X as column quads: x4[(b * Q + q) * N + c] holds x[b * Bc + 4q + k][c] in byte k (0 past
+  // the block or K), so one int32 lane carries the 4 inputs of one weight quad.
+  std::vector<int32_t> x4(static_cast<size_t>(w.blocks * Q * N));
 #pragma omp parallel for num_threads(a.threads) schedule(static)
-  for (int64_t p = 0; p < pairs; ++p) {
+  for (int64_t bq = 0; bq < w.blocks * Q; ++bq) {
+    const int64_t b = bq / Q, q = bq % Q;
     for (int64_t c = 0; c < N; ++c) {
-      x2[static_cast<size_t>((p * N + c) * 2)] = a.xq[2 * p * N + c];
-      x2[static_cast<size_t>((p * N + c) * 2 + 1)] = 2 * p + 1 < K ? a.xq[(2 * p + 1) * N + c] : 0;
+      uint32_t packed = 0;
+      for (int64_t k = 0; k < 4; ++k) {
+        const int64_t col = 4 * q + k, row = b * Bc + col;
+        if (col < Bc && row < K)
+          packed |= static_cast<uint32_t>(static_cast<uint8_t>(a.xq[row * N + c])) << (8 * k);
+      }
+      x4[static_cast<size_t>(bq * N + c)] = static_cast<int32_t>(packed);
     }
   }
 #pragma omp parallel num_threads(a.threads)
   {
     const hn::ScalableTag<int32_t> d32;
-    const hn::Repartition<int16_t, decltype(d32)> d16;
     const hn::Rebind<float, decltype(d32)> df;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
     const auto [r0, r1] =
-        detail::thread_rows(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
+        detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
     std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    std::vector<int32_t> cols(static_cast<size_t>(spp)), pair_at(static_cast<size_t>(spp)),
-        weight_pair(static_cast<size_t>(spp));
-    const int16_t* xp = x2.data();
-    for (int64_t b = 0; b < w.blocks(); ++b) {
-      const auto [i0, i1] = detail::block_rows(w, b, r0, r1);
-      const int64_t count = w.real_banks(b) * w.header.n;
-      const int64_t k0 = b * w.header.block_cols;
+    for (int64_t b = 0; b < w.blocks; ++b) {
+      const auto [i0, i1] = detail::kept_range(w, b, r0, r1);
+      const int32_t* xb = x4.data() + b * Q * N;
       for (int64_t i = i0; i < i1; ++i) {
-        const int64_t seg = b * k1 + i;
-        const int64_t r = w.rows[static_cast<size_t>(seg)];
-        detail::segment_columns(w, seg, w.real_banks(b), 1, cols.data());
-        const int8_t* v = w.vals_i8.data() + seg * spp;
-        // Pair the slots: two weights on rows 2p and 2p + 1 share one multiply-add pair;
-        // a lone weight pairs with 0. Zero weights (and unused slots) are skipped.
-        int64_t ops = 0;
-        for (int64_t s = 0; s < count; ++s) {
-          if (v[s] == 0) continue;
-          const int64_t k = k0 + cols[static_cast<size_t>(s)];
-          int32_t lo = 0, hi = 0;
-          if ((k & 1) == 0) {
-            lo = v[s];
-            if (s + 1 < count && k0 + cols[static_cast<size_t>(s + 1)] == k + 1) hi = v[++s];
-          } else {
-            hi = v[s];
-          }
-          pair_at[static_cast<size_t>(ops)] = static_cast<int32_t>((k >> 1) * N * 2);
-          weight_pair[static_cast<size_t>(ops++)] = static_cast<int32_t>(
-              (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) | static_cast<uint16_t>(lo));
-        }
-        const float scale = w.row_scale(r) * a.x_scale;
-        const auto vscale = hn::Set(df, scale);
+        const int64_t g = i / G, l = i % G;
+        const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+        const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+        const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+        const float scale = w.scales_i8[at] * a.x_scale;
         float* yr = a.y + r * N;
         int64_t c = 0;
-#if HWY_TARGET != HWY_SCALAR  // one int32 lane cannot hold an int16 pair
-        for (; c + 4 * L <= N; c += 4 * L) {
-          auto s0 = hn::Zero(d32), s1 = hn::Zero(d32), s2 = hn::Zero(d32), s3 = hn::Zero(d32);
-          auto t0 = hn::Zero(d32), t1 = hn::Zero(d32), t2 = hn::Zero(d32), t3 = hn::Zero(d32);
-          for (int64_t o = 0; o < ops; ++o) {
-            const auto wv = hn::BitCast(d16, hn::Set(d32, weight_pair[static_cast<size_t>(o)]));
-            const int16_t* xr = xp + pair_at[static_cast<size_t>(o)] + 2 * c;
-            s0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, xr), wv, s0, t0);
-            s1 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, xr + 2 * L), wv, s1, t1);
-            s2 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, xr + 4 * L), wv, s2, t2);
-            s3 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, xr + 6 * L), wv, s3, t3);
-          }
-          auto store = [&](hn::Vec<decltype(d32)> s, hn::Vec<decltype(d32)> t, int64_t at) {
-            const auto sum = hn::ConvertTo(df, hn::RearrangeToOddPlusEven(s, t));
-            hn::StoreU(hn::MulAdd(sum, vscale, hn::LoadU(df, yr + at)), df, yr + at);
-          };
-          store(s0, t0, c);
-          store(s1, t1, c + L);
-          store(s2, t2, c + 2 * L);
-          store(s3, t3, c + 3 * L);
-        }
         for (; c + L <= N; c += L) {
-          auto s0 = hn::Zero(d32), t0 = hn::Zero(d32);
-          for (int64_t o = 0; o < ops; ++o) {
-            const auto wv = hn::BitCast(d16, hn::Set(d32, weight_pair[static_cast<size_t>(o)]));
-            s0 = hn::ReorderWidenMulAccumulate(
-                d32, hn::LoadU(d16, xp + pair_at[static_cast<size_t>(o)] + 2 * c), wv, s0, t0);
+          auto acc = hn::Zero(d32);
+          for (int64_t q = 0; q < Q; ++q) {
+            const int32_t wq = quads[q * G];
+            if (wq == 0) continue;
+            const auto xv = hn::LoadU(d32, xb + q * N + c);
+            const auto wv = hn::Set(d32, wq);
+            acc = hn::Add(acc, hn::Mul(ByteOf<0>(xv), ByteOf<0>(wv)));
+            acc = hn::Add(acc, hn::Mul(ByteOf<1>(xv), ByteOf<1>(wv)));
+            acc = hn::Add(acc, hn::Mul(ByteOf<2>(xv), ByteOf<2>(wv)));
+            acc = hn::Add(acc, hn::Mul(ByteOf<3>(xv), ByteOf<3>(wv)));
           }
-          const auto sum = hn::ConvertTo(df, hn::RearrangeToOddPlusEven(s0, t0));
-          hn::StoreU(hn::MulAdd(sum, vscale, hn::LoadU(df, yr + c)), df, yr + c);
+          hn::StoreU(hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, scale), hn::LoadU(df, yr + c)),
+                     df, yr + c);
         }
-#else
-        (void)L;
-        (void)vscale;
-        (void)d16;
-#endif
         for (; c < N; ++c) {
           int32_t sum = 0;
-          for (int64_t o = 0; o < ops; ++o) {
-            const int16_t* xr = xp + pair_at[static_cast<size_t>(o)] + 2 * c;
-            const int32_t pair = weight_pair[static_cast<size_t>(o)];
-            sum += static_cast<int16_t>(pair & 0xffff) * xr[0] +
-                   static_cast<int16_t>(pair >> 16) * xr[1];
+          for (int64_t q = 0; q < Q; ++q) {
+            const int32_t wq = quads[q * G], xq = xb[q * N + c];
+            for (int k = 0; k < 4; ++k) {
+              sum += static_cast<int8_t>(static_cast<uint32_t>(wq) >> (8 * k)) *
+                     static_cast<int8_t>(static_cast<uint32_t>(xq) >> (8 * k));
+            }
           }
           yr[c] += static_cast<float>(sum) * scale;
         }
@@ -308,41 +271,51 @@ void SpmmHpfI8(const detail::HpfArgs& a) {
   }
 }
 
-void SpmvHpfI8(const detail::HpfArgs& a) {
-  const format::hpf::Matrix& w = *a.w;
-  const int64_t k1 = w.header.k1, spp = w.slots_per_segment();
-  // Gathers need 32-bit elements: widen x once (K values).
-  const std::vector<int32_t> x32(a.xq, a.xq + w.header.cols);
-#pragma omp parallel num_threads(a.threads)
+void SpmvHpfI8(const detail::PlanArgs& a) {
+#if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
+  if (detail::vnni_available()) return detail::spmv_hpf_i8_vnni(a);
+#endif
+  const PreparedHpf& w = *a.w;
+  const int64_t M = w.header.rows, K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
+  const int64_t units = w.blocks * w.groups;
+  // x widened to int32 per block, 4 * Q values each (0 past the block or K).
+  std::vector<int32_t> xw(static_cast<size_t>(w.blocks * Q * 4), 0);
+  for (int64_t b = 0; b < w.blocks; ++b) {
+    for (int64_t col = 0; col < Bc && b * Bc + col < K; ++col)
+      xw[static_cast<size_t>(b * Q * 4 + col)] = a.xq[b * Bc + col];
+  }
+  const int threads = static_cast<int>(std::min<int64_t>(a.threads, units));
+  std::vector<float> partial(static_cast<size_t>((threads - 1) * M));
+#pragma omp parallel num_threads(threads)
   {
-    const hn::ScalableTag<int32_t> d32;
-    const hn::Rebind<int8_t, decltype(d32)> d8;
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float* yt = detail::thread_output(partial, a.y, M, t);
+    const hn::CappedTag<int32_t, G> d32;
+    const hn::Rebind<float, decltype(d32)> df;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
-    const auto [r0, r1] =
-        detail::thread_rows(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0, a.y + r1, 0.0f);
-    std::vector<int32_t> cols(static_cast<size_t>(spp));
-    for (int64_t b = 0; b < w.blocks(); ++b) {
-      const auto [i0, i1] = detail::block_rows(w, b, r0, r1);
-      const int64_t count = w.real_banks(b) * w.header.n;
-      const int32_t* xb = x32.data() + b * w.header.block_cols;
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t seg = b * k1 + i;
-        const int64_t r = w.rows[static_cast<size_t>(seg)];
-        detail::segment_columns(w, seg, w.real_banks(b), 1, cols.data());
-        const int8_t* v = w.vals_i8.data() + seg * spp;
-        auto acc = hn::Zero(d32);
-        int64_t s = 0;
-        for (; s + L <= count; s += L) {
-          const auto wv = hn::PromoteTo(d32, hn::LoadU(d8, v + s));
-          const auto xv = hn::GatherIndex(d32, xb, hn::LoadU(d32, cols.data() + s));
-          acc = hn::Add(acc, hn::Mul(wv, xv));
+    HWY_ALIGN float sums[G];
+    const auto [u0, u1] = detail::split_range(units, t, nt);
+    for (int64_t u = u0; u < u1; ++u) {
+      const int32_t* xb = xw.data() + (u / w.groups) * Q * 4;
+      for (int64_t h = 0; h < G; h += L) {
+        const int32_t* quads = w.quads_i8.data() + u * Q * G + h;
+        auto acc0 = hn::Zero(d32), acc1 = hn::Zero(d32);
+        for (int64_t q = 0; q < Q; ++q) {
+          const auto wv = hn::LoadU(d32, quads + q * G);
+          acc0 = hn::Add(acc0, hn::Mul(ByteOf<0>(wv), hn::Set(d32, xb[4 * q])));
+          acc1 = hn::Add(acc1, hn::Mul(ByteOf<1>(wv), hn::Set(d32, xb[4 * q + 1])));
+          acc0 = hn::Add(acc0, hn::Mul(ByteOf<2>(wv), hn::Set(d32, xb[4 * q + 2])));
+          acc1 = hn::Add(acc1, hn::Mul(ByteOf<3>(wv), hn::Set(d32, xb[4 * q + 3])));
         }
-        int32_t sum = hn::GetLane(hn::SumOfLanes(d32, acc));
-        for (; s < count; ++s) sum += v[s] * xb[cols[static_cast<size_t>(s)]];
-        a.y[r] += static_cast<float>(sum) * (w.row_scale(r) * a.x_scale);
+        const auto scale =
+            hn::Mul(hn::LoadU(df, w.scales_i8.data() + u * G + h), hn::Set(df, a.x_scale));
+        hn::Store(hn::Mul(hn::ConvertTo(df, hn::Add(acc0, acc1)), scale), df, sums + h);
       }
+      const uint16_t* rows = w.rows.data() + u * G;
+      for (int64_t l = 0; l < G; ++l) yt[rows[l]] += sums[l];
     }
+#pragma omp barrier
+    detail::sum_partials(partial, a.y, M, t, nt);
   }
 }
 
@@ -354,7 +327,7 @@ void SpmmCsrF32(const detail::CsrArgs& a) {
     const hn::ScalableTag<float> d;
     const hn::RebindToSigned<decltype(d)> di;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    const auto [r0, r1] = detail::thread_rows(w.rows, omp_get_thread_num(), omp_get_num_threads());
+    const auto [r0, r1] = detail::split_range(w.rows, omp_get_thread_num(), omp_get_num_threads());
     for (int64_t r = r0; r < r1; ++r) {
       const int32_t begin = w.row_ptr[static_cast<size_t>(r)],
                     end = w.row_ptr[static_cast<size_t>(r + 1)];
@@ -462,30 +435,82 @@ void check_hpf(const format::hpf::Matrix& w, format::ValueType type, size_t x_si
   require(threads >= 1, "threads", "at least 1", std::to_string(threads));
 }
 
+// The per-call checks of spmm.h's preconditions for a prepared matrix (prepare_hpf checked
+// the rest once).
+void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size, int64_t n,
+                    size_t y_size, int threads) {
+  const auto& h = w.header;
+  require(h.value_type == type, "w", fmt::format("value type {}", format::value_type_name(type)),
+          std::string(format::value_type_name(h.value_type)));
+  const size_t lanes = static_cast<size_t>(w.blocks * w.groups * PreparedHpf::kGroupRows);
+  const bool f32 = type == format::ValueType::kF32;
+  require(w.rows.size() == lanes && w.real_banks.size() == static_cast<size_t>(w.blocks) &&
+              w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
+              (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
+                         w.vals_f32.size() == w.offs.size()
+                   : w.quads_i8.size() == lanes * static_cast<size_t>(w.quads) &&
+                         w.sums_i8.size() == lanes && w.scales_i8.size() == lanes),
+          "w", "a matrix built by prepare_hpf", "other sizes");
+  require(n >= 1, "n", "at least 1", std::to_string(n));
+  require(x_size == static_cast<size_t>(h.cols * n), "x",
+          fmt::format("{} values (K x N)", h.cols * n), std::to_string(x_size));
+  require(y_size == static_cast<size_t>(h.rows * n), "y",
+          fmt::format("{} values (M x N)", h.rows * n), std::to_string(y_size));
+  require(threads >= 1, "threads", "at least 1", std::to_string(threads));
+}
+
 }  // namespace
 
+void spmm_hpf_f32(const PreparedHpf& w, std::span<const float> x, int64_t n, std::span<float> y,
+                  int threads) {
+  check_prepared(w, format::ValueType::kF32, x.size(), n, y.size(), threads);
+  const detail::PlanArgs args{&w, x.data(), nullptr, 1.0f, n, y.data(), threads};
+  if (n == 1) return HWY_DYNAMIC_DISPATCH(SpmvHpfF32)(args);
+  HWY_DYNAMIC_DISPATCH(SpmmHpfF32)(args);
+}
+
+void spmv_hpf_f32(const PreparedHpf& w, std::span<const float> x, std::span<float> y, int threads) {
+  check_prepared(w, format::ValueType::kF32, x.size(), 1, y.size(), threads);
+  HWY_DYNAMIC_DISPATCH(SpmvHpfF32)({&w, x.data(), nullptr, 1.0f, 1, y.data(), threads});
+}
+
+void spmm_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, int64_t n,
+                 std::span<float> y, int threads) {
+  check_prepared(w, format::ValueType::kI8, x.size(), n, y.size(), threads);
+  const detail::PlanArgs args{&w, nullptr, x.data(), x_scale, n, y.data(), threads};
+  if (n == 1) return HWY_DYNAMIC_DISPATCH(SpmvHpfI8)(args);
+  HWY_DYNAMIC_DISPATCH(SpmmHpfI8)(args);
+}
+
+void spmv_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, std::span<float> y,
+                 int threads) {
+  check_prepared(w, format::ValueType::kI8, x.size(), 1, y.size(), threads);
+  HWY_DYNAMIC_DISPATCH(SpmvHpfI8)({&w, nullptr, x.data(), x_scale, 1, y.data(), threads});
+}
+
+// The overloads on the HPF matrix itself: check, prepare, run.
 void spmm_hpf_f32(const format::hpf::Matrix& w, std::span<const float> x, int64_t n,
                   std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kF32, x.size(), n, y.size(), threads);
-  HWY_DYNAMIC_DISPATCH(SpmmHpfF32)({&w, x.data(), nullptr, 1.0f, n, y.data(), threads});
+  spmm_hpf_f32(prepare_hpf(w), x, n, y, threads);
 }
 
 void spmv_hpf_f32(const format::hpf::Matrix& w, std::span<const float> x, std::span<float> y,
                   int threads) {
   check_hpf(w, format::ValueType::kF32, x.size(), 1, y.size(), threads);
-  HWY_DYNAMIC_DISPATCH(SpmvHpfF32)({&w, x.data(), nullptr, 1.0f, 1, y.data(), threads});
+  spmv_hpf_f32(prepare_hpf(w), x, y, threads);
 }
 
 void spmm_hpf_i8(const format::hpf::Matrix& w, std::span<const int8_t> x, float x_scale, int64_t n,
                  std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kI8, x.size(), n, y.size(), threads);
-  HWY_DYNAMIC_DISPATCH(SpmmHpfI8)({&w, nullptr, x.data(), x_scale, n, y.data(), threads});
+  spmm_hpf_i8(prepare_hpf(w), x, x_scale, n, y, threads);
 }
 
 void spmv_hpf_i8(const format::hpf::Matrix& w, std::span<const int8_t> x, float x_scale,
                  std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kI8, x.size(), 1, y.size(), threads);
-  HWY_DYNAMIC_DISPATCH(SpmvHpfI8)({&w, nullptr, x.data(), x_scale, 1, y.data(), threads});
+  spmv_hpf_i8(prepare_hpf(w), x, x_scale, y, threads);
 }
 
 void spmm_csr_f32(const format::CsrMatrix& w, std::span<const float> x, int64_t n,

@@ -1,0 +1,148 @@
+// prepare_hpf: HPF's packed arrays regrouped into the per-group lanes of prepared_hpf.h.
+#include "kernels/prepared_hpf.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "core/error.h"
+#include "format/bit_pack.h"
+
+namespace fitformer::kernels {
+namespace {
+
+void require(bool ok, const std::string& expected, const std::string& found) {
+  if (!ok) throw Error("", "w", expected, found);
+}
+
+// Decodes the in-bank offsets of segment `seg` (B * n fields) into out. Reads the
+// little-endian bit stream in 64-bit windows (floor(57 / bits) fields each); the stream's
+// last window is copied short so nothing past offs is read.
+void segment_offsets(const format::hpf::Matrix& w, int64_t seg, uint8_t* out) {
+  const int64_t count = w.slots_per_segment();
+  const int bits = w.offset_bits();
+  if (bits == 0) {
+    std::fill(out, out + count, uint8_t{0});
+    return;
+  }
+  const uint8_t* p = w.offs.data();
+  const size_t total = w.offs.size();
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  const int64_t per_window = (64 - 7) / bits;
+  int64_t bit = seg * count * bits;
+  for (int64_t t = 0; t < count;) {
+    const size_t byte = static_cast<size_t>(bit >> 3);
+    uint64_t word = 0;
+    if (byte + 8 <= total && std::endian::native == std::endian::little) {
+      std::memcpy(&word, p + byte, 8);
+    } else {  // the stream's tail, or a big-endian host
+      uint8_t bytes[8] = {};
+      std::memcpy(bytes, p + byte, std::min<size_t>(8, total - byte));
+      for (int i = 7; i >= 0; --i) word = (word << 8) | bytes[i];
+    }
+    word >>= (bit & 7);
+    const int64_t take = std::min(per_window, count - t);
+    for (int64_t k = 0; k < take; ++k, ++t) {
+      out[t] = static_cast<uint8_t>(word & mask);
+      word >>= bits;
+    }
+    bit += take * bits;
+  }
+}
+
+}  // namespace
+
+int64_t PreparedHpf::bytes() const {
+  return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
+                              offs.size() + vals_f32.size() * 4 + quads_i8.size() * 4 +
+                              sums_i8.size() * 4 + scales_i8.size() * 4);
+}
+
+PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
+  const format::hpf::Header& h = w.header;
+  const bool f32 = h.value_type == format::ValueType::kF32;
+  require(f32 || h.value_type == format::ValueType::kI8, "value type f32 or i8",
+          std::string(format::value_type_name(h.value_type)));
+  require(h.rows >= 1 && h.cols >= 1 && h.block_cols >= 1 && h.banks >= 1 &&
+              h.block_cols % h.banks == 0 && h.n >= 1 && h.n <= w.bank_width() && h.k1 >= 1 &&
+              h.k1 <= h.rows && h.rows <= format::hpf::kMaxRows,
+          "a valid HPF header",
+          fmt::format("M {} K {} Bc {} B {} n {} k1 {}", h.rows, h.cols, h.block_cols, h.banks, h.n,
+                      h.k1));
+  const size_t slots = static_cast<size_t>(w.slots());
+  require(
+      w.rows.size() == static_cast<size_t>(w.blocks() * h.k1) &&
+          (f32 ? w.vals_f32.size() : w.vals_i8.size()) == slots &&
+          w.offs.size() == static_cast<size_t>(format::packed_bytes(w.slots(), w.offset_bits())) &&
+          (f32 || w.scales.size() == 1 || w.scales.size() == static_cast<size_t>(h.rows)),
+      "arrays sized as the header says", "other sizes");
+
+  constexpr int64_t G = PreparedHpf::kGroupRows;
+  PreparedHpf p;
+  p.header = h;
+  p.blocks = w.blocks();
+  p.groups = (h.k1 + G - 1) / G;
+  p.quads = (h.block_cols + 3) / 4;
+  const int64_t spp = w.slots_per_segment(), bw = w.bank_width(), lanes = p.groups * G;
+  p.rows.resize(static_cast<size_t>(p.blocks * lanes));
+  p.real_banks.resize(static_cast<size_t>(p.blocks));
+  p.slot_cols.resize(static_cast<size_t>(spp));
+  for (int64_t s = 0; s < spp; ++s) p.slot_cols[static_cast<size_t>(s)] = (s / h.n) * bw;
+  if (f32) {
+    p.offs.assign(static_cast<size_t>(p.blocks * lanes * spp), 0);
+    p.vals_f32.assign(p.offs.size(), 0.0f);
+  } else {
+    p.quads_i8.assign(static_cast<size_t>(p.blocks * lanes * p.quads), 0);
+    p.sums_i8.assign(static_cast<size_t>(p.blocks * lanes), 0);
+    p.scales_i8.assign(p.sums_i8.size(), 0.0f);
+  }
+  // Group by group, in the order of the output: the 16 rows' offsets are decoded into a
+  // scratch tile first, so the stores stream and the 16 source segments are read in turn.
+  std::vector<uint8_t> offs(static_cast<size_t>(G * spp));
+  for (int64_t b = 0; b < p.blocks; ++b) {
+    p.real_banks[static_cast<size_t>(b)] = static_cast<int32_t>(w.real_banks(b));
+    for (int64_t i = 0; i < lanes; ++i) {  // padding lanes repeat the last kept row
+      p.rows[static_cast<size_t>(b * lanes + i)] =
+          w.rows[static_cast<size_t>(b * h.k1 + std::min(i, h.k1 - 1))];
+    }
+    for (int64_t g = 0; g < p.groups; ++g) {
+      const int64_t real = std::min(G, h.k1 - g * G);  // rows past k1 keep weight 0
+      const int64_t seg0 = b * h.k1 + g * G, unit = b * p.groups + g;
+      for (int64_t l = 0; l < real; ++l) segment_offsets(w, seg0 + l, offs.data() + l * spp);
+      if (f32) {
+        const float* v = w.vals_f32.data() + seg0 * spp;
+        uint8_t* out_offs = p.offs.data() + unit * spp * G;
+        float* out_vals = p.vals_f32.data() + unit * spp * G;
+        for (int64_t s = 0; s < spp; ++s) {
+          for (int64_t l = 0; l < real; ++l) {
+            out_offs[s * G + l] = offs[static_cast<size_t>(l * spp + s)];
+            out_vals[s * G + l] = v[l * spp + s];
+          }
+        }
+        continue;
+      }
+      for (int64_t l = 0; l < real; ++l) {
+        const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
+        int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
+        int32_t sum = 0;
+        for (int64_t s = 0; s < spp; ++s) {
+          if (v[s] == 0) continue;  // unused slots (and values quantized to 0) add nothing
+          const int64_t col =
+              p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(l * spp + s)];
+          const uint32_t byte = static_cast<uint32_t>(static_cast<uint8_t>(v[s]))
+                                << (8 * (col % 4));
+          out[col / 4 * G] = static_cast<int32_t>(static_cast<uint32_t>(out[col / 4 * G]) | byte);
+          sum += v[s];
+        }
+        p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
+        p.scales_i8[static_cast<size_t>(unit * G + l)] =
+            w.row_scale(p.rows[static_cast<size_t>(b * lanes + g * G + l)]);
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace fitformer::kernels

@@ -1,0 +1,65 @@
+// What the kernel bodies of spmm_simd.cc (Highway, every target) and spmm_vnni.cc (x86
+// AVX512-VNNI) share: their argument block and the work splits. Not part of the API.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "kernels/prepared_hpf.h"
+
+namespace fitformer::kernels::detail {
+
+struct PlanArgs {
+  const PreparedHpf* w = nullptr;
+  const float* x = nullptr;    // fp32 kernels
+  const int8_t* xq = nullptr;  // int8 kernels
+  float x_scale = 1.0f;
+  int64_t n = 1;
+  float* y = nullptr;
+  int threads = 1;
+};
+
+// Items [begin, end) of thread t of nt: contiguous, sizes differing by at most one.
+inline std::pair<int64_t, int64_t> split_range(int64_t count, int t, int nt) {
+  const int64_t base = count / nt, extra = count % nt;
+  const int64_t begin = t * base + std::min<int64_t>(t, extra);
+  return {begin, begin + base + (t < extra ? 1 : 0)};
+}
+
+// The kept rows [first, last) of column block b that fall in output rows [r0, r1): rows are
+// ascending within a block, so a thread that owns [r0, r1) finds its share by two searches.
+inline std::pair<int64_t, int64_t> kept_range(const PreparedHpf& w, int64_t b, int64_t r0,
+                                              int64_t r1) {
+  const uint16_t* rows = w.rows.data() + b * w.groups * PreparedHpf::kGroupRows;
+  const uint16_t* end = rows + w.header.k1;
+  const auto lo = std::lower_bound(rows, end, r0);
+  const auto hi = std::lower_bound(lo, end, r1);
+  return {lo - rows, hi - rows};
+}
+
+// SpMV splits the (block, row group) units over threads, so two threads may add to one
+// output row: thread 0 accumulates into y, the others into rows of `partial`, and
+// sum_partials adds those into y (call after a barrier; each thread sums a slice of rows).
+inline float* thread_output(std::vector<float>& partial, float* y, int64_t rows, int t) {
+  float* out = t == 0 ? y : partial.data() + (t - 1) * rows;
+  std::fill(out, out + rows, 0.0f);
+  return out;
+}
+inline void sum_partials(const std::vector<float>& partial, float* y, int64_t rows, int t, int nt) {
+  const auto [r0, r1] = split_range(rows, t, nt);
+  for (int u = 1; u < nt; ++u) {
+    const float* p = partial.data() + (u - 1) * rows;
+    for (int64_t r = r0; r < r1; ++r) y[r] += p[r];
+  }
+}
+
+#if defined(__x86_64__)
+// spmm_vnni.cc: the int8 kernels on AVX512-VNNI, run when vnni_available() (checked once).
+bool vnni_available();
+void spmm_hpf_i8_vnni(const PlanArgs& a);
+void spmv_hpf_i8_vnni(const PlanArgs& a);
+#endif
+
+}  // namespace fitformer::kernels::detail

@@ -1,0 +1,218 @@
+// The int8 HPF kernels on AVX512-VNNI (x86 only), which Highway 1.0.3 does not expose: the
+// AVX-512 bodies of spmm_simd.cc call these when the CPU has avx512vnni; every other target
+// runs the portable Highway bodies. Compiled with a target attribute, so the file needs no
+// special flags and the rest of the library stays baseline x86-64.
+//
+// vpdpbusd multiplies 4 unsigned by 4 signed bytes per int32 lane and adds the 4 products
+// to the lane. Activations become unsigned by x + 128 (XOR 0x80), and the segment's weight
+// sum times 128 is subtracted: sum (x + 128) w - 128 sum w = sum x w, exact in int32.
+// SpMM: lanes are 16 tokens, the unsigned operand is X in column quads (4 rows of X per
+// lane, built per call), the signed one a broadcast weight quad of one kept row.
+// SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
+// the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
+#include "kernels/spmm_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <omp.h>
+
+#include <cstring>
+
+// GCC 12 reports the deliberately undefined pass-through operand of the AVX-512 intrinsics
+// (_mm512_undefined_*) as uninitialized once they inline here: noise, not a finding.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#define FITFORMER_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+namespace fitformer::kernels::detail {
+namespace {
+
+constexpr int64_t G = PreparedHpf::kGroupRows;
+constexpr int64_t kLanes = 16;   // int32 lanes of a zmm
+constexpr int kTileVectors = 8;  // 128 tokens of Y in registers per kept row segment
+static_assert(G == kLanes, "SpMV puts one row group in one zmm");
+
+// X (K x N int8) as column quads of shifted bytes: out[(b * Q + q) * Np + c] holds
+// x[b * Bc + 4q + k][c] ^ 0x80 in byte k, 0x80 (x = 0) past the block, K or N; Np = N
+// rounded up to 16 so that every token vector is whole. 16 tokens of 4 rows are
+// interleaved by two rounds of byte and word unpacks.
+FITFORMER_VNNI void build_x4(const PreparedHpf& w, const int8_t* x, int64_t N, int64_t Np,
+                             int32_t* out, int threads) {
+  const int64_t K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t bq = 0; bq < w.blocks * Q; ++bq) {
+    const int64_t b = bq / Q, q = bq % Q;
+    const int8_t* src[4];
+    alignas(16) static const int8_t zeros[16] = {};
+    bool real[4];
+    for (int64_t k = 0; k < 4; ++k) {
+      const int64_t col = 4 * q + k, row = b * Bc + col;
+      real[k] = col < Bc && row < K;
+      src[k] = real[k] ? x + row * N : zeros;
+    }
+    int32_t* dst = out + bq * Np;
+    int64_t c = 0;
+    for (; c + 16 <= N; c += 16) {
+      auto row = [&](int k) {
+        return real[k] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[k] + c))
+                       : _mm_setzero_si128();
+      };
+      const __m128i r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
+      const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
+      const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
+      __m128i* d = reinterpret_cast<__m128i*>(dst + c);
+      _mm_storeu_si128(d + 0, _mm_xor_si128(_mm_unpacklo_epi16(t0, t2), flip));
+      _mm_storeu_si128(d + 1, _mm_xor_si128(_mm_unpackhi_epi16(t0, t2), flip));
+      _mm_storeu_si128(d + 2, _mm_xor_si128(_mm_unpacklo_epi16(t1, t3), flip));
+      _mm_storeu_si128(d + 3, _mm_xor_si128(_mm_unpackhi_epi16(t1, t3), flip));
+    }
+    for (; c < Np; ++c) {
+      uint32_t packed = 0;
+      for (int k = 0; k < 4; ++k) {
+        const uint8_t v = real[k] && c < N ? static_cast<uint8_t>(src[k][c]) : 0;
+        packed |= static_cast<uint32_t>(v ^ 0x80u) << (8 * k);
+      }
+      dst[c] = static_cast<int32_t>(packed);
+    }
+  }
+}
+
+// One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
+// `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
+template <int V>
+FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
+                                        int64_t Q, int32_t sum, float scale, float* yr,
+                                        __mmask16 tail) {
+  __m512i acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = _mm512_set1_epi32(-128 * sum);
+  for (int64_t q = 0; q < Q; ++q) {
+    const __m512i wq = _mm512_set1_epi32(quads[q * G]);
+    const int32_t* xr = x4 + q * Np;
+    for (int v = 0; v < V; ++v)
+      acc[v] = _mm512_dpbusd_epi32(acc[v], _mm512_loadu_si512(xr + v * kLanes), wq);
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+  for (int v = 0; v < V; ++v) {
+    const __mmask16 m = v == V - 1 ? tail : __mmask16{0xffff};
+    float* yv = yr + v * kLanes;
+    const __m512 y = _mm512_maskz_loadu_ps(m, yv);
+    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[v]), s, y));
+  }
+}
+
+// The broadcast x quad q of a block (4 shifted bytes) and the weight quads q of 16 rows.
+FITFORMER_VNNI inline __m512i x_quad(const uint8_t* xb, int64_t q) {
+  int32_t v;
+  std::memcpy(&v, xb + 4 * q, 4);
+  return _mm512_set1_epi32(v);
+}
+FITFORMER_VNNI inline __m512i w_quads(const int32_t* quads, int64_t q) {
+  return _mm512_loadu_si512(quads + q * G);
+}
+
+}  // namespace
+
+bool vnni_available() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  return ok;
+}
+
+FITFORMER_VNNI void spmm_hpf_i8_vnni(const PlanArgs& a) {
+  const PreparedHpf& w = *a.w;
+  const int64_t N = a.n, Q = w.quads, Np = (N + kLanes - 1) / kLanes * kLanes;
+  std::vector<int32_t> x4(static_cast<size_t>(w.blocks * Q * Np));
+  build_x4(w, a.xq, N, Np, x4.data(), a.threads);
+#pragma omp parallel num_threads(a.threads)
+  {
+    const auto [r0, r1] = split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
+    std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
+    constexpr int64_t kTile = kTileVectors * kLanes;
+    for (int64_t c0 = 0; c0 < N; c0 += kTile) {
+      const int64_t width = std::min(kTile, N - c0);
+      const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
+      const int64_t rest = width - (vectors - 1) * kLanes;
+      const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
+      for (int64_t b = 0; b < w.blocks; ++b) {
+        const auto [i0, i1] = kept_range(w, b, r0, r1);
+        const int32_t* xt = x4.data() + b * Q * Np + c0;
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t g = i / G, l = i % G;
+          const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+          const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+          const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+          const float scale = w.scales_i8[at] * a.x_scale;
+          float* yr = a.y + r * N + c0;
+          const int32_t sum = w.sums_i8[at];
+          switch (vectors) {
+#define FITFORMER_TILE(V)                                    \
+  case V:                                                    \
+    segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
+    break;
+            FITFORMER_TILE(8)
+            FITFORMER_TILE(7)
+            FITFORMER_TILE(6)
+            FITFORMER_TILE(5)
+            FITFORMER_TILE(4)
+            FITFORMER_TILE(3)
+            FITFORMER_TILE(2)
+            FITFORMER_TILE(1)
+#undef FITFORMER_TILE
+            default:
+              break;
+          }
+        }
+      }
+    }
+  }
+}
+
+FITFORMER_VNNI void spmv_hpf_i8_vnni(const PlanArgs& a) {
+  const PreparedHpf& w = *a.w;
+  const int64_t M = w.header.rows, K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
+  const int64_t units = w.blocks * w.groups;
+  // x shifted to unsigned per block, 4 * Q bytes each (0x80, i.e. x = 0, past block or K).
+  std::vector<uint8_t> xu(static_cast<size_t>(w.blocks * Q * 4), 0x80);
+  for (int64_t b = 0; b < w.blocks; ++b) {
+    for (int64_t col = 0; col < Bc && b * Bc + col < K; ++col)
+      xu[static_cast<size_t>(b * Q * 4 + col)] = static_cast<uint8_t>(a.xq[b * Bc + col]) ^ 0x80u;
+  }
+  const int threads = static_cast<int>(std::min<int64_t>(a.threads, units));
+  std::vector<float> partial(static_cast<size_t>((threads - 1) * M));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float* yt = thread_output(partial, a.y, M, t);
+    alignas(64) float sums[G];
+    const __m512 xs = _mm512_set1_ps(a.x_scale);
+    const auto [u0, u1] = split_range(units, t, nt);
+    for (int64_t u = u0; u < u1; ++u) {
+      const uint8_t* xb = xu.data() + (u / w.groups) * Q * 4;
+      const int32_t* quads = w.quads_i8.data() + u * Q * G;
+      // Four chains hide vpdpbusd's latency.
+      __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+      int64_t q = 0;
+      for (; q + 4 <= Q; q += 4) {
+        acc0 = _mm512_dpbusd_epi32(acc0, x_quad(xb, q), w_quads(quads, q));
+        acc1 = _mm512_dpbusd_epi32(acc1, x_quad(xb, q + 1), w_quads(quads, q + 1));
+        acc2 = _mm512_dpbusd_epi32(acc2, x_quad(xb, q + 2), w_quads(quads, q + 2));
+        acc3 = _mm512_dpbusd_epi32(acc3, x_quad(xb, q + 3), w_quads(quads, q + 3));
+      }
+      for (; q < Q; ++q) acc0 = _mm512_dpbusd_epi32(acc0, x_quad(xb, q), w_quads(quads, q));
+      const __m512i shift = _mm512_slli_epi32(_mm512_loadu_si512(w.sums_i8.data() + u * G), 7);
+      const __m512i acc = _mm512_sub_epi32(
+          _mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3)), shift);
+      const __m512 scale = _mm512_mul_ps(_mm512_loadu_ps(w.scales_i8.data() + u * G), xs);
+      _mm512_store_ps(sums, _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale));
+      const uint16_t* rows = w.rows.data() + u * G;
+      for (int64_t l = 0; l < G; ++l) yt[rows[l]] += sums[l];
+    }
+#pragma omp barrier
+    sum_partials(partial, a.y, M, t, nt);
+  }
+}
+
+}  // namespace fitformer::kernels::detail
+#endif  // __x86_64__
