@@ -1,0 +1,107 @@
+// The runtime Linear: oneDNN for dense layers, the HPF kernels for pruned ones, with the
+// layout change between the engine's token-major rows and the kernels' feature-major columns.
+#include "runtime/linear.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "kernels/spmm.h"
+
+namespace fitformer::runtime {
+namespace {
+
+// Tile edge of the transposes: a 32 x 32 fp32 tile is 4 KiB read and 4 KiB written, well
+// inside L1, so neither side of the transpose strides through memory a cache line at a time.
+constexpr int64_t kTile = 32;
+
+// dst[c * rows + r] = src[r * cols + c].
+void transpose(const float* src, int64_t rows, int64_t cols, float* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const int64_t c1 = std::min(cols, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c) {
+        for (int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
+      }
+    }
+  }
+}
+
+// out[r * m + i] = y[i * rows + r] + bias[i]: the kernel's M x N block back to token rows.
+void transpose_add_bias(const float* y, int64_t m, int64_t rows, std::span<const float> bias,
+                        float* out) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t i0 = 0; i0 < m; i0 += kTile) {
+      const int64_t i1 = std::min(m, i0 + kTile);
+      for (int64_t r = r0; r < r1; ++r) {
+        for (int64_t i = i0; i < i1; ++i) {
+          out[r * m + i] = y[i * rows + r] + (bias.empty() ? 0.0f : bias[i]);
+        }
+      }
+    }
+  }
+}
+
+// Y (M x N) = W X for X (K x N), by the kernel of W's value type; SpMV when N = 1.
+void run_hpf(const format::hpf::Matrix& w, std::span<const float> x, int64_t n, std::span<float> y,
+             int threads) {
+  if (w.header.value_type == format::ValueType::kI8) {
+    const kernels::QuantizedActivations xq = kernels::quantize_activations(x);
+    if (n == 1) {
+      kernels::spmv_hpf_i8(w, xq.values, xq.scale, y, threads);
+    } else {
+      kernels::spmm_hpf_i8(w, xq.values, xq.scale, n, y, threads);
+    }
+  } else if (n == 1) {
+    kernels::spmv_hpf_f32(w, x, y, threads);
+  } else {
+    kernels::spmm_hpf_f32(w, x, n, y, threads);
+  }
+}
+
+void apply_hpf(const HpfLinear& linear, std::span<const float> input, int64_t rows,
+               std::span<float> output, LinearScratch& scratch, int threads) {
+  const int64_t m = linear.weight.header.rows, k = linear.weight.header.cols;
+  assert(static_cast<int64_t>(input.size()) >= rows * k);
+  assert(static_cast<int64_t>(output.size()) >= rows * m);
+  if (rows == 0) return;
+  if (rows == 1) {
+    // One token: its row is already the K x 1 column the SpMV wants, and the M x 1 result
+    // is the output row.
+    const std::span<float> y = output.first(static_cast<size_t>(m));
+    run_hpf(linear.weight, input.first(static_cast<size_t>(k)), 1, y, threads);
+    if (!linear.bias.empty()) {
+      for (int64_t i = 0; i < m; ++i) y[i] += linear.bias[i];
+    }
+    return;
+  }
+  scratch.x_cols.resize(static_cast<size_t>(k * rows));
+  scratch.y_cols.resize(static_cast<size_t>(m * rows));
+  transpose(input.data(), rows, k, scratch.x_cols.data());
+  run_hpf(linear.weight, scratch.x_cols, rows, scratch.y_cols, threads);
+  transpose_add_bias(scratch.y_cols.data(), m, rows, linear.bias, output.data());
+}
+
+}  // namespace
+
+int64_t out_features(const Linear& linear) {
+  if (const auto* hpf = std::get_if<HpfLinear>(&linear)) return hpf->weight.header.rows;
+  return std::get<model::Linear>(linear).out_features;
+}
+
+int64_t in_features(const Linear& linear) {
+  if (const auto* hpf = std::get_if<HpfLinear>(&linear)) return hpf->weight.header.cols;
+  return std::get<model::Linear>(linear).in_features;
+}
+
+void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
+                  std::span<float> output, LinearScratch& scratch, int threads) {
+  if (const auto* hpf = std::get_if<HpfLinear>(&linear)) {
+    apply_hpf(*hpf, input, rows, output, scratch, threads);
+  } else {
+    model::apply_linear(std::get<model::Linear>(linear), input, rows, output);
+  }
+}
+
+}  // namespace fitformer::runtime

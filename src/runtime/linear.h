@@ -1,0 +1,43 @@
+// The sparse runtime's linear layer: the dense engine's model::Linear, or an HPF matrix run
+// by the kernels of src/kernels. It is what model::LinearHook calls for every prunable
+// encoder linear of a pruned model.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "format/hpf.h"
+#include "model/linear.h"
+
+namespace fitformer::runtime {
+
+// y = W x + b with W in HPF: value type kF32 (spmm/spmv_hpf_f32) or kI8 (spmm/spmv_hpf_i8 on
+// activations quantized per call, one scale for the whole input block).
+struct HpfLinear {
+  format::hpf::Matrix weight;  // M = out_features rows, K = in_features columns
+  std::vector<float> bias;     // [M], or empty for no bias
+};
+
+using Linear = std::variant<model::Linear, HpfLinear>;
+
+int64_t out_features(const Linear& linear);
+int64_t in_features(const Linear& linear);
+
+// Buffers one forward pass reuses across its linears (the kernels' K x N and M x N blocks),
+// so a pass allocates them once at their largest size.
+struct LinearScratch {
+  std::vector<float> x_cols;  // input transposed to K x N
+  std::vector<float> y_cols;  // kernel output, M x N
+};
+
+// The contract of model::apply_linear: input [rows, in] and output [rows, out] row-major,
+// not overlapping; output fully overwritten. Dense runs model::apply_linear on the calling
+// thread's OpenMP team. HPF transposes the input into the kernels' feature-major K x N layout
+// (src/kernels/spmm.h), runs the kernel on `threads` threads (SpMV for one row) and
+// transposes back while adding the bias. Input must be finite (spmm.h's precondition).
+void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
+                  std::span<float> output, LinearScratch& scratch, int threads);
+
+}  // namespace fitformer::runtime

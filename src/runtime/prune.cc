@@ -1,0 +1,144 @@
+// HP pruning of a model folder (magnitude scores, one split per matrix) and its inverse,
+// both written as a whole folder swapped into place.
+#include "runtime/prune.h"
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "format/hpf_safetensors.h"
+#include "io/model_config.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "model/weights.h"
+#include "sparsity/hierarchical.h"
+
+namespace fitformer::runtime {
+namespace fs = std::filesystem;
+namespace {
+
+// Files besides config and weights that make a folder usable by `fitformer eval`.
+constexpr const char* kTokenizerFiles[] = {"tokenizer.model", "vocab.txt"};
+
+fs::path folder_path(const fs::path& dir) {
+  const fs::path p = dir.lexically_normal();
+  return p.has_filename() ? p : p.parent_path();
+}
+
+// Runs write(staging) on a fresh "<dst>.partial" folder, then puts it at dst.
+void write_folder_swapped(const fs::path& src, const fs::path& dst_in,
+                          const std::function<void(const fs::path&)>& write) {
+  const fs::path dst = folder_path(dst_in);
+  std::error_code ec;
+  if (fs::exists(dst) && fs::equivalent(folder_path(src), dst, ec)) {
+    throw Error(dst.string(), "output folder", "a folder other than the input", dst.string());
+  }
+  const fs::path staging = dst.string() + ".partial";
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  write(staging);
+  for (const char* name : kTokenizerFiles) {
+    if (fs::exists(src / name)) write_file_atomic(staging / name, read_file(src / name));
+  }
+  fs::remove_all(dst);
+  fs::rename(staging, dst);
+}
+
+std::vector<model::EncoderLinear> encoder_linears(const io::ModelConfig& config,
+                                                  const io::SafeTensorsFile& file) {
+  if (config.family == io::ModelFamily::kCausalLm) return model::causal_lm_encoder_linears(config);
+  return model::bert_classifier_encoder_linears(config, model::bert_encoder_root(file));
+}
+
+sparsity::HpSplit split_for(const HpPruneSpec& spec, const model::EncoderLinear& e,
+                            const std::string& file) {
+  if (spec.rho1 && spec.rho2) throw Error(file, "rho1, rho2", "at most one of them", "both");
+  try {
+    if (spec.rho1) {
+      return sparsity::hp_split_for_rho1(spec.sparsity, *spec.rho1, e.out_features, e.in_features,
+                                         spec.block_cols, spec.banks);
+    }
+    return sparsity::hp_split_for_rho2(spec.sparsity, spec.rho2.value_or(0.5), e.out_features,
+                                       e.in_features, spec.block_cols, spec.banks);
+  } catch (const Error& err) {
+    // The split names only its parameter; say which matrix it did not fit.
+    throw Error(file, e.weight_name + ": " + err.field(), err.expected(), err.found());
+  }
+}
+
+}  // namespace
+
+std::vector<PrunedLinear> prune_model_folder(const fs::path& src, const fs::path& dst,
+                                             const HpPruneSpec& spec) {
+  if (spec.value_type != format::ValueType::kF32 && spec.value_type != format::ValueType::kI8) {
+    throw Error("", "value_type", "f32 or i8 (the types the kernels run)",
+                std::string(format::value_type_name(spec.value_type)));
+  }
+  const io::ModelConfig config = io::load_model_config(src / model::kConfigFileName);
+  const model::ModelFolder folder = model::open_model_folder(src, config.family);
+  const io::SafeTensorsFile& file = folder.weights;
+  const std::string path = file.path().string();
+  if (const auto names = format::hpf_matrix_names(file); !names.empty()) {
+    throw Error(path, names.front(), "a dense model folder", "an HPF matrix");
+  }
+  const format::ScaleMode scale = format::is_integer(spec.value_type)
+                                      ? format::ScaleMode::kPerRow
+                                      : format::ScaleMode::kPerMatrix;
+  std::map<std::string, format::hpf::Matrix> matrices;
+  std::vector<PrunedLinear> report;
+  for (const model::EncoderLinear& e : encoder_linears(config, file)) {
+    const std::vector<float> w =
+        model::read_weight(file, e.weight_name, {e.out_features, e.in_features});
+    const sparsity::HpSplit split = split_for(spec, e, path);
+    const sparsity::Mask mask = sparsity::hp_mask(sparsity::magnitude_scores(w), e.out_features,
+                                                  e.in_features, split.params);
+    matrices.emplace(e.weight_name, format::pack_hpf(w, e.out_features, e.in_features, mask,
+                                                     split.params, spec.value_type, scale));
+    report.push_back({e.weight_name, e.out_features, e.in_features, split.counts.k1, split.counts.n,
+                      split.density});
+  }
+  std::vector<io::TensorInfo> others;
+  for (const io::TensorInfo& t : file.tensors()) {
+    if (!matrices.contains(t.name)) others.push_back(t);
+  }
+  write_folder_swapped(src, dst, [&](const fs::path& dir) {
+    format::write_hpf_safetensors(dir / model::kWeightsFileName, matrices, others, file.metadata());
+    io::save_model_config(config, dir / model::kConfigFileName);
+  });
+  return report;
+}
+
+void densify_model_folder(const fs::path& src, const fs::path& dst) {
+  const io::ModelConfig config = io::load_model_config(src / model::kConfigFileName);
+  const model::ModelFolder folder = model::open_model_folder(src, config.family);
+  const io::SafeTensorsFile& file = folder.weights;
+  const std::vector<std::string> names = format::hpf_matrix_names(file);
+  std::set<std::string> hpf_parts;
+  std::vector<std::vector<float>> decoded;  // reserved: the tensors below point into it
+  decoded.reserve(names.size());
+  std::vector<io::TensorInfo> tensors;
+  for (const std::string& name : names) {
+    const format::hpf::Matrix m = format::read_hpf(file, name);
+    decoded.push_back(format::hpf_to_dense(m));
+    tensors.push_back(io::f32_tensor(name, {m.header.rows, m.header.cols}, decoded.back()));
+    for (const char* part : {"rows", "vals", "offs", "scales"}) {
+      hpf_parts.insert(name + ".hpf." + part);
+    }
+  }
+  for (const io::TensorInfo& t : file.tensors()) {
+    if (!hpf_parts.contains(t.name)) tensors.push_back(t);
+  }
+  std::map<std::string, std::string> metadata = file.metadata();
+  for (const std::string& name : names) {
+    std::erase_if(metadata,
+                  [&](const auto& entry) { return entry.first.starts_with(name + ".hpf."); });
+  }
+  write_folder_swapped(src, dst, [&](const fs::path& dir) {
+    io::write_safetensors(dir / model::kWeightsFileName, tensors, metadata);
+    io::save_model_config(config, dir / model::kConfigFileName);
+  });
+}
+
+}  // namespace fitformer::runtime
