@@ -44,7 +44,7 @@ void transpose_add_bias(const float* y, int64_t m, int64_t rows, std::span<const
 }
 
 // Y (M x N) = W X for X (K x N), by the kernel of W's value type; SpMV when N = 1.
-void run_hpf(const format::hpf::Matrix& w, std::span<const float> x, int64_t n, std::span<float> y,
+void run_hpf(const kernels::PreparedHpf& w, std::span<const float> x, int64_t n, std::span<float> y,
              int threads) {
   if (w.header.value_type == format::ValueType::kI8) {
     const kernels::QuantizedActivations xq = kernels::quantize_activations(x);
@@ -70,7 +70,7 @@ void apply_hpf(const HpfLinear& linear, std::span<const float> input, int64_t ro
     // One token: its row is already the K x 1 column the SpMV wants, and the M x 1 result
     // is the output row.
     const std::span<float> y = output.first(static_cast<size_t>(m));
-    run_hpf(linear.weight, input.first(static_cast<size_t>(k)), 1, y, threads);
+    run_hpf(linear.prepared, input.first(static_cast<size_t>(k)), 1, y, threads);
     if (!linear.bias.empty()) {
       for (int64_t i = 0; i < m; ++i) y[i] += linear.bias[i];
     }
@@ -79,11 +79,16 @@ void apply_hpf(const HpfLinear& linear, std::span<const float> input, int64_t ro
   scratch.x_cols.resize(static_cast<size_t>(k * rows));
   scratch.y_cols.resize(static_cast<size_t>(m * rows));
   transpose(input.data(), rows, k, scratch.x_cols.data());
-  run_hpf(linear.weight, scratch.x_cols, rows, scratch.y_cols, threads);
+  run_hpf(linear.prepared, scratch.x_cols, rows, scratch.y_cols, threads);
   transpose_add_bias(scratch.y_cols.data(), m, rows, linear.bias, output.data());
 }
 
 }  // namespace
+
+HpfLinear make_hpf_linear(format::hpf::Matrix weight, std::vector<float> bias) {
+  kernels::PreparedHpf prepared = kernels::prepare_hpf(weight);
+  return HpfLinear{std::move(weight), std::move(bias), std::move(prepared)};
+}
 
 int64_t out_features(const Linear& linear) {
   if (const auto* hpf = std::get_if<HpfLinear>(&linear)) return hpf->weight.header.rows;

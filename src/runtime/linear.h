@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "format/hpf.h"
+#include "kernels/prepared_hpf.h"
 #include "model/linear.h"
 
 namespace fitformer::runtime {
@@ -18,7 +19,13 @@ namespace fitformer::runtime {
 struct HpfLinear {
   format::hpf::Matrix weight;  // M = out_features rows, K = in_features columns
   std::vector<float> bias;     // [M], or empty for no bias
+  // kernels::prepare_hpf(weight), built once here because the kernels' overloads that take
+  // the HPF matrix rebuild it on every call (about the cost of an SpMV, src/kernels/spmm.h).
+  kernels::PreparedHpf prepared;
 };
+
+// An HpfLinear with its prepared copy. Throws Error (field "w") unless weight is f32 or i8.
+HpfLinear make_hpf_linear(format::hpf::Matrix weight, std::vector<float> bias);
 
 using Linear = std::variant<model::Linear, HpfLinear>;
 

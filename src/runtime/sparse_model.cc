@@ -37,8 +37,8 @@ Linear read_encoder_linear(const io::SafeTensorsFile& file, const model::Encoder
     dense.bias = std::move(bias);
     return dense;
   }
-  HpfLinear hpf{format::read_hpf(file, e.weight_name), std::move(bias)};
-  const format::hpf::Header& h = hpf.weight.header;
+  format::hpf::Matrix weight = format::read_hpf(file, e.weight_name);
+  const format::hpf::Header& h = weight.header;
   if (h.rows != e.out_features) {
     throw Error(path, e.weight_name + ".hpf.rows", std::to_string(e.out_features) + " (out)",
                 std::to_string(h.rows));
@@ -51,7 +51,7 @@ Linear read_encoder_linear(const io::SafeTensorsFile& file, const model::Encoder
     throw Error(path, e.weight_name + ".hpf.value_type", "f32 or i8 (the types the kernels run)",
                 std::string(format::value_type_name(h.value_type)));
   }
-  return hpf;
+  return make_hpf_linear(std::move(weight), std::move(bias));
 }
 
 }  // namespace

@@ -45,10 +45,10 @@ std::pair<HpfLinear, HpfLinear> make_linears(const Case& c, format::ValueType ty
   const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), c.out, c.in, split.params);
   const std::vector<float> bias =
       c.bias ? random_values(static_cast<size_t>(c.out), 8) : std::vector<float>{};
-  return {HpfLinear{format::pack_hpf(w, c.out, c.in, mask, split.params, type,
-                                     format::ScaleMode::kPerRow),
-                    bias},
-          HpfLinear{format::pack_hpf(w, c.out, c.in, mask, split.params), bias}};
+  return {make_hpf_linear(format::pack_hpf(w, c.out, c.in, mask, split.params, type,
+                                           format::ScaleMode::kPerRow),
+                          bias),
+          make_hpf_linear(format::pack_hpf(w, c.out, c.in, mask, split.params), bias)};
 }
 
 std::string name(const Case& c) {
