@@ -56,8 +56,8 @@ void segment_offsets(const format::hpf::Matrix& w, int64_t seg, uint8_t* out) {
 
 int64_t PreparedHpf::bytes() const {
   return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
-                              offs.size() + vals_f32.size() * 4 + quads_i8.size() * 4 +
-                              sums_i8.size() * 4 + scales_i8.size() * 4);
+                              offs.size() + offs4.size() * 4 + vals_f32.size() * 4 +
+                              quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
 }
 
 PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
@@ -93,6 +93,7 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
   if (f32) {
     p.offs.assign(static_cast<size_t>(p.blocks * lanes * spp), 0);
     p.vals_f32.assign(p.offs.size(), 0.0f);
+    if (bw <= 16) p.offs4.assign(static_cast<size_t>(p.blocks * lanes * ((spp + 7) / 8)), 0);
   } else {
     p.quads_i8.assign(static_cast<size_t>(p.blocks * lanes * p.quads), 0);
     p.sums_i8.assign(static_cast<size_t>(p.blocks * lanes), 0);
@@ -119,6 +120,15 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
           for (int64_t l = 0; l < real; ++l) {
             out_offs[s * G + l] = offs[static_cast<size_t>(l * spp + s)];
             out_vals[s * G + l] = v[l * spp + s];
+          }
+        }
+        if (!p.offs4.empty()) {
+          uint32_t* out4 = p.offs4.data() + unit * ((spp + 7) / 8) * G;
+          for (int64_t s = 0; s < spp; ++s) {
+            for (int64_t l = 0; l < real; ++l) {
+              out4[s / 8 * G + l] |= static_cast<uint32_t>(offs[static_cast<size_t>(l * spp + s)])
+                                     << (4 * (s % 8));
+            }
           }
         }
         continue;

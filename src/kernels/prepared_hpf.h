@@ -8,12 +8,13 @@
 // lanes (SpMV puts one row per SIMD lane; SpMM reads one lane at a stride of 16). Lanes past
 // k1 in a block's last group are padding: their row repeats the block's last kept row and
 // their weights are 0, so adding their (zero) result anywhere is harmless.
-//   fp32: offs (uint8, in-bank offset) and vals_f32 per slot, [blocks][groups][B * n][16];
+//   fp32: offs (uint8, in-bank offset) and vals_f32 per slot, [blocks][groups][B * n][16]
+//         (and offs4, the offsets as nibbles, 8 slots per uint32 lane);
 //         slot s lies in bank s / n, whose first in-block column is slot_cols[s].
 //   int8: the kept row segment as Bc / 4 column quads (columns 4q .. 4q + 3 of the block,
 //         4 int8 in one int32, little-endian, 0 where not kept), [blocks][groups][quads][16],
 //         with each segment's weight sum and its row's scale, [blocks][groups][16].
-// Memory (modeled): fp32 5 B per slot against HPF's 4 + 3/8; int8 Bc + 8 B per kept row
+// Memory (modeled): fp32 5.5 B per slot against HPF's 4 + 3/8; int8 Bc + 8 B per kept row
 // segment against HPF's B * n * (1 + 3/8); both plus the padding to 16 rows per group.
 #pragma once
 
@@ -35,7 +36,11 @@ struct PreparedHpf {
   std::vector<int32_t> real_banks;  // [blocks] banks holding real columns (format/hpf.h)
   std::vector<int32_t> slot_cols;   // [B * n] (s / n) * bank width
 
-  std::vector<uint8_t> offs;    // fp32: [blocks][groups][B * n][16]
+  std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
+  // fp32, when the bank width is at most 16: the same offsets as nibbles, slot s in bits
+  // 4 (s % 8) .. 4 (s % 8) + 3 of [blocks][groups][ceil(B * n / 8)][16], for SpMV (one load
+  // per 8 slots, then a shift and a mask per slot instead of a widening byte load).
+  std::vector<uint32_t> offs4;
   std::vector<float> vals_f32;  // fp32: same shape
 
   std::vector<int32_t> quads_i8;  // int8: [blocks][groups][quads][16]

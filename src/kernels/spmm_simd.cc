@@ -116,7 +116,7 @@ void SpmmHpfF32(const detail::PlanArgs& a) {
   {
     const hn::ScalableTag<float> d;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    static_assert(kTileVectors == 8, "SegmentRow dispatches V = 1..8");
+    static_assert(kTileVectors <= 8, "SegmentRow dispatches V = 1..8");
     const auto [r0, r1] =
         detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
     std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
@@ -151,9 +151,12 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
     // At most 16 lanes: a row group fills one AVX-512 vector, or several narrower ones.
     const hn::CappedTag<float, G> d;
     const hn::RebindToSigned<decltype(d)> di;
+    const hn::RebindToUnsigned<decltype(d)> du;
     const hn::Rebind<uint8_t, decltype(d)> d8;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    const bool lookup = bw <= L;  // a bank fits one vector: permute instead of gather
+    // A bank fits one vector (and its offsets a nibble): permute instead of gather.
+    const bool lookup = bw <= L && !w.offs4.empty();
+    const int64_t chunks = (spp + 7) / 8;
     const int32_t* slot_cols = w.slot_cols.data();
     HWY_ALIGN float sums[G];
     const auto [u0, u1] = detail::split_range(units, t, nt);
@@ -162,26 +165,48 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
       const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
       const float* xb = xpad.data() + b * Bc;
       for (int64_t h = 0; h < G; h += L) {
-        const uint8_t* offs = w.offs.data() + u * spp * G + h;
         const float* vals = w.vals_f32.data() + u * spp * G + h;
-        auto x_of = [&](int64_t s) {
-          const auto idx = hn::PromoteTo(di, hn::LoadU(d8, offs + s * G));
-          if (lookup) {
-            return hn::TableLookupLanes(hn::LoadU(d, xb + slot_cols[s]),
-                                        hn::IndicesFromVec(d, idx));
-          }
-          return hn::GatherIndex(d, xb + slot_cols[s], idx);
-        };
         // Four accumulators hide the FMA latency of one row group's chain.
         auto acc0 = hn::Zero(d), acc1 = hn::Zero(d), acc2 = hn::Zero(d), acc3 = hn::Zero(d);
-        int64_t s = 0;
-        for (; s + 4 <= count; s += 4) {
-          acc0 = hn::MulAdd(hn::LoadU(d, vals + s * G), x_of(s), acc0);
-          acc1 = hn::MulAdd(hn::LoadU(d, vals + (s + 1) * G), x_of(s + 1), acc1);
-          acc2 = hn::MulAdd(hn::LoadU(d, vals + (s + 2) * G), x_of(s + 2), acc2);
-          acc3 = hn::MulAdd(hn::LoadU(d, vals + (s + 3) * G), x_of(s + 3), acc3);
+        if (lookup) {
+          const uint32_t* offs4 = w.offs4.data() + u * chunks * G + h;
+          // Slot s: its bank of x as the table, its offset (nibble s % 8) as the index.
+          auto slot = [&](int64_t s, hn::Vec<decltype(du)> nib, hn::Vec<decltype(d)> acc) {
+            const auto idx = hn::BitCast(di, hn::And(nib, hn::Set(du, 15u)));
+            const auto xv =
+                hn::TableLookupLanes(hn::LoadU(d, xb + slot_cols[s]), hn::IndicesFromVec(d, idx));
+            return hn::MulAdd(hn::LoadU(d, vals + s * G), xv, acc);
+          };
+          int64_t s = 0;
+          for (; s + 8 <= count; s += 8) {
+            const auto nib = hn::LoadU(du, offs4 + s / 8 * G);
+            acc0 = slot(s, nib, acc0);
+            acc1 = slot(s + 1, hn::ShiftRight<4>(nib), acc1);
+            acc2 = slot(s + 2, hn::ShiftRight<8>(nib), acc2);
+            acc3 = slot(s + 3, hn::ShiftRight<12>(nib), acc3);
+            acc0 = slot(s + 4, hn::ShiftRight<16>(nib), acc0);
+            acc1 = slot(s + 5, hn::ShiftRight<20>(nib), acc1);
+            acc2 = slot(s + 6, hn::ShiftRight<24>(nib), acc2);
+            acc3 = slot(s + 7, hn::ShiftRight<28>(nib), acc3);
+          }
+          for (; s < count; ++s) {
+            const auto nib = hn::LoadU(du, offs4 + s / 8 * G);
+            acc0 = slot(s, hn::ShiftRightSame(nib, static_cast<int>(4 * (s % 8))), acc0);
+          }
+        } else {  // banks wider than a vector: gather
+          const uint8_t* offs = w.offs.data() + u * spp * G + h;
+          int64_t s = 0;
+          auto slot = [&](int64_t s, hn::Vec<decltype(d)> acc) {
+            const auto idx = hn::PromoteTo(di, hn::LoadU(d8, offs + s * G));
+            return hn::MulAdd(hn::LoadU(d, vals + s * G),
+                              hn::GatherIndex(d, xb + slot_cols[s], idx), acc);
+          };
+          for (; s + 2 <= count; s += 2) {
+            acc0 = slot(s, acc0);
+            acc1 = slot(s + 1, acc1);
+          }
+          for (; s < count; ++s) acc0 = slot(s, acc0);
         }
-        for (; s < count; ++s) acc0 = hn::MulAdd(hn::LoadU(d, vals + s * G), x_of(s), acc0);
         hn::Store(hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3)), d, sums + h);
       }
       // Padding lanes hold 0 and name a real row, so all 16 are added.
@@ -447,7 +472,10 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
   require(w.rows.size() == lanes && w.real_banks.size() == static_cast<size_t>(w.blocks) &&
               w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
               (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
-                         w.vals_f32.size() == w.offs.size()
+                         w.vals_f32.size() == w.offs.size() &&
+                         w.offs4.size() == (h.block_cols / h.banks <= 16
+                                                ? lanes * static_cast<size_t>((w.slots() + 7) / 8)
+                                                : 0)
                    : w.quads_i8.size() == lanes * static_cast<size_t>(w.quads) &&
                          w.sums_i8.size() == lanes && w.scales_i8.size() == lanes),
           "w", "a matrix built by prepare_hpf", "other sizes");
