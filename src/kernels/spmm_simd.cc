@@ -24,6 +24,7 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/spmm_simd.cc"
+#include <hwy/aligned_allocator.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -120,16 +121,26 @@ void SpmmHpfF32(const detail::PlanArgs& a) {
     const auto [r0, r1] =
         detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
     std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    for (int64_t c0 = 0; c0 < N; c0 += kTileVectors * L) {
-      const int64_t width = std::min(kTileVectors * L, N - c0);
+    // The X tile of a block, copied contiguous (Bc rows of kTileVectors * L tokens): rows of
+    // X are N floats apart, and a tile strided that way maps to a fraction of L1's sets.
+    const int64_t T = kTileVectors * L;
+    const auto tile = hwy::AllocateAligned<float>(static_cast<size_t>(Bc * T));
+    for (int64_t c0 = 0; c0 < N; c0 += T) {
+      const int64_t width = std::min(T, N - c0);
       for (int64_t b = 0; b < w.blocks; ++b) {
         const auto [i0, i1] = detail::kept_range(w, b, r0, r1);
+        if (i0 == i1) continue;
         const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
-        const float* xt = a.x + b * Bc * N + c0;
+        // Kept weights lie in real columns only (format/hpf.h), so rows past K are not read.
+        const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
+        for (int64_t k = 0; k < real_rows; ++k) {
+          std::memcpy(tile.get() + k * T, a.x + (b * Bc + k) * N + c0,
+                      static_cast<size_t>(width) * sizeof(float));
+        }
         for (int64_t i = i0; i < i1; ++i) {
           const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
           const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-          SegmentRow(d, width, xt, N, w.offs.data() + at, w.vals_f32.data() + at,
+          SegmentRow(d, width, tile.get(), T, w.offs.data() + at, w.vals_f32.data() + at,
                      w.slot_cols.data(), count, a.y + r * N + c0);
         }
       }
