@@ -16,5 +16,6 @@ void add_data_command(CLI::App& app, const GlobalOptions& global);
 void add_devices_command(CLI::App& app);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
+void add_bench_command(CLI::App& app);
 
 }  // namespace fitformer::cli

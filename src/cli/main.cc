@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_devices_command(app);
   fitformer::cli::add_train_command(app, global);
   fitformer::cli::add_eval_command(app, global);
+  fitformer::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

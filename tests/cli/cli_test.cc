@@ -72,6 +72,28 @@ TEST(Cli, StatsCountsSubwordTokensOfAUsersFile) {
   EXPECT_GT(j["splits"]["train"]["tokens"].get<int>(), j["splits"]["train"]["words"].get<int>());
 }
 
+TEST(Cli, BenchPrintsMeasuredFiguresAsJson) {
+  for (const char* args : {"bench --help", "bench kernels --help", "bench model --help"}) {
+    EXPECT_EQ(run_fitformer(args).exit_code, 0) << args;
+  }
+  const CommandResult model =
+      run_fitformer("bench model --family causal-lm --seq 8 --threads 1,2 --min-time 0.001 --json");
+  ASSERT_EQ(model.exit_code, 0) << model.output;
+  const auto m = nlohmann::json::parse(model.output);
+  EXPECT_EQ(m["provenance"], "measured");
+  EXPECT_EQ(m["hpf_linears"], 8);
+  ASSERT_EQ(m["rows"].size(), 2u);
+  EXPECT_GT(m["rows"][1]["sparse_ms"].get<double>(), 0.0);
+  const CommandResult kernels = run_fitformer("bench kernels --quick --min-time 0.001 --json");
+  ASSERT_EQ(kernels.exit_code, 0) << kernels.output;
+  const auto k = nlohmann::json::parse(kernels.output);
+  EXPECT_GT(k["rows"].size(), 20u);
+  for (const auto& row : k["rows"]) {
+    EXPECT_EQ(row["provenance"], "measured");
+    EXPECT_GT(row["dense_median_us"].get<double>(), 0.0);
+  }
+}
+
 TEST(Cli, BadInputExitsNonZeroWithOneLine) {
   testing::TempDir dir;
   const CommandResult unknown = run_fitformer("data stats --task imagenet");

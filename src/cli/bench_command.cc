@@ -1,0 +1,317 @@
+// `fitformer bench kernels` and `fitformer bench model`: the sparse kernels against oneDNN's
+// dense sgemm, and a pruned model through the sparse runtime against the dense engine, timed
+// in this process on this host (every figure `measured`).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "format/hpf_safetensors.h"
+#include "io/model_config.h"
+#include "io/safetensors.h"
+#include "kernels/spmm.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "model/weights.h"
+#include "runtime/bench.h"
+#include "runtime/prune.h"
+#include "runtime/sparse_model.h"
+
+namespace fitformer::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct KernelsOptions {
+  std::vector<int> threads = {1};
+  bool quick = false;
+  std::optional<double> min_time;
+  bool json = false;
+};
+
+struct ModelOptions {
+  std::string model_dir;
+  std::string family = "causal-lm";
+  double sparsity = 0.9;
+  std::optional<double> rho1, rho2;
+  std::string precision = "f32";
+  int64_t seq = 128;
+  int64_t batch = 1;
+  std::vector<int> threads = {1};
+  std::optional<double> min_time;
+  bool json = false;
+};
+
+// A fresh folder under the system's temporary directory, removed with everything in it.
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    std::string pattern = (fs::temp_directory_path() / "fitformer-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw Error(pattern, "temporary folder", "a folder created by mkdtemp", "an error");
+    }
+    path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The shapes `--family` benchmarks: the quick sotu-lm profile (recipes/sotu-lm.toml: d 128,
+// 2 layers, 4 heads, FFN 512, vocab 8000) and TinyBERT as the classifier recipes use it
+// (d 312, 4 layers, 12 heads, FFN 1200, vocab 8000).
+io::ModelConfig family_shape(const std::string& family) {
+  if (family == "causal-lm") {
+    io::ModelConfig c = io::default_model_config(io::ModelFamily::kCausalLm);
+    c.vocab_size = 8000;
+    c.hidden_size = 128;
+    c.num_hidden_layers = 2;
+    c.num_attention_heads = 4;
+    c.intermediate_size = 512;
+    return c;
+  }
+  io::ModelConfig c = io::default_model_config(io::ModelFamily::kBertClassifier);
+  c.vocab_size = 8000;
+  c.hidden_size = 312;
+  c.num_hidden_layers = 4;
+  c.num_attention_heads = 12;
+  c.intermediate_size = 1200;
+  return c;
+}
+
+void print_json(nlohmann::json j) {
+  j["provenance"] = "measured";
+  j["simd_target"] = kernels::simd_target_name();
+  fmt::print("{}\n", j.dump(2));
+}
+
+void run_kernels(const KernelsOptions& o) {
+  runtime::KernelBenchSpec spec = runtime::default_kernel_bench(o.quick);
+  spec.threads = o.threads;
+  if (o.min_time) spec.timing.min_seconds = *o.min_time;
+  Progress progress("bench kernels", static_cast<uint64_t>(runtime::kernel_bench_points(spec)),
+                    "points", Progress::terminal_attached() && !o.json);
+  const auto rows = runtime::bench_kernels(spec, &progress);
+  progress.finish();
+  if (o.json) {
+    nlohmann::json j = {{"command", "bench kernels"}, {"rows", nlohmann::json::array()}};
+    for (const auto& r : rows) {
+      j["rows"].push_back({{"shape", r.shape},
+                           {"rows", r.rows},
+                           {"cols", r.cols},
+                           {"tokens", r.tokens},
+                           {"sparsity", r.sparsity},
+                           {"rho1", r.rho1},
+                           {"rho2", r.rho2},
+                           {"density", r.density},
+                           {"kernel", r.kernel},
+                           {"threads", r.threads},
+                           {"median_us", r.time.median_us},
+                           {"min_us", r.time.min_us},
+                           {"reps", r.time.reps},
+                           {"dense_median_us", r.dense.median_us},
+                           {"speedup_vs_dense", r.speedup()},
+                           {"provenance", "measured"}});
+    }
+    print_json(std::move(j));
+    return;
+  }
+  fmt::print(
+      "Kernels vs oneDNN dense sgemm, same process and thread count ({} dispatch). All times "
+      "measured: median us per call; speedup = dense / kernel.\n",
+      kernels::simd_target_name());
+  fmt::print("{:<24} {:>10} {:>4} {:>5} {:>11} {:>7} {:<22} {:>3} {:>10} {:>10} {:>8}\n", "shape",
+             "M x K", "N", "spars", "rho1/rho2", "density", "kernel", "thr", "time us", "dense us",
+             "speedup");
+  for (const auto& r : rows) {
+    fmt::print(
+        "{:<24} {:>10} {:>4} {:>4.0f}% {:>11} {:>7.3f} {:<22} {:>3} {:>10.1f} {:>10.1f} "
+        "{:>7.2f}x\n",
+        r.shape, fmt::format("{}x{}", r.rows, r.cols), r.tokens, r.sparsity * 100,
+        fmt::format("{:.2f}/{:.2f}", r.rho1, r.rho2), r.density, r.kernel, r.threads,
+        r.time.median_us, r.dense.median_us, r.speedup());
+  }
+}
+
+bool holds_hpf(const fs::path& dir) {
+  return !format::hpf_matrix_names(io::SafeTensorsFile::open(dir / model::kWeightsFileName))
+              .empty();
+}
+
+void run_model(const ModelOptions& o) {
+  ScratchFolder scratch;
+  runtime::HpPruneSpec prune;
+  prune.sparsity = o.sparsity;
+  prune.rho1 = o.rho1;
+  prune.rho2 = o.rho2;
+  prune.value_type = format::parse_value_type(o.precision);
+  fs::path dense_dir, pruned_dir;
+  std::string source;
+  bool pruned_here = true;
+  if (!o.model_dir.empty() && holds_hpf(o.model_dir)) {
+    // Already pruned: the dense side runs its masked weights.
+    pruned_dir = o.model_dir;
+    dense_dir = scratch.path() / "dense";
+    runtime::densify_model_folder(pruned_dir, dense_dir);
+    source = o.model_dir + " (pruned)";
+    pruned_here = false;
+  } else {
+    if (o.model_dir.empty()) {
+      const io::ModelConfig config = family_shape(o.family);
+      dense_dir = scratch.path() / "dense";
+      model::write_model_folder(
+          dense_dir, config,
+          model::random_tensors(config.family == io::ModelFamily::kCausalLm
+                                    ? model::causal_lm_tensor_specs(config)
+                                    : model::bert_classifier_tensor_specs(config),
+                                1));
+      source = o.family + " shape, random weights (seed 1)";
+    } else {
+      dense_dir = o.model_dir;
+      source = o.model_dir;
+    }
+    pruned_dir = scratch.path() / "pruned";
+    runtime::prune_model_folder(dense_dir, pruned_dir, prune);
+  }
+  const runtime::SparseModelStats stats =
+      runtime::sparse_model_stats(runtime::load_sparse_model(pruned_dir));
+  const io::ModelConfig config = io::load_model_config(pruned_dir / model::kConfigFileName);
+
+  runtime::ModelBenchSpec spec;
+  spec.batch = o.batch;
+  spec.seq = o.seq;
+  spec.threads = o.threads;
+  if (o.min_time) spec.timing.min_seconds = *o.min_time;
+  Progress progress("bench model", spec.threads.size(), "thread counts",
+                    Progress::terminal_attached() && !o.json);
+  const auto rows = runtime::bench_model(dense_dir, pruned_dir, spec, &progress);
+  progress.finish();
+
+  const double density =
+      static_cast<double>(stats.kept_weights) / static_cast<double>(stats.weights);
+  if (o.json) {
+    nlohmann::json j = {{"command", "bench model"},
+                        {"model", source},
+                        {"model_type", std::string(io::model_type_name(config.family))},
+                        {"hidden_size", config.hidden_size},
+                        {"num_hidden_layers", config.num_hidden_layers},
+                        {"intermediate_size", config.intermediate_size},
+                        {"vocab_size", config.vocab_size},
+                        {"hpf_linears", stats.hpf_linears},
+                        {"dense_linears", stats.dense_linears},
+                        {"encoder_density", density},
+                        {"hpf_bytes", stats.hpf_bytes},
+                        {"hpf_dense_bytes", stats.hpf_dense_bytes},
+                        {"rows", nlohmann::json::array()}};
+    if (pruned_here) {
+      j["prune"] = {{"pattern", "hp"},
+                    {"sparsity", o.sparsity},
+                    {"rho1", o.rho1 ? nlohmann::json(*o.rho1) : nlohmann::json()},
+                    {"rho2", o.rho1 ? nlohmann::json() : nlohmann::json(o.rho2.value_or(0.5))},
+                    {"value_type", o.precision}};
+    }
+    for (const auto& r : rows) {
+      j["rows"].push_back({{"threads", r.threads},
+                           {"batch", r.batch},
+                           {"seq", r.seq},
+                           {"dense_ms", r.dense.median_us / 1e3},
+                           {"sparse_ms", r.sparse.median_us / 1e3},
+                           {"reps", r.sparse.reps},
+                           {"speedup_vs_dense", r.speedup()},
+                           {"provenance", "measured"}});
+    }
+    print_json(std::move(j));
+    return;
+  }
+  fmt::print("{}: {} (d {}, {} layers, FFN {}, vocab {})\n", source,
+             io::model_type_name(config.family), config.hidden_size, config.num_hidden_layers,
+             config.intermediate_size, config.vocab_size);
+  if (pruned_here) {
+    fmt::print("  pruned here: HP sparsity {:.2f}, {}, {}\n", o.sparsity,
+               o.rho1 ? fmt::format("rho1 {:.2f}", *o.rho1)
+                      : fmt::format("rho2 {:.2f}", o.rho2.value_or(0.5)),
+               o.precision);
+  }
+  fmt::print(
+      "  encoder linears: {} HPF, {} dense; density {:.3f}; HPF {:.2f} MB for {:.2f} MB of fp32\n",
+      stats.hpf_linears, stats.dense_linears, density, stats.hpf_bytes / 1e6,
+      stats.hpf_dense_bytes / 1e6);
+  fmt::print("  batch {} x seq {}; all times measured, median ms per forward ({} dispatch)\n",
+             o.batch, o.seq, kernels::simd_target_name());
+  fmt::print("  {:>7} {:>12} {:>14} {:>8}\n", "threads", "dense (ms)", "sparse (ms)", "speedup");
+  for (const auto& r : rows) {
+    fmt::print("  {:>7} {:>12.3f} {:>14.3f} {:>7.2f}x\n", r.threads, r.dense.median_us / 1e3,
+               r.sparse.median_us / 1e3, r.speedup());
+  }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  CLI::App* bench =
+      app.add_subcommand("bench", "Measure the sparse kernels and runtime on this host");
+  bench->require_subcommand(1);
+
+  auto k = std::make_shared<KernelsOptions>();
+  CLI::App* kernels_cmd = bench->add_subcommand(
+      "kernels", "Every kernel of the registry on BERT-base and our layer shapes vs oneDNN sgemm");
+  kernels_cmd->add_option("--threads", k->threads, "Thread counts, run one at a time (1,2)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  kernels_cmd->add_flag("--quick", k->quick, "Two shapes, N 1 and 128, 50 and 90 %, one split");
+  kernels_cmd->add_option("--min-time", k->min_time, "Seconds of timing per kernel and point")
+      ->check(CLI::PositiveNumber);
+  kernels_cmd->add_flag("--json", k->json, "Machine-readable output");
+  kernels_cmd->callback([k] { run_kernels(*k); });
+
+  auto m = std::make_shared<ModelOptions>();
+  CLI::App* model_cmd = bench->add_subcommand(
+      "model", "A pruned model through the sparse runtime vs the dense engine, end to end");
+  auto* dir = model_cmd
+                  ->add_option("--model", m->model_dir,
+                               "Model folder: pruned (HPF) as is, dense pruned here")
+                  ->check(CLI::ExistingDirectory);
+  model_cmd
+      ->add_option("--family", m->family,
+                   "Random weights in the quick sotu-lm (causal-lm) or TinyBERT shape")
+      ->check(CLI::IsMember({"causal-lm", "bert-classifier"}))
+      ->capture_default_str()
+      ->excludes(dir);
+  model_cmd->add_option("--sparsity", m->sparsity, "HP sparsity of every encoder linear")
+      ->check(CLI::Range(0.0, 0.999))
+      ->capture_default_str();
+  auto* rho1 = model_cmd->add_option("--rho1", m->rho1, "Level-1 density (row segments kept)")
+                   ->check(CLI::Range(0.0, 1.0));
+  model_cmd->add_option("--rho2", m->rho2, "Level-2 density (weights kept per bank; default 0.5)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(rho1);
+  model_cmd->add_option("--precision", m->precision, "HPF values: f32 or i8")
+      ->check(CLI::IsMember({"f32", "i8"}))
+      ->capture_default_str();
+  model_cmd->add_option("--seq", m->seq, "Sequence length")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  model_cmd->add_option("--batch", m->batch, "Sequences per forward")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  model_cmd->add_option("--threads", m->threads, "Thread counts, run one at a time (1,2)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  model_cmd->add_option("--min-time", m->min_time, "Seconds of timing per engine and thread count")
+      ->check(CLI::PositiveNumber);
+  model_cmd->add_flag("--json", m->json, "Machine-readable output");
+  model_cmd->callback([m] { run_model(*m); });
+}
+
+}  // namespace fitformer::cli

@@ -1,0 +1,206 @@
+// The timing loop and the two sweeps of `fitformer bench`.
+#include "runtime/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "io/model_config.h"
+#include "kernels/registry.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "runtime/sparse_model.h"
+#include "sparsity/hierarchical.h"
+
+namespace fitformer::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Timing summarize(std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  const size_t n = us.size();
+  Timing t;
+  t.reps = static_cast<int>(n);
+  if (n == 0) return t;
+  t.min_us = us.front();
+  t.median_us = n % 2 == 1 ? us[n / 2] : 0.5 * (us[n / 2 - 1] + us[n / 2]);
+  return t;
+}
+
+std::vector<float> uniform(size_t count, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(count);
+  for (float& f : v) f = static_cast<float>(2.0 * rng.uniform() - 1.0);
+  return v;
+}
+
+const kernels::KernelEntry& dense_entry() {
+  for (const kernels::KernelEntry& e : kernels::kernel_registry()) {
+    if (e.operand == kernels::Operand::kDense) return e;
+  }
+  throw std::logic_error("the kernel registry has no dense baseline");
+}
+
+}  // namespace
+
+std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& calls,
+                                     const TimingSpec& spec) {
+  for (int i = 0; i < spec.warmup; ++i) {
+    for (const auto& call : calls) call();
+  }
+  std::vector<std::vector<double>> us(calls.size());
+  const auto start = Clock::now();
+  for (int rep = 0; rep < spec.max_reps; ++rep) {
+    for (size_t c = 0; c < calls.size(); ++c) {
+      const auto t0 = Clock::now();
+      calls[c]();
+      us[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    const double spent = std::chrono::duration<double>(Clock::now() - start).count();
+    // Each call gets about min_seconds of timing, however many share the rounds.
+    if (rep + 1 >= spec.min_reps && spent >= spec.min_seconds * static_cast<double>(calls.size()))
+      break;
+  }
+  std::vector<Timing> out;
+  for (auto& v : us) out.push_back(summarize(std::move(v)));
+  return out;
+}
+
+KernelBenchSpec default_kernel_bench(bool quick) {
+  KernelBenchSpec s;
+  if (quick) {
+    s.shapes = {{"bert-base attention", 768, 768}, {"sotu-lm-quick in_proj", 384, 128}};
+    s.tokens = {1, 128};
+    s.sparsities = {0.5, 0.9};
+    s.two_splits = false;
+    s.timing.min_seconds = 0.05;
+    return s;
+  }
+  // BERT-base (Devlin et al. 2019: d 768, FFN 3072), TinyBERT (recipes/*-cls.toml: d 312,
+  // FFN 1200) and the quick sotu-lm (recipes/sotu-lm.toml quick profile: d 128, FFN 512).
+  s.shapes = {{"bert-base attention", 768, 768},   {"bert-base ffn-up", 3072, 768},
+              {"bert-base ffn-down", 768, 3072},   {"tinybert attention", 312, 312},
+              {"tinybert ffn-up", 1200, 312},      {"tinybert ffn-down", 312, 1200},
+              {"sotu-lm-quick in_proj", 384, 128}, {"sotu-lm-quick ffn-up", 512, 128},
+              {"sotu-lm-quick ffn-down", 128, 512}};
+  s.tokens = {1, 16, 128};
+  s.sparsities = {0.5, 0.7, 0.9, 0.95};
+  s.timing.min_seconds = 0.05;
+  return s;
+}
+
+std::vector<double> hp_split_rho2s(double sparsity, bool two_splits) {
+  if (!two_splits) return {0.5};
+  return {0.5, sparsity <= 0.7 ? 0.75 : 0.25};
+}
+
+int64_t kernel_bench_points(const KernelBenchSpec& spec) {
+  int64_t splits = 0;
+  for (double sp : spec.sparsities)
+    splits += static_cast<int64_t>(hp_split_rho2s(sp, spec.two_splits).size());
+  return static_cast<int64_t>(spec.shapes.size() * spec.tokens.size() * spec.threads.size()) *
+         splits;
+}
+
+std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress* progress) {
+  const kernels::KernelEntry& dense = dense_entry();
+  std::vector<KernelBenchRow> rows;
+  for (const LayerShape& shape : spec.shapes) {
+    const std::vector<float> w = uniform(static_cast<size_t>(shape.rows * shape.cols), 1);
+    const std::vector<float> scores = sparsity::magnitude_scores(w);
+    for (const int64_t n : spec.tokens) {
+      for (const double sp : spec.sparsities) {
+        for (const double rho2 : hp_split_rho2s(sp, spec.two_splits)) {
+          const sparsity::HpSplit split =
+              sparsity::hp_split_for_rho2(sp, rho2, shape.rows, shape.cols);
+          const sparsity::Mask mask =
+              sparsity::hp_mask(scores, shape.rows, shape.cols, split.params);
+          const kernels::Problem p =
+              kernels::make_problem(w, shape.rows, shape.cols, mask, split.params,
+                                    uniform(static_cast<size_t>(shape.cols * n), 2), n);
+          std::vector<const kernels::KernelEntry*> entries;
+          for (const kernels::KernelEntry& e : kernels::kernel_registry()) {
+            if (e.operand != kernels::Operand::kDense && kernels::runs_on(e, p))
+              entries.push_back(&e);
+          }
+          for (const int threads : spec.threads) {
+            std::vector<float> y(static_cast<size_t>(p.rows * p.n));
+            std::vector<std::function<void()>> calls = {[&] { dense.run(p, y, threads); }};
+            for (const kernels::KernelEntry* e : entries) {
+              calls.push_back([&, e] { e->run(p, y, threads); });
+            }
+            const std::vector<Timing> t = time_interleaved(calls, spec.timing);
+            for (size_t i = 0; i < entries.size(); ++i) {
+              KernelBenchRow row;
+              row.shape = shape.name;
+              row.rows = shape.rows;
+              row.cols = shape.cols;
+              row.tokens = n;
+              row.sparsity = sp;
+              row.rho1 = split.params.rho1;
+              row.rho2 = split.params.rho2;
+              row.density = split.density;
+              row.kernel = std::string(entries[i]->name);
+              row.threads = threads;
+              row.time = t[i + 1];
+              row.dense = t[0];
+              rows.push_back(std::move(row));
+            }
+            advance(progress);
+          }
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
+                                       const std::filesystem::path& pruned_dir,
+                                       const ModelBenchSpec& spec, Progress* progress) {
+  const SparseModel sparse = load_sparse_model(pruned_dir);
+  const io::ModelConfig& c = model_config(sparse);
+  std::variant<model::CausalLm, model::BertClassifier> dense;
+  if (c.family == io::ModelFamily::kCausalLm) {
+    dense = model::load_causal_lm(dense_dir);
+  } else {
+    dense = model::load_bert_classifier(dense_dir);
+  }
+  const io::ModelConfig& dc =
+      std::visit([](const auto& m) -> const io::ModelConfig& { return m.config; }, dense);
+  if (!(dc == c)) {
+    throw Error(dense_dir.string(), "config.json", "the config of " + pruned_dir.string(),
+                "another config");
+  }
+  model::TokenBatch batch;
+  batch.batch_size = spec.batch;
+  batch.seq_len = spec.seq;
+  Rng rng(3);
+  for (int64_t i = 0; i < spec.batch * spec.seq; ++i) {
+    batch.token_ids.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(c.vocab_size))));
+  }
+  std::vector<float> out(static_cast<size_t>(model::shape_numel(output_shape(sparse, batch))));
+  std::vector<ModelBenchRow> rows;
+  for (const int threads : spec.threads) {
+    const model::RunConfig run{threads};
+    const std::vector<Timing> t =
+        time_interleaved({[&] {
+                            if (const auto* lm = std::get_if<model::CausalLm>(&dense)) {
+                              model::causal_lm_forward(*lm, batch, run, out);
+                            } else {
+                              model::bert_classifier_forward(std::get<model::BertClassifier>(dense),
+                                                             batch, run, out);
+                            }
+                          },
+                          [&] { sparse_forward(sparse, batch, run, out); }},
+                         spec.timing);
+    rows.push_back({threads, spec.batch, spec.seq, t[0], t[1]});
+    advance(progress);
+  }
+  return rows;
+}
+
+}  // namespace fitformer::runtime

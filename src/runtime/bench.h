@@ -1,0 +1,105 @@
+// Measurements behind `fitformer bench`: a timing loop (warm-up, repetitions, median), the
+// kernel registry swept over layer shapes, token counts, sparsities and HP splits against
+// oneDNN's dense sgemm, and a pruned model end to end against the dense engine. Every figure
+// here is `measured` on this host (DESIGN.md §1); one thread count at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/progress.h"
+
+namespace fitformer::runtime {
+
+struct TimingSpec {
+  int warmup = 2;            // untimed calls first (caches, page faults, OpenMP team start)
+  int min_reps = 5;          // timed calls at least ...
+  double min_seconds = 0.2;  // ... and until this much time is spent timing
+  int max_reps = 100000;
+};
+
+struct Timing {
+  double median_us = 0;
+  double min_us = 0;
+  int reps = 0;
+};
+
+// Times each of `calls` by calling them in turn, one call of each per round, so that a
+// shared machine's slow spells fall on all of them alike; returns one Timing per call.
+std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& calls,
+                                     const TimingSpec& spec);
+
+// One layer shape, named after the model and the layer it comes from.
+struct LayerShape {
+  std::string name;  // e.g. "bert-base ffn-up"
+  int64_t rows = 0;  // M (out features)
+  int64_t cols = 0;  // K (in features)
+};
+
+struct KernelBenchSpec {
+  std::vector<LayerShape> shapes;
+  std::vector<int64_t> tokens;     // N
+  std::vector<double> sparsities;  // each with the splits of hp_splits_for
+  bool two_splits = true;
+  std::vector<int> threads = {1};
+  TimingSpec timing;
+};
+
+// The sweep of issue 5: BERT-base (768x768, 3072x768, 768x3072), TinyBERT (312) and the
+// quick sotu-lm (128) layer shapes, N = 1, 16, 128, sparsity 50/70/90/95 %, two splits; quick
+// keeps 768x768 and the sotu-lm in_proj, N = 1 and 128, 50 and 90 %, one split, and times
+// for 0.05 s instead of 0.2 s.
+KernelBenchSpec default_kernel_bench(bool quick);
+
+// The rho2 of the HP splits measured at `sparsity`: 0.5 (four of eight per bank), then, with
+// two splits, one that moves work to the other level (0.75 up to 70 %, 0.25 above).
+std::vector<double> hp_split_rho2s(double sparsity, bool two_splits);
+
+struct KernelBenchRow {
+  std::string shape;  // LayerShape::name
+  int64_t rows = 0, cols = 0, tokens = 0;
+  double sparsity = 0;        // target
+  double rho1 = 0, rho2 = 0;  // the split (rho1 = k1 / M, rho2 = n / bank width)
+  double density = 0;         // achieved: kept / (M * K)
+  std::string kernel;         // registry name
+  int threads = 1;
+  Timing time;
+  Timing dense;  // gemm_dense_f32 on the same shape, N and threads
+  // dense.median_us / time.median_us: above 1 the kernel beats dense.
+  double speedup() const { return dense.median_us / time.median_us; }
+};
+
+// Runs every registry kernel that applies (kernels::runs_on) on every point of the sweep,
+// with its dense baseline timed interleaved on the same thread count. Weights and inputs are
+// uniform in [-1, 1) from fixed seeds; the HP mask is by magnitude. progress (may be null)
+// counts points.
+std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress* progress);
+// The number of points bench_kernels will time (for the progress bar's total).
+int64_t kernel_bench_points(const KernelBenchSpec& spec);
+
+struct ModelBenchSpec {
+  int64_t batch = 1;
+  int64_t seq = 128;
+  std::vector<int> threads = {1};
+  TimingSpec timing;
+};
+
+struct ModelBenchRow {
+  int threads = 1;
+  int64_t batch = 0, seq = 0;
+  Timing dense;   // the dense engine (model::*_forward) on the masked weights
+  Timing sparse;  // the runtime on the pruned folder
+  double speedup() const { return dense.median_us / sparse.median_us; }
+};
+
+// Loads the dense folder `dense_dir` into the dense engine and the pruned folder `pruned_dir`
+// into the runtime (same family and config), and times both forwards, interleaved, on one
+// batch of random tokens (full length, fixed seed) per thread count.
+std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
+                                       const std::filesystem::path& pruned_dir,
+                                       const ModelBenchSpec& spec, Progress* progress);
+
+}  // namespace fitformer::runtime
