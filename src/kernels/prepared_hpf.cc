@@ -93,7 +93,7 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
   if (f32) {
     p.offs.assign(static_cast<size_t>(p.blocks * lanes * spp), 0);
     p.vals_f32.assign(p.offs.size(), 0.0f);
-    if (bw <= 16) p.offs4.assign(static_cast<size_t>(p.blocks * lanes * ((spp + 7) / 8)), 0);
+    if (16 % bw == 0) p.offs4.assign(static_cast<size_t>(p.blocks * lanes * ((spp + 7) / 8)), 0);
   } else {
     p.quads_i8.assign(static_cast<size_t>(p.blocks * lanes * p.quads), 0);
     p.sums_i8.assign(static_cast<size_t>(p.blocks * lanes), 0);
@@ -126,8 +126,10 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
           uint32_t* out4 = p.offs4.data() + unit * ((spp + 7) / 8) * G;
           for (int64_t s = 0; s < spp; ++s) {
             for (int64_t l = 0; l < real; ++l) {
-              out4[s / 8 * G + l] |= static_cast<uint32_t>(offs[static_cast<size_t>(l * spp + s)])
-                                     << (4 * (s % 8));
+              const uint32_t column =
+                  static_cast<uint32_t>(p.slot_cols[static_cast<size_t>(s)] % 16 +
+                                        offs[static_cast<size_t>(l * spp + s)]);
+              out4[s / 8 * G + l] |= column << (4 * (s % 8));
             }
           }
         }

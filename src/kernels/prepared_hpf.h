@@ -9,7 +9,7 @@
 // k1 in a block's last group are padding: their row repeats the block's last kept row and
 // their weights are 0, so adding their (zero) result anywhere is harmless.
 //   fp32: offs (uint8, in-bank offset) and vals_f32 per slot, [blocks][groups][B * n][16]
-//         (and offs4, the offsets as nibbles, 8 slots per uint32 lane);
+//         (and offs4, the columns modulo 16 as nibbles, 8 slots per uint32 lane);
 //         slot s lies in bank s / n, whose first in-block column is slot_cols[s].
 //   int8: the kept row segment as Bc / 4 column quads (columns 4q .. 4q + 3 of the block,
 //         4 int8 in one int32, little-endian, 0 where not kept), [blocks][groups][quads][16],
@@ -37,9 +37,10 @@ struct PreparedHpf {
   std::vector<int32_t> slot_cols;   // [B * n] (s / n) * bank width
 
   std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
-  // fp32, when the bank width is at most 16: the same offsets as nibbles, slot s in bits
-  // 4 (s % 8) .. 4 (s % 8) + 3 of [blocks][groups][ceil(B * n / 8)][16], for SpMV (one load
-  // per 8 slots, then a shift and a mask per slot instead of a widening byte load).
+  // fp32, when the bank width divides 16 (so no bank straddles a 16-column window): each
+  // slot's in-block column modulo 16 as a nibble, slot s in bits 4 (s % 8) .. 4 (s % 8) + 3
+  // of [blocks][groups][ceil(B * n / 8)][16], for SpMV: one load per 8 slots, then a shift
+  // and a mask per slot give the index into the slot's aligned window of x.
   std::vector<uint32_t> offs4;
   std::vector<float> vals_f32;  // fp32: same shape
 

@@ -40,11 +40,13 @@ struct CsrArgs {
   int threads = 1;
 };
 
-// x copied into blocks * Bc values (zero past K) plus a vector of slack, so that a bank's
-// table load and a padded block never read past the end.
-inline std::vector<float> padded_x(const PreparedHpf& w, const float* x) {
-  std::vector<float> out(static_cast<size_t>(w.blocks * w.header.block_cols + 64), 0.0f);
-  std::copy(x, x + w.header.cols, out.begin());
+// x copied into blocks * Bc values (zero past K) plus a vector of slack, 64-byte aligned so
+// that SpMV's table windows are whole cache lines and nothing reads past the end.
+inline hwy::AlignedFreeUniquePtr<float[]> padded_x(const PreparedHpf& w, const float* x) {
+  const size_t size = static_cast<size_t>(w.blocks * w.header.block_cols + 64);
+  auto out = hwy::AllocateAligned<float>(size);
+  std::fill(out.get(), out.get() + size, 0.0f);
+  std::copy(x, x + w.header.cols, out.get());
   return out;
 }
 
@@ -152,7 +154,7 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
   const PreparedHpf& w = *a.w;
   const int64_t M = w.header.rows, spp = w.slots(), Bc = w.header.block_cols;
   const int64_t bw = Bc / w.header.banks, units = w.blocks * w.groups;
-  const std::vector<float> xpad = detail::padded_x(w, a.x);
+  const auto xpad = detail::padded_x(w, a.x);
   const int threads = static_cast<int>(std::min<int64_t>(a.threads, units));
   std::vector<float> partial(static_cast<size_t>((threads - 1) * M));
 #pragma omp parallel num_threads(threads)
@@ -165,8 +167,9 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
     const hn::RebindToUnsigned<decltype(d)> du;
     const hn::Rebind<uint8_t, decltype(d)> d8;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    // A bank fits one vector (and its offsets a nibble): permute instead of gather.
+    // Banks fit aligned L-column windows (bw divides 16 and L): permute instead of gather.
     const bool lookup = bw <= L && !w.offs4.empty();
+    const int32_t window = ~static_cast<int32_t>(L - 1);
     const int64_t chunks = (spp + 7) / 8;
     const int32_t* slot_cols = w.slot_cols.data();
     HWY_ALIGN float sums[G];
@@ -174,18 +177,20 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t b = u / w.groups;
       const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
-      const float* xb = xpad.data() + b * Bc;
+      const float* xb = xpad.get() + b * Bc;
       for (int64_t h = 0; h < G; h += L) {
         const float* vals = w.vals_f32.data() + u * spp * G + h;
         // Four accumulators hide the FMA latency of one row group's chain.
         auto acc0 = hn::Zero(d), acc1 = hn::Zero(d), acc2 = hn::Zero(d), acc3 = hn::Zero(d);
         if (lookup) {
           const uint32_t* offs4 = w.offs4.data() + u * chunks * G + h;
-          // Slot s: its bank of x as the table, its offset (nibble s % 8) as the index.
+          // Slot s: the aligned window of L columns holding its bank as the table, its
+          // column modulo L (from nibble s % 8) as the index.
           auto slot = [&](int64_t s, hn::Vec<decltype(du)> nib, hn::Vec<decltype(d)> acc) {
-            const auto idx = hn::BitCast(di, hn::And(nib, hn::Set(du, 15u)));
-            const auto xv =
-                hn::TableLookupLanes(hn::LoadU(d, xb + slot_cols[s]), hn::IndicesFromVec(d, idx));
+            const auto idx =
+                hn::BitCast(di, hn::And(nib, hn::Set(du, static_cast<uint32_t>(L - 1))));
+            const auto xv = hn::TableLookupLanes(hn::LoadU(d, xb + (slot_cols[s] & window)),
+                                                 hn::IndicesFromVec(d, idx));
             return hn::MulAdd(hn::LoadU(d, vals + s * G), xv, acc);
           };
           int64_t s = 0;
@@ -484,7 +489,7 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
               w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
               (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
                          w.vals_f32.size() == w.offs.size() &&
-                         w.offs4.size() == (h.block_cols / h.banks <= 16
+                         w.offs4.size() == (16 % (h.block_cols / h.banks) == 0
                                                 ? lanes * static_cast<size_t>((w.slots() + 7) / 8)
                                                 : 0)
                    : w.quads_i8.size() == lanes * static_cast<size_t>(w.quads) &&
