@@ -60,8 +60,9 @@ int64_t PreparedHpf::bytes() const {
                               quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
 }
 
-PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
+PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
   const format::hpf::Header& h = w.header;
+  if (threads < 1) throw Error("", "threads", "at least 1", std::to_string(threads));
   const bool f32 = h.value_type == format::ValueType::kF32;
   require(f32 || h.value_type == format::ValueType::kI8, "value type f32 or i8",
           std::string(format::value_type_name(h.value_type)));
@@ -101,56 +102,61 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w) {
   }
   // Group by group, in the order of the output: the 16 rows' offsets are decoded into a
   // scratch tile first, so the stores stream and the 16 source segments are read in turn.
-  std::vector<uint8_t> offs(static_cast<size_t>(G * spp));
-  for (int64_t b = 0; b < p.blocks; ++b) {
-    p.real_banks[static_cast<size_t>(b)] = static_cast<int32_t>(w.real_banks(b));
-    for (int64_t i = 0; i < lanes; ++i) {  // padding lanes repeat the last kept row
-      p.rows[static_cast<size_t>(b * lanes + i)] =
-          w.rows[static_cast<size_t>(b * h.k1 + std::min(i, h.k1 - 1))];
-    }
-    for (int64_t g = 0; g < p.groups; ++g) {
-      const int64_t real = std::min(G, h.k1 - g * G);  // rows past k1 keep weight 0
-      const int64_t seg0 = b * h.k1 + g * G, unit = b * p.groups + g;
-      for (int64_t l = 0; l < real; ++l) segment_offsets(w, seg0 + l, offs.data() + l * spp);
-      if (f32) {
-        const float* v = w.vals_f32.data() + seg0 * spp;
-        uint8_t* out_offs = p.offs.data() + unit * spp * G;
-        float* out_vals = p.vals_f32.data() + unit * spp * G;
-        for (int64_t s = 0; s < spp; ++s) {
-          for (int64_t l = 0; l < real; ++l) {
-            out_offs[s * G + l] = offs[static_cast<size_t>(l * spp + s)];
-            out_vals[s * G + l] = v[l * spp + s];
-          }
-        }
-        if (!p.offs4.empty()) {
-          uint32_t* out4 = p.offs4.data() + unit * ((spp + 7) / 8) * G;
+  // Blocks are independent: each thread fills whole blocks with its own scratch tile.
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<uint8_t> offs(static_cast<size_t>(G * spp));
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < p.blocks; ++b) {
+      p.real_banks[static_cast<size_t>(b)] = static_cast<int32_t>(w.real_banks(b));
+      for (int64_t i = 0; i < lanes; ++i) {  // padding lanes repeat the last kept row
+        p.rows[static_cast<size_t>(b * lanes + i)] =
+            w.rows[static_cast<size_t>(b * h.k1 + std::min(i, h.k1 - 1))];
+      }
+      for (int64_t g = 0; g < p.groups; ++g) {
+        const int64_t real = std::min(G, h.k1 - g * G);  // rows past k1 keep weight 0
+        const int64_t seg0 = b * h.k1 + g * G, unit = b * p.groups + g;
+        for (int64_t l = 0; l < real; ++l) segment_offsets(w, seg0 + l, offs.data() + l * spp);
+        if (f32) {
+          const float* v = w.vals_f32.data() + seg0 * spp;
+          uint8_t* out_offs = p.offs.data() + unit * spp * G;
+          float* out_vals = p.vals_f32.data() + unit * spp * G;
           for (int64_t s = 0; s < spp; ++s) {
             for (int64_t l = 0; l < real; ++l) {
-              const uint32_t column =
-                  static_cast<uint32_t>(p.slot_cols[static_cast<size_t>(s)] % 16 +
-                                        offs[static_cast<size_t>(l * spp + s)]);
-              out4[s / 8 * G + l] |= column << (4 * (s % 8));
+              out_offs[s * G + l] = offs[static_cast<size_t>(l * spp + s)];
+              out_vals[s * G + l] = v[l * spp + s];
             }
           }
+          if (!p.offs4.empty()) {
+            uint32_t* out4 = p.offs4.data() + unit * ((spp + 7) / 8) * G;
+            for (int64_t s = 0; s < spp; ++s) {
+              for (int64_t l = 0; l < real; ++l) {
+                const uint32_t column =
+                    static_cast<uint32_t>(p.slot_cols[static_cast<size_t>(s)] % 16 +
+                                          offs[static_cast<size_t>(l * spp + s)]);
+                out4[s / 8 * G + l] |= column << (4 * (s % 8));
+              }
+            }
+          }
+          continue;
         }
-        continue;
-      }
-      for (int64_t l = 0; l < real; ++l) {
-        const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
-        int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
-        int32_t sum = 0;
-        for (int64_t s = 0; s < spp; ++s) {
-          if (v[s] == 0) continue;  // unused slots (and values quantized to 0) add nothing
-          const int64_t col =
-              p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(l * spp + s)];
-          const uint32_t byte = static_cast<uint32_t>(static_cast<uint8_t>(v[s]))
-                                << (8 * (col % 4));
-          out[col / 4 * G] = static_cast<int32_t>(static_cast<uint32_t>(out[col / 4 * G]) | byte);
-          sum += v[s];
+        for (int64_t l = 0; l < real; ++l) {
+          const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
+          int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
+          int32_t sum = 0;
+          for (int64_t s = 0; s < spp; ++s) {
+            if (v[s] == 0) continue;  // unused slots (and values quantized to 0) add nothing
+            const int64_t col =
+                p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(l * spp + s)];
+            const uint32_t byte = static_cast<uint32_t>(static_cast<uint8_t>(v[s]))
+                                  << (8 * (col % 4));
+            out[col / 4 * G] = static_cast<int32_t>(static_cast<uint32_t>(out[col / 4 * G]) | byte);
+            sum += v[s];
+          }
+          p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
+          p.scales_i8[static_cast<size_t>(unit * G + l)] =
+              w.row_scale(p.rows[static_cast<size_t>(b * lanes + g * G + l)]);
         }
-        p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
-        p.scales_i8[static_cast<size_t>(unit * G + l)] =
-            w.row_scale(p.rows[static_cast<size_t>(b * lanes + g * G + l)]);
       }
     }
   }

@@ -53,8 +53,9 @@ struct PreparedHpf {
   int64_t bytes() const;
 };
 
-// Builds the copy for an fp32 or int8 HPF matrix (other value types: Error naming "w").
-// Checks the arrays' sizes against the header; `w` must otherwise be valid (hpf::validate).
-PreparedHpf prepare_hpf(const format::hpf::Matrix& w);
+// Builds the copy for an fp32 or int8 HPF matrix (other value types: Error naming "w"), on
+// `threads` >= 1 OpenMP threads (column blocks split between them). Checks the arrays' sizes
+// against the header; `w` must otherwise be valid (hpf::validate).
+PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads = 1);
 
 }  // namespace fitformer::kernels

@@ -532,29 +532,29 @@ void spmv_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale,
   HWY_DYNAMIC_DISPATCH(SpmvHpfI8)({&w, nullptr, x.data(), x_scale, 1, y.data(), threads});
 }
 
-// The overloads on the HPF matrix itself: check, prepare, run.
+// The overloads on the HPF matrix itself: check, prepare (on the call's threads), run.
 void spmm_hpf_f32(const format::hpf::Matrix& w, std::span<const float> x, int64_t n,
                   std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kF32, x.size(), n, y.size(), threads);
-  spmm_hpf_f32(prepare_hpf(w), x, n, y, threads);
+  spmm_hpf_f32(prepare_hpf(w, threads), x, n, y, threads);
 }
 
 void spmv_hpf_f32(const format::hpf::Matrix& w, std::span<const float> x, std::span<float> y,
                   int threads) {
   check_hpf(w, format::ValueType::kF32, x.size(), 1, y.size(), threads);
-  spmv_hpf_f32(prepare_hpf(w), x, y, threads);
+  spmv_hpf_f32(prepare_hpf(w, threads), x, y, threads);
 }
 
 void spmm_hpf_i8(const format::hpf::Matrix& w, std::span<const int8_t> x, float x_scale, int64_t n,
                  std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kI8, x.size(), n, y.size(), threads);
-  spmm_hpf_i8(prepare_hpf(w), x, x_scale, n, y, threads);
+  spmm_hpf_i8(prepare_hpf(w, threads), x, x_scale, n, y, threads);
 }
 
 void spmv_hpf_i8(const format::hpf::Matrix& w, std::span<const int8_t> x, float x_scale,
                  std::span<float> y, int threads) {
   check_hpf(w, format::ValueType::kI8, x.size(), 1, y.size(), threads);
-  spmv_hpf_i8(prepare_hpf(w), x, x_scale, y, threads);
+  spmv_hpf_i8(prepare_hpf(w, threads), x, x_scale, y, threads);
 }
 
 void spmm_csr_f32(const format::CsrMatrix& w, std::span<const float> x, int64_t n,
