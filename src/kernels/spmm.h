@@ -2,20 +2,23 @@
 // matrix (HPF, CSR or dense) and X a K x N block of N token columns. Every kernel has a
 // deliberately naive `_reference` twin with the same signature (decode W to dense, accumulate
 // in double) that the tests compare it with; the fast ones are one Google Highway body per
-// instruction set, dispatched once per call, threaded with OpenMP over output rows.
+// instruction set, dispatched once per call (int8 HPF on x86 with AVX512-VNNI: a hand-written
+// vpdpbusd body when the dispatched target is AVX-512), threaded with OpenMP: SpMM over output
+// rows, HPF SpMV over (column block, group of 16 kept rows) units with per-thread copies of y.
 //
 // Layout: X is row-major K x N (row k holds input feature k of all N tokens), Y row-major
-// M x N; the kernels overwrite all of Y. SpMV is the N = 1 case with its own loop (there is no
-// token dimension to vectorize over). `threads` >= 1 is the OpenMP team size for this call.
-// Preconditions, checked once per call (Error naming the argument otherwise): W's value type
-// is the kernel's, x.size() == K * N, y.size() == M * N, n >= 1, threads >= 1, and W's
-// arrays have the sizes its header implies. X must be finite: an HPF slot left unused by the
-// padding rule multiplies a real X value by 0.
+// M x N; the kernels overwrite all of Y. SpMV is the N = 1 case with its own loop (there is
+// no token dimension to vectorize over); the HPF SpMM entry points run it when N = 1.
+// `threads` >= 1 is the OpenMP team size for this call. Preconditions, checked once per call
+// (Error naming the argument otherwise): W's value type is the kernel's, x.size() == K * N,
+// y.size() == M * N, n >= 1, threads >= 1, and W's arrays have the sizes its header implies.
+// X must be finite: an HPF slot left unused by the padding rule multiplies a real X value by 0.
 //
 // int8: W holds int8 with per-matrix or per-row scales s_w (format/value_type.h), X is int8
 // with one scale s_x (quantize_activations); products accumulate exactly in int32 over each
-// kept row segment (at most Bc products of |127 * 127|, far from overflow) and each segment's
-// sum joins Y[r] in fp32 as s_w[r] * s_x * sum.
+// kept row segment (at most Bc products of |127 * 127|, far from overflow; the VNNI body adds
+// 128 to X and subtracts 128 times the segment's weight sum, exact in int32 up to Bc ~ 65000)
+// and each segment's sum joins Y[r] in fp32 as s_w[r] * s_x * sum.
 #pragma once
 
 #include <cstdint>

@@ -2,7 +2,9 @@
 // supports, with inputs built by the real packers (sparsity/ masks, format/ pack_hpf and
 // pack_csr): ragged shapes (M, K not multiples of Bc or of the bank width), several
 // geometries and (rho1, rho2) splits, N = 1 and N around the vector tiles, 1 and 3 threads,
-// outputs poisoned with NaN before each call.
+// outputs poisoned with NaN before each call. The registry holds each HPF kernel twice, on the
+// matrix and on its PreparedHpf; on x86 the AVX3 target runs the int8 kernels' VNNI bodies
+// (when the CPU has avx512vnni) and the narrower targets their portable Highway bodies.
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
@@ -40,7 +42,9 @@ std::vector<Case> cases() {
     double rho1, rho2;
   };
   const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}};
-  const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}};
+  // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
+  // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
+  const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}, {12, 4}, {64, 2}};
   const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}};
   // N = 1 (SpMV), odd sizes below, between and above the vector tiles (4, 8, 16 lanes).
   const int64_t ns[] = {3, 16, 37, 70, 129};
@@ -154,6 +158,14 @@ TEST(Kernels, ShapeAndTypeErrorsAreReported) {
   EXPECT_THROW(spmm_hpf_i8(*p.hpf_f32, p.xq.values, p.xq.scale, 4, y), Error);
   EXPECT_THROW(spmv_hpf_f32(*p.hpf_f32, p.x, y), Error);
   EXPECT_THROW(spmm_csr_f32(p.csr, p.x, 3, y), Error);
+  // Prepared matrices: the value type they were prepared from, and the same size checks.
+  EXPECT_THROW(spmm_hpf_f32(*p.prepared_i8, p.x, 4, y), Error);
+  EXPECT_THROW(spmm_hpf_i8(*p.prepared_f32, p.xq.values, p.xq.scale, 4, y), Error);
+  EXPECT_THROW(spmm_hpf_f32(*p.prepared_f32, p.x, 4, std::span(y).first(79)), Error);
+  EXPECT_THROW(spmv_hpf_f32(*p.prepared_f32, p.x, y), Error);
+  EXPECT_THROW(prepare_hpf(*p.hpf_f32, 0), Error);
+  EXPECT_THROW(prepare_hpf(format::pack_hpf(w, 20, 40, mask, params, format::ValueType::kF16)),
+               Error);
   EXPECT_THROW(gemm_dense_f32(p.dense, p.x, 5, y), Error);
 }
 
