@@ -144,6 +144,19 @@ void run_kernels(const KernelsOptions& o) {
   }
 }
 
+nlohmann::json linears_json(const std::vector<runtime::LinearBenchRow>& linears) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& l : linears) {
+    j.push_back({{"site", l.site},
+                 {"rows", l.rows},
+                 {"cols", l.cols},
+                 {"density", l.density},
+                 {"dense_us", l.dense.median_us},
+                 {"sparse_us", l.sparse.median_us}});
+  }
+  return j;
+}
+
 bool holds_hpf(const fs::path& dir) {
   return !format::hpf_matrix_names(io::SafeTensorsFile::open(dir / model::kWeightsFileName))
               .empty();
@@ -229,6 +242,7 @@ void run_model(const ModelOptions& o) {
                            {"sparse_ms", r.sparse.median_us / 1e3},
                            {"reps", r.sparse.reps},
                            {"speedup_vs_dense", r.speedup()},
+                           {"first_layer_linears", linears_json(r.linears)},
                            {"provenance", "measured"}});
     }
     print_json(std::move(j));
@@ -253,6 +267,17 @@ void run_model(const ModelOptions& o) {
   for (const auto& r : rows) {
     fmt::print("  {:>7} {:>12.3f} {:>14.3f} {:>7.2f}x\n", r.threads, r.dense.median_us / 1e3,
                r.sparse.median_us / 1e3, r.speedup());
+  }
+  for (const auto& r : rows) {
+    fmt::print(
+        "  first layer's linears alone, {} thread(s), {} rows (median us; sparse includes the "
+        "layout transposes):\n",
+        r.threads, r.batch * r.seq);
+    for (const auto& l : r.linears) {
+      fmt::print("    {:<17} {:>10} density {:.3f}  dense {:>9.1f}  sparse {:>9.1f}  {:>6.2f}x\n",
+                 l.site, fmt::format("{}x{}", l.rows, l.cols), l.density, l.dense.median_us,
+                 l.sparse.median_us, l.dense.median_us / l.sparse.median_us);
+    }
   }
 }
 

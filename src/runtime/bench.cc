@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "format/hpf.h"
 #include "io/model_config.h"
 #include "kernels/registry.h"
 #include "model/bert_classifier.h"
@@ -42,6 +43,43 @@ const kernels::KernelEntry& dense_entry() {
     if (e.operand == kernels::Operand::kDense) return e;
   }
   throw std::logic_error("the kernel registry has no dense baseline");
+}
+
+// The dense twin of a runtime Linear: its own weights, or an HPF matrix decoded.
+model::Linear dense_twin(const Linear& linear) {
+  if (const auto* dense = std::get_if<model::Linear>(&linear)) return *dense;
+  const auto& hpf = std::get<HpfLinear>(linear);
+  return model::Linear{hpf.weight.header.rows, hpf.weight.header.cols,
+                       format::hpf_to_dense(hpf.weight), hpf.bias};
+}
+
+double density_of(const Linear& linear) {
+  const auto* hpf = std::get_if<HpfLinear>(&linear);
+  if (hpf == nullptr) return 1.0;
+  const format::hpf::Header& h = hpf->weight.header;
+  return static_cast<double>(h.k1 * sparsity::kept_along(h.cols, hpf->weight.bank_width(), h.n)) /
+         static_cast<double>(h.rows * h.cols);
+}
+
+// Each linear of the first layer, dense and runtime interleaved, on `tokens` rows of input.
+std::vector<LinearBenchRow> bench_first_layer(const SparseModel& sparse, int64_t tokens,
+                                              int threads, const TimingSpec& timing) {
+  std::vector<LinearBenchRow> rows;
+  if (sparse.layers.empty()) return rows;
+  model::ThreadScope scope(model::RunConfig{threads});
+  LinearScratch scratch;
+  for (const auto& [site, linear] : sparse.layers.front()) {
+    const model::Linear twin = dense_twin(linear);
+    const std::vector<float> x = uniform(static_cast<size_t>(tokens * twin.in_features), 4);
+    std::vector<float> y(static_cast<size_t>(tokens * twin.out_features));
+    const std::vector<Timing> t =
+        time_interleaved({[&] { model::apply_linear(twin, x, tokens, y); },
+                          [&] { apply_linear(linear, x, tokens, y, scratch, threads); }},
+                         timing);
+    rows.push_back({std::string(model::linear_site_name(site)), twin.out_features, twin.in_features,
+                    density_of(linear), t[0], t[1]});
+  }
+  return rows;
 }
 
 }  // namespace
@@ -197,7 +235,8 @@ std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
                           },
                           [&] { sparse_forward(sparse, batch, run, out); }},
                          spec.timing);
-    rows.push_back({threads, spec.batch, spec.seq, t[0], t[1]});
+    rows.push_back({threads, spec.batch, spec.seq, t[0], t[1],
+                    bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing)});
     advance(progress);
   }
   return rows;

@@ -87,11 +87,22 @@ struct ModelBenchSpec {
   TimingSpec timing;
 };
 
+// One encoder linear of the first layer on its own, the same rows as the forward: where the
+// end-to-end figure comes from (the rest of the forward is the same code on both sides).
+struct LinearBenchRow {
+  std::string site;            // model::linear_site_name
+  int64_t rows = 0, cols = 0;  // M x K
+  double density = 1;
+  Timing dense;   // model::apply_linear on the masked weights
+  Timing sparse;  // runtime::apply_linear, transposes included
+};
+
 struct ModelBenchRow {
   int threads = 1;
   int64_t batch = 0, seq = 0;
   Timing dense;   // the dense engine (model::*_forward) on the masked weights
   Timing sparse;  // the runtime on the pruned folder
+  std::vector<LinearBenchRow> linears;
   double speedup() const { return dense.median_us / sparse.median_us; }
 };
 
