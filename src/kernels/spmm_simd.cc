@@ -127,23 +127,26 @@ void SpmmHpfF32(const detail::PlanArgs& a) {
     // X are N floats apart, and a tile strided that way maps to a fraction of L1's sets.
     const int64_t T = kTileVectors * L;
     const auto tile = hwy::AllocateAligned<float>(static_cast<size_t>(Bc * T));
+    const int64_t P = detail::panel_rows(r1 - r0, T * static_cast<int64_t>(sizeof(float)));
     for (int64_t c0 = 0; c0 < N; c0 += T) {
       const int64_t width = std::min(T, N - c0);
-      for (int64_t b = 0; b < w.blocks; ++b) {
-        const auto [i0, i1] = detail::kept_range(w, b, r0, r1);
-        if (i0 == i1) continue;
-        const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
-        // Kept weights lie in real columns only (format/hpf.h), so rows past K are not read.
-        const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
-        for (int64_t k = 0; k < real_rows; ++k) {
-          std::memcpy(tile.get() + k * T, a.x + (b * Bc + k) * N + c0,
-                      static_cast<size_t>(width) * sizeof(float));
-        }
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
-          const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-          SegmentRow(d, width, tile.get(), T, w.offs.data() + at, w.vals_f32.data() + at,
-                     w.slot_cols.data(), count, a.y + r * N + c0);
+      for (int64_t p0 = r0; p0 < r1; p0 += P) {
+        for (int64_t b = 0; b < w.blocks; ++b) {
+          const auto [i0, i1] = detail::kept_range(w, b, p0, std::min(r1, p0 + P));
+          if (i0 == i1) continue;
+          const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
+          // Kept weights lie in real columns only (format/hpf.h): rows past K are not read.
+          const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
+          for (int64_t k = 0; k < real_rows; ++k) {
+            std::memcpy(tile.get() + k * T, a.x + (b * Bc + k) * N + c0,
+                        static_cast<size_t>(width) * sizeof(float));
+          }
+          for (int64_t i = i0; i < i1; ++i) {
+            const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
+            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+            SegmentRow(d, width, tile.get(), T, w.offs.data() + at, w.vals_f32.data() + at,
+                       w.slot_cols.data(), count, a.y + r * N + c0);
+          }
         }
       }
     }

@@ -130,38 +130,41 @@ FITFORMER_VNNI void spmm_hpf_i8_vnni(const PlanArgs& a) {
     const auto [r0, r1] = split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
     std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
     constexpr int64_t kTile = kTileVectors * kLanes;
+    const int64_t P = panel_rows(r1 - r0, kTile * static_cast<int64_t>(sizeof(float)));
     for (int64_t c0 = 0; c0 < N; c0 += kTile) {
       const int64_t width = std::min(kTile, N - c0);
       const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
       const int64_t rest = width - (vectors - 1) * kLanes;
       const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
-      for (int64_t b = 0; b < w.blocks; ++b) {
-        const auto [i0, i1] = kept_range(w, b, r0, r1);
-        const int32_t* xt = x4.data() + b * Q * Np + c0;
-        for (int64_t i = i0; i < i1; ++i) {
-          const int64_t g = i / G, l = i % G;
-          const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-          const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-          const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-          const float scale = w.scales_i8[at] * a.x_scale;
-          float* yr = a.y + r * N + c0;
-          const int32_t sum = w.sums_i8[at];
-          switch (vectors) {
+      for (int64_t p0 = r0; p0 < r1; p0 += P) {
+        for (int64_t b = 0; b < w.blocks; ++b) {
+          const auto [i0, i1] = kept_range(w, b, p0, std::min(r1, p0 + P));
+          const int32_t* xt = x4.data() + b * Q * Np + c0;
+          for (int64_t i = i0; i < i1; ++i) {
+            const int64_t g = i / G, l = i % G;
+            const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+            const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+            const float scale = w.scales_i8[at] * a.x_scale;
+            float* yr = a.y + r * N + c0;
+            const int32_t sum = w.sums_i8[at];
+            switch (vectors) {
 #define FITFORMER_TILE(V)                                    \
   case V:                                                    \
     segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
     break;
-            FITFORMER_TILE(8)
-            FITFORMER_TILE(7)
-            FITFORMER_TILE(6)
-            FITFORMER_TILE(5)
-            FITFORMER_TILE(4)
-            FITFORMER_TILE(3)
-            FITFORMER_TILE(2)
-            FITFORMER_TILE(1)
+              FITFORMER_TILE(8)
+              FITFORMER_TILE(7)
+              FITFORMER_TILE(6)
+              FITFORMER_TILE(5)
+              FITFORMER_TILE(4)
+              FITFORMER_TILE(3)
+              FITFORMER_TILE(2)
+              FITFORMER_TILE(1)
 #undef FITFORMER_TILE
-            default:
-              break;
+              default:
+                break;
+            }
           }
         }
       }

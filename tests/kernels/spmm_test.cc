@@ -41,7 +41,8 @@ std::vector<Case> cases() {
   struct Split {
     double rho1, rho2;
   };
-  const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}};
+  // 1100 rows: at N >= 64 a thread's Y tile no longer fits one SpMM row panel (256 KiB).
+  const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}, {1100, 70}};
   // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
   // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
   const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}, {12, 4}, {64, 2}};
