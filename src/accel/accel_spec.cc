@@ -1,0 +1,92 @@
+// Names, checks and derived quantities of AccelSpec.
+#include "accel/accel_spec.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/error.h"
+
+namespace fitformer::accel {
+namespace {
+
+std::string allowed(const auto& names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
+  if (!ok) throw Error("", field, expected, found);
+}
+
+}  // namespace
+
+std::string_view precision_name(Precision precision) {
+  return kPrecisionNames[static_cast<size_t>(precision)];
+}
+
+Precision parse_precision(std::string_view name) {
+  for (size_t i = 0; i < kPrecisionNames.size(); ++i) {
+    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
+  }
+  throw Error("", "precision", "one of " + allowed(kPrecisionNames), std::string(name));
+}
+
+int64_t precision_bytes(Precision precision) {
+  return precision == Precision::kInt8 ? 1 : 2;
+}
+
+format::ValueType precision_value_type(Precision precision) {
+  return precision == Precision::kInt8 ? format::ValueType::kI8 : format::ValueType::kI16;
+}
+
+int32_t precision_qmax(Precision precision) {
+  return format::quant_max(precision_value_type(precision));
+}
+
+std::string_view memory_name(Memory memory) {
+  return kMemoryNames[static_cast<size_t>(memory)];
+}
+
+void validate_spec(const AccelSpec& s) {
+  require(s.pes >= 1, "pes", ">= 1", fmt::format("{}", s.pes));
+  require(s.banks >= 1, "banks", ">= 1", fmt::format("{}", s.banks));
+  require(s.block_cols >= 1 && s.block_cols % s.banks == 0, "block_cols",
+          "a positive multiple of banks", fmt::format("{} (banks {})", s.block_cols, s.banks));
+  require(s.block_cols <= 65536, "block_cols", "<= 65536", fmt::format("{}", s.block_cols));
+  require(s.token_lanes == 1 || (s.token_lanes == 2 && s.precision == Precision::kInt8),
+          "token_lanes", "1, or 2 with int8", fmt::format("{}", s.token_lanes));
+  require(std::isfinite(s.clock_mhz) && s.clock_mhz > 0, "clock_mhz", "> 0",
+          fmt::format("{}", s.clock_mhz));
+  require(std::isfinite(s.offchip_gbs) && s.offchip_gbs > 0, "offchip_gbs", "> 0",
+          fmt::format("{}", s.offchip_gbs));
+  require(s.weight_buffer_bytes >= 0, "weight_buffer_bytes", ">= 0",
+          fmt::format("{}", s.weight_buffer_bytes));
+  require(s.act_buffer_bytes >= 0, "act_buffer_bytes", ">= 0",
+          fmt::format("{}", s.act_buffer_bytes));
+  require(s.out_buffer_bytes >= 0, "out_buffer_bytes", ">= 0",
+          fmt::format("{}", s.out_buffer_bytes));
+  require(s.vector_lanes >= 1, "vector_lanes", ">= 1", fmt::format("{}", s.vector_lanes));
+}
+
+int64_t bank_width(const AccelSpec& spec) {
+  return spec.block_cols / spec.banks;
+}
+
+int offset_bits(const AccelSpec& spec) {
+  int bits = 0;
+  while ((int64_t{1} << bits) < bank_width(spec)) ++bits;
+  return bits;
+}
+
+double offchip_bytes_per_cycle(const AccelSpec& spec) {
+  return spec.offchip_gbs * 1e9 / (spec.clock_mhz * 1e6);
+}
+
+int64_t peak_macs_per_cycle(const AccelSpec& spec) {
+  return spec.pes * spec.banks * spec.token_lanes;
+}
+
+}  // namespace fitformer::accel

@@ -1,0 +1,68 @@
+// What the HP accelerator is (DESIGN.md §4): its parameters, apart from the workload it runs
+// and the mapping of one onto the other. The simulator, the analytical model, the resource
+// model and the per-device sizing all read this one struct.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "format/value_type.h"
+
+namespace fitformer::accel {
+
+// Width of weights and activations; accumulators are always 32-bit.
+enum class Precision { kInt8, kInt16 };
+inline constexpr std::array<std::string_view, 2> kPrecisionNames = {"int8", "int16"};
+std::string_view precision_name(Precision precision);
+// Throws Error (field "precision") listing the allowed names.
+Precision parse_precision(std::string_view name);
+// 1 or 2.
+int64_t precision_bytes(Precision precision);
+// The HPF value type that stores weights of this precision: kI8 or kI16.
+format::ValueType precision_value_type(Precision precision);
+// 127 or 32767 (symmetric range, format/value_type.h).
+int32_t precision_qmax(Precision precision);
+
+// Where a buffer lives: 36 Kb block RAM or 288 Kb UltraRAM (UltraScale+ only).
+enum class Memory { kBram, kUram };
+inline constexpr std::array<std::string_view, 2> kMemoryNames = {"bram", "uram"};
+std::string_view memory_name(Memory memory);
+
+// Every field has a default; `validate_spec` checks them. Sizes in bytes.
+struct AccelSpec {
+  int64_t pes = 16;         // P processing elements
+  int64_t banks = 8;        // B multipliers per PE, one per input bank; must equal the HPF's B
+  int64_t block_cols = 64;  // Bc, the column-block width; must equal the HPF's Bc
+  // Tokens a PE serves per cycle with one weight read: 2 only for int8, where one DSP48E2
+  // computes w*x_t and w*x_(t+1) by the shared-operand packing of Xilinx WP486.
+  int64_t token_lanes = 1;
+  Precision precision = Precision::kInt8;
+  double clock_mhz = 200;
+  // Weight buffer: holds every weight of the model when weights are resident (loaded once),
+  // otherwise two column blocks' worth (the double buffer the off-chip stream fills).
+  int64_t weight_buffer_bytes = 256 * 1024;
+  Memory weight_memory = Memory::kBram;
+  int64_t act_buffer_bytes = 128 * 1024;  // input activations of one token tile, K x T values
+  int64_t out_buffer_bytes = 256 * 1024;  // int32 accumulators of one token tile, M x T
+  double offchip_gbs = 10;                // effective off-chip bandwidth, GB/s (1e9 B/s)
+  int64_t vector_lanes = 16;  // softmax / LayerNorm / GELU / residual unit, elements per cycle
+
+  bool operator==(const AccelSpec&) const = default;
+};
+
+// Checks ranges (P, B, lanes >= 1, B divides Bc, token_lanes in {1, 2} and 2 only for int8,
+// clock and bandwidth > 0, buffers >= 0); throws Error naming the field.
+void validate_spec(const AccelSpec& spec);
+
+// Bc / B: the depth of one input bank, and the cycles to load one token's input slice (each
+// bank takes one value per cycle).
+int64_t bank_width(const AccelSpec& spec);
+// ceil(log2(Bc / B)): bits of an in-bank offset (HPF's offs).
+int offset_bits(const AccelSpec& spec);
+// Off-chip bytes per clock cycle: offchip_gbs * 1e9 / (clock_mhz * 1e6).
+double offchip_bytes_per_cycle(const AccelSpec& spec);
+// Multiply-accumulates per cycle at full use: P * B * token_lanes.
+int64_t peak_macs_per_cycle(const AccelSpec& spec);
+
+}  // namespace fitformer::accel

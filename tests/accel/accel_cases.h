@@ -1,0 +1,59 @@
+// Shared builders for the accel tests: random weights pruned and packed by the real
+// sparsity/ and format/ code (never a test-side packer), and random quantized activations.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "accel/accel_spec.h"
+#include "accel/stream_matrix.h"
+#include "core/random.h"
+#include "format/hpf.h"
+#include "sparsity/hierarchical.h"
+#include "sparsity/patterns.h"
+
+namespace fitformer::accel::testing {
+
+inline std::vector<float> random_weights(int64_t rows, int64_t cols, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (float& v : w) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  return w;
+}
+
+// Activations spread over the whole range, with the extremes present.
+inline std::vector<int16_t> random_activations(int64_t tokens, int64_t cols, Precision p,
+                                               uint64_t seed) {
+  Rng rng(seed);
+  const int32_t q = precision_qmax(p);
+  std::vector<int16_t> x(static_cast<size_t>(tokens * cols));
+  for (int16_t& v : x) v = static_cast<int16_t>(static_cast<int64_t>(rng.below(2 * q + 1)) - q);
+  if (x.size() > 2) x[0] = static_cast<int16_t>(q), x[1] = static_cast<int16_t>(-q);
+  return x;
+}
+
+inline std::vector<int32_t> random_bias(int64_t rows, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int32_t> b(static_cast<size_t>(rows));
+  for (int32_t& v : b) v = static_cast<int32_t>(rng.below(200001)) - 100000;
+  return b;
+}
+
+// hp_mask + pack_hpf at the precision's value type, per-row scales.
+inline format::hpf::Matrix random_hpf(int64_t rows, int64_t cols, const sparsity::HpParams& hp,
+                                      Precision p, uint64_t seed) {
+  const auto w = random_weights(rows, cols, seed);
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
+  return format::pack_hpf(w, rows, cols, mask, hp, precision_value_type(p),
+                          format::ScaleMode::kPerRow);
+}
+
+inline StreamMatrix random_stream(int64_t rows, int64_t cols, const sparsity::PatternParams& pat,
+                                  int64_t block_cols, int64_t banks, Precision p, StreamOrder order,
+                                  uint64_t seed) {
+  const auto w = random_weights(rows, cols, seed);
+  const auto mask = sparsity::make_mask(sparsity::magnitude_scores(w), rows, cols, pat);
+  return pack_stream(w, rows, cols, mask, block_cols, banks, p, format::ScaleMode::kPerRow, order);
+}
+
+}  // namespace fitformer::accel::testing

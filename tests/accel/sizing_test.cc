@@ -1,0 +1,96 @@
+// Per-device sizing on the real catalog: every FPGA gets a feasible configuration whose
+// estimate the resource model and the mapping check confirm, and a device with at least as
+// much of everything (usable resources, clock, bandwidth) is never slower.
+#include "accel/sizing.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "io/catalog.h"
+
+namespace fitformer::accel {
+namespace {
+
+SizingProblem tinybert_problem() {
+  SizingProblem p;
+  p.model = io::default_model_config(io::ModelFamily::kBertClassifier);
+  p.model.hidden_size = 312;
+  p.model.intermediate_size = 1200;
+  p.model.num_attention_heads = 12;
+  p.model.num_hidden_layers = 4;
+  p.model.vocab_size = 30522;
+  p.seq = 128;
+  p.plan.sparsity = 0.9;
+  p.precisions = {Precision::kInt8, Precision::kInt16};
+  return p;
+}
+
+bool at_least(const io::DeviceSpec& a, const io::DeviceSpec& b) {
+  const auto& fa = *a.fpga;
+  const auto& fb = *b.fpga;
+  auto u = [](int total, double f) { return std::floor(total * f); };
+  return u(fa.dsp, fa.usable_fraction) >= u(fb.dsp, fb.usable_fraction) &&
+         u(fa.bram36, fa.usable_fraction) >= u(fb.bram36, fb.usable_fraction) &&
+         u(fa.uram, fa.usable_fraction) >= u(fb.uram, fb.usable_fraction) &&
+         u(fa.lut, fa.usable_fraction) >= u(fb.lut, fb.usable_fraction) &&
+         u(fa.ff, fa.usable_fraction) >= u(fb.ff, fb.usable_fraction) &&
+         fa.clock_mhz >= fb.clock_mhz && a.memory_bandwidth_gbs >= b.memory_bandwidth_gbs &&
+         (fa.dsp_type == fb.dsp_type || fa.dsp_type == "DSP48E2");
+}
+
+TEST(Sizing, EveryFpgaGetsAFeasibleConfigurationAndBiggerIsNeverSlower) {
+  const auto catalog = io::load_catalog(io::default_catalog_path());
+  const SizingProblem problem = tinybert_problem();
+  const auto sized = size_catalog(catalog, problem);
+  int fpgas = 0;
+  for (const auto& d : catalog) fpgas += d.fpga.has_value();
+  ASSERT_EQ(static_cast<int>(sized.size()), fpgas);
+  ASSERT_GE(fpgas, 9);
+  for (const SizedAccel& s : sized) {
+    ASSERT_TRUE(s.verdict.ok) << s.device_id << ": " << s.verdict.reason;
+    const auto& d = *std::find_if(catalog.begin(), catalog.end(),
+                                  [&](const auto& x) { return x.id == s.device_id; });
+    EXPECT_TRUE(estimate_resources(s.spec, d).fit.ok) << s.device_id;
+    EXPECT_TRUE(check_mapping(s.spec, s.mapping, s.workload).ok) << s.device_id;
+    EXPECT_EQ(s.spec.clock_mhz, d.fpga->clock_mhz);
+    EXPECT_GT(s.latency.latency_us, 0);
+    EXPECT_EQ(s.latency.provenance, Provenance::kModeled);
+    EXPECT_GT(s.feasible, 0);
+    EXPECT_LE(s.feasible, s.candidates);
+    // The stored estimate is the one the model gives for the stored choice.
+    EXPECT_EQ(estimate_latency(s.spec, s.mapping, s.workload).total_cycles, s.latency.total_cycles);
+  }
+  int pairs = 0;
+  for (size_t i = 0; i < sized.size(); ++i) {
+    for (size_t j = 0; j < sized.size(); ++j) {
+      const auto& a = *std::find_if(catalog.begin(), catalog.end(),
+                                    [&](const auto& x) { return x.id == sized[i].device_id; });
+      const auto& b = *std::find_if(catalog.begin(), catalog.end(),
+                                    [&](const auto& x) { return x.id == sized[j].device_id; });
+      if (i == j || !at_least(a, b)) continue;
+      ++pairs;
+      // Equal clocks and bandwidth: the same grid point is feasible on both, so <= exactly;
+      // otherwise allow the per-block rounding of transfer cycles (0.5 %).
+      const bool same = a.fpga->clock_mhz == b.fpga->clock_mhz &&
+                        a.memory_bandwidth_gbs == b.memory_bandwidth_gbs;
+      EXPECT_LE(sized[i].latency.latency_us, sized[j].latency.latency_us * (same ? 1.0 : 1.005))
+          << a.id << " vs " << b.id;
+    }
+  }
+  EXPECT_GE(pairs, 3);
+}
+
+TEST(Sizing, RefusesNonFpgaDevices) {
+  const auto catalog = io::load_catalog(io::default_catalog_path());
+  for (const auto& d : catalog) {
+    if (!d.fpga) {
+      EXPECT_THROW(size_accelerator(d, tinybert_problem()), Error) << d.id;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fitformer::accel
