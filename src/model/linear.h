@@ -52,7 +52,10 @@ enum class EncoderLinears { kLoad, kShapesOnly };
 // Computes one encoder-layer product in place of apply_linear: `layer` and `site` say which,
 // `linear` is the model's own Linear there (weightless under kShapesOnly), input and output
 // as apply_linear's. The forward passes call it inside their ThreadScope, so it may use the
-// calling thread's OpenMP team.
+// calling thread's OpenMP team. Layout freedom: the FFN's hidden activations (kFfnUp's output,
+// kFfnDown's input) pass through nothing but the elementwise activation in between, so a
+// hook may hand them over in another layout (say, feature-major) as long as its kFfnUp and
+// kFfnDown of the same layer agree.
 using LinearHook =
     std::function<void(int layer, LinearSite site, const Linear& linear,
                        std::span<const float> input, int64_t rows, std::span<float> output)>;

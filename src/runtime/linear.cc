@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <stdexcept>
 
 #include "kernels/spmm.h"
 
@@ -61,26 +62,31 @@ void run_hpf(const kernels::PreparedHpf& w, std::span<const float> x, int64_t n,
 }
 
 void apply_hpf(const HpfLinear& linear, std::span<const float> input, int64_t rows,
-               std::span<float> output, LinearScratch& scratch, int threads) {
+               std::span<float> output, LinearScratch& scratch, int threads, Layout in_layout,
+               Layout out_layout) {
   const int64_t m = linear.weight.header.rows, k = linear.weight.header.cols;
   assert(static_cast<int64_t>(input.size()) >= rows * k);
   assert(static_cast<int64_t>(output.size()) >= rows * m);
   if (rows == 0) return;
-  if (rows == 1) {
-    // One token: its row is already the K x 1 column the SpMV wants, and the M x 1 result
-    // is the output row.
-    const std::span<float> y = output.first(static_cast<size_t>(m));
-    run_hpf(linear.prepared, input.first(static_cast<size_t>(k)), 1, y, threads);
-    if (!linear.bias.empty()) {
-      for (int64_t i = 0; i < m; ++i) y[i] += linear.bias[i];
-    }
+  // One row is the same block in both layouts: K x 1 in, M x 1 out, no transposes.
+  std::span<const float> x = input.first(static_cast<size_t>(k * rows));
+  if (rows > 1 && in_layout == Layout::kTokenMajor) {
+    scratch.x_cols.resize(static_cast<size_t>(k * rows));
+    transpose(input.data(), rows, k, scratch.x_cols.data());
+    x = scratch.x_cols;
+  }
+  if (rows > 1 && out_layout == Layout::kTokenMajor) {
+    scratch.y_cols.resize(static_cast<size_t>(m * rows));
+    run_hpf(linear.prepared, x, rows, scratch.y_cols, threads);
+    transpose_add_bias(scratch.y_cols.data(), m, rows, linear.bias, output.data());
     return;
   }
-  scratch.x_cols.resize(static_cast<size_t>(k * rows));
-  scratch.y_cols.resize(static_cast<size_t>(m * rows));
-  transpose(input.data(), rows, k, scratch.x_cols.data());
-  run_hpf(linear.prepared, scratch.x_cols, rows, scratch.y_cols, threads);
-  transpose_add_bias(scratch.y_cols.data(), m, rows, linear.bias, output.data());
+  const std::span<float> y = output.first(static_cast<size_t>(m * rows));
+  run_hpf(linear.prepared, x, rows, y, threads);
+  if (linear.bias.empty()) return;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t r = 0; r < rows; ++r) y[i * rows + r] += linear.bias[i];
+  }
 }
 
 }  // namespace
@@ -101,12 +107,16 @@ int64_t in_features(const Linear& linear) {
 }
 
 void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
-                  std::span<float> output, LinearScratch& scratch, int threads) {
+                  std::span<float> output, LinearScratch& scratch, int threads, Layout input_layout,
+                  Layout output_layout) {
   if (const auto* hpf = std::get_if<HpfLinear>(&linear)) {
-    apply_hpf(*hpf, input, rows, output, scratch, threads);
-  } else {
-    model::apply_linear(std::get<model::Linear>(linear), input, rows, output);
+    apply_hpf(*hpf, input, rows, output, scratch, threads, input_layout, output_layout);
+    return;
   }
+  if (input_layout != Layout::kTokenMajor || output_layout != Layout::kTokenMajor) {
+    throw std::logic_error("runtime::apply_linear: a dense Linear takes token-major blocks only");
+  }
+  model::apply_linear(std::get<model::Linear>(linear), input, rows, output);
 }
 
 }  // namespace fitformer::runtime

@@ -39,12 +39,21 @@ struct LinearScratch {
   std::vector<float> y_cols;  // kernel output, M x N
 };
 
-// The contract of model::apply_linear: input [rows, in] and output [rows, out] row-major,
-// not overlapping; output fully overwritten. Dense runs model::apply_linear on the calling
-// thread's OpenMP team. HPF transposes the input into the kernels' feature-major K x N layout
-// (src/kernels/spmm.h), runs the kernel on `threads` threads (SpMV for one row) and
-// transposes back while adding the bias. Input must be finite (spmm.h's precondition).
+// How a [rows, features] activation block is laid out: token-major is the engine's
+// [rows][features] row-major; feature-major is its transpose [features][rows], the kernels'
+// X and Y (src/kernels/spmm.h).
+enum class Layout { kTokenMajor, kFeatureMajor };
+
+// The contract of model::apply_linear: input [rows, in] and output [rows, out], not
+// overlapping, in the given layouts; output fully overwritten. Dense runs model::apply_linear
+// on the calling thread's OpenMP team and takes token-major blocks only (std::logic_error
+// otherwise). HPF runs the kernel on `threads` threads (SpMV for one row), transposing a
+// token-major input into the kernels' feature-major layout and a feature-major result back,
+// with the bias added on the way; a feature-major block on either side skips that transpose.
+// Input must be finite (spmm.h's precondition).
 void apply_linear(const Linear& linear, std::span<const float> input, int64_t rows,
-                  std::span<float> output, LinearScratch& scratch, int threads);
+                  std::span<float> output, LinearScratch& scratch, int threads,
+                  Layout input_layout = Layout::kTokenMajor,
+                  Layout output_layout = Layout::kTokenMajor);
 
 }  // namespace fitformer::runtime

@@ -105,8 +105,21 @@ void sparse_forward(const SparseModel& model, const model::TokenBatch& batch,
   const model::LinearHook hook = [&](int layer, model::LinearSite site, const model::Linear&,
                                      std::span<const float> input, int64_t rows,
                                      std::span<float> out) {
-    apply_linear(model.layers.at(static_cast<size_t>(layer)).at(site), input, rows, out, scratch,
-                 omp_get_max_threads());
+    const LayerLinears& linears = model.layers.at(static_cast<size_t>(layer));
+    // When both FFN linears are HPF the hidden block stays in the kernels' feature-major
+    // layout between them (model::LinearHook allows it): the two largest transposes of the
+    // layer, [rows, ff] each way, are skipped.
+    const bool hidden_feature_major =
+        std::holds_alternative<HpfLinear>(linears.at(model::LinearSite::kFfnUp)) &&
+        std::holds_alternative<HpfLinear>(linears.at(model::LinearSite::kFfnDown));
+    const Layout up_out = site == model::LinearSite::kFfnUp && hidden_feature_major
+                              ? Layout::kFeatureMajor
+                              : Layout::kTokenMajor;
+    const Layout down_in = site == model::LinearSite::kFfnDown && hidden_feature_major
+                               ? Layout::kFeatureMajor
+                               : Layout::kTokenMajor;
+    apply_linear(linears.at(site), input, rows, out, scratch, omp_get_max_threads(), down_in,
+                 up_out);
   };
   if (const auto* lm = std::get_if<model::CausalLm>(&model.frame)) {
     model::causal_lm_forward(*lm, batch, run, output, hook);

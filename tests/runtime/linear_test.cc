@@ -111,6 +111,40 @@ TEST(RuntimeLinear, HpfI8WithinQuantizationBound) {
   }
 }
 
+// dst[c * rows + r] = src[r * cols + c]: the feature-major twin of a token-major block.
+std::vector<float> transposed(const std::vector<float>& src, int64_t rows, int64_t cols) {
+  std::vector<float> dst(src.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
+  }
+  return dst;
+}
+
+// Feature-major blocks skip a transpose but run the same kernel on the same numbers, so every
+// layout combination gives the token-major result bit for bit.
+TEST(RuntimeLinear, FeatureMajorBlocksGiveTheSameNumbers) {
+  LinearScratch scratch;
+  for (const Case& c : kCases) {
+    for (const format::ValueType type : {format::ValueType::kF32, format::ValueType::kI8}) {
+      const Linear linear{make_linears(c, type).first};
+      const auto x = random_values(static_cast<size_t>(c.rows * c.in), 11);
+      const auto x_cols = transposed(x, c.rows, c.in);
+      const size_t size = static_cast<size_t>(c.rows * c.out);
+      std::vector<float> want = nan_filled(size), a = nan_filled(size), b = nan_filled(size),
+                         both = nan_filled(size);
+      apply_linear(linear, x, c.rows, want, scratch, c.threads);
+      apply_linear(linear, x_cols, c.rows, a, scratch, c.threads, Layout::kFeatureMajor);
+      apply_linear(linear, x, c.rows, b, scratch, c.threads, Layout::kTokenMajor,
+                   Layout::kFeatureMajor);
+      apply_linear(linear, x_cols, c.rows, both, scratch, c.threads, Layout::kFeatureMajor,
+                   Layout::kFeatureMajor);
+      EXPECT_EQ(a, want) << name(c);
+      EXPECT_EQ(transposed(b, c.out, c.rows), want) << name(c);
+      EXPECT_EQ(transposed(both, c.out, c.rows), want) << name(c);
+    }
+  }
+}
+
 TEST(RuntimeLinear, DenseIsTheEngineLinear) {
   model::Linear dense{5, 3, random_values(15, 1), random_values(5, 2)};
   const auto x = random_values(12, 3);
@@ -119,6 +153,8 @@ TEST(RuntimeLinear, DenseIsTheEngineLinear) {
   apply_linear(Linear{dense}, x, 4, a, scratch, 1);
   model::apply_linear(dense, x, 4, b);
   EXPECT_EQ(a, b);
+  EXPECT_THROW(apply_linear(Linear{dense}, x, 4, a, scratch, 1, Layout::kFeatureMajor),
+               std::logic_error);
   EXPECT_EQ(out_features(Linear{dense}), 5);
   EXPECT_EQ(in_features(Linear{dense}), 3);
 }

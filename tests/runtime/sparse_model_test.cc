@@ -109,6 +109,38 @@ TEST(SparseModel, F32MatchesDenseEngineOnMaskedWeights) {
 // closed form (RuntimeLinear.HpfI8WithinQuantizationBound bounds one linear), so the bound is
 // empirical and documented: the largest logit error stays below 5 % of the largest |logit|
 // (measured on these models: 0.3 to 2 %).
+// A folder with some encoder linears HPF and others dense (here layer 0's FFN down, so that
+// layer's hidden block must stay token-major) runs as the dense engine on the masked weights.
+TEST(SparseModel, MixedHpfAndDenseLinears) {
+  for (const io::ModelFamily family :
+       {io::ModelFamily::kCausalLm, io::ModelFamily::kBertClassifier}) {
+    const io::ModelConfig c = small_config(family);
+    TempDir dir;
+    const auto f = make_folders(dir.path(), c, hp(0.9), 23);
+    const std::string down =
+        (family == io::ModelFamily::kCausalLm ? model::causal_lm_encoder_linears(c)
+                                              : model::bert_classifier_encoder_linears(c))[3]
+            .weight_name;
+    const auto pruned = io::SafeTensorsFile::open(f.pruned / model::kWeightsFileName);
+    const auto masked = io::SafeTensorsFile::open(f.masked / model::kWeightsFileName);
+    std::vector<io::TensorInfo> tensors = {masked.tensor(down)};
+    for (const io::TensorInfo& t : pruned.tensors()) {
+      if (!t.name.starts_with(down + ".hpf.")) tensors.push_back(t);
+    }
+    std::map<std::string, std::string> metadata = pruned.metadata();
+    std::erase_if(metadata, [&](const auto& e) { return e.first.starts_with(down + ".hpf."); });
+    const auto mixed = dir.path() / "mixed";
+    io::write_safetensors(mixed / model::kWeightsFileName, tensors, metadata);
+    io::save_model_config(c, mixed / model::kConfigFileName);
+    const SparseModelStats stats = sparse_model_stats(load_sparse_model(mixed));
+    EXPECT_EQ(stats.dense_linears, 1);
+    for (const Compared& cmp : compare(c, mixed, f.masked)) {
+      expect_close(cmp.got, std::vector<double>(cmp.expected.begin(), cmp.expected.end()),
+                   cmp.where + " mixed");
+    }
+  }
+}
+
 TEST(SparseModel, I8WithinDocumentedBoundOfF32) {
   for (const io::ModelFamily family :
        {io::ModelFamily::kCausalLm, io::ModelFamily::kBertClassifier}) {
