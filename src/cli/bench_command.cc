@@ -144,6 +144,19 @@ void run_kernels(const KernelsOptions& o) {
   }
 }
 
+struct Split {
+  double dense_linears_ms = 0, sparse_linears_ms = 0;
+};
+
+Split amdahl_split(const runtime::ModelBenchRow& r, int layers) {
+  Split s;
+  for (const auto& l : r.linears) {
+    s.dense_linears_ms += l.dense.median_us * layers / 1e3;
+    s.sparse_linears_ms += l.sparse.median_us * layers / 1e3;
+  }
+  return s;
+}
+
 nlohmann::json linears_json(const std::vector<runtime::LinearBenchRow>& linears) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& l : linears) {
@@ -235,15 +248,18 @@ void run_model(const ModelOptions& o) {
                     {"value_type", o.precision}};
     }
     for (const auto& r : rows) {
-      j["rows"].push_back({{"threads", r.threads},
-                           {"batch", r.batch},
-                           {"seq", r.seq},
-                           {"dense_ms", r.dense.median_us / 1e3},
-                           {"sparse_ms", r.sparse.median_us / 1e3},
-                           {"reps", r.sparse.reps},
-                           {"speedup_vs_dense", r.speedup()},
-                           {"first_layer_linears", linears_json(r.linears)},
-                           {"provenance", "measured"}});
+      j["rows"].push_back(
+          {{"threads", r.threads},
+           {"batch", r.batch},
+           {"seq", r.seq},
+           {"dense_ms", r.dense.median_us / 1e3},
+           {"sparse_ms", r.sparse.median_us / 1e3},
+           {"reps", r.sparse.reps},
+           {"speedup_vs_dense", r.speedup()},
+           {"first_layer_linears", linears_json(r.linears)},
+           {"all_linears_dense_ms", amdahl_split(r, config.num_hidden_layers).dense_linears_ms},
+           {"all_linears_sparse_ms", amdahl_split(r, config.num_hidden_layers).sparse_linears_ms},
+           {"provenance", "measured"}});
     }
     print_json(std::move(j));
     return;
@@ -278,6 +294,15 @@ void run_model(const ModelOptions& o) {
                  l.site, fmt::format("{}x{}", l.rows, l.cols), l.density, l.dense.median_us,
                  l.sparse.median_us, l.dense.median_us / l.sparse.median_us);
     }
+    // Amdahl's split: every layer has the first layer's shapes, so the linears' share of a
+    // forward is about layers x the first layer's; what remains is the same code both ways.
+    const Split split = amdahl_split(r, config.num_hidden_layers);
+    fmt::print(
+        "    all {} layers' linears (first layer x {}): dense {:.3f} ms, sparse {:.3f} ms; the "
+        "rest of the forward: dense {:.3f} ms, sparse {:.3f} ms\n",
+        config.num_hidden_layers, config.num_hidden_layers, split.dense_linears_ms,
+        split.sparse_linears_ms, r.dense.median_us / 1e3 - split.dense_linears_ms,
+        r.sparse.median_us / 1e3 - split.sparse_linears_ms);
   }
 }
 
