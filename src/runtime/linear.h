@@ -33,7 +33,8 @@ int64_t out_features(const Linear& linear);
 int64_t in_features(const Linear& linear);
 
 // Buffers one forward pass reuses across its linears (the kernels' K x N and M x N blocks),
-// so a pass allocates them once at their largest size.
+// so a pass allocates them once at their largest size. One per pass: not for sharing
+// between threads.
 struct LinearScratch {
   std::vector<float> x_cols;  // input transposed to K x N
   std::vector<float> y_cols;  // kernel output, M x N
