@@ -1,10 +1,13 @@
-// `fitformer devices list`: the device catalog, with where each figure comes from.
+// `fitformer devices list`: the device catalog, with where each figure comes from;
+// `fitformer devices predict`: a candidate model's latency on every device, labelled.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/progress.h"
+#include "devices/predict.h"
 #include "io/catalog.h"
 
 namespace fitformer::cli {
@@ -104,9 +107,97 @@ void run_list(const ListOptions& options) {
   }
 }
 
+struct PredictOptions {
+  std::string catalog = io::default_catalog_path().string();
+  std::string config;
+  std::string family;
+  double sparsity = 0.9;
+  std::optional<double> rho1;
+  std::string precision = "int8";
+  int64_t seq = 128;
+  int64_t batch = 1;
+  int threads = 1;
+  bool simulate = false;
+  bool json = false;
+};
+
+void run_predict(const PredictOptions& o, const std::string& cache_dir) {
+  if (o.config.empty() == o.family.empty()) {
+    throw Error("", "--config / --family", "exactly one of them", "both or neither");
+  }
+  devices::CandidateModel m;
+  m.config =
+      o.config.empty() ? devices::task_model_config(o.family) : io::load_model_config(o.config);
+  m.sparsity = o.sparsity;
+  m.rho1 = o.rho1;
+  m.precision = devices::parse_number_format(o.precision);
+  m.seq = o.seq;
+  m.batch = o.batch;
+  devices::PredictOptions p;
+  p.simulate_fpga = o.simulate;
+  p.cache_dir = cache_dir;
+  p.host_threads = o.threads;
+  const std::vector<io::DeviceSpec> all = io::load_catalog(o.catalog);
+  Progress progress("devices predict", all.size(), "devices",
+                    Progress::terminal_attached() && !o.json);
+  std::vector<devices::LatencyEstimate> estimates;
+  for (const auto& d : all) {
+    estimates.push_back(devices::predict_latency(d, m, p));
+    progress.advance(1);
+  }
+  progress.finish();
+  if (o.json) {
+    nlohmann::json j = {{"command", "devices predict"},
+                        {"model_type", std::string(io::model_type_name(m.config.family))},
+                        {"hidden_size", m.config.hidden_size},
+                        {"num_hidden_layers", m.config.num_hidden_layers},
+                        {"intermediate_size", m.config.intermediate_size},
+                        {"pattern", "hp"},
+                        {"sparsity", m.sparsity},
+                        {"precision", o.precision},
+                        {"seq", m.seq},
+                        {"batch", m.batch},
+                        {"devices", nlohmann::json::array()}};
+    for (const auto& e : estimates) {
+      nlohmann::json d = {{"id", e.device_id},
+                          {"kind", std::string(io::device_kind_name(e.kind))},
+                          {"fits", e.verdict.ok},
+                          {"reason", e.verdict.reason},
+                          {"latency_ms", e.latency_us / 1e3},
+                          {"provenance", std::string(accel::provenance_name(e.provenance))},
+                          {"method", e.method}};
+      if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
+      if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
+      if (e.provenance == accel::Provenance::kMeasured) {
+        d["from_cache"] = e.from_cache;
+        d["reps"] = e.reps;
+        if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
+      }
+      j["devices"].push_back(std::move(d));
+    }
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  fmt::print("{} d {} x {} layers, FFN {}, HP sparsity {:.2f}, {}, seq {} batch {}\n",
+             io::model_type_name(m.config.family), m.config.hidden_size, m.config.num_hidden_layers,
+             m.config.intermediate_size, m.sparsity, o.precision, m.seq, m.batch);
+  fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", "id", "kind", "latency ms", "label",
+             "simulated ms", "how");
+  for (const auto& e : estimates) {
+    fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", e.device_id, io::device_kind_name(e.kind),
+               e.verdict.ok ? fmt::format("{:.3f}", e.latency_us / 1e3) : std::string("-"),
+               e.verdict.ok ? accel::provenance_name(e.provenance) : "no fit",
+               e.simulated_us ? fmt::format("{:.3f}", *e.simulated_us / 1e3) : std::string(""),
+               e.method + (e.from_cache ? " (cached)" : "") +
+                   (e.roofline_us ? fmt::format("; roofline would say {:.3f} ms (modeled)",
+                                                *e.roofline_us / 1e3)
+                                  : std::string()));
+  }
+}
+
 }  // namespace
 
-void add_devices_command(CLI::App& app) {
+void add_devices_command(CLI::App& app, const GlobalOptions& global) {
   CLI::App* devices = app.add_subcommand("devices", "The device catalog");
   devices->require_subcommand(1);
   auto options = std::make_shared<ListOptions>();
@@ -115,6 +206,26 @@ void add_devices_command(CLI::App& app) {
   list->add_option("--device", options->device, "Show one device's figures and their sources");
   list->add_flag("--json", options->json, "Machine-readable output");
   list->callback([options] { run_list(*options); });
+
+  auto p = std::make_shared<PredictOptions>();
+  CLI::App* predict = devices->add_subcommand(
+      "predict",
+      "Predict a candidate model's latency on every device (measured / simulated / modeled)");
+  predict->add_option("--catalog", p->catalog, "A device catalog TOML")->capture_default_str();
+  predict->add_option("--config", p->config, "A model's config.json");
+  predict->add_option("--family", p->family,
+                      "causal-lm or bert-classifier: the task model's shape");
+  predict->add_option("--sparsity", p->sparsity, "HP sparsity of the encoder linears")
+      ->capture_default_str();
+  predict->add_option("--rho1", p->rho1, "HP level-1 density (default: rho2 = 0.5)");
+  predict->add_option("--precision", p->precision, "int8 or fp32")->capture_default_str();
+  predict->add_option("--seq", p->seq, "Sequence length")->capture_default_str();
+  predict->add_option("--batch", p->batch, "Batch")->capture_default_str();
+  predict->add_option("--threads", p->threads, "Runtime threads for the host measurement")
+      ->capture_default_str();
+  predict->add_flag("--simulate", p->simulate, "Also run the cycle simulator on each FPGA design");
+  predict->add_flag("--json", p->json, "Machine-readable output");
+  predict->callback([p, &global] { run_predict(*p, global.cache_dir); });
 }
 
 }  // namespace fitformer::cli

@@ -16,10 +16,11 @@ int main(int argc, char** argv) {
   app.add_option("--cache-dir", global.cache_dir, "Folder of cached results")
       ->capture_default_str();
   fitformer::cli::add_data_command(app, global);
-  fitformer::cli::add_devices_command(app);
+  fitformer::cli::add_devices_command(app, global);
   fitformer::cli::add_train_command(app, global);
   fitformer::cli::add_eval_command(app, global);
   fitformer::cli::add_bench_command(app);
+  fitformer::cli::add_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,98 @@
+// Random layer data for the cycle simulator, for HP and the patterns it is compared with.
+#include "devices/fpga_sim.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "accel/stream_matrix.h"
+#include "core/error.h"
+#include "core/random.h"
+#include "format/hpf.h"
+#include "sparsity/hierarchical.h"
+
+namespace fitformer::devices {
+namespace {
+
+std::vector<float> random_matrix(int64_t rows, int64_t cols, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (float& v : w) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  return w;
+}
+
+std::vector<int16_t> random_activations(int64_t count, accel::Precision precision, uint64_t seed) {
+  Rng rng(seed);
+  const int32_t q = accel::precision_qmax(precision);
+  std::vector<int16_t> x(static_cast<size_t>(count));
+  for (int16_t& v : x) v = static_cast<int16_t>(static_cast<int64_t>(rng.below(2 * q + 1)) - q);
+  return x;
+}
+
+sparsity::PatternParams stream_params(sparsity::Pattern pattern, double density,
+                                      const accel::Workload& w) {
+  switch (pattern) {
+    case sparsity::Pattern::kUnstructured:
+      return sparsity::UnstructuredParams{.density = density};
+    case sparsity::Pattern::kBlock:
+      return sparsity::BlockWiseParams{
+          .density = density, .block_rows = 16, .block_cols = w.block_cols};
+    case sparsity::Pattern::kBankBalanced:
+      return sparsity::BankBalancedParams{
+          .density = density, .block_cols = w.block_cols, .banks = w.banks};
+    default:
+      throw Error("simulate", "pattern", "hp, unstructured, block or bank-balanced",
+                  std::string(sparsity::pattern_name(pattern)));
+  }
+}
+
+}  // namespace
+
+std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
+                                                accel::Precision precision,
+                                                sparsity::Pattern pattern, uint64_t seed) {
+  if (pattern != sparsity::Pattern::kHp) stream_params(pattern, 0.5, workload);  // validates
+  std::vector<accel::LayerData> layers;
+  const int64_t bw = workload.block_cols / workload.banks;
+  uint64_t layer_seed = seed;
+  for (const accel::Op& op : workload.ops) {
+    const auto* lin = std::get_if<accel::LinearOp>(&op);
+    if (!lin) continue;
+    ++layer_seed;
+    const auto w = random_matrix(lin->rows, lin->cols, layer_seed * 7919);
+    const bool dense = !lin->pruned || (lin->k1 == lin->rows && lin->n == bw);
+    accel::LayerData data;
+    if (dense || pattern == sparsity::Pattern::kHp) {
+      const sparsity::HpParams hp{
+          .rho1 = static_cast<double>(lin->k1) / static_cast<double>(lin->rows),
+          .rho2 = static_cast<double>(lin->n) / static_cast<double>(bw),
+          .block_cols = workload.block_cols,
+          .banks = workload.banks};
+      const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), lin->rows, lin->cols, hp);
+      data.weights =
+          format::pack_hpf(w, lin->rows, lin->cols, mask, hp,
+                           accel::precision_value_type(precision), format::ScaleMode::kPerRow);
+    } else {
+      const double kept =
+          static_cast<double>(((lin->cols + workload.block_cols - 1) / workload.block_cols) *
+                              lin->k1 * workload.banks * lin->n);
+      const double density = std::min(1.0, kept / static_cast<double>(lin->rows * lin->cols));
+      const auto mask = sparsity::make_mask(sparsity::magnitude_scores(w), lin->rows, lin->cols,
+                                            stream_params(pattern, density, workload));
+      data.weights = accel::pack_stream(w, lin->rows, lin->cols, mask, workload.block_cols,
+                                        workload.banks, precision, format::ScaleMode::kPerRow,
+                                        accel::StreamOrder::kBankInterleaved);
+    }
+    data.x = random_activations(lin->tokens * lin->cols, precision, layer_seed * 104729);
+    layers.push_back(std::move(data));
+  }
+  return layers;
+}
+
+accel::SimResult simulate_random(const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                                 const accel::Workload& workload, sparsity::Pattern pattern,
+                                 uint64_t seed) {
+  const auto layers = random_layer_data(workload, spec.precision, pattern, seed);
+  return accel::simulate_workload(spec, mapping, workload, layers);
+}
+
+}  // namespace fitformer::devices

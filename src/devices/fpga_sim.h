@@ -1,0 +1,33 @@
+// Runs a sized accelerator's workload through the cycle simulator (accel/cycle_sim.h) with
+// random weights pruned by any pattern: HP as HPF, the others (unstructured, block-wise,
+// bank-balanced) as weight streams of the same kept count on the same hardware, so their
+// bank-conflict stalls and idle PEs show (DESIGN.md §4; `fitformer simulate`).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "accel/cycle_sim.h"
+#include "accel/workload.h"
+#include "sparsity/patterns.h"
+
+namespace fitformer::devices {
+
+// One LayerData per LinearOp of the workload, in order. Weights uniform in [-1, 1) from
+// `seed` (one seed per layer derived from it), pruned by magnitude:
+//  - kHp: hp_mask with the op's own k1 and n, packed as HPF (per-row scales);
+//  - kUnstructured, kBlock (Br 16 x Bc), kBankBalanced: make_mask at the op's HP density
+//    (kept slots / (M x K)), packed as a bank-interleaved stream (accel/stream_matrix.h).
+// Layers kept dense (LinearOp::pruned false, or k1 = M and n = Bc / B) are dense HPF for
+// every pattern. Activations are uniform over the precision's range, biases zero.
+// Throws Error for another pattern.
+std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
+                                                accel::Precision precision,
+                                                sparsity::Pattern pattern, uint64_t seed);
+
+// simulate_workload on random_layer_data.
+accel::SimResult simulate_random(const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                                 const accel::Workload& workload, sparsity::Pattern pattern,
+                                 uint64_t seed);
+
+}  // namespace fitformer::devices
