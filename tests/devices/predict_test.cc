@@ -1,0 +1,142 @@
+// Latency predictions per device: FPGAs equal the analytical model of their sized design,
+// the host is measured once and then read from the cache, and a device without its kind's
+// figures is refused with an Error naming it.
+#include "devices/predict.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "accel/analytical.h"
+#include "common/temp_dir.h"
+#include "core/error.h"
+
+namespace fitformer::devices {
+namespace {
+
+const std::vector<io::DeviceSpec>& catalog() {
+  static const std::vector<io::DeviceSpec> all = io::load_catalog(io::default_catalog_path());
+  return all;
+}
+
+const io::DeviceSpec& catalog_device(const std::string& id) {
+  const auto it = std::find_if(catalog().begin(), catalog().end(),
+                               [&](const io::DeviceSpec& d) { return d.id == id; });
+  EXPECT_NE(it, catalog().end()) << id;
+  return *it;
+}
+
+CandidateModel tiny_model() {
+  CandidateModel m;
+  m.config = io::default_model_config(io::ModelFamily::kCausalLm);
+  m.config.vocab_size = 64;
+  m.config.hidden_size = 64;
+  m.config.num_hidden_layers = 1;
+  m.config.num_attention_heads = 2;
+  m.config.intermediate_size = 128;
+  m.sparsity = 0.75;
+  m.seq = 16;
+  return m;
+}
+
+TEST(Predict, FpgaEqualsTheAnalyticalModelOfTheSizedDesign) {
+  CandidateModel m;
+  m.config = task_model_config("causal-lm");
+  m.seq = 64;
+  for (const char* id : {"kv260", "zcu104", "u280"}) {
+    const io::DeviceSpec& d = catalog_device(id);
+    const LatencyEstimate e = predict_latency(d, m);
+    ASSERT_TRUE(e.verdict.ok) << id << ": " << e.verdict.reason;
+    ASSERT_TRUE(e.accel.has_value());
+    EXPECT_EQ(e.provenance, Provenance::kModeled);
+    const accel::SizedAccel& s = *e.accel;
+    const accel::LatencyEstimate direct = accel::estimate_latency(s.spec, s.mapping, s.workload);
+    EXPECT_DOUBLE_EQ(e.latency_us, direct.latency_us) << id;
+    // The same design size_accelerator picks on its own.
+    accel::SizingProblem p;
+    p.model = m.config;
+    p.seq = m.seq;
+    p.batch = m.batch;
+    p.plan = hp_plan(m);
+    const accel::SizedAccel again = accel::size_accelerator(d, p);
+    EXPECT_EQ(again.spec, s.spec) << id;
+    EXPECT_DOUBLE_EQ(again.latency.latency_us, e.latency_us) << id;
+    EXPECT_FALSE(e.simulated_us.has_value());
+  }
+}
+
+TEST(Predict, FpgaSimulatedFigureOnRequest) {
+  PredictOptions o;
+  o.simulate_fpga = true;
+  const LatencyEstimate e = predict_latency(catalog_device("zcu104"), tiny_model(), o);
+  ASSERT_TRUE(e.verdict.ok) << e.verdict.reason;
+  ASSERT_TRUE(e.simulated_us.has_value());
+  // HP runs without stalls, so the simulator and the model agree closely (accel's 3 % test).
+  EXPECT_NEAR(*e.simulated_us, e.latency_us, 0.03 * e.latency_us);
+}
+
+TEST(Predict, HostIsMeasuredOnceThenCached) {
+  testing::TempDir dir;
+  io::DeviceSpec host = catalog_device("host");
+  ASSERT_TRUE(host.is_host);
+  PredictOptions o;
+  o.cache_dir = dir.path();
+  o.timing = {.warmup = 0, .min_reps = 1, .min_seconds = 0, .max_reps = 1};
+  const CandidateModel m = tiny_model();
+  const LatencyEstimate first = predict_latency(host, m, o);
+  EXPECT_EQ(first.provenance, Provenance::kMeasured);
+  EXPECT_FALSE(first.from_cache);
+  EXPECT_GT(first.latency_us, 0);
+  EXPECT_TRUE(first.roofline_us.has_value());
+
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : std::filesystem::directory_iterator(dir.path() / "devices")) {
+    files.push_back(f.path());
+  }
+  ASSERT_EQ(files.size(), 1u) << "one cache file, no scratch folder left behind";
+  const auto mtime = std::filesystem::last_write_time(files[0]);
+
+  const LatencyEstimate second = predict_latency(host, m, o);
+  EXPECT_TRUE(second.from_cache);
+  EXPECT_EQ(second.latency_us, first.latency_us);
+  EXPECT_EQ(std::filesystem::last_write_time(files[0]), mtime);
+
+  CandidateModel other = m;
+  other.sparsity = 0.5;
+  EXPECT_FALSE(predict_latency(host, other, o).from_cache);
+}
+
+TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {
+  const CandidateModel m = tiny_model();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rpi4", "cpu"}, {"a100", "gpu"}, {"zcu104", "fpga"}};
+  for (const auto& [id, field] : cases) {
+    io::DeviceSpec d = catalog_device(id);
+    d.cpu.reset();
+    d.gpu.reset();
+    d.fpga.reset();
+    try {
+      predict_latency(d, m);
+      ADD_FAILURE() << id << ": no error";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(id), std::string::npos) << what;
+      EXPECT_NE(what.find(field), std::string::npos) << what;
+    }
+  }
+  io::DeviceSpec d = catalog_device("rpi4");
+  d.memory_bandwidth_gbs = 0;
+  EXPECT_THROW(predict_latency(d, m), Error);
+}
+
+TEST(Predict, OnlyHpIsPredicted) {
+  CandidateModel m = tiny_model();
+  m.pattern = sparsity::Pattern::kUnstructured;
+  EXPECT_THROW(predict_latency(catalog_device("rpi4"), m), Error);
+  EXPECT_THROW(parse_number_format("fp16"), Error);
+  EXPECT_THROW(task_model_config("gpt"), Error);
+}
+
+}  // namespace
+}  // namespace fitformer::devices

@@ -1,0 +1,74 @@
+// `fitformer simulate` as a user runs it: JSON with per-layer cycles, the chosen design and
+// its resources; HP without stalls, unstructured with them, on the same hardware.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace fitformer {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout (stderr separately to keep the JSON clean)
+};
+
+CommandResult run_fitformer(const std::string& args) {
+  const std::string command = std::string(FITFORMER_BINARY) + " " + args + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(SimulateCli, BertOnKv260Json) {
+  const CommandResult r =
+      run_fitformer("simulate --family bert-classifier --device kv260 --seq 32 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["device"], "kv260");
+  EXPECT_EQ(j["pattern"], "hp");
+  EXPECT_EQ(j["provenance"], "simulated");
+  EXPECT_GT(j["accelerator"]["pes"].get<int>(), 0);
+  EXPECT_LE(j["resources"]["dsp"].get<int>(), j["resources"]["device_dsp"].get<int>());
+  EXPECT_EQ(j["conflict_stall_cycles"].get<int64_t>(), 0);
+  int64_t sum = 0;
+  int simulated = 0;
+  for (const auto& op : j["ops"]) {
+    sum += op["cycles"].get<int64_t>();
+    if (op["provenance"] == "simulated") ++simulated;
+  }
+  EXPECT_EQ(sum, j["total_cycles"].get<int64_t>());
+  EXPECT_EQ(simulated, 4 * 6 + 2);  // q, k, v, out, up, down per layer; pooler, classifier
+  EXPECT_GT(j["utilization"].get<double>(), 0);
+}
+
+TEST(SimulateCli, UnstructuredStallsOnTheSameHardware) {
+  const CommandResult hp =
+      run_fitformer("simulate --family causal-lm --device zcu104 --seq 16 --pattern hp --json");
+  const CommandResult un = run_fitformer(
+      "simulate --family causal-lm --device zcu104 --seq 16 --pattern unstructured --json");
+  ASSERT_EQ(hp.exit_code, 0);
+  ASSERT_EQ(un.exit_code, 0);
+  const auto a = nlohmann::json::parse(hp.output), b = nlohmann::json::parse(un.output);
+  EXPECT_EQ(a["accelerator"], b["accelerator"]);
+  EXPECT_GT(b["conflict_stall_cycles"].get<int64_t>(), 0);
+  EXPECT_GT(b["total_cycles"].get<int64_t>(), a["total_cycles"].get<int64_t>());
+}
+
+TEST(SimulateCli, RefusesANonFpgaAndABadPattern) {
+  EXPECT_NE(run_fitformer("simulate --family causal-lm --device rpi4").exit_code, 0);
+  EXPECT_NE(run_fitformer("simulate --family causal-lm --pattern nm").exit_code, 0);
+  EXPECT_NE(run_fitformer("simulate --device zcu104").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace fitformer
