@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Builds the tables of docs/accelerator.md by running `fitformer simulate` and
+`fitformer devices predict` (JSON) and printing Markdown. Usage:
+  scripts/accelerator_tables.py BINARY [--cache-dir DIR]
+Every number printed comes from the JSON of the command named above its table."""
+import json
+import subprocess
+import sys
+
+BIN = sys.argv[1]
+CACHE = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--cache-dir" else None
+MODELS = [("causal-lm", "sotu-lm quick (causal LM d128 x2, FFN 512, vocab 8000), seq 64", 64),
+          ("bert-classifier", "TinyBERT shape (d312 x4, FFN 1200), seq 128", 128)]
+FPGAS = ["pynq-z2", "ultra96-v2", "kv260", "zcu104", "zcu102", "u50", "u200", "u250", "u280"]
+
+
+def run(args):
+    cmd = [BIN] + (["--cache-dir", CACHE] if CACHE else []) + args
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, p.stderr.strip()
+    return json.loads(p.stdout), None
+
+
+def linear_sums(j):
+    lin = [o for o in j["ops"] if o["provenance"] == "simulated"]
+    return (sum(o["cycles"] for o in lin), sum(o["conflict_stall_cycles"] for o in lin),
+            sum(o["idle_pe_cycles"] for o in lin), sum(o["macs"] for o in lin))
+
+
+def table_a():
+    for fam, desc, seq in MODELS:
+        print(f"\n**(a) {desc}, on the zcu104 design sized for HP** (simulated)\n")
+        print(f"`fitformer simulate --family {fam} --device zcu104 --sparsity S --pattern P --json`\n")
+        print("| sparsity | pattern | total cycles | linear cycles | vs HP (linears) | "
+              "conflict stall PE-cycles | idle PE-cycles | linear utilization |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for s in [0.5, 0.75, 0.9, 0.95]:
+            hp_lin = None
+            for pat in ["hp", "bank-balanced", "block", "unstructured"]:
+                j, err = run(["simulate", "--family", fam, "--device", "zcu104", "--sparsity",
+                              str(s), "--pattern", pat, "--json"])
+                if j is None:
+                    print(f"| {s} | {pat} | error: {err} |||||")
+                    continue
+                cyc, stall, idle, macs = linear_sums(j)
+                hp_lin = hp_lin or cyc
+                peak = j["accelerator"]["pes"] * j["accelerator"]["banks"] * j["accelerator"]["token_lanes"]
+                print(f"| {s:.2f} | {pat} | {j['total_cycles']:,} | {cyc:,} | {cyc / hp_lin:.2f}x | "
+                      f"{stall:,} | {idle:,} | {100 * macs / (peak * cyc):.1f}% |")
+
+
+def table_b():
+    for fam, desc, seq in MODELS:
+        print(f"\n**(b) {desc}: HP design vs dense design, each sized for its model** (simulated)\n")
+        print(f"`fitformer simulate --family {fam} --device D --sparsity S --json` "
+              "(S = 0 is the dense model through the same sizing)\n")
+        print("| device | dense design | dense us | HP 0.75 us | x | HP 0.9 us | x | HP 0.95 us | x |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for d in FPGAS:
+            j0, err = run(["simulate", "--family", fam, "--device", d, "--sparsity", "0", "--json"])
+            if j0 is None:
+                print(f"| {d} | does not fit ({err.split(': ')[-1][:60]}) |||||||")
+                continue
+            a = j0["accelerator"]
+            row = f"| {d} | P={a['pes']} B={a['banks']} L={a['token_lanes']} | {j0['latency_us']:.1f} |"
+            for s in [0.75, 0.9, 0.95]:
+                j, err = run(["simulate", "--family", fam, "--device", d, "--sparsity", str(s), "--json"])
+                row += (f" {j['latency_us']:.1f} | {j0['latency_us'] / j['latency_us']:.2f}x |"
+                        if j else " - | - |")
+            print(row)
+
+
+def table_c():
+    for fam, desc, seq in MODELS:
+        print(f"\n**(c) {desc}, HP 0.9, int8: sized configuration and resources** "
+              "(modeled; cycles simulated)\n")
+        print(f"`fitformer simulate --family {fam} --device D --sparsity 0.9 --json`\n")
+        print("| device | P | B | lanes | MHz | weights | wbuf KiB | DSP | BRAM36 | URAM | LUT | FF | "
+              "simulated us | modeled cycles | simulated cycles |")
+        print("|---|---:|---:|---:|---:|---|---:|---|---|---|---|---|---:|---:|---:|")
+        for d in FPGAS:
+            j, err = run(["simulate", "--family", fam, "--device", d, "--sparsity", "0.9", "--json"])
+            if j is None:
+                print(f"| {d} | does not fit: {err.split(': ')[-1][:80]} ||||||||||||||")
+                continue
+            a, r = j["accelerator"], j["resources"]
+            f = lambda k: f"{r[k]:,}/{r['device_' + k]:,}"
+            print(f"| {d} | {a['pes']} | {a['banks']} | {a['token_lanes']} | {a['clock_mhz']:.0f} | "
+                  f"{'resident' if a['weights_resident'] else 'streamed'} ({a['weight_memory']}) | "
+                  f"{a['weight_buffer_bytes'] // 1024} | {f('dsp')} | {f('bram36')} | {f('uram')} | "
+                  f"{f('lut')} | {f('ff')} | {j['latency_us']:.1f} | {j['modeled_hp_cycles']:,} | "
+                  f"{j['total_cycles']:,} |")
+
+
+def table_d():
+    for fam, desc, seq in MODELS:
+        sps = [0.5, 0.9]
+        print(f"\n**(d) {desc}, HP, int8, batch 1: latency per device**\n")
+        print(f"`fitformer devices predict --family {fam} --seq {seq} --sparsity S --simulate --json`\n")
+        print("| device | kind | " + " | ".join(f"S={s} ms | label" for s in sps) + " |")
+        print("|---|---|" + "---:|---|" * len(sps))
+        res = {}
+        for s in sps:
+            j, err = run(["devices", "predict", "--family", fam, "--seq", str(seq), "--sparsity",
+                          str(s), "--simulate", "--json"])
+            res[s] = {d["id"]: d for d in j["devices"]}
+        for dev in res[sps[0]]:
+            row = f"| {dev} | {res[sps[0]][dev]['kind']} |"
+            for s in sps:
+                d = res[s][dev]
+                if not d["fits"]:
+                    row += " - | does not fit |"
+                    continue
+                lab = d["provenance"]
+                if "simulated_ms" in d:
+                    lab += f" (simulated {d['simulated_ms']:.3f})"
+                if "roofline_ms" in d:
+                    lab += f" (roofline {d['roofline_ms']:.3f})"
+                row += f" {d['latency_ms']:.3f} | {lab} |"
+            print(row)
+
+
+table_a()
+table_b()
+table_c()
+table_d()
