@@ -95,8 +95,12 @@ void run_simulate(const SimulateOptions& o) {
     throw Error(o.catalog, "--device", "an FPGA the model fits",
                 device.id + ": " + sized.verdict.reason);
   }
-  const accel::SimResult sim =
-      devices::simulate_random(sized.spec, sized.mapping, sized.workload, pattern, 1);
+  const devices::LayerWeights weights =
+      o.model_dir.empty() ? devices::LayerWeights{}
+                          : devices::model_folder_weights(o.model_dir, sized.workload);
+  const accel::SimResult sim = accel::simulate_workload(
+      sized.spec, sized.mapping, sized.workload,
+      devices::layer_data(sized.workload, sized.spec.precision, pattern, 1, weights));
   const accel::AccelSpec& s = sized.spec;
   const accel::ResourceEstimate& r = sized.resources;
   int64_t stalls = 0, idle = 0, busy = 0;
@@ -108,9 +112,9 @@ void run_simulate(const SimulateOptions& o) {
   const double utilization =
       static_cast<double>(sim.macs) /
       (static_cast<double>(accel::peak_macs_per_cycle(s)) * static_cast<double>(sim.total_cycles));
-  const std::string source = o.model_dir.empty()
-                                 ? o.family + " task shape, random weights (seed 1)"
-                                 : o.model_dir + " (its config; random weights, seed 1)";
+  const std::string source =
+      o.model_dir.empty() ? o.family + " task shape, random weights (seed 1)"
+                          : o.model_dir + " (its encoder weights; dense heads random, seed 1)";
   if (o.json) {
     nlohmann::json j = {{"command", "simulate"},
                         {"model", source},
@@ -197,7 +201,8 @@ void add_simulate_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "simulate",
       "Size the HP accelerator for an FPGA and run a model through its cycle simulator");
-  cmd->add_option("--model", o->model_dir, "A model folder (its config.json gives the shape)");
+  cmd->add_option("--model", o->model_dir,
+                  "A dense model folder: its shape and its encoder weights, pruned here");
   cmd->add_option("--family", o->family, "causal-lm or bert-classifier: the task model's shape");
   cmd->add_option("--device", o->device, "An FPGA of the catalog")->capture_default_str();
   cmd->add_option("--catalog", o->catalog, "A device catalog TOML")->capture_default_str();

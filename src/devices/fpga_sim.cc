@@ -1,6 +1,8 @@
 // Random layer data for the cycle simulator, for HP and the patterns it is compared with.
 #include "devices/fpga_sim.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <variant>
 
@@ -8,6 +10,10 @@
 #include "core/error.h"
 #include "core/random.h"
 #include "format/hpf.h"
+#include "format/hpf_safetensors.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "model/weights.h"
 #include "sparsity/hierarchical.h"
 
 namespace fitformer::devices {
@@ -50,15 +56,28 @@ sparsity::PatternParams stream_params(sparsity::Pattern pattern, double density,
 std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
                                                 accel::Precision precision,
                                                 sparsity::Pattern pattern, uint64_t seed) {
+  return layer_data(workload, precision, pattern, seed, {});
+}
+
+std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
+                                         accel::Precision precision, sparsity::Pattern pattern,
+                                         uint64_t seed, const LayerWeights& weights) {
   if (pattern != sparsity::Pattern::kHp) stream_params(pattern, 0.5, workload);  // validates
   std::vector<accel::LayerData> layers;
   const int64_t bw = workload.block_cols / workload.banks;
   uint64_t layer_seed = seed;
+  size_t index = 0;
   for (const accel::Op& op : workload.ops) {
     const auto* lin = std::get_if<accel::LinearOp>(&op);
     if (!lin) continue;
     ++layer_seed;
-    const auto w = random_matrix(lin->rows, lin->cols, layer_seed * 7919);
+    const bool given = index < weights.size() && !weights[index].empty();
+    if (given && weights[index].size() != static_cast<size_t>(lin->rows * lin->cols)) {
+      throw Error("simulate", lin->name, std::to_string(lin->rows * lin->cols) + " weights",
+                  std::to_string(weights[index].size()));
+    }
+    const auto w = given ? weights[index] : random_matrix(lin->rows, lin->cols, layer_seed * 7919);
+    ++index;
     const bool dense = !lin->pruned || (lin->k1 == lin->rows && lin->n == bw);
     accel::LayerData data;
     if (dense || pattern == sparsity::Pattern::kHp) {
@@ -86,6 +105,41 @@ std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
     layers.push_back(std::move(data));
   }
   return layers;
+}
+
+LayerWeights model_folder_weights(const std::filesystem::path& dir,
+                                  const accel::Workload& workload) {
+  const io::ModelConfig config = io::load_model_config(dir / model::kConfigFileName);
+  const model::ModelFolder folder = model::open_model_folder(dir, config.family);
+  if (!format::hpf_matrix_names(folder.weights).empty()) {
+    throw Error(dir.string(), model::kWeightsFileName, "a dense folder (densify a pruned one)",
+                "HPF matrices");
+  }
+  const std::vector<model::EncoderLinear> encoder =
+      config.family == io::ModelFamily::kCausalLm
+          ? model::causal_lm_encoder_linears(config)
+          : model::bert_classifier_encoder_linears(config,
+                                                   model::bert_encoder_root(folder.weights));
+  LayerWeights out;
+  size_t next = 0;
+  for (const accel::Op& op : workload.ops) {
+    const auto* lin = std::get_if<accel::LinearOp>(&op);
+    if (!lin) continue;
+    if (!lin->pruned) {
+      out.emplace_back();
+      continue;
+    }
+    if (next >= encoder.size() || encoder[next].out_features != lin->rows ||
+        encoder[next].in_features != lin->cols) {
+      throw Error(dir.string(), lin->name,
+                  fmt::format("an encoder linear of {} x {}", lin->rows, lin->cols),
+                  next < encoder.size() ? encoder[next].weight_name : "none left");
+    }
+    out.push_back(
+        model::read_weight(folder.weights, encoder[next].weight_name, {lin->rows, lin->cols}));
+    ++next;
+  }
+  return out;
 }
 
 accel::SimResult simulate_random(const accel::AccelSpec& spec, const accel::Mapping& mapping,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <vector>
 
 #include "accel/cycle_sim.h"
@@ -24,6 +25,21 @@ namespace fitformer::devices {
 std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
                                                 accel::Precision precision,
                                                 sparsity::Pattern pattern, uint64_t seed);
+
+// fp32 weights [M][K] per LinearOp of a workload, in order; an empty entry means random.
+using LayerWeights = std::vector<std::vector<float>>;
+
+// The same with the given weights where an entry is not empty (its size must be M x K).
+std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
+                                         accel::Precision precision, sparsity::Pattern pattern,
+                                         uint64_t seed, const LayerWeights& weights);
+
+// The encoder linears' weights of a dense model folder (model::*_encoder_linears, matched in
+// order to the workload's pruned LinearOps, shapes checked); the dense head layers (decoder,
+// pooler, classifier) stay empty. A folder holding HPF matrices is refused: pass its dense
+// twin (runtime::densify_model_folder). Throws Error naming the folder and the tensor.
+LayerWeights model_folder_weights(const std::filesystem::path& dir,
+                                  const accel::Workload& workload);
 
 // simulate_workload on random_layer_data.
 accel::SimResult simulate_random(const accel::AccelSpec& spec, const accel::Mapping& mapping,
