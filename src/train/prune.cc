@@ -1,0 +1,508 @@
+// Gradual (cubic) and ADMM pruning with masked fine-tuning, on libtorch.
+#include "train/prune.h"
+
+#include <fmt/format.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "core/progress.h"
+#include "core/random.h"
+#include "io/safetensors.h"
+#include "model/bert_classifier.h"
+#include "model/causal_lm.h"
+#include "sparsity/hierarchical.h"
+#include "train/threads.h"
+
+namespace fitformer::train {
+
+double CubicSchedule::at(int64_t step) const {
+  if (step < start_step) return initial_sparsity;
+  const int64_t k = std::min(updates, (step - start_step) / interval);
+  // s_f + (s_i - s_f) is not s_i in floating point; the schedule starts from s_i exactly.
+  if (k == 0) return initial_sparsity;
+  // k == n makes the factor exactly 0, so the end value is s_f bit for bit.
+  const double left = 1.0 - static_cast<double>(k) / static_cast<double>(updates);
+  return final_sparsity + (initial_sparsity - final_sparsity) * left * left * left;
+}
+
+bool CubicSchedule::is_update(int64_t step) const {
+  return step >= start_step && step <= end_step() && (step - start_step) % interval == 0;
+}
+
+std::string_view prune_method_name(PruneMethod method) {
+  return method == PruneMethod::kGradual ? "gradual" : "admm";
+}
+
+PruneMethod parse_prune_method(std::string_view name) {
+  if (name == "gradual") return PruneMethod::kGradual;
+  if (name == "admm") return PruneMethod::kAdmm;
+  throw Error("", "method", "gradual or admm", std::string(name));
+}
+
+std::vector<std::string> default_prunable_weights(const io::ModelConfig& config) {
+  const std::vector<model::EncoderLinear> linears =
+      config.family == io::ModelFamily::kCausalLm ? model::causal_lm_encoder_linears(config)
+                                                  : model::bert_classifier_encoder_linears(config);
+  std::vector<std::string> names;
+  for (const model::EncoderLinear& l : linears) names.push_back(l.weight_name);
+  return names;
+}
+
+sparsity::PatternParams pattern_params_for(const PruneSettings& s, double sp, double final_sp,
+                                           int64_t rows, int64_t cols) {
+  const double density = 1.0 - sp;
+  switch (s.pattern) {
+    case sparsity::Pattern::kUnstructured:
+      return sparsity::UnstructuredParams{density};
+    case sparsity::Pattern::kBlock:
+      return sparsity::BlockWiseParams{density, s.block_rows, s.block_cols};
+    case sparsity::Pattern::kBlockBalanced:
+      return sparsity::BlockBalancedParams{density, s.block_cols};
+    case sparsity::Pattern::kBankBalanced:
+      return sparsity::BankBalancedParams{density, s.block_cols, s.banks};
+    case sparsity::Pattern::kNm: {
+      const int64_t n = std::clamp<int64_t>(std::llround(density * s.nm_m), 1, s.nm_m);
+      return sparsity::NmParams{n, s.nm_m};
+    }
+    case sparsity::Pattern::kHp:
+      break;
+  }
+  if (sp <= 0) return sparsity::HpParams{1.0, 1.0, s.block_cols, s.banks};
+  const bool fix_rho1 = s.rho1.has_value();
+  const double fixed_final = fix_rho1 ? *s.rho1 : s.rho2.value_or(0.5);
+  double fixed = fixed_final;
+  if (sp != final_sp) {
+    // The fixed level takes the same share of log-density all along the schedule, so early
+    // steps prune both levels a little instead of one level completely.
+    const double a = std::clamp(std::log(fixed_final) / std::log(1.0 - final_sp), 0.0, 1.0);
+    fixed = std::pow(density, a);
+  }
+  const sparsity::HpSplit split =
+      fix_rho1 ? sparsity::hp_split_for_rho1(sp, fixed, rows, cols, s.block_cols, s.banks)
+               : sparsity::hp_split_for_rho2(sp, fixed, rows, cols, s.block_cols, s.banks);
+  return split.params;
+}
+
+torch::Tensor pattern_mask(const torch::Tensor& scores, const sparsity::PatternParams& params) {
+  const torch::Tensor s = scores.detach().to(torch::kFloat).contiguous();
+  const int64_t rows = s.size(0), cols = s.size(1);
+  const sparsity::Mask mask = sparsity::make_mask(
+      std::span<const float>(s.data_ptr<float>(), static_cast<size_t>(s.numel())), rows, cols,
+      params);
+  return torch::from_blob(const_cast<uint8_t*>(mask.keep.data()), {rows, cols}, torch::kUInt8)
+      .to(torch::kFloat);
+}
+
+namespace {
+
+// The named parameter, or Error naming it.
+torch::Tensor parameter(Model& model, const std::string& name) {
+  if (torch::Tensor* p = model.named_parameters().find(name)) return *p;
+  throw Error("", name, "a parameter of the model", "no such parameter");
+}
+
+}  // namespace
+
+void WeightMasks::update(Model& model, const std::string& name,
+                         const sparsity::PatternParams& params) {
+  torch::Tensor w = parameter(model, name);
+  masks_[name] = pattern_mask(w.detach().abs(), params);
+  torch::NoGradGuard no_grad;
+  w.mul_(masks_[name]);
+}
+
+void WeightMasks::apply_to_weights(Model& model) const {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, mask] : masks_) parameter(model, name).mul_(mask);
+}
+
+void WeightMasks::apply_to_gradients(Model& model) const {
+  for (const auto& [name, mask] : masks_) {
+    torch::Tensor grad = parameter(model, name).mutable_grad();
+    if (grad.defined()) grad.mul_(mask);
+  }
+}
+
+void WeightMasks::apply_to_optimizer(Model& model, torch::optim::AdamW& optimizer) const {
+  auto& state = optimizer.state();
+  for (const auto& [name, mask] : masks_) {
+    auto it = state.find(c10::guts::to_string(parameter(model, name).unsafeGetTensorImpl()));
+    if (it == state.end()) continue;  // no step taken yet: no moments
+    auto& s = static_cast<torch::optim::AdamWParamState&>(*it->second);
+    s.exp_avg().mul_(mask);
+    s.exp_avg_sq().mul_(mask);
+  }
+}
+
+void admm_update(const torch::Tensor& weight, const sparsity::PatternParams& params,
+                 AdmmVariables& vars) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor w = weight.detach();
+  if (!vars.u.defined()) vars.u = torch::zeros_like(w);
+  const torch::Tensor v = w + vars.u;
+  vars.z = v * pattern_mask(v.abs(), params);
+  vars.u.add_(w - vars.z);
+}
+
+torch::Tensor admm_penalty(const torch::Tensor& weight, const AdmmVariables& vars, double rho) {
+  return 0.5 * rho * (weight - vars.z + vars.u).pow(2).sum();
+}
+
+namespace {
+
+// Batches of the task's train split (seq_len windows of the stream, or rows), shuffled per
+// pass with a seed of its own, so a run depends on recipe.train.seed alone.
+class Batches {
+ public:
+  Batches(const model::TokenizedTask& task, int seq_len, int batch_size, uint64_t seed)
+      : task_(task), seq_len_(seq_len), batch_size_(batch_size), seed_(seed) {
+    lm_ = task.kind == data::TaskKind::kLanguageModel;
+    items_ = lm_ ? (task.train_stream.size() > 1
+                        ? static_cast<int64_t>((task.train_stream.size() - 1) / seq_len)
+                        : 0)
+                 : static_cast<int64_t>(task.train_rows.rows());
+    if (items_ == 0) throw Error("", "data", "a train split long enough for one batch");
+  }
+
+  // ids, mask (undefined for the LM), targets for optimizer step `step`.
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> at(int64_t step) {
+    const int64_t per_pass = (items_ + batch_size_ - 1) / batch_size_;
+    const int64_t pass = step / per_pass, first = (step % per_pass) * batch_size_;
+    if (pass != pass_) {
+      order_.resize(items_);
+      std::iota(order_.begin(), order_.end(), 0);
+      Rng rng(seed_ * 0x2545f4914f6cdd1dULL + static_cast<uint64_t>(pass));
+      rng.shuffle(std::span<int64_t>(order_));
+      pass_ = pass;
+    }
+    const int64_t b = std::min<int64_t>(batch_size_, items_ - first);
+    return make(std::span(order_).subspan(first, b), task_.train_stream, task_.train_rows);
+  }
+
+  // The valid split in order, `batch_size` items at a time.
+  std::vector<std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>> valid() const {
+    const int64_t n = lm_ ? (task_.valid_stream.size() > 1
+                                 ? static_cast<int64_t>((task_.valid_stream.size() - 1) / seq_len_)
+                                 : 0)
+                          : static_cast<int64_t>(task_.valid_rows.rows());
+    std::vector<std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>> out;
+    for (int64_t start = 0; start < n; start += batch_size_) {
+      std::vector<int64_t> index(std::min<int64_t>(batch_size_, n - start));
+      std::iota(index.begin(), index.end(), start);
+      out.push_back(make(index, task_.valid_stream, task_.valid_rows));
+    }
+    return out;
+  }
+
+  bool lm() const { return lm_; }
+  int64_t per_pass() const { return (items_ + batch_size_ - 1) / batch_size_; }
+
+ private:
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> make(
+      std::span<const int64_t> index, const std::vector<int32_t>& stream,
+      const model::EncodedRows& rows) const {
+    const int64_t b = static_cast<int64_t>(index.size());
+    if (lm_) {
+      torch::Tensor ids = torch::empty({b, seq_len_}, torch::kLong);
+      torch::Tensor targets = torch::empty({b, seq_len_}, torch::kLong);
+      for (int64_t i = 0; i < b; ++i)
+        for (int64_t j = 0; j < seq_len_; ++j) {
+          ids[i][j] = stream[index[i] * seq_len_ + j];
+          targets[i][j] = stream[index[i] * seq_len_ + j + 1];
+        }
+      return {ids, torch::Tensor(), targets};
+    }
+    // Rows are cut to the longest of the batch: the padding beyond changes nothing.
+    int64_t len = 1;
+    for (int64_t r : index) len = std::max<int64_t>(len, rows.lengths[r]);
+    torch::Tensor ids = torch::zeros({b, len}, torch::kLong);
+    torch::Tensor mask = torch::zeros({b, len}, torch::kBool);
+    torch::Tensor targets = torch::empty({b}, torch::kLong);
+    auto id = ids.accessor<int64_t, 2>();
+    auto m = mask.accessor<bool, 2>();
+    auto t = targets.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < b; ++i) {
+      const int64_t r = index[i];
+      for (int64_t j = 0; j < len; ++j) {
+        id[i][j] = rows.ids[r * rows.seq_len + j];
+        m[i][j] = j < rows.lengths[r];
+      }
+      t[i] = rows.labels[r];
+    }
+    return {ids, mask, targets};
+  }
+
+  const model::TokenizedTask& task_;
+  int64_t seq_len_;
+  int64_t batch_size_;
+  uint64_t seed_;
+  bool lm_ = true;
+  int64_t items_ = 0;
+  int64_t pass_ = -1;
+  std::vector<int64_t> order_;
+};
+
+torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& targets,
+                      torch::nn::functional::CrossEntropyFuncOptions options = {}) {
+  if (logits.dim() == 2) return torch::nn::functional::cross_entropy(logits, targets, options);
+  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
+                                              targets.reshape({-1}), options);
+}
+
+// Mean valid loss and the metric: perplexity (LM) or accuracy (classification).
+std::pair<double, double> validate(Model& model, const Batches& batches) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  double loss = 0, correct = 0, count = 0;
+  for (const auto& [ids, mask, targets] : batches.valid()) {
+    const torch::Tensor logits = model.forward(ids, mask);
+    loss += loss_of(logits, targets,
+                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                .item<double>();
+    correct += logits.argmax(-1).eq(targets).sum().item<double>();
+    count += static_cast<double>(targets.numel());
+  }
+  model.train();
+  const double mean = count > 0 ? loss / count : 0;
+  return {mean, batches.lm() ? std::exp(mean) : (count > 0 ? correct / count : 0)};
+}
+
+// AdamW with decay on matrices only, as the trainer does.
+torch::optim::AdamW make_adamw(Model& model, const io::TrainSpec& spec) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(
+      decay, std::make_unique<torch::optim::AdamWOptions>(
+                 torch::optim::AdamWOptions(spec.learning_rate).weight_decay(spec.weight_decay)));
+  groups.emplace_back(no_decay,
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(spec.learning_rate).weight_decay(0)));
+  return torch::optim::AdamW(groups, torch::optim::AdamWOptions(spec.learning_rate));
+}
+
+std::string input_key(const io::Recipe& recipe, const model::TokenizedTask& task,
+                      const PruneSettings& s, const PruneOptions& options, int64_t steps) {
+  ContentHash h;
+  h.add(std::string_view("fitformer-prune-1"));
+  h.add_file((options.dense_dir / "config.json").string());
+  h.add_file((options.dense_dir / "model.safetensors").string());
+  const io::TrainSpec& t = recipe.train;
+  h.add(int64_t{t.batch_size}).add(int64_t{t.seq_len}).add(t.learning_rate).add(t.weight_decay);
+  h.add(t.warmup_fraction).add(t.clip_norm).add(static_cast<int64_t>(t.seed));
+  h.add(int64_t{t.threads});  // results are bitwise reproducible at a fixed thread count only
+  h.add(sparsity::pattern_name(s.pattern)).add(s.sparsity);
+  h.add(s.rho1.value_or(-1)).add(s.rho2.value_or(-1));
+  h.add(s.block_cols).add(s.block_rows).add(s.banks).add(s.nm_m);
+  h.add(prune_method_name(s.method)).add(steps).add(s.admm_rho).add(s.admm_interval);
+  for (const std::string& l : s.layers) h.add(l);
+  for (const auto& [name, sp] : s.layer_sparsity) h.add(name).add(sp);
+  const auto bytes = [](const std::vector<int32_t>& v) {
+    return std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t));
+  };
+  h.add(bytes(task.train_stream)).add(bytes(task.train_rows.ids));
+  h.add(bytes(task.train_rows.lengths)).add(bytes(task.train_rows.labels));
+  h.add(bytes(task.valid_stream)).add(bytes(task.valid_rows.ids));
+  return h.hex();
+}
+
+nlohmann::json summary_json(const PruneResult& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const PrunedLayer& l : r.layers)
+    layers.push_back(
+        {{"name", l.name}, {"rows", l.rows}, {"cols", l.cols}, {"density", l.density}});
+  return {{"key", r.key},
+          {"steps", r.steps},
+          {"density", r.density},
+          {"valid_loss", r.valid_loss},
+          {"valid_metric", r.valid_metric},
+          {"layers", layers}};
+}
+
+std::optional<PruneResult> cached_result(const std::filesystem::path& dir, const std::string& key) {
+  const std::filesystem::path file = dir / "prune.json";
+  if (!std::filesystem::exists(file) || !std::filesystem::exists(dir / "model.safetensors"))
+    return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(read_file(file), nullptr, false);
+  if (j.is_discarded() || j.value("key", "") != key) return std::nullopt;
+  PruneResult r;
+  r.cached = true;
+  r.key = key;
+  r.steps = j.value("steps", int64_t{0});
+  r.density = j.value("density", 0.0);
+  r.valid_loss = j.value("valid_loss", 0.0);
+  r.valid_metric = j.value("valid_metric", 0.0);
+  for (const auto& l : j.at("layers"))
+    r.layers.push_back({l.at("name"), l.at("rows"), l.at("cols"), l.at("density")});
+  return r;
+}
+
+std::string format_double(double v) {
+  return fmt::format("{}", v);
+}
+
+// model.safetensors again, now with the mask description in its metadata.
+void write_pruned_weights(const Model& model, const std::filesystem::path& file,
+                          const PruneSettings& s, const io::Recipe& recipe, const PruneResult& r) {
+  std::vector<torch::Tensor> keep;
+  std::vector<io::TensorInfo> infos;
+  for (const auto& item : model.named_parameters()) {
+    torch::Tensor t = item.value().detach().to(torch::kFloat).contiguous();
+    keep.push_back(t);
+    infos.push_back(io::f32_tensor(
+        item.key(), t.sizes().vec(),
+        std::span<const float>(t.data_ptr<float>(), static_cast<size_t>(t.numel()))));
+  }
+  std::map<std::string, std::string> meta = {
+      {"format", "pt"},
+      {"prune.pattern", std::string(sparsity::pattern_name(s.pattern))},
+      {"prune.sparsity", format_double(s.sparsity)},
+      {"prune.rho1", s.rho1 ? format_double(*s.rho1) : ""},
+      {"prune.rho2", s.rho2 ? format_double(*s.rho2) : ""},
+      {"prune.block_cols", std::to_string(s.block_cols)},
+      {"prune.block_rows", std::to_string(s.block_rows)},
+      {"prune.banks", std::to_string(s.banks)},
+      {"prune.nm_m", std::to_string(s.nm_m)},
+      {"prune.method", std::string(prune_method_name(s.method))},
+      {"prune.steps", std::to_string(r.steps)},
+      {"prune.seed", std::to_string(recipe.train.seed)},
+      {"prune.density", format_double(r.density)},
+  };
+  nlohmann::json layers = nlohmann::json::object();
+  for (const PrunedLayer& l : r.layers) layers[l.name] = l.density;
+  meta["prune.layer_density"] = layers.dump();
+  io::write_safetensors(file, infos, meta);
+}
+
+}  // namespace
+
+PruneResult prune_model(const io::Recipe& recipe, const model::TokenizedTask& task,
+                        const PruneSettings& settings, const PruneOptions& options) {
+  const auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  const io::TrainSpec& spec = recipe.train;
+  set_torch_threads(spec.threads);
+  Batches batches(task, spec.seq_len, spec.batch_size, spec.seed);
+  int64_t steps = settings.steps;
+  if (steps <= 0) steps = spec.max_steps.value_or(batches.per_pass() * std::max(1, spec.epochs));
+  steps = std::max<int64_t>(steps, 2);
+
+  PruneResult result;
+  result.key = input_key(recipe, task, settings, options, steps);
+  if (auto cached = cached_result(options.out_dir, result.key)) return *cached;
+
+  torch::manual_seed(spec.seed);
+  std::shared_ptr<Model> model = import_model(options.dense_dir);
+  const std::vector<std::string> names =
+      settings.layers.empty() ? default_prunable_weights(model->config()) : settings.layers;
+  std::map<std::string, double> target;
+  for (const std::string& name : names) {
+    const torch::Tensor w = parameter(*model, name);
+    if (w.dim() != 2) throw Error("", name, "a matrix to prune", "a tensor of another rank");
+    auto it = settings.layer_sparsity.find(name);
+    target[name] = it != settings.layer_sparsity.end() ? it->second : settings.sparsity;
+  }
+  const auto params_at = [&](const std::string& name, double fraction_of_final) {
+    const torch::Tensor w = parameter(*model, name);
+    const double final_sp = target[name];
+    // The schedule is run once with s_f = 1 and scaled per layer, so per-layer targets share
+    // the same shape of schedule.
+    return pattern_params_for(settings, final_sp * fraction_of_final, final_sp, w.size(0),
+                              w.size(1));
+  };
+
+  const int64_t prune_steps = steps / 2;
+  CubicSchedule schedule;
+  schedule.final_sparsity = 1.0;
+  schedule.interval = std::max<int64_t>(1, prune_steps / 10);
+  schedule.updates = std::max<int64_t>(1, prune_steps / schedule.interval);
+  const int64_t admm_interval =
+      settings.admm_interval > 0 ? settings.admm_interval : std::max<int64_t>(1, prune_steps / 10);
+  const int64_t warmup = std::max<int64_t>(1, std::llround(spec.warmup_fraction * steps));
+
+  torch::optim::AdamW optimizer = make_adamw(*model, spec);
+  WeightMasks masks;
+  std::map<std::string, AdmmVariables> admm;
+  const bool gradual = settings.method == PruneMethod::kGradual;
+  const auto hard_prune = [&]() {
+    for (const std::string& name : names) masks.update(*model, name, params_at(name, 1.0));
+    masks.apply_to_optimizer(*model, optimizer);
+  };
+  if (!gradual)
+    for (const std::string& name : names)
+      admm_update(parameter(*model, name), params_at(name, 1.0), admm[name]);
+
+  Progress progress("prune", static_cast<uint64_t>(steps), "step", options.progress);
+  model->train();
+  for (int64_t step = 0; step < steps; ++step) {
+    if (gradual && schedule.is_update(step)) {
+      const double fraction = schedule.at(step);
+      for (const std::string& name : names) masks.update(*model, name, params_at(name, fraction));
+      masks.apply_to_optimizer(*model, optimizer);
+    }
+    if (!gradual && step == prune_steps) {
+      hard_prune();
+      admm.clear();
+    }
+    // Warm-up, constant while pruning, then linear decay to zero over the fine-tuning.
+    double lr = spec.learning_rate * std::min(1.0, static_cast<double>(step + 1) / warmup);
+    if (step >= prune_steps)
+      lr *= static_cast<double>(steps - step) / static_cast<double>(steps - prune_steps);
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+    auto [ids, mask, targets] = batches.at(step);
+    optimizer.zero_grad();
+    torch::Tensor loss = loss_of(model->forward(ids, mask), targets);
+    for (const auto& [name, vars] : admm)
+      loss = loss + admm_penalty(parameter(*model, name), vars, settings.admm_rho);
+    loss.backward();
+    masks.apply_to_gradients(*model);
+    if (spec.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), spec.clip_norm);
+    optimizer.step();
+    masks.apply_to_weights(*model);
+    masks.apply_to_optimizer(*model, optimizer);
+    if (!admm.empty() && (step + 1) % admm_interval == 0)
+      for (auto& [name, vars] : admm)
+        admm_update(parameter(*model, name), params_at(name, 1.0), vars);
+    progress.set_note(fmt::format("loss {:.3f}", loss.item<double>()));
+    progress.advance();
+  }
+  progress.finish();
+  if (!gradual && prune_steps >= steps) hard_prune();
+
+  result.steps = steps;
+  double kept = 0, total = 0;
+  for (const std::string& name : names) {
+    const torch::Tensor& m = masks.masks().at(name);
+    const double k = m.sum().item<double>();
+    result.layers.push_back({name, m.size(0), m.size(1), k / static_cast<double>(m.numel())});
+    kept += k;
+    total += static_cast<double>(m.numel());
+  }
+  result.density = total > 0 ? kept / total : 1;
+  std::tie(result.valid_loss, result.valid_metric) = validate(*model, batches);
+
+  std::filesystem::path tokenizer;
+  for (const char* f : {"tokenizer.model", "vocab.txt"})
+    if (std::filesystem::exists(options.dense_dir / f)) tokenizer = options.dense_dir / f;
+  // prune.json goes last: until it is there, a folder is not a cached result.
+  std::filesystem::remove(options.out_dir / "prune.json");
+  export_model(*model, options.out_dir, tokenizer);
+  write_pruned_weights(*model, options.out_dir / "model.safetensors", settings, recipe, result);
+  write_file_atomic(options.out_dir / "prune.json", summary_json(result).dump(2) + "\n");
+  log(fmt::format("pruned {} matrices to density {:.4f} in {} steps ({})", names.size(),
+                  result.density, steps, prune_method_name(settings.method)));
+  return result;
+}
+
+}  // namespace fitformer::train
