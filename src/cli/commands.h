@@ -15,6 +15,7 @@ struct GlobalOptions {
 void add_data_command(CLI::App& app, const GlobalOptions& global);
 void add_devices_command(CLI::App& app, const GlobalOptions& global);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
+void add_prune_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);

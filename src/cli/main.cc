@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_data_command(app, global);
   fitformer::cli::add_devices_command(app, global);
   fitformer::cli::add_train_command(app, global);
+  fitformer::cli::add_prune_command(app, global);
   fitformer::cli::add_eval_command(app, global);
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);

@@ -1,7 +1,8 @@
-// `fitformer-train`: the libtorch half of `fitformer train`. It runs in its own process because
-// libtorch loads libprotobuf 3.21 and libsentencepiece carries its own protobuf 3.14 with the same
-// symbol names, which crash each other in one process; `fitformer train` tokenizes the recipe's
-// data and execs this with the token ids. Not meant to be run by hand, though it can be.
+// `fitformer-train`: the libtorch half of `fitformer train` and `fitformer prune` (prune mode:
+// --prune-model). It runs in its own process because libtorch loads libprotobuf 3.21 and
+// libsentencepiece carries its own protobuf 3.14 with the same symbol names, which crash each
+// other in one process; the fitformer side tokenizes the recipe's data and runs this with the
+// token ids. Not meant to be run by hand, though it can be.
 #include <fmt/format.h>
 #include <malloc.h>
 
@@ -13,6 +14,7 @@
 #include "core/progress.h"
 #include "io/recipe.h"
 #include "model/evaluate.h"
+#include "train/prune.h"
 #include "train/trainer.h"
 
 namespace {
@@ -21,10 +23,60 @@ struct Options {
   std::string recipe, profile, tokens, tokenizer_file, out, task;
   bool restart = false, json = false;
   int threads = 0;
+  // Prune mode (`fitformer prune`): set when --prune-model names the dense model folder.
+  std::string prune_model, pattern = "hp", method = "gradual";
+  double sparsity = 0.9;
+  std::optional<double> rho1, rho2;
+  int64_t steps = 0, block_cols = 64, banks = 8;
 };
+
+void run_prune(const Options& options) {
+  using namespace fitformer;
+  io::Recipe recipe = io::load_recipe(options.recipe, options.profile);
+  if (options.threads > 0) recipe.train.threads = options.threads;
+  const model::TokenizedTask task = model::load_tokenized_task(options.tokens);
+  train::PruneSettings settings;
+  settings.pattern = sparsity::parse_pattern(options.pattern);
+  settings.method = train::parse_prune_method(options.method);
+  settings.sparsity = options.sparsity;
+  settings.rho1 = options.rho1;
+  settings.rho2 = options.rho2;
+  settings.steps = options.steps;
+  settings.block_cols = options.block_cols;
+  settings.block_rows = options.block_cols;
+  settings.banks = options.banks;
+  train::PruneOptions prune_options;
+  prune_options.dense_dir = options.prune_model;
+  prune_options.out_dir = options.out;
+  prune_options.progress = Progress::terminal_attached() && !options.json;
+  const train::PruneResult r = train::prune_model(recipe, task, settings, prune_options);
+  const bool lm = task.kind == data::TaskKind::kLanguageModel;
+  const std::string metric = lm ? "valid_perplexity" : "valid_accuracy";
+  if (options.json) {
+    nlohmann::json layers = nlohmann::json::object();
+    for (const auto& l : r.layers) layers[l.name] = l.density;
+    fmt::print("{}\n", nlohmann::json({{"model_dir", options.out},
+                                       {"cached", r.cached},
+                                       {"key", r.key},
+                                       {"pattern", options.pattern},
+                                       {"method", options.method},
+                                       {"sparsity", options.sparsity},
+                                       {"density", r.density},
+                                       {"steps", r.steps},
+                                       {metric, r.valid_metric},
+                                       {"layer_density", layers},
+                                       {"provenance", "measured"}})
+                           .dump(2));
+    return;
+  }
+  fmt::print("{}: {}{} {} pruning to density {:.4f} over {} matrices in {} steps; {} {:.4f}\n",
+             options.out, r.cached ? "cached: " : "", options.method, options.pattern, r.density,
+             r.layers.size(), r.steps, metric, r.valid_metric);
+}
 
 void run(const Options& options) {
   using namespace fitformer;
+  if (!options.prune_model.empty()) return run_prune(options);
   io::Recipe recipe = io::load_recipe(options.recipe, options.profile);
   if (options.threads > 0) recipe.train.threads = options.threads;
   const model::TokenizedTask task = model::load_tokenized_task(options.tokens);
@@ -87,6 +139,16 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "Torch threads (default: the recipe's)");
   app.add_flag("--restart", options.restart, "Ignore an existing checkpoint");
   app.add_flag("--json", options.json, "Print the result as JSON");
+  app.add_option("--prune-model", options.prune_model,
+                 "Prune this dense model folder into --out instead of training");
+  app.add_option("--pattern", options.pattern, "Prune: sparsity pattern");
+  app.add_option("--method", options.method, "Prune: gradual or admm");
+  app.add_option("--sparsity", options.sparsity, "Prune: target sparsity");
+  app.add_option("--rho1", options.rho1, "Prune (hp): level-1 density");
+  app.add_option("--rho2", options.rho2, "Prune (hp): level-2 density");
+  app.add_option("--steps", options.steps, "Prune: optimizer steps (0: the recipe's)");
+  app.add_option("--block-cols", options.block_cols, "Prune: Bc");
+  app.add_option("--banks", options.banks, "Prune: B");
   try {
     app.parse(argc, argv);
     run(options);
