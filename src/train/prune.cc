@@ -411,6 +411,10 @@ PruneResult prune_model(const io::Recipe& recipe, const model::TokenizedTask& ta
     auto it = settings.layer_sparsity.find(name);
     target[name] = it != settings.layer_sparsity.end() ? it->second : settings.sparsity;
   }
+  for (const auto& [name, sp] : settings.layer_sparsity)
+    if (!target.contains(name))
+      throw Error("", name, "a weight that is pruned (in --layers or the default set)",
+                  "a per-layer sparsity for a weight that is not");
   const auto params_at = [&](const std::string& name, double fraction_of_final) {
     const torch::Tensor w = parameter(*model, name);
     const double final_sp = target[name];

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "common/temp_dir.h"
+#include "core/error.h"
 #include "core/files.h"
 #include "core/random.h"
 #include "sparsity/hierarchical.h"
@@ -228,6 +229,24 @@ TEST_F(PruneModel, AdmmEndsHardPrunedToThePattern) {
   const PruneResult r = run(out_.path() / "admm", settings);
   EXPECT_NEAR(r.density, 0.25, 1e-12);
   expect_pruned(out_.path() / "admm", settings);
+}
+
+TEST_F(PruneModel, PerLayerSparsityAndOtherPatterns) {
+  PruneSettings settings;
+  settings.pattern = sparsity::Pattern::kNm;
+  settings.sparsity = 0.5;  // 2:4
+  settings.steps = 4;
+  const std::string ffn = "transformer_encoder.layers.0.linear1.weight";
+  settings.layer_sparsity[ffn] = 0.75;  // 1:4
+  const PruneResult r = run(out_.path() / "nm", settings);
+  for (const PrunedLayer& l : r.layers) EXPECT_EQ(l.density, l.name == ffn ? 0.25 : 0.5) << l.name;
+  std::shared_ptr<Model> model = import_model(out_.path() / "nm");
+  const torch::Tensor w = model->named_parameters().find(ffn)->detach();
+  // Every group of 4 along the input dimension keeps (at most) one nonzero.
+  EXPECT_LE((w != 0).reshape({-1, 4}).sum(1).max().item<int64_t>(), 1);
+
+  settings.layer_sparsity = {{"no.such.weight", 0.5}};
+  EXPECT_THROW(run(out_.path() / "bad", settings), Error);
 }
 
 }  // namespace

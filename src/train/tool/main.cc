@@ -28,7 +28,19 @@ struct Options {
   double sparsity = 0.9;
   std::optional<double> rho1, rho2;
   int64_t steps = 0, block_cols = 64, banks = 8;
+  std::vector<std::string> layers, layer_sparsity;  // names; NAME=SPARSITY
 };
+
+// The number in `text`, or -1 when it is none.
+double parse_fraction(const std::string& text) {
+  try {
+    size_t used = 0;
+    const double value = std::stod(text, &used);
+    return used == text.size() ? value : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
 
 void run_prune(const Options& options) {
   using namespace fitformer;
@@ -45,6 +57,14 @@ void run_prune(const Options& options) {
   settings.block_cols = options.block_cols;
   settings.block_rows = options.block_cols;
   settings.banks = options.banks;
+  settings.layers = options.layers;
+  for (const std::string& item : options.layer_sparsity) {
+    const size_t eq = item.rfind('=');
+    const double value = eq == std::string::npos ? -1 : parse_fraction(item.substr(eq + 1));
+    if (!(value >= 0 && value < 1))
+      throw Error("", "layer-sparsity", "NAME=SPARSITY with a sparsity in [0, 1)", item);
+    settings.layer_sparsity[item.substr(0, eq)] = value;
+  }
   train::PruneOptions prune_options;
   prune_options.dense_dir = options.prune_model;
   prune_options.out_dir = options.out;
@@ -149,6 +169,8 @@ int main(int argc, char** argv) {
   app.add_option("--steps", options.steps, "Prune: optimizer steps (0: the recipe's)");
   app.add_option("--block-cols", options.block_cols, "Prune: Bc");
   app.add_option("--banks", options.banks, "Prune: B");
+  app.add_option("--layers", options.layers, "Prune: weight names (default: attention and FFN)");
+  app.add_option("--layer-sparsity", options.layer_sparsity, "Prune: NAME=SPARSITY overrides");
   try {
     app.parse(argc, argv);
     run(options);
