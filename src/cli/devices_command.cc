@@ -118,6 +118,7 @@ struct PredictOptions {
   int64_t batch = 1;
   int threads = 1;
   bool simulate = false;
+  bool remeasure = false;
   bool json = false;
 };
 
@@ -135,6 +136,7 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
   m.batch = o.batch;
   devices::PredictOptions p;
   p.simulate_fpga = o.simulate;
+  p.remeasure = o.remeasure;
   p.cache_dir = cache_dir;
   p.host_threads = o.threads;
   const std::vector<io::DeviceSpec> all = io::load_catalog(o.catalog);
@@ -224,6 +226,8 @@ void add_devices_command(CLI::App& app, const GlobalOptions& global) {
   predict->add_option("--threads", p->threads, "Runtime threads for the host measurement")
       ->capture_default_str();
   predict->add_flag("--simulate", p->simulate, "Also run the cycle simulator on each FPGA design");
+  predict->add_flag("--remeasure", p->remeasure,
+                    "Time the host again instead of reading the cached measurement");
   predict->add_flag("--json", p->json, "Machine-readable output");
   predict->callback([p, &global] { run_predict(*p, global.cache_dir); });
 }

@@ -199,7 +199,7 @@ LatencyEstimate predict_host(const io::DeviceSpec& device, const CandidateModel&
       "fitformer's sparse runtime on this host, {} thread(s), {} weights, "
       "median of timed forwards",
       options.host_threads, m.precision == NumberFormat::kInt8 ? "i8" : "f32");
-  if (!cache_file.empty() && fs::exists(cache_file)) {
+  if (!cache_file.empty() && !options.remeasure && fs::exists(cache_file)) {
     const auto j = nlohmann::json::parse(read_file(cache_file), nullptr, false);
     if (!j.is_discarded() && j.contains("median_us") && j.contains("reps")) {
       e.latency_us = j["median_us"].get<double>();

@@ -56,7 +56,11 @@ struct CandidateModel {
 struct PredictOptions {
   bool simulate_fpga = false;       // also run the cycle simulator on the sized design
   std::filesystem::path cache_dir;  // host measurements; empty: measure every time
-  int host_threads = 1;             // the runtime's threads on the host
+  // Measure the host even when the cache holds the key, and overwrite it. The key covers the
+  // candidate, the model files and the timing, not fitformer's own code: after a runtime
+  // change, remeasure.
+  bool remeasure = false;
+  int host_threads = 1;  // the runtime's threads on the host
   runtime::TimingSpec timing{.warmup = 1, .min_reps = 3, .min_seconds = 0.2};
 };
 

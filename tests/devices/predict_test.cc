@@ -105,6 +105,9 @@ TEST(Predict, HostIsMeasuredOnceThenCached) {
   CandidateModel other = m;
   other.sparsity = 0.5;
   EXPECT_FALSE(predict_latency(host, other, o).from_cache);
+
+  o.remeasure = true;
+  EXPECT_FALSE(predict_latency(host, m, o).from_cache);
 }
 
 TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {
