@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/recipe.h"
+#include "io/safetensors.h"
 #include "runtime/prune.h"
 #include "sparsity/patterns.h"
 
@@ -40,6 +41,21 @@ std::filesystem::path default_out(const PruneCommandOptions& o, const GlobalOpti
   if (o.rho2) name += fmt::format("-rho2_{}", *o.rho2);
   if (o.steps > 0) name += fmt::format("-{}steps", o.steps);
   return std::filesystem::path(global.cache_dir) / "prune" / (name + "-" + o.method);
+}
+
+// The HPF form must hold exactly the fine-tuned weights: decoded back to dense, every tensor
+// equals the trainer's bit for bit. It would differ only if a kept weight were exactly zero
+// and the re-derived mask chose another slot, which changes no value but is checked anyway.
+void check_hpf_matches(const std::filesystem::path& dense, const std::filesystem::path& hpf) {
+  const std::filesystem::path decoded = hpf.string() + ".check";
+  runtime::densify_model_folder(hpf, decoded);
+  const io::SafeTensorsFile a = io::SafeTensorsFile::open(dense / "model.safetensors");
+  const io::SafeTensorsFile b = io::SafeTensorsFile::open(decoded / "model.safetensors");
+  for (const io::TensorInfo& t : a.tensors())
+    if (a.read_f32(t.name, t.shape) != b.read_f32(t.name, t.shape))
+      throw Error(hpf.string(), t.name, "the fine-tuned weights, decoded from HPF",
+                  "different values");
+  std::filesystem::remove_all(decoded);
 }
 
 void run_prune(const PruneCommandOptions& options, const GlobalOptions& global) {
@@ -99,6 +115,7 @@ void run_prune(const PruneCommandOptions& options, const GlobalOptions& global) 
   spec.block_cols = options.block_cols;
   spec.banks = options.banks;
   runtime::prune_model_folder(out, hpf, spec);
+  check_hpf_matches(out, hpf);
   if (!options.json) fmt::print("HPF form for the sparse runtime: {}\n", hpf.string());
 }
 
