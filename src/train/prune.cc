@@ -105,7 +105,9 @@ namespace {
 
 // The named parameter, or Error naming it.
 torch::Tensor parameter(Model& model, const std::string& name) {
-  if (torch::Tensor* p = model.named_parameters().find(name)) return *p;
+  // named_parameters() returns a fresh dictionary: keep it alive while reading from it.
+  const torch::OrderedDict<std::string, torch::Tensor> params = model.named_parameters();
+  if (const torch::Tensor* p = params.find(name)) return *p;
   throw Error("", name, "a parameter of the model", "no such parameter");
 }
 
