@@ -17,12 +17,11 @@ void require(bool ok, const std::string& expected, const std::string& found) {
   if (!ok) throw Error("", "w", expected, found);
 }
 
-// Decodes the in-bank offsets of segment `seg` (B * n fields) into out. Reads the
-// little-endian bit stream in 64-bit windows (floor(57 / bits) fields each); the stream's
+// Decodes the in-bank offsets of segment `seg` (count = B * n fields of `bits` bits) into out.
+// Reads the little-endian bit stream in 64-bit windows (floor(57 / bits) fields each); the stream's
 // last window is copied short so nothing past offs is read.
-void segment_offsets(const format::hpf::Matrix& w, int64_t seg, uint8_t* out) {
-  const int64_t count = w.slots_per_segment();
-  const int bits = w.offset_bits();
+void segment_offsets(const format::hpf::Matrix& w, int64_t count, int bits, int64_t seg,
+                     uint8_t* out) {
   if (bits == 0) {
     std::fill(out, out + count, uint8_t{0});
     return;
@@ -100,12 +99,18 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
     p.sums_i8.assign(static_cast<size_t>(p.blocks * lanes), 0);
     p.scales_i8.assign(p.sums_i8.size(), 0.0f);
   }
-  // Group by group, in the order of the output: the 16 rows' offsets are decoded into a
-  // scratch tile first, so the stores stream and the 16 source segments are read in turn.
-  // Blocks are independent: each thread fills whole blocks with its own scratch tile.
+  // Blocks are independent: each thread fills whole blocks. Within a row group, row by row:
+  // a row's offsets are decoded into a scratch line, then scattered into its lane (the
+  // group's output, under 3 KiB at B * n = 32, stays in L1 across its 16 rows).
+  const int bits = w.offset_bits();
+  const int64_t chunks = (spp + 7) / 8;
+  std::vector<uint8_t> col16(static_cast<size_t>(chunks * 8), 0);  // slot_cols % 16
+  for (int64_t s = 0; s < spp; ++s)
+    col16[static_cast<size_t>(s)] = static_cast<uint8_t>(p.slot_cols[static_cast<size_t>(s)] % 16);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<uint8_t> offs(static_cast<size_t>(G * spp));
+    // Padded to whole words of 8 nibbles; slots past B * n are never read by the kernels.
+    std::vector<uint8_t> offs(static_cast<size_t>(chunks * 8), 0);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < p.blocks; ++b) {
       p.real_banks[static_cast<size_t>(b)] = static_cast<int32_t>(w.real_banks(b));
@@ -116,38 +121,36 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
       for (int64_t g = 0; g < p.groups; ++g) {
         const int64_t real = std::min(G, h.k1 - g * G);  // rows past k1 keep weight 0
         const int64_t seg0 = b * h.k1 + g * G, unit = b * p.groups + g;
-        for (int64_t l = 0; l < real; ++l) segment_offsets(w, seg0 + l, offs.data() + l * spp);
         if (f32) {
-          const float* v = w.vals_f32.data() + seg0 * spp;
           uint8_t* out_offs = p.offs.data() + unit * spp * G;
           float* out_vals = p.vals_f32.data() + unit * spp * G;
-          for (int64_t s = 0; s < spp; ++s) {
-            for (int64_t l = 0; l < real; ++l) {
-              out_offs[s * G + l] = offs[static_cast<size_t>(l * spp + s)];
-              out_vals[s * G + l] = v[l * spp + s];
-            }
-          }
-          if (!p.offs4.empty()) {
-            uint32_t* out4 = p.offs4.data() + unit * ((spp + 7) / 8) * G;
+          uint32_t* out4 = p.offs4.empty() ? nullptr : p.offs4.data() + unit * chunks * G;
+          for (int64_t l = 0; l < real; ++l) {
+            segment_offsets(w, spp, bits, seg0 + l, offs.data());
+            const float* v = w.vals_f32.data() + (seg0 + l) * spp;
             for (int64_t s = 0; s < spp; ++s) {
-              for (int64_t l = 0; l < real; ++l) {
-                const uint32_t column =
-                    static_cast<uint32_t>(p.slot_cols[static_cast<size_t>(s)] % 16 +
-                                          offs[static_cast<size_t>(l * spp + s)]);
-                out4[s / 8 * G + l] |= column << (4 * (s % 8));
-              }
+              out_offs[s * G + l] = offs[static_cast<size_t>(s)];
+              out_vals[s * G + l] = v[s];
+            }
+            if (out4 == nullptr) continue;
+            for (int64_t c = 0; c < chunks; ++c) {  // 8 nibbles per word, constant shifts
+              const uint8_t* o = offs.data() + 8 * c;
+              const uint8_t* c16 = col16.data() + 8 * c;
+              uint32_t word = 0;
+              for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(c16[k] + o[k]) << (4 * k);
+              out4[c * G + l] = word;
             }
           }
           continue;
         }
         for (int64_t l = 0; l < real; ++l) {
+          segment_offsets(w, spp, bits, seg0 + l, offs.data());
           const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
           int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
           int32_t sum = 0;
           for (int64_t s = 0; s < spp; ++s) {
             if (v[s] == 0) continue;  // unused slots (and values quantized to 0) add nothing
-            const int64_t col =
-                p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(l * spp + s)];
+            const int64_t col = p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(s)];
             const uint32_t byte = static_cast<uint32_t>(static_cast<uint8_t>(v[s]))
                                   << (8 * (col % 4));
             out[col / 4 * G] = static_cast<int32_t>(static_cast<uint32_t>(out[col / 4 * G]) | byte);
