@@ -1,0 +1,335 @@
+// Selection over tables: parse the constraints, rank candidates per device, rank devices by
+// the objective, explain every loss, and step the closed loop's sparsity.
+#include "explore/select.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "core/error.h"
+
+namespace fitformer::explore {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The whole of `s` as a finite double, else nullopt.
+std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string join_names(const auto& names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+std::string format_ms(double us) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3g ms", us / 1000.0);
+  return buf;
+}
+
+std::string format_value(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Whether metric value a is strictly better than b.
+bool better_metric(const AccuracyConstraint& ac, double a, double b) {
+  return ac.higher_is_better ? a > b : a < b;
+}
+
+}  // namespace
+
+bool higher_is_better(std::string_view metric, std::string_view field) {
+  if (metric == "acc" || metric == "f1") return true;
+  if (metric == "ppl") return false;
+  throw Error("", std::string(field), "a metric among " + join_names(kMetricNames),
+              "\"" + std::string(metric) + "\"");
+}
+
+AccuracyConstraint parse_accuracy_constraint(std::string_view text) {
+  const std::string expected = "METRIC>=VALUE or METRIC<=VALUE (acc>=0.80, f1>=0.9, ppl<=180)";
+  const std::string found = "\"" + std::string(text) + "\"";
+  const size_t op = text.find_first_of("<>");
+  if (op == std::string_view::npos || op + 1 >= text.size() || text[op + 1] != '=') {
+    throw Error("", "--ac", expected, found);
+  }
+  AccuracyConstraint ac;
+  ac.metric = std::string(trim(text.substr(0, op)));
+  ac.higher_is_better = higher_is_better(ac.metric, "--ac");
+  const bool at_least = text[op] == '>';
+  if (at_least != ac.higher_is_better) {
+    throw Error("", "--ac",
+                ac.metric + (ac.higher_is_better ? ">=" : "<=") + "VALUE (" + ac.metric +
+                    " is better " + (ac.higher_is_better ? "higher" : "lower") + ")",
+                found);
+  }
+  const std::optional<double> value = parse_number(text.substr(op + 2));
+  if (!value || *value < 0) throw Error("", "--ac", expected, found);
+  ac.threshold = *value;
+  return ac;
+}
+
+AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
+                                       double dense_value) {
+  const std::string found = "\"" + std::string(text) + "\"";
+  std::string_view s = trim(text);
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.remove_suffix(1);
+  std::optional<double> drop = parse_number(s);
+  if (drop && percent) *drop /= 100.0;
+  if (!drop || *drop < 0 || *drop >= 1) {
+    throw Error("", "--ac-drop", "a relative drop in [0%, 100%) such as 1% or 0.01", found);
+  }
+  AccuracyConstraint ac;
+  ac.metric = std::string(metric);
+  ac.higher_is_better = higher_is_better(metric, "--ac-drop");
+  if (!(dense_value > 0) || !std::isfinite(dense_value)) {
+    throw Error("", "--ac-drop", "a positive dense " + ac.metric, format_value(dense_value));
+  }
+  ac.threshold = ac.higher_is_better ? dense_value * (1 - *drop) : dense_value * (1 + *drop);
+  return ac;
+}
+
+bool meets(const AccuracyConstraint& ac, double value) {
+  return ac.higher_is_better ? value >= ac.threshold : value <= ac.threshold;
+}
+
+std::string to_string(const AccuracyConstraint& ac) {
+  return ac.metric + (ac.higher_is_better ? ">=" : "<=") + format_value(ac.threshold);
+}
+
+double parse_latency(std::string_view text) {
+  const std::string_view s = trim(text);
+  static constexpr std::array<std::pair<std::string_view, double>, 3> kUnits = {
+      {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (s.size() > unit.size() && s.ends_with(unit)) {
+      const std::optional<double> v = parse_number(s.substr(0, s.size() - unit.size()));
+      if (v && *v > 0) return *v * scale;
+      break;
+    }
+  }
+  throw Error("", "--lc", "a positive latency with a unit: us, ms or s (5ms, 250us, 0.5s)",
+              "\"" + std::string(text) + "\"");
+}
+
+std::string_view objective_name(Objective objective) {
+  return kObjectiveNames[static_cast<size_t>(objective)];
+}
+
+Objective parse_objective(std::string_view name) {
+  for (size_t i = 0; i < kObjectiveNames.size(); ++i) {
+    if (kObjectiveNames[i] == name) return static_cast<Objective>(i);
+  }
+  throw Error("", "--objective", "one of " + join_names(kObjectiveNames),
+              "\"" + std::string(name) + "\"");
+}
+
+Selection select_device(const std::vector<CandidatePoint>& candidates,
+                        const std::vector<DeviceLatency>& latencies,
+                        const std::vector<io::DeviceSpec>& devices, double lc_us,
+                        const AccuracyConstraint& ac, Objective objective,
+                        const std::vector<std::string>& subset) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i].metric != ac.metric) {
+      throw Error("", "candidates", "metric " + ac.metric + " (the constraint's)",
+                  "candidate " + std::to_string(i) + ": " + candidates[i].metric);
+    }
+  }
+  std::map<std::string, size_t> device_index;
+  for (size_t d = 0; d < devices.size(); ++d) device_index.emplace(devices[d].id, d);
+  for (const std::string& id : subset) {
+    if (!device_index.contains(id)) {
+      throw Error("", "--devices", "a device id of the catalog", "\"" + id + "\"");
+    }
+  }
+  // Rows per device, checked.
+  std::vector<std::vector<const DeviceLatency*>> rows(devices.size());
+  std::set<std::pair<std::string, size_t>> seen;
+  for (const DeviceLatency& row : latencies) {
+    const auto it = device_index.find(row.device_id);
+    if (it == device_index.end()) {
+      throw Error("", "device_latencies", "a device id of the catalog",
+                  "\"" + row.device_id + "\"");
+    }
+    if (row.candidate >= candidates.size()) {
+      throw Error("", "device_latencies",
+                  "a candidate index < " + std::to_string(candidates.size()),
+                  std::to_string(row.candidate));
+    }
+    if (!seen.emplace(row.device_id, row.candidate).second) {
+      throw Error("", "device_latencies", "one row per (device, candidate)",
+                  row.device_id + ", candidate " + std::to_string(row.candidate) + " twice");
+    }
+    rows[it->second].push_back(&row);
+  }
+
+  // On one device: a before b when faster, then better metric, then sparser-less, then index.
+  auto candidate_before = [&](const DeviceLatency* a, const DeviceLatency* b) {
+    if (a->latency_us != b->latency_us) return a->latency_us < b->latency_us;
+    const double ma = candidates[a->candidate].metric_value;
+    const double mb = candidates[b->candidate].metric_value;
+    if (ma != mb) return better_metric(ac, ma, mb);
+    const double sa = candidates[a->candidate].sparsity;
+    const double sb = candidates[b->candidate].sparsity;
+    if (sa != sb) return sa < sb;
+    return a->candidate < b->candidate;
+  };
+  auto point = [&](const DeviceLatency* row) {
+    return PointOnDevice{row->device_id, row->candidate, row->latency_us,
+                         candidates[row->candidate].metric_value};
+  };
+  auto in_subset = [&](const std::string& id) {
+    return subset.empty() || std::find(subset.begin(), subset.end(), id) != subset.end();
+  };
+
+  Selection sel;
+  sel.devices.resize(devices.size());
+  const DeviceLatency* best_at_ac = nullptr;  // lowest latency meeting AC, any device
+  const DeviceLatency* best_at_lc = nullptr;  // best metric within LC, any device
+  std::optional<size_t> winner;
+  std::vector<double> objective_of(devices.size(), 0);
+  auto objective_value = [&](size_t d, double latency_us) {
+    switch (objective) {
+      case Objective::kPrice:
+        return devices[d].price_usd;
+      case Objective::kPower:
+        return devices[d].power_w;
+      case Objective::kLatency:
+        return latency_us;
+    }
+    return 0.0;
+  };
+  for (size_t d = 0; d < devices.size(); ++d) {
+    DeviceOutcome& out = sel.devices[d];
+    out.device_id = devices[d].id;
+    if (!in_subset(devices[d].id)) {
+      out.reason = "not in --devices";
+      continue;
+    }
+    const DeviceLatency* best_meeting = nullptr;  // fastest fitting candidate meeting AC
+    const DeviceLatency* first_unfit = nullptr;
+    for (const DeviceLatency* row : rows[d]) {
+      const bool meets_ac = meets(ac, candidates[row->candidate].metric_value);
+      if (!row->fits.ok) {
+        if (meets_ac && !first_unfit) first_unfit = row;
+        continue;
+      }
+      if (row->latency_us <= lc_us &&
+          (!best_at_lc ||
+           better_metric(ac, candidates[row->candidate].metric_value,
+                         candidates[best_at_lc->candidate].metric_value) ||
+           (candidates[row->candidate].metric_value ==
+                candidates[best_at_lc->candidate].metric_value &&
+            row->latency_us < best_at_lc->latency_us))) {
+        best_at_lc = row;
+      }
+      if (!meets_ac) continue;
+      if (!best_meeting || candidate_before(row, best_meeting)) best_meeting = row;
+      if (!best_at_ac || row->latency_us < best_at_ac->latency_us) best_at_ac = row;
+    }
+    if (!best_meeting) {
+      out.reason =
+          first_unfit ? "model does not fit: " + first_unfit->fits.reason : "no candidate meets AC";
+      continue;
+    }
+    out.best = point(best_meeting);
+    if (best_meeting->latency_us > lc_us) {
+      out.reason =
+          "too slow: best " + format_ms(best_meeting->latency_us) + " > LC " + format_ms(lc_us);
+      continue;
+    }
+    out.feasible = true;
+    objective_of[d] = objective_value(d, best_meeting->latency_us);
+    if (!winner || objective_of[d] < objective_of[*winner] ||
+        (objective_of[d] == objective_of[*winner] && devices[d].id < devices[*winner].id)) {
+      winner = d;
+    }
+  }
+  if (best_at_ac) sel.best_latency_at_ac = point(best_at_ac);
+  if (best_at_lc) sel.best_accuracy_at_lc = point(best_at_lc);
+  if (!winner) return sel;
+
+  DeviceOutcome& won = sel.devices[*winner];
+  won.chosen = true;
+  sel.feasible = true;
+  sel.device_id = won.device_id;
+  sel.candidate = won.best->candidate;
+  sel.latency_us = won.best->latency_us;
+  sel.objective_value = objective_of[*winner];
+  const std::string field = objective == Objective::kPrice   ? "price_usd"
+                            : objective == Objective::kPower ? "power_w"
+                                                             : "latency_us";
+  for (size_t d = 0; d < devices.size(); ++d) {
+    DeviceOutcome& out = sel.devices[d];
+    if (!out.feasible || d == *winner) continue;
+    out.reason = "more expensive than the chosen: " + field + " " + format_value(objective_of[d]) +
+                 (objective_of[d] == sel.objective_value
+                      ? " = " + format_value(sel.objective_value) + ", tie broken by device id"
+                      : " > " + format_value(sel.objective_value));
+  }
+  return sel;
+}
+
+std::optional<double> next_sparsity_to_try(const std::vector<SparsityTrial>& history,
+                                           const AccuracyConstraint& ac,
+                                           const std::vector<double>& grid) {
+  for (size_t i = 1; i < grid.size(); ++i) {
+    if (!(grid[i - 1] < grid[i])) {
+      throw Error("", "grid", "strictly ascending sparsities",
+                  format_value(grid[i - 1]) + " then " + format_value(grid[i]));
+    }
+  }
+  std::optional<double> lowest_fail;
+  for (const SparsityTrial& t : history) {
+    if (!meets(ac, t.metric_value) && (!lowest_fail || t.sparsity < *lowest_fail)) {
+      lowest_fail = t.sparsity;
+    }
+  }
+  std::optional<double> highest_pass;  // below the lowest failure
+  for (const SparsityTrial& t : history) {
+    if (meets(ac, t.metric_value) && (!lowest_fail || t.sparsity < *lowest_fail) &&
+        (!highest_pass || t.sparsity > *highest_pass)) {
+      highest_pass = t.sparsity;
+    }
+  }
+  auto tried = [&](double s) {
+    return std::any_of(history.begin(), history.end(),
+                       [&](const SparsityTrial& t) { return t.sparsity == s; });
+  };
+  std::vector<double> open;  // untried grid points in the open interval
+  for (double s : grid) {
+    if (tried(s)) continue;
+    if (highest_pass && s <= *highest_pass) continue;
+    if (lowest_fail && s >= *lowest_fail) continue;
+    open.push_back(s);
+  }
+  if (open.empty()) return std::nullopt;
+  if (!lowest_fail) return open.front();
+  if (!highest_pass) {
+    // Nothing passed below the failure: try the lowest point first, so a pass is found.
+    return open.front();
+  }
+  return open[(open.size() - 1) / 2];
+}
+
+}  // namespace fitformer::explore
