@@ -111,6 +111,7 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
   {
     // Padded to whole words of 8 nibbles; slots past B * n are never read by the kernels.
     std::vector<uint8_t> offs(static_cast<size_t>(chunks * 8), 0);
+    std::vector<uint8_t> dense(static_cast<size_t>(p.quads * 4));  // int8: one row segment
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < p.blocks; ++b) {
       p.real_banks[static_cast<size_t>(b)] = static_cast<int32_t>(w.real_banks(b));
@@ -147,14 +148,20 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
           segment_offsets(w, spp, bits, seg0 + l, offs.data());
           const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
           int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
+          // The row segment as Bc bytes first (plain stores), then as quads: OR-ing bytes
+          // into the quads in place chained every slot through store-to-load forwarding.
+          std::fill(dense.begin(), dense.end(), uint8_t{0});
           int32_t sum = 0;
           for (int64_t s = 0; s < spp; ++s) {
-            if (v[s] == 0) continue;  // unused slots (and values quantized to 0) add nothing
             const int64_t col = p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(s)];
-            const uint32_t byte = static_cast<uint32_t>(static_cast<uint8_t>(v[s]))
-                                  << (8 * (col % 4));
-            out[col / 4 * G] = static_cast<int32_t>(static_cast<uint32_t>(out[col / 4 * G]) | byte);
+            // Unused slots hold 0 at offset 0, which a kept weight may share: skip them.
+            if (v[s] != 0) dense[static_cast<size_t>(col)] = static_cast<uint8_t>(v[s]);
             sum += v[s];
+          }
+          for (int64_t q = 0; q < p.quads; ++q) {
+            const uint8_t* d = dense.data() + 4 * q;
+            out[q * G] = static_cast<int32_t>(d[0] | (uint32_t{d[1]} << 8) |
+                                              (uint32_t{d[2]} << 16) | (uint32_t{d[3]} << 24));
           }
           p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
           p.scales_i8[static_cast<size_t>(unit * G + l)] =
