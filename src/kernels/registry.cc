@@ -99,8 +99,11 @@ std::span<const KernelEntry> kernel_registry() {
 
 bool runs_on(const KernelEntry& e, const Problem& p) {
   if (e.spmv_only && p.n != 1) return false;
-  if (e.operand == Operand::kHpfF32) return p.hpf_f32.has_value();
-  if (e.operand == Operand::kHpfI8) return p.hpf_i8.has_value();
+  const bool prepared = e.name.ends_with("_prepared");
+  if (e.operand == Operand::kHpfF32)
+    return p.hpf_f32.has_value() && (!prepared || p.prepared_f32.has_value());
+  if (e.operand == Operand::kHpfI8)
+    return p.hpf_i8.has_value() && (!prepared || p.prepared_i8.has_value());
   return true;
 }
 
