@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "devices/predict.h"
 #include "format/hpf_safetensors.h"
 #include "io/model_config.h"
 #include "io/safetensors.h"
@@ -67,28 +68,6 @@ class ScratchFolder {
  private:
   fs::path path_;
 };
-
-// The shapes `--family` benchmarks: the quick sotu-lm profile (recipes/sotu-lm.toml: d 128,
-// 2 layers, 4 heads, FFN 512, vocab 8000) and TinyBERT as the classifier recipes use it
-// (d 312, 4 layers, 12 heads, FFN 1200, vocab 8000).
-io::ModelConfig family_shape(const std::string& family) {
-  if (family == "causal-lm") {
-    io::ModelConfig c = io::default_model_config(io::ModelFamily::kCausalLm);
-    c.vocab_size = 8000;
-    c.hidden_size = 128;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.intermediate_size = 512;
-    return c;
-  }
-  io::ModelConfig c = io::default_model_config(io::ModelFamily::kBertClassifier);
-  c.vocab_size = 8000;
-  c.hidden_size = 312;
-  c.num_hidden_layers = 4;
-  c.num_attention_heads = 12;
-  c.intermediate_size = 1200;
-  return c;
-}
 
 void print_json(nlohmann::json j) {
   j["provenance"] = "measured";
@@ -194,7 +173,7 @@ void run_model(const ModelOptions& o) {
     pruned_here = false;
   } else {
     if (o.model_dir.empty()) {
-      const io::ModelConfig config = family_shape(o.family);
+      const io::ModelConfig config = devices::task_model_config(o.family);
       dense_dir = scratch.path() / "dense";
       model::write_model_folder(
           dense_dir, config,

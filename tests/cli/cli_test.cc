@@ -1,34 +1,18 @@
 // Tests of the `fitformer` binary as a user runs it: exit codes and one-line errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/run_fitformer.h"
 #include "common/temp_dir.h"
 
 namespace fitformer {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using testing::CommandResult;
 
-CommandResult run_fitformer(const std::string& args) {
-  const std::string command = std::string(FITFORMER_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using testing::run_fitformer;
 
 TEST(Cli, HelpWorksEverywhere) {
   for (const char* args :

@@ -1,32 +1,20 @@
 // `fitformer simulate` as a user runs it: JSON with per-layer cycles, the chosen design and
 // its resources; HP without stalls, unstructured with them, on the same hardware.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "common/run_fitformer.h"
 
 namespace fitformer {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout (stderr separately to keep the JSON clean)
-};
+using testing::CommandResult;
 
+// JSON on stdout; stderr (progress, notes) is dropped.
 CommandResult run_fitformer(const std::string& args) {
-  const std::string command = std::string(FITFORMER_BINARY) + " " + args + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return testing::run_fitformer(args, false);
 }
 
 TEST(SimulateCli, BertOnKv260Json) {
