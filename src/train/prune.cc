@@ -20,6 +20,7 @@
 #include "model/causal_lm.h"
 #include "sparsity/hierarchical.h"
 #include "train/threads.h"
+#include "train/training_steps.h"
 
 namespace fitformer::train {
 
@@ -160,136 +161,42 @@ torch::Tensor admm_penalty(const torch::Tensor& weight, const AdmmVariables& var
 
 namespace {
 
-// Batches of the task's train split (seq_len windows of the stream, or rows), shuffled per
-// pass with a seed of its own, so a run depends on recipe.train.seed alone.
+// The task's train split in batches, shuffled per pass with a seed of its own, so a run
+// depends on recipe.train.seed alone; and the valid split for the final pass.
 class Batches {
  public:
   Batches(const model::TokenizedTask& task, int seq_len, int batch_size, uint64_t seed)
-      : task_(task), seq_len_(seq_len), batch_size_(batch_size), seed_(seed) {
-    lm_ = task.kind == data::TaskKind::kLanguageModel;
-    items_ = lm_ ? (task.train_stream.size() > 1
-                        ? static_cast<int64_t>((task.train_stream.size() - 1) / seq_len)
-                        : 0)
-                 : static_cast<int64_t>(task.train_rows.rows());
-    if (items_ == 0) throw Error("", "data", "a train split long enough for one batch");
+      : batch_size_(batch_size), seed_(seed) {
+    const bool lm = task.kind == data::TaskKind::kLanguageModel;
+    train_ = lm ? lm_split(task.train_stream, seq_len) : rows_split(task.train_rows);
+    valid_ = lm ? lm_split(task.valid_stream, seq_len) : rows_split(task.valid_rows);
+    if (train_.size() == 0) throw Error("", "data", "a train split long enough for one batch");
   }
 
-  // ids, mask (undefined for the LM), targets for optimizer step `step`.
-  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> at(int64_t step) {
-    const int64_t per_pass = (items_ + batch_size_ - 1) / batch_size_;
-    const int64_t pass = step / per_pass, first = (step % per_pass) * batch_size_;
+  // The batch of optimizer step `step`.
+  Batch at(int64_t step) {
+    const int64_t pass = step / per_pass(), first = (step % per_pass()) * batch_size_;
     if (pass != pass_) {
-      order_.resize(items_);
+      order_.resize(static_cast<size_t>(train_.size()));
       std::iota(order_.begin(), order_.end(), 0);
       Rng rng(seed_ * 0x2545f4914f6cdd1dULL + static_cast<uint64_t>(pass));
       rng.shuffle(std::span<int64_t>(order_));
       pass_ = pass;
     }
-    const int64_t b = std::min<int64_t>(batch_size_, items_ - first);
-    return make(std::span(order_).subspan(first, b), task_.train_stream, task_.train_rows);
+    const int64_t b = std::min<int64_t>(batch_size_, train_.size() - first);
+    return make_batch(train_, std::span(order_).subspan(first, b));
   }
 
-  // The valid split in order, `batch_size` items at a time.
-  std::vector<std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>> valid() const {
-    const int64_t n = lm_ ? (task_.valid_stream.size() > 1
-                                 ? static_cast<int64_t>((task_.valid_stream.size() - 1) / seq_len_)
-                                 : 0)
-                          : static_cast<int64_t>(task_.valid_rows.rows());
-    std::vector<std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>> out;
-    for (int64_t start = 0; start < n; start += batch_size_) {
-      std::vector<int64_t> index(std::min<int64_t>(batch_size_, n - start));
-      std::iota(index.begin(), index.end(), start);
-      out.push_back(make(index, task_.valid_stream, task_.valid_rows));
-    }
-    return out;
-  }
-
-  bool lm() const { return lm_; }
-  int64_t per_pass() const { return (items_ + batch_size_ - 1) / batch_size_; }
+  const Split& valid() const { return valid_; }
+  int64_t per_pass() const { return (train_.size() + batch_size_ - 1) / batch_size_; }
 
  private:
-  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> make(
-      std::span<const int64_t> index, const std::vector<int32_t>& stream,
-      const model::EncodedRows& rows) const {
-    const int64_t b = static_cast<int64_t>(index.size());
-    if (lm_) {
-      torch::Tensor ids = torch::empty({b, seq_len_}, torch::kLong);
-      torch::Tensor targets = torch::empty({b, seq_len_}, torch::kLong);
-      for (int64_t i = 0; i < b; ++i)
-        for (int64_t j = 0; j < seq_len_; ++j) {
-          ids[i][j] = stream[index[i] * seq_len_ + j];
-          targets[i][j] = stream[index[i] * seq_len_ + j + 1];
-        }
-      return {ids, torch::Tensor(), targets};
-    }
-    // Rows are cut to the longest of the batch: the padding beyond changes nothing.
-    int64_t len = 1;
-    for (int64_t r : index) len = std::max<int64_t>(len, rows.lengths[r]);
-    torch::Tensor ids = torch::zeros({b, len}, torch::kLong);
-    torch::Tensor mask = torch::zeros({b, len}, torch::kBool);
-    torch::Tensor targets = torch::empty({b}, torch::kLong);
-    auto id = ids.accessor<int64_t, 2>();
-    auto m = mask.accessor<bool, 2>();
-    auto t = targets.accessor<int64_t, 1>();
-    for (int64_t i = 0; i < b; ++i) {
-      const int64_t r = index[i];
-      for (int64_t j = 0; j < len; ++j) {
-        id[i][j] = rows.ids[r * rows.seq_len + j];
-        m[i][j] = j < rows.lengths[r];
-      }
-      t[i] = rows.labels[r];
-    }
-    return {ids, mask, targets};
-  }
-
-  const model::TokenizedTask& task_;
-  int64_t seq_len_;
+  Split train_, valid_;
   int64_t batch_size_;
   uint64_t seed_;
-  bool lm_ = true;
-  int64_t items_ = 0;
   int64_t pass_ = -1;
   std::vector<int64_t> order_;
 };
-
-torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& targets,
-                      torch::nn::functional::CrossEntropyFuncOptions options = {}) {
-  if (logits.dim() == 2) return torch::nn::functional::cross_entropy(logits, targets, options);
-  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}),
-                                              targets.reshape({-1}), options);
-}
-
-// Mean valid loss and the metric: perplexity (LM) or accuracy (classification).
-std::pair<double, double> validate(Model& model, const Batches& batches) {
-  torch::NoGradGuard no_grad;
-  model.eval();
-  double loss = 0, correct = 0, count = 0;
-  for (const auto& [ids, mask, targets] : batches.valid()) {
-    const torch::Tensor logits = model.forward(ids, mask);
-    loss += loss_of(logits, targets,
-                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                .item<double>();
-    correct += logits.argmax(-1).eq(targets).sum().item<double>();
-    count += static_cast<double>(targets.numel());
-  }
-  model.train();
-  const double mean = count > 0 ? loss / count : 0;
-  return {mean, batches.lm() ? std::exp(mean) : (count > 0 ? correct / count : 0)};
-}
-
-// AdamW with decay on matrices only, as the trainer does.
-torch::optim::AdamW make_adamw(Model& model, const io::TrainSpec& spec) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (const auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(
-      decay, std::make_unique<torch::optim::AdamWOptions>(
-                 torch::optim::AdamWOptions(spec.learning_rate).weight_decay(spec.weight_decay)));
-  groups.emplace_back(no_decay,
-                      std::make_unique<torch::optim::AdamWOptions>(
-                          torch::optim::AdamWOptions(spec.learning_rate).weight_decay(0)));
-  return torch::optim::AdamW(groups, torch::optim::AdamWOptions(spec.learning_rate));
-}
 
 std::string input_key(const io::Recipe& recipe, const model::TokenizedTask& task,
                       const PruneSettings& s, const PruneOptions& options, int64_t steps) {
@@ -435,7 +342,7 @@ PruneResult prune_model(const io::Recipe& recipe, const model::TokenizedTask& ta
       settings.admm_interval > 0 ? settings.admm_interval : std::max<int64_t>(1, prune_steps / 10);
   const int64_t warmup = std::max<int64_t>(1, std::llround(spec.warmup_fraction * steps));
 
-  torch::optim::AdamW optimizer = make_adamw(*model, spec);
+  torch::optim::AdamW optimizer = make_optimizer(*model, spec);
   WeightMasks masks;
   std::map<std::string, AdmmVariables> admm;
   const bool gradual = settings.method == PruneMethod::kGradual;
@@ -466,9 +373,9 @@ PruneResult prune_model(const io::Recipe& recipe, const model::TokenizedTask& ta
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-    auto [ids, mask, targets] = batches.at(step);
+    const Batch batch = batches.at(step);
     optimizer.zero_grad();
-    torch::Tensor loss = loss_of(model->forward(ids, mask), targets);
+    torch::Tensor loss = batch_loss(*model, batch);
     for (const auto& [name, vars] : admm)
       loss = loss + admm_penalty(parameter(*model, name), vars, settings.admm_rho);
     loss.backward();
@@ -496,7 +403,8 @@ PruneResult prune_model(const io::Recipe& recipe, const model::TokenizedTask& ta
     total += static_cast<double>(m.numel());
   }
   result.density = total > 0 ? kept / total : 1;
-  std::tie(result.valid_loss, result.valid_metric) = validate(*model, batches);
+  std::tie(result.valid_loss, result.valid_metric) =
+      evaluate_split(*model, batches.valid(), spec.batch_size);
 
   std::filesystem::path tokenizer;
   for (const char* f : {"tokenizer.model", "vocab.txt"})
