@@ -30,12 +30,6 @@ void add_layer_specs(std::vector<TensorSpec>& specs, const std::string& p, int64
   specs.push_back({p + "output.LayerNorm.bias", {d}, TensorRole::kNormBias});
 }
 
-// The dense engine's own hook: every linear as the model stores it.
-void apply_own_linear(int, LinearSite, const Linear& linear, std::span<const float> input,
-                      int64_t rows, std::span<float> output) {
-  apply_linear(linear, input, rows, output);
-}
-
 Linear& site_linear(BertLayer& layer, LinearSite site) {
   switch (site) {
     case LinearSite::kQuery:
@@ -146,7 +140,7 @@ BertClassifier load_bert_classifier(const std::filesystem::path& dir) {
 
 void bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,
                              const RunConfig& run, std::span<float> logits) {
-  bert_classifier_forward(model, batch, run, logits, apply_own_linear);
+  bert_classifier_forward(model, batch, run, logits, apply_stored_linear);
 }
 
 void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, const RunConfig& run,

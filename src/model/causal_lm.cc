@@ -14,12 +14,6 @@ std::string layer_prefix(int i) {
   return "transformer_encoder.layers." + std::to_string(i) + ".";
 }
 
-// The dense engine's own hook: every linear as the model stores it.
-void apply_own_linear(int, LinearSite, const Linear& linear, std::span<const float> input,
-                      int64_t rows, std::span<float> output) {
-  apply_linear(linear, input, rows, output);
-}
-
 Linear& site_linear(CausalLmLayer& layer, LinearSite site) {
   switch (site) {
     case LinearSite::kQkv:
@@ -129,7 +123,7 @@ std::vector<float> sinusoidal_positions(int64_t seq, int64_t d) {
 
 void causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run,
                        std::span<float> logits) {
-  causal_lm_forward(model, batch, run, logits, apply_own_linear);
+  causal_lm_forward(model, batch, run, logits, apply_stored_linear);
 }
 
 void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConfig& run,

@@ -46,4 +46,9 @@ std::string_view linear_site_name(LinearSite site) {
   return kLinearSiteNames[static_cast<size_t>(site)];
 }
 
+void apply_stored_linear(int, LinearSite, const Linear& linear, std::span<const float> input,
+                         int64_t rows, std::span<float> output) {
+  apply_linear(linear, input, rows, output);
+}
+
 }  // namespace fitformer::model

@@ -60,4 +60,8 @@ using LinearHook =
     std::function<void(int layer, LinearSite site, const Linear& linear,
                        std::span<const float> input, int64_t rows, std::span<float> output)>;
 
+// The dense engine's own hook: every linear as the model stores it, through apply_linear.
+void apply_stored_linear(int layer, LinearSite site, const Linear& linear,
+                         std::span<const float> input, int64_t rows, std::span<float> output);
+
 }  // namespace fitformer::model
