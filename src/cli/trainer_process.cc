@@ -95,11 +95,13 @@ void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> ar
   throw Error(tool.string(), "exec", "a runnable program", std::strerror(errno));
 }
 
-int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args) {
+int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args,
+                bool stdout_to_stderr) {
   std::vector<char*> argv = argv_of(tool, args);
   const pid_t pid = ::fork();
   if (pid < 0) throw Error(tool.string(), "fork", "a child process", std::strerror(errno));
   if (pid == 0) {
+    if (stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
     ::execv(tool.c_str(), argv.data());
     std::fprintf(stderr, "fitformer: error: %s: exec: %s\n", tool.c_str(), std::strerror(errno));
     ::_exit(127);

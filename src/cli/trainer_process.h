@@ -32,7 +32,9 @@ std::filesystem::path trainer_path();
 [[noreturn]] void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> args);
 
 // Runs the trainer as a child and waits: for callers with work left after it. Returns its
-// exit status (128 + signal when killed).
-int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args);
+// exit status (128 + signal when killed). With stdout_to_stderr the child's stdout goes to
+// our stderr, so a caller printing JSON keeps its stdout clean.
+int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args,
+                bool stdout_to_stderr = false);
 
 }  // namespace fitformer::cli

@@ -48,6 +48,7 @@ LatencyEstimate predict_fpga(const io::DeviceSpec& device, const CandidateModel&
   problem.batch = model.batch;
   problem.plan = hp_plan(model);
   problem.precisions = {accel_precision(model.precision)};
+  if (model.banks_fixed) problem.banks = {model.banks};
   LatencyEstimate e;
   e.device_id = device.id;
   e.kind = device.kind;

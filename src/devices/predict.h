@@ -51,6 +51,9 @@ struct CandidateModel {
   std::filesystem::path model_dir;
   int64_t block_cols = 64;  // Bc of the HP layers
   int64_t banks = 8;        // B of the HP layers (the FPGA search also tries 4 and 16)
+  // Keep B = banks in the FPGA search: the model was pruned (and scored) with that B, and
+  // another B would be another model.
+  bool banks_fixed = false;
 };
 
 struct PredictOptions {

@@ -72,6 +72,20 @@ void read_train(const toml::table& t, const std::string& path, const fs::path& f
   r.refuse_unknown_keys();
 }
 
+void read_select(const toml::table& t, const std::string& path, const fs::path& file,
+                 SelectSpec& s) {
+  TomlTableReader r(t, path, file);
+  std::optional<int64_t> steps;
+  r.read("sparsity_grid", s.sparsity_grid);
+  r.read("rho2", s.rho2);
+  r.read("other_rho2", s.other_rho2);
+  r.read("prune_steps", steps);
+  r.read("precisions", s.precisions);
+  r.read("metric", s.metric);
+  r.refuse_unknown_keys();
+  if (steps) s.prune_steps = *steps;
+}
+
 // Checks that the merged recipe describes something that can be run.
 void validate(const Recipe& r) {
   const std::string f = r.file.string();
@@ -137,6 +151,25 @@ void validate(const Recipe& r) {
   if (r.train.weight_decay < 0) throw Error(f, "train.weight_decay", "a non-negative number");
   fraction("train.warmup_fraction", r.train.warmup_fraction);
   if (r.train.clip_norm < 0) throw Error(f, "train.clip_norm", "a non-negative number");
+  const SelectSpec& s = r.select;
+  if (s.sparsity_grid.empty()) throw Error(f, "select.sparsity_grid", "at least one sparsity");
+  for (size_t i = 0; i < s.sparsity_grid.size(); ++i) {
+    const double v = s.sparsity_grid[i];
+    if (!(v > 0 && v < 1) || (i > 0 && !(s.sparsity_grid[i - 1] < v)))
+      throw Error(f, "select.sparsity_grid", "ascending sparsities in (0, 1)", std::to_string(v));
+  }
+  for (double v : s.other_rho2)
+    if (!(v > 0 && v <= 1))
+      throw Error(f, "select.other_rho2", "densities in (0, 1]", std::to_string(v));
+  if (!(s.rho2 > 0 && s.rho2 <= 1))
+    throw Error(f, "select.rho2", "a density in (0, 1]", std::to_string(s.rho2));
+  if (s.prune_steps < 0) throw Error(f, "select.prune_steps", "a non-negative integer");
+  if (s.precisions.empty()) throw Error(f, "select.precisions", "at least one precision");
+  for (const std::string& p : s.precisions)
+    if (p != "int8" && p != "int16" && p != "fp32")
+      throw Error(f, "select.precisions", "\"int8\", \"int16\" or \"fp32\"", "\"" + p + "\"");
+  if (!s.metric.empty() && s.metric != "ppl" && s.metric != "acc" && s.metric != "f1")
+    throw Error(f, "select.metric", "\"ppl\", \"acc\" or \"f1\"", "\"" + s.metric + "\"");
 }
 
 }  // namespace
@@ -154,6 +187,7 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
     read_tokenizer(*t, "tokenizer", file, recipe.tokenizer);
   if (const auto* t = top.table("model")) read_model(*t, "model", file, recipe.model);
   if (const auto* t = top.table("train")) read_train(*t, "train", file, recipe.train);
+  if (const auto* t = top.table("select")) read_select(*t, "select", file, recipe.select);
 
   const toml::table* profiles = top.table("profiles");
   top.refuse_unknown_keys();
@@ -173,6 +207,7 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
     TomlTableReader pr(*chosen->as_table(), base, file);
     if (const auto* t = pr.table("model")) read_model(*t, base + ".model", file, recipe.model);
     if (const auto* t = pr.table("train")) read_train(*t, base + ".train", file, recipe.train);
+    if (const auto* t = pr.table("select")) read_select(*t, base + ".select", file, recipe.select);
     if (const auto* t = pr.table("tokenizer")) {
       read_tokenizer(*t, base + ".tokenizer", file, recipe.tokenizer);
     }

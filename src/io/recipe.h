@@ -12,6 +12,8 @@
 //                intermediate_size, max_length, dropout, activation
 //   [train]      epochs, batch_size, seq_len, learning_rate, weight_decay, warmup_fraction,
 //                clip_norm, seed, threads, max_steps, max_minutes
+//   [select]     sparsity_grid = [0.5, 0.7, 0.8, 0.9, 0.95], rho2 = 0.5, other_rho2 = [0.25],
+//                prune_steps, precisions = ["int8", "int16", "fp32"], metric = "ppl" | "acc" | "f1"
 //   [profiles.quick.model] / [profiles.quick.train] / [profiles.full.*]: overrides per profile.
 // An unknown key is an error that lists the allowed keys.
 #pragma once
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fitformer::io {
 
@@ -66,6 +69,16 @@ struct TrainSpec {
   std::optional<double> max_minutes;  // stop early after this much wall time
 };
 
+// How `fitformer select` explores this recipe's model (explore/closed_loop.h).
+struct SelectSpec {
+  std::vector<double> sparsity_grid = {0.5, 0.7, 0.8, 0.9, 0.95};  // HP sparsities, ascending
+  double rho2 = 0.5;                        // the split of the sparsity search
+  std::vector<double> other_rho2 = {0.25};  // splits tried at the search's edge
+  int64_t prune_steps = 0;                  // fine-tuning budget per prune; 0: the train budget
+  std::vector<std::string> precisions = {"int8", "int16", "fp32"};
+  std::string metric;  // what --ac-drop is relative to; "": ppl (language model), acc
+};
+
 struct Recipe {
   std::filesystem::path file;
   std::string name;
@@ -74,6 +87,7 @@ struct Recipe {
   TokenizerSpec tokenizer;
   ModelSpec model;
   TrainSpec train;
+  SelectSpec select;
 };
 
 // Parses TOML text; `file` names the source in errors and resolves relative paths.

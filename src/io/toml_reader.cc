@@ -62,6 +62,32 @@ void TomlTableReader::read(const std::string& key, std::optional<double>& out) {
   }
 }
 
+void TomlTableReader::read(const std::string& key, std::vector<double>& out) {
+  if (const auto* node = get(key)) {
+    const toml::array* array = node->as_array();
+    if (array == nullptr) throw wrong_type(key, "an array of numbers");
+    std::vector<double> values;
+    for (const toml::node& e : *array) {
+      if (!e.is_number()) throw wrong_type(key, "an array of numbers");
+      values.push_back(*e.value<double>());
+    }
+    out = std::move(values);
+  }
+}
+
+void TomlTableReader::read(const std::string& key, std::vector<std::string>& out) {
+  if (const auto* node = get(key)) {
+    const toml::array* array = node->as_array();
+    if (array == nullptr) throw wrong_type(key, "an array of strings");
+    std::vector<std::string> values;
+    for (const toml::node& e : *array) {
+      if (!e.is_string()) throw wrong_type(key, "an array of strings");
+      values.push_back(*e.value<std::string>());
+    }
+    out = std::move(values);
+  }
+}
+
 const toml::table* TomlTableReader::table(const std::string& key) {
   const auto* node = get(key);
   if (node == nullptr) return nullptr;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -28,6 +29,9 @@ class TomlTableReader {
   void read(const std::string& key, bool& out);
   void read(const std::string& key, std::optional<int64_t>& out);
   void read(const std::string& key, std::optional<double>& out);
+  // Arrays: every element must have the type (numbers / strings).
+  void read(const std::string& key, std::vector<double>& out);
+  void read(const std::string& key, std::vector<std::string>& out);
   // A sub-table, or nullptr when absent.
   const toml::table* table(const std::string& key);
   // An array of tables (TOML's [[key]]), or nullptr when absent.

@@ -22,7 +22,8 @@ struct HpPruneSpec {
   std::optional<double> rho2;
   int64_t block_cols = 64;  // Bc
   int64_t banks = 8;        // B
-  // kF32, or kI8 with per-row scales (format/value_type.h's rule).
+  // kF32, or kI8 / kI16 with per-row scales (format/value_type.h's rule). load_sparse_model
+  // runs f32 and i8; i16 is the accelerator's int16 deployment.
   format::ValueType value_type = format::ValueType::kF32;
 };
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A whole file as text (empty when it cannot be read: the caller's assertions then fail).
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 // Folder of the fetched datasets, as configured at build time.
 inline std::filesystem::path data_dir() {

@@ -103,5 +103,43 @@ TEST(Recipe, RefusesBadInputWithFileAndField) {
             std::string::npos);
 }
 
+TEST(Recipe, SelectSectionWithDefaultsAndProfileOverrides) {
+  const Recipe plain = parse_recipe(kRecipe, "/r/x.toml", "");
+  EXPECT_EQ(plain.select.sparsity_grid, (std::vector<double>{0.5, 0.7, 0.8, 0.9, 0.95}));
+  EXPECT_EQ(plain.select.precisions, (std::vector<std::string>{"int8", "int16", "fp32"}));
+  EXPECT_EQ(plain.select.prune_steps, 0);
+  const std::string text = std::string(kRecipe) +
+                           "[select]\nsparsity_grid = [0.6, 0.9]\nprune_steps = 300\n"
+                           "[profiles.quick.select]\nprune_steps = 50\nother_rho2 = []\n"
+                           "precisions = [\"int8\"]\nmetric = \"acc\"\n";
+  const Recipe full = parse_recipe(text, "/r/x.toml", "");
+  EXPECT_EQ(full.select.sparsity_grid, (std::vector<double>{0.6, 0.9}));
+  EXPECT_EQ(full.select.prune_steps, 300);
+  EXPECT_EQ(full.select.other_rho2, (std::vector<double>{0.25}));
+  const Recipe quick = parse_recipe(text, "/r/x.toml", "quick");
+  EXPECT_EQ(quick.select.sparsity_grid, (std::vector<double>{0.6, 0.9}));
+  EXPECT_EQ(quick.select.prune_steps, 50);
+  EXPECT_TRUE(quick.select.other_rho2.empty());
+  EXPECT_EQ(quick.select.precisions, (std::vector<std::string>{"int8"}));
+  EXPECT_EQ(quick.select.metric, "acc");
+}
+
+TEST(Recipe, RefusesBadSelectSettingsByField) {
+  const std::string base = "[data]\ntask = \"a\"\n[select]\n";
+  EXPECT_NE(error_of(base + "sparsity_grid = [0.9, 0.5]\n").find("select.sparsity_grid"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "sparsity_grid = [0.5, 1.0]\n").find("select.sparsity_grid"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "sparsity_grid = [\"a\"]\n")
+                .find("select.sparsity_grid: expected an array of numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "other_rho2 = [0]\n").find("select.other_rho2"), std::string::npos);
+  EXPECT_NE(error_of(base + "precisions = [\"int4\"]\n").find("select.precisions"),
+            std::string::npos);
+  EXPECT_NE(error_of(base + "metric = \"bleu\"\n").find("select.metric"), std::string::npos);
+  EXPECT_NE(error_of(base + "prune_steps = -1\n").find("select.prune_steps"), std::string::npos);
+  EXPECT_NE(error_of(base + "grid = [0.5]\n").find("select.grid"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fitformer::io
