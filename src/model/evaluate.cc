@@ -245,12 +245,23 @@ LmMetrics unigram_baseline(std::span<const int32_t> train_stream,
 LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t> stream,
                                   int window, int batch_size, const RunConfig& run,
                                   Progress* progress) {
-  if (window < 1 || window > model.config.max_position_embeddings)
-    throw Error("", "window", "1.." + std::to_string(model.config.max_position_embeddings),
+  const ForwardFn forward = [&](const TokenBatch& batch, std::span<float> logits) {
+    causal_lm_forward(model, batch, run, logits);
+  };
+  return evaluate_language_model(forward, model.config, stream, window, batch_size, progress);
+}
+
+LmMetrics evaluate_language_model(const ForwardFn& forward, const io::ModelConfig& config,
+                                  std::span<const int32_t> stream, int window, int batch_size,
+                                  Progress* progress) {
+  if (window < 1 || window > config.max_position_embeddings)
+    throw Error("", "window", "1.." + std::to_string(config.max_position_embeddings),
                 std::to_string(window));
+  if (batch_size < 1) throw Error("", "batch_size", ">= 1", std::to_string(batch_size));
   const int64_t predicted = stream.size() > 1 ? static_cast<int64_t>(stream.size()) - 1 : 0;
   const int64_t windows = (predicted + window - 1) / window;
-  const int64_t vocab = model.config.vocab_size;
+  const int64_t vocab = config.vocab_size;
+  std::vector<float> logits;
   double nll = 0;
   int64_t correct = 0;
   for (int64_t first = 0; first < windows; first += batch_size) {
@@ -264,11 +275,12 @@ LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t
       std::copy_n(stream.begin() + start, len, batch.token_ids.begin() + b * window);
       batch.lengths.push_back(len);
     }
-    const Tensor logits = causal_lm_forward(model, batch, run);
+    logits.resize(static_cast<size_t>(batch.batch_size * window * vocab));
+    forward(batch, logits);
     for (int64_t b = 0; b < batch.batch_size; ++b) {
       const int64_t start = (first + b) * window;
       for (int64_t t = 0; t < batch.lengths[b]; ++t) {
-        const float* row = logits.data.data() + (b * window + t) * vocab;
+        const float* row = logits.data() + (b * window + t) * vocab;
         const int32_t target = stream[start + t + 1];
         // log-softmax in double: nll = logsumexp(row) - row[target].
         const float* top = std::max_element(row, row + vocab);
@@ -292,7 +304,17 @@ LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t
 
 std::vector<int32_t> predict_classes(const BertClassifier& model, const EncodedRows& rows,
                                      int batch_size, const RunConfig& run, Progress* progress) {
-  const int64_t n = static_cast<int64_t>(rows.rows()), labels = model.config.num_labels;
+  const ForwardFn forward = [&](const TokenBatch& batch, std::span<float> logits) {
+    bert_classifier_forward(model, batch, run, logits);
+  };
+  return predict_classes(forward, model.config.num_labels, rows, batch_size, progress);
+}
+
+std::vector<int32_t> predict_classes(const ForwardFn& forward, int num_labels,
+                                     const EncodedRows& rows, int batch_size, Progress* progress) {
+  if (batch_size < 1) throw Error("", "batch_size", ">= 1", std::to_string(batch_size));
+  const int64_t n = static_cast<int64_t>(rows.rows()), labels = num_labels;
+  std::vector<float> logits;
   std::vector<int32_t> predicted;
   predicted.reserve(rows.rows());
   for (int64_t first = 0; first < n; first += batch_size) {
@@ -307,9 +329,10 @@ std::vector<int32_t> predict_classes(const BertClassifier& model, const EncodedR
       batch.token_ids.insert(batch.token_ids.end(), row, row + batch.seq_len);
       batch.lengths.push_back(rows.lengths[first + b]);
     }
-    const Tensor logits = bert_classifier_forward(model, batch, run);
+    logits.resize(static_cast<size_t>(batch.batch_size * labels));
+    forward(batch, logits);
     for (int64_t b = 0; b < batch.batch_size; ++b) {
-      const float* row = logits.data.data() + b * labels;
+      const float* row = logits.data() + b * labels;
       predicted.push_back(static_cast<int32_t>(std::max_element(row, row + labels) - row));
     }
     advance(progress, static_cast<uint64_t>(batch.batch_size));

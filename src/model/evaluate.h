@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
 #include "model/run_config.h"
+#include "model/token_batch.h"
 
 namespace fitformer::model {
 
@@ -101,9 +103,23 @@ LmMetrics evaluate_language_model(const CausalLm& model, std::span<const int32_t
                                   int window, int batch_size, const RunConfig& run,
                                   Progress* progress = nullptr);
 
+// A forward pass of either family: fills output with the logits of `batch` ([batch, seq,
+// vocab] for a causal LM, [batch, num_labels] for a classifier). Lets the metrics below run
+// on another engine than the dense one (the sparse runtime, its fixed-point emulation).
+using ForwardFn = std::function<void(const TokenBatch& batch, std::span<float> output)>;
+
+// evaluate_language_model with `forward` for a causal LM of this config.
+LmMetrics evaluate_language_model(const ForwardFn& forward, const io::ModelConfig& config,
+                                  std::span<const int32_t> stream, int window, int batch_size,
+                                  Progress* progress = nullptr);
+
 // Argmax label of the classifier for every row.
 std::vector<int32_t> predict_classes(const BertClassifier& model, const EncodedRows& rows,
                                      int batch_size, const RunConfig& run,
+                                     Progress* progress = nullptr);
+// predict_classes with `forward` for a classifier of num_labels labels.
+std::vector<int32_t> predict_classes(const ForwardFn& forward, int num_labels,
+                                     const EncodedRows& rows, int batch_size,
                                      Progress* progress = nullptr);
 
 }  // namespace fitformer::model

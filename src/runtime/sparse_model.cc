@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -53,6 +54,34 @@ Linear read_encoder_linear(const io::SafeTensorsFile& file, const model::Encoder
   return make_hpf_linear(std::move(weight), std::move(bias));
 }
 
+// The family's forward pass with `hook` for the encoder linears.
+void forward_with(const SparseModel& model, const model::TokenBatch& batch,
+                  const model::RunConfig& run, std::span<float> output,
+                  const model::LinearHook& hook) {
+  if (const auto* lm = std::get_if<model::CausalLm>(&model.frame)) {
+    model::causal_lm_forward(*lm, batch, run, output, hook);
+  } else {
+    model::bert_classifier_forward(std::get<model::BertClassifier>(model.frame), batch, run, output,
+                                   hook);
+  }
+}
+
+// sparse_forward with the fixed-point linears; the per-sequence scales need the batch's
+// sequence length and real lengths, which the hook's flat rows do not carry.
+void fixed_forward(const SparseModel& model, const model::TokenBatch& batch,
+                   const model::RunConfig& run, std::span<float> output) {
+  // A lengths array of the wrong size is the forward's error to report (validate_token_batch).
+  std::vector<int64_t> lengths(static_cast<size_t>(std::max<int64_t>(batch.batch_size, 0)),
+                               batch.seq_len);
+  if (batch.lengths.size() == lengths.size() && !lengths.empty()) lengths = batch.lengths;
+  const model::LinearHook hook = [&](int layer, model::LinearSite site, const model::Linear&,
+                                     std::span<const float> input, int64_t, std::span<float> out) {
+    apply_fixed_linear(model.fixed_layers.at(static_cast<size_t>(layer)).at(site), input,
+                       batch.seq_len, lengths, out, omp_get_max_threads());
+  };
+  forward_with(model, batch, run, output, hook);
+}
+
 }  // namespace
 
 const io::ModelConfig& model_config(const SparseModel& model) {
@@ -96,8 +125,21 @@ std::vector<int64_t> output_shape(const SparseModel& model, const model::TokenBa
   return {batch.batch_size, c.num_labels};
 }
 
+void convert_to_fixed_point(SparseModel& model, format::ValueType type) {
+  kernels::fixed_qmax(type);  // rejects the float types before any work
+  model.fixed_layers.clear();
+  for (const LayerLinears& layer : model.layers) {
+    auto& fixed = model.fixed_layers.emplace_back();
+    for (const auto& [site, linear] : layer) fixed.emplace(site, make_fixed_linear(linear, type));
+  }
+}
+
 void sparse_forward(const SparseModel& model, const model::TokenBatch& batch,
                     const model::RunConfig& run, std::span<float> output) {
+  if (!model.fixed_layers.empty()) {
+    fixed_forward(model, batch, run, output);
+    return;
+  }
   LinearScratch scratch;
   // Called inside the forward's ThreadScope, so the OpenMP team size is run.num_threads (or
   // OpenMP's default for 0), the count the dense GEMMs use too.
@@ -120,12 +162,7 @@ void sparse_forward(const SparseModel& model, const model::TokenBatch& batch,
     apply_linear(linears.at(site), input, rows, out, scratch, omp_get_max_threads(), down_in,
                  up_out);
   };
-  if (const auto* lm = std::get_if<model::CausalLm>(&model.frame)) {
-    model::causal_lm_forward(*lm, batch, run, output, hook);
-  } else {
-    model::bert_classifier_forward(std::get<model::BertClassifier>(model.frame), batch, run, output,
-                                   hook);
-  }
+  forward_with(model, batch, run, output, hook);
 }
 
 model::Tensor sparse_forward(const SparseModel& model, const model::TokenBatch& batch,

@@ -18,6 +18,7 @@
 #include "model/run_config.h"
 #include "model/tensor.h"
 #include "model/token_batch.h"
+#include "runtime/fixed_linear.h"
 #include "runtime/linear.h"
 
 namespace fitformer::runtime {
@@ -31,6 +32,9 @@ struct SparseModel {
   // encoder Linears hold shapes only and are never applied.
   std::variant<model::CausalLm, model::BertClassifier> frame;
   std::vector<LayerLinears> layers;  // [num_hidden_layers]
+  // Empty: the encoder linears run in fp32 from `layers`. Else (convert_to_fixed_point) they
+  // run these, the accelerator's integer arithmetic (runtime/fixed_linear.h).
+  std::vector<std::map<model::LinearSite, FixedLinear>> fixed_layers;
 };
 
 const io::ModelConfig& model_config(const SparseModel& model);
@@ -43,6 +47,11 @@ const io::ModelConfig& model_config(const SparseModel& model);
 // their metadata, an HPF matrix of the wrong shape or value type, or an HPF matrix anywhere
 // but at an encoder linear.
 SparseModel load_sparse_model(const std::filesystem::path& dir);
+
+// Makes sparse_forward run every encoder linear in fixed point at `type` (kI8 or kI16; Error
+// field "value_type" otherwise), built from `layers` by make_fixed_linear. Everything else
+// stays fp32 (runtime/fixed_linear.h).
+void convert_to_fixed_point(SparseModel& model, format::ValueType type);
 
 // The output shape of the family's dense forward: [batch, seq, vocab] logits for the causal
 // LM, [batch, num_labels] for the classifier.

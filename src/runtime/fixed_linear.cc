@@ -1,0 +1,48 @@
+// The runtime's fixed-point linear: quantize a sequence, run the accelerator's integer linear,
+// dequantize.
+#include "runtime/fixed_linear.h"
+
+#include <cassert>
+
+namespace fitformer::runtime {
+
+FixedLinear make_fixed_linear(const Linear& linear, format::ValueType type) {
+  if (const auto* hpf = std::get_if<HpfLinear>(&linear)) {
+    return {kernels::make_fixed_matrix(hpf->weight, type), hpf->bias};
+  }
+  const auto& dense = std::get<model::Linear>(linear);
+  return {kernels::make_fixed_matrix(dense.weight, dense.out_features, dense.in_features,
+                                     kDenseBlockCols, type),
+          dense.bias};
+}
+
+void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input, int64_t seq_len,
+                        std::span<const int64_t> lengths, std::span<float> output, int threads) {
+  const kernels::FixedMatrix& w = linear.weight;
+  const int64_t m = w.rows, k = w.cols;
+  assert(static_cast<int64_t>(input.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * k);
+  assert(static_cast<int64_t>(output.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * m);
+  std::vector<int16_t> xq(static_cast<size_t>(seq_len * k));
+  std::vector<int32_t> acc(static_cast<size_t>(seq_len * m));
+  for (size_t b = 0; b < lengths.size(); ++b) {
+    const int64_t first = static_cast<int64_t>(b) * seq_len;
+    const std::span<const float> x =
+        input.subspan(static_cast<size_t>(first * k), static_cast<size_t>(seq_len * k));
+    const float x_scale =
+        kernels::activation_scale(x.first(static_cast<size_t>(lengths[b] * k)), w.value_type);
+    kernels::quantize_activations(x, x_scale, w.value_type, xq);
+    const std::vector<int32_t> bias =
+        linear.bias.empty() ? std::vector<int32_t>{}
+                            : kernels::quantize_bias(linear.bias, w.row_scales, x_scale);
+    kernels::linear_fixed(w, xq, seq_len, bias, acc, threads);
+    float* y = output.data() + first * m;
+    for (int64_t t = 0; t < seq_len; ++t) {
+      for (int64_t r = 0; r < m; ++r) {
+        y[t * m + r] = kernels::dequantize_accumulator(
+            acc[static_cast<size_t>(t * m + r)], w.row_scales[static_cast<size_t>(r)], x_scale);
+      }
+    }
+  }
+}
+
+}  // namespace fitformer::runtime
