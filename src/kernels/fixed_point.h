@@ -115,8 +115,9 @@ FixedMatrix make_fixed_matrix(std::span<const float> weights, int64_t rows, int6
 
 // The fast linear: the same result as linear_fixed_reference on the HPF the matrix was built
 // from, same layouts and checks. Rows are split over `threads` OpenMP threads; per row and
-// segment the sum runs over all tokens at once (int32 for int8, whose segment sums are below
-// Bc * 127^2 < 2^31; int64 for int16).
+// segment the sum runs over all tokens at once, in int32 wherever that is provably exact
+// (int8; int16 by halves of the activations when segments have at most 256 entries, see the
+// .cc), else in int64.
 void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_tokens,
                   std::span<const int32_t> bias, std::span<int32_t> acc, int threads = 1);
 

@@ -1,8 +1,9 @@
 // kernels::linear_fixed (the runtime's fast fixed-point linear) against linear_fixed_reference
 // on integer HPF matrices from the real packer: int8 and int16, ragged shapes and several
-// geometries, with and without bias, 1 and 2 threads, accumulators poisoned first, and int16
-// inputs large enough that the saturating accumulation order matters. Also what
-// make_fixed_matrix keeps from a stored integer HPF and how a dense matrix is cut into blocks.
+// geometries (segments up to 512 entries: every way linear_fixed sums), with and without bias, 1
+// and 2 threads, accumulators poisoned first, and int16 inputs large enough that the saturating
+// accumulation order matters. Also what make_fixed_matrix keeps from a stored integer HPF and how a
+// dense matrix is cut into blocks.
 #include "kernels/fixed_point.h"
 
 #include <gtest/gtest.h>
@@ -29,10 +30,16 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {1, 1, 1, {0.5, 0.5, 64, 8}, false},    {7, 13, 3, {1.0, 1.0, 8, 4}, false},
-    {33, 70, 5, {0.5, 0.5, 64, 8}, false},  {65, 130, 17, {0.3, 0.75, 16, 4}, false},
-    {40, 100, 9, {1.0, 1.0, 64, 8}, true},  {100, 200, 33, {0.25, 1.0, 12, 3}, false},
+    {1, 1, 1, {0.5, 0.5, 64, 8}, false},
+    {7, 13, 3, {1.0, 1.0, 8, 4}, false},
+    {33, 70, 5, {0.5, 0.5, 64, 8}, false},
+    {65, 130, 17, {0.3, 0.75, 16, 4}, false},
+    {40, 100, 9, {1.0, 1.0, 64, 8}, true},
+    {100, 200, 33, {0.25, 1.0, 12, 3}, false},
     {30, 300, 4, {0.5, 0.5, 128, 8}, true},
+    // Segments of 512 entries: int16 sums in int64 rather than split into int32 halves.
+    {20, 600, 3, {1.0, 1.0, 512, 8}, true},
+    {20, 600, 3, {1.0, 0.5, 512, 8}, false},
 };
 
 std::vector<float> random_values(size_t n, uint64_t seed, bool positive) {
