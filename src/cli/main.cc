@@ -1,6 +1,7 @@
 // The `fitformer` command: parses arguments with CLI11 and hands each subcommand to its file.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -22,6 +23,13 @@ int main(int argc, char** argv) {
   fitformer::cli::add_eval_command(app, global);
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);
+  std::string command = "fitformer";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = arg.find_first_of(" \t\"'<>|&;$*?") == std::string::npos && !arg.empty();
+    command += " " + (plain ? arg : "'" + arg + "'");
+  }
+  fitformer::cli::add_select_command(app, global, command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -294,6 +294,20 @@ std::vector<LatencyEstimate> predict_catalog(const std::vector<io::DeviceSpec>& 
   std::vector<LatencyEstimate> out;
   out.reserve(devices.size());
   for (const auto& d : devices) out.push_back(predict_latency(d, model, options));
+  if (!options.calibrate_cpus) return out;
+  std::optional<double> factor;
+  for (const LatencyEstimate& e : out)
+    if (e.provenance == Provenance::kMeasured && e.roofline_us && *e.roofline_us > 0)
+      factor = e.latency_us / *e.roofline_us;
+  if (!factor) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    LatencyEstimate& e = out[i];
+    if (devices[i].kind != io::DeviceKind::kCpu || devices[i].is_host) continue;
+    e.roofline_us = e.latency_us;
+    e.calibration = *factor;
+    e.latency_us *= *factor;
+    e.method += fmt::format("; x{:.2f}, this host's measured / roofline ratio", *factor);
+  }
   return out;
 }
 

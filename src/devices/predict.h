@@ -64,6 +64,8 @@ struct PredictOptions {
   // change, remeasure.
   bool remeasure = false;
   int host_threads = 1;  // the runtime's threads on the host
+  // predict_catalog: scale the other CPUs' rooflines by the host's measured / roofline ratio.
+  bool calibrate_cpus = true;
   runtime::TimingSpec timing{.warmup = 1, .min_reps = 3, .min_seconds = 0.2};
 };
 
@@ -92,6 +94,9 @@ struct LatencyEstimate {
   // Host: the roofline's figure for the same device, next to the measurement (modeled).
   std::optional<double> roofline_us;
   int64_t reps = 0;  // host: timed forwards
+  // A CPU other than the host, calibrated (predict_catalog): the factor its roofline was
+  // multiplied by; roofline_us then holds the uncalibrated figure.
+  std::optional<double> calibration;
 };
 
 // The task models' shapes (DESIGN.md §6, quick profile): "causal-lm" is sotu-lm's (d 128,
@@ -108,7 +113,12 @@ accel::HpPlan hp_plan(const CandidateModel& model);
 LatencyEstimate predict_latency(const io::DeviceSpec& device, const CandidateModel& model,
                                 const PredictOptions& options = {});
 
-// predict_latency for every device of the catalog, in catalog order.
+// predict_latency for every device of the catalog, in catalog order. When the catalog holds
+// the host and options.calibrate_cpus is set, every other CPU's roofline is multiplied by the
+// host's measured / roofline ratio for the same candidate: the efficiency factors above are
+// estimates, and how far fitformer's own runtime falls short of its roofline on this host is
+// the best evidence of how far it falls short on another CPU running the same code.
+// Still modeled; the method line says so and names the factor.
 std::vector<LatencyEstimate> predict_catalog(const std::vector<io::DeviceSpec>& devices,
                                              const CandidateModel& model,
                                              const PredictOptions& options = {});

@@ -15,6 +15,7 @@
 #include "accel/result_tags.h"
 #include "devices/predict.h"
 #include "io/catalog.h"
+#include "runtime/score.h"
 #include "sparsity/patterns.h"
 
 namespace fitformer::explore {
@@ -63,7 +64,7 @@ struct CandidatePoint {
   double sparsity = 0;  // fraction of encoder-linear weights removed, [0, 1)
   std::optional<double> rho1;
   std::optional<double> rho2;
-  devices::NumberFormat precision = devices::NumberFormat::kInt8;
+  runtime::Precision precision = runtime::Precision::kInt8;  // what it was scored at
   std::string metric;  // one of kMetricNames; must equal the constraint's
   double metric_value = 0;
   Provenance provenance = Provenance::kMeasured;

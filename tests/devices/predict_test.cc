@@ -110,6 +110,32 @@ TEST(Predict, HostIsMeasuredOnceThenCached) {
   EXPECT_FALSE(predict_latency(host, m, o).from_cache);
 }
 
+TEST(Predict, OtherCpusAreCalibratedByTheHostsMeasuredOverRooflineRatio) {
+  testing::TempDir dir;
+  PredictOptions o;
+  o.cache_dir = dir.path();
+  o.timing = {.warmup = 0, .min_reps = 1, .min_seconds = 0, .max_reps = 1};
+  const CandidateModel m = tiny_model();
+  const std::vector<io::DeviceSpec> devices = {catalog_device("rpi5"), catalog_device("host"),
+                                               catalog_device("jetson-nano")};
+  const std::vector<LatencyEstimate> e = predict_catalog(devices, m, o);
+  ASSERT_EQ(e.size(), 3u);
+  ASSERT_TRUE(e[1].roofline_us.has_value());
+  const double factor = e[1].latency_us / *e[1].roofline_us;
+  const LatencyEstimate plain = predict_latency(devices[0], m, o);
+  ASSERT_TRUE(e[0].calibration.has_value());
+  EXPECT_DOUBLE_EQ(*e[0].calibration, factor);
+  EXPECT_DOUBLE_EQ(e[0].latency_us, plain.latency_us * factor);
+  EXPECT_DOUBLE_EQ(*e[0].roofline_us, plain.latency_us);
+  EXPECT_EQ(e[0].provenance, Provenance::kModeled);
+  EXPECT_NE(e[0].method.find("measured / roofline"), std::string::npos) << e[0].method;
+  // GPUs run other code: left alone. So is everything when calibration is off.
+  EXPECT_FALSE(e[2].calibration.has_value());
+  EXPECT_DOUBLE_EQ(e[2].latency_us, predict_latency(devices[2], m, o).latency_us);
+  o.calibrate_cpus = false;
+  EXPECT_DOUBLE_EQ(predict_catalog(devices, m, o)[0].latency_us, plain.latency_us);
+}
+
 TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {
   const CandidateModel m = tiny_model();
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -1,0 +1,117 @@
+#include "explore/loop_steps.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "core/hash.h"
+#include "model/weights.h"
+
+namespace fitformer::explore {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
+                      const runtime::ScoreOptions& o) {
+  ContentHash h;
+  h.add(std::string_view("fitformer select score v1"));
+  h.add_file((model_dir / model::kConfigFileName).string());
+  h.add_file((model_dir / model::kWeightsFileName).string());
+  h.add(std::string_view(data.task)).add(std::string_view(data.kind));
+  h.add(std::string_view(data.path.string())).add(std::string_view(data.format));
+  h.add(std::string_view(data.text_field)).add(std::string_view(data.label_field));
+  h.add(data.valid_fraction).add(data.test_fraction).add(static_cast<int64_t>(data.seed));
+  h.add(std::string_view(o.split)).add(std::string_view(runtime::precision_name(o.precision)));
+  h.add(static_cast<int64_t>(o.max_length));
+  return h.hex();
+}
+
+nlohmann::json to_json(const runtime::ModelScore& s) {
+  return {{"task", s.task},
+          {"split", s.split},
+          {"precision", runtime::precision_name(s.precision)},
+          {"examples", s.examples},
+          {"predictions", s.predictions},
+          {"metrics", s.metrics},
+          {"baseline", s.baseline},
+          {"baseline_kind", s.baseline_kind},
+          {"seconds", s.seconds},
+          {"provenance", "measured"}};
+}
+
+// A cache file that does not parse as a score is ignored (and rewritten), never trusted.
+std::optional<runtime::ModelScore> from_json(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("metrics")) return std::nullopt;
+  try {
+    runtime::ModelScore s;
+    s.task = j.at("task").get<std::string>();
+    s.split = j.at("split").get<std::string>();
+    s.precision = runtime::parse_precision(j.at("precision").get<std::string>());
+    s.examples = j.at("examples").get<int64_t>();
+    s.predictions = j.at("predictions").get<int64_t>();
+    s.metrics = j.at("metrics").get<std::map<std::string, double>>();
+    s.baseline = j.at("baseline").get<std::map<std::string, double>>();
+    s.baseline_kind = j.at("baseline_kind").get<std::string>();
+    s.seconds = j.at("seconds").get<double>();
+    return s;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+devices::NumberFormat number_format(runtime::Precision p) {
+  return p == runtime::Precision::kInt8 ? devices::NumberFormat::kInt8
+                                        : devices::NumberFormat::kFp32;
+}
+
+}  // namespace
+
+runtime::ModelScore cached_score(const fs::path& model_dir, const io::DataSpec& data,
+                                 const fs::path& data_dir, const fs::path& cache_dir,
+                                 const runtime::ScoreOptions& options) {
+  const fs::path file = cache_dir / "scores" / (score_key(model_dir, data, options) + ".json");
+  if (fs::exists(file))
+    if (auto s = from_json(read_file(file))) return *s;
+  const runtime::ModelScore s = runtime::score_model(model_dir, data, data_dir, options);
+  write_file_atomic(file, to_json(s).dump(2) + "\n");
+  return s;
+}
+
+bool runs_on(const io::DeviceSpec& device, runtime::Precision precision) {
+  switch (precision) {
+    case runtime::Precision::kInt8:
+      return true;
+    case runtime::Precision::kInt16:
+      return device.kind == io::DeviceKind::kFpga;
+    case runtime::Precision::kFp32:
+      return device.kind != io::DeviceKind::kFpga;
+  }
+  return false;
+}
+
+std::vector<DeviceLatency> DevicePredictor::predict(const LoopModel& model,
+                                                    runtime::Precision precision,
+                                                    std::size_t candidate) {
+  devices::CandidateModel m;
+  m.config = config;
+  m.pattern = sparsity::Pattern::kHp;
+  m.sparsity = model.sparsity;
+  if (model.sparsity > 0) m.rho2 = model.rho2;
+  m.precision = number_format(precision);
+  m.seq = seq;
+  m.batch = batch;
+  m.model_dir = model.dir;
+  m.banks_fixed = model.sparsity > 0;
+  std::vector<io::DeviceSpec> where;
+  for (const io::DeviceSpec& device : devices)
+    if (runs_on(device, precision)) where.push_back(device);
+  std::vector<DeviceLatency> rows;
+  for (devices::LatencyEstimate& e : devices::predict_catalog(where, m, options)) {
+    rows.push_back({e.device_id, candidate, e.latency_us, e.provenance, e.verdict});
+    estimates[{e.device_id, candidate}] = std::move(e);
+  }
+  return rows;
+}
+
+}  // namespace fitformer::explore

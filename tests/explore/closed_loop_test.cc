@@ -1,0 +1,199 @@
+// The closed loop on synthetic tables: which models it makes and in what order, what it
+// scores and predicts, and that a choice made from its tables is the one a brute-force search
+// over every grid point would make when accuracy falls monotonically with sparsity.
+#include "explore/closed_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+
+namespace fitformer::explore {
+namespace {
+
+using runtime::Precision;
+
+// Accuracy falls with sparsity; int8 loses a little more; a lower rho2 (finer split) keeps a
+// little more. Latency falls with density on every device.
+struct FakeWorld {
+  double fall = 0.3;                              // accuracy lost from dense to fully sparse
+  std::vector<std::pair<double, double>> pruned;  // (sparsity, rho2), in call order
+  int scored = 0;
+
+  double accuracy(double s, std::optional<double> rho2, Precision p) const {
+    double a = 0.9 - fall * s * s;
+    if (rho2) a += 0.01 * (0.5 - *rho2);
+    if (p == Precision::kInt8) a -= 0.005;
+    return a;
+  }
+
+  LoopActions actions() {
+    LoopActions a;
+    a.dense_model = [] { return LoopModel{0, std::nullopt, "dense"}; };
+    a.prune = [this](const PruneRequest& r) {
+      pruned.push_back({r.sparsity, r.rho2});
+      return LoopModel{r.sparsity, r.rho2, "pruned"};
+    };
+    a.score = [this](const LoopModel& m, Precision p) {
+      ++scored;
+      return accuracy(m.sparsity, m.rho2, p);
+    };
+    a.predict = [](const LoopModel& m, Precision p, size_t candidate) {
+      std::vector<DeviceLatency> rows;
+      const double density = 1 - m.sparsity;
+      rows.push_back({"small", 0, 1000 * density, Provenance::kModeled, {}});
+      if (p != Precision::kFp32)
+        rows.push_back({"big", 0, 100 * density, Provenance::kModeled, {}});
+      for (DeviceLatency& r : rows) r.candidate = candidate + 1000;  // the loop must reset it
+      return rows;
+    };
+    return a;
+  }
+};
+
+const AccuracyConstraint kAcc(double t) {
+  return {.metric = "acc", .threshold = t, .higher_is_better = true};
+}
+
+TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
+  FakeWorld world;
+  LoopSettings settings;
+  settings.sparsity_grid = {0.5, 0.7, 0.8, 0.9, 0.95};
+  settings.other_rho2 = {0.25, 0.75};
+  // 0.9 - 0.3 s^2 >= 0.7  <=>  s <= 0.816: 0.8 passes, 0.9 fails.
+  const LoopResult r = run_closed_loop(kAcc(0.7), settings, world.actions());
+  const std::vector<std::pair<double, double>> expected = {
+      {0.5, 0.5},  {0.7, 0.5},  {0.8, 0.5},  {0.9, 0.5},    // the search, default split
+      {0.8, 0.25}, {0.8, 0.75}, {0.9, 0.25}, {0.9, 0.75}};  // splits at the edge
+  EXPECT_EQ(world.pruned, expected);
+  ASSERT_TRUE(r.highest_pass && r.lowest_fail);
+  EXPECT_EQ(*r.highest_pass, 0.8);
+  EXPECT_EQ(*r.lowest_fail, 0.9);
+  EXPECT_EQ(r.models.size(), 9u);  // dense + 8
+  EXPECT_EQ(r.models[0].sparsity, 0);
+  // Every model at every precision, each candidate's rows pointing at it.
+  EXPECT_EQ(r.candidates.size(), 9u * 3);
+  EXPECT_EQ(world.scored, 27);
+  EXPECT_EQ(r.latencies.size(), 9u * (3 + 2));  // small: 3 precisions, big: int8 and int16
+  for (const DeviceLatency& row : r.latencies) {
+    ASSERT_LT(row.candidate, r.candidates.size());
+    const CandidatePoint& c = r.candidates[row.candidate];
+    EXPECT_EQ(c.sparsity, r.models[r.candidate_model[row.candidate]].sparsity);
+  }
+  // The history holds the best precision's metric (fp32 and int16 tie above int8).
+  ASSERT_EQ(r.trials.size(), 4u);
+  EXPECT_DOUBLE_EQ(r.trials[2].metric_value, world.accuracy(0.8, 0.5, Precision::kFp32));
+}
+
+TEST(ClosedLoop, ASplitThatRescuesTheFailingSparsityIsACandidate) {
+  FakeWorld world;
+  LoopSettings settings;
+  settings.sparsity_grid = {0.5, 0.7, 0.8, 0.9};
+  settings.other_rho2 = {0.25};
+  // Default split at 0.9: 0.657; rho2 0.25 adds 0.0025: 0.6595. Threshold between them.
+  const AccuracyConstraint ac = kAcc(0.659);
+  const LoopResult r = run_closed_loop(ac, settings, world.actions());
+  ASSERT_TRUE(r.lowest_fail);
+  EXPECT_EQ(*r.lowest_fail, 0.9);
+  bool rescued = false;
+  for (const CandidatePoint& c : r.candidates)
+    rescued |= c.sparsity == 0.9 && c.rho2 == 0.25 && meets(ac, c.metric_value);
+  EXPECT_TRUE(rescued);
+}
+
+TEST(ClosedLoop, EveryGridPointPassingStopsAtTheTopWithoutAFailure) {
+  FakeWorld world;
+  world.fall = 0.01;
+  LoopSettings settings;
+  settings.other_rho2 = {};
+  const LoopResult r = run_closed_loop(kAcc(0.5), settings, world.actions());
+  EXPECT_EQ(world.pruned.size(), settings.sparsity_grid.size());
+  EXPECT_EQ(r.highest_pass, 0.95);
+  EXPECT_FALSE(r.lowest_fail);
+}
+
+TEST(ClosedLoop, FirstPointFailingLeavesOnlyDenseAndThatPoint) {
+  FakeWorld world;
+  LoopSettings settings;
+  settings.other_rho2 = {0.25};
+  const LoopResult r = run_closed_loop(kAcc(0.89), settings, world.actions());
+  // 0.5 fails (0.825); rho2 0.25 is below its density 0.5, so no split either.
+  const std::vector<std::pair<double, double>> expected = {{0.5, 0.5}};
+  EXPECT_EQ(world.pruned, expected);
+  EXPECT_FALSE(r.highest_pass);
+  EXPECT_EQ(r.lowest_fail, 0.5);
+}
+
+// With accuracy monotone in sparsity, selecting from the loop's tables equals selecting from
+// the full grid (every point pruned): the loop skips only points that cannot win.
+TEST(ClosedLoop, ChoosesWhatTheFullGridWouldChoose) {
+  std::vector<io::DeviceSpec> devices(2);
+  devices[0].id = "small";
+  devices[0].price_usd = 100;
+  devices[1].id = "big";
+  devices[1].price_usd = 1000;
+  for (const double lc : {150.0, 300.0, 600.0, 2000.0}) {
+    for (const double threshold : {0.6, 0.7, 0.8, 0.88}) {
+      SCOPED_TRACE(testing::Message() << "lc " << lc << " threshold " << threshold);
+      LoopSettings settings;
+      settings.other_rho2 = {};
+      FakeWorld loop_world;
+      const LoopResult loop = run_closed_loop(kAcc(threshold), settings, loop_world.actions());
+      // The full grid: every sparsity with the default split.
+      FakeWorld grid_world;
+      LoopActions a = grid_world.actions();
+      std::vector<CandidatePoint> candidates;
+      std::vector<DeviceLatency> rows;
+      std::vector<LoopModel> models = {a.dense_model()};
+      for (double s : settings.sparsity_grid) models.push_back(a.prune({s, settings.rho2}));
+      for (const LoopModel& m : models)
+        for (Precision p : settings.precisions) {
+          CandidatePoint c;
+          c.sparsity = m.sparsity;
+          c.rho2 = m.rho2;
+          c.precision = p;
+          c.metric = "acc";
+          c.metric_value = a.score(m, p);
+          for (DeviceLatency& r : a.predict(m, p, candidates.size())) {
+            r.candidate = candidates.size();
+            rows.push_back(r);
+          }
+          candidates.push_back(c);
+        }
+      const Selection from_loop = select_device(loop.candidates, loop.latencies, devices, lc,
+                                                kAcc(threshold), Objective::kPrice);
+      const Selection from_grid =
+          select_device(candidates, rows, devices, lc, kAcc(threshold), Objective::kPrice);
+      EXPECT_EQ(from_loop.feasible, from_grid.feasible);
+      EXPECT_EQ(from_loop.device_id, from_grid.device_id);
+      if (from_loop.feasible) {
+        EXPECT_DOUBLE_EQ(from_loop.latency_us, from_grid.latency_us);
+      }
+    }
+  }
+}
+
+TEST(ClosedLoop, BadSettingsAreRefusedByName) {
+  FakeWorld world;
+  LoopSettings settings;
+  settings.sparsity_grid = {0.5, 1.0};
+  try {
+    run_closed_loop(kAcc(0.5), settings, world.actions());
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "sparsity_grid");
+  }
+  settings.sparsity_grid = {0.5};
+  settings.other_rho2 = {0};
+  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world.actions()), Error);
+  settings.other_rho2 = {};
+  settings.precisions = {};
+  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world.actions()), Error);
+  EXPECT_TRUE(world.pruned.empty());  // refused before any work
+}
+
+}  // namespace
+}  // namespace fitformer::explore
