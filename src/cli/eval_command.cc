@@ -25,10 +25,10 @@ struct EvalOptions {
 };
 
 void run_eval(const EvalOptions& options, const GlobalOptions& global) {
+  runtime::ScoreOptions score_options = options.score;
+  score_options.precision = runtime::parse_precision(options.precision);  // before slow work
   const std::filesystem::path dir = options.model_dir;
   const io::ModelConfig config = io::load_model_config(dir / "config.json");
-  runtime::ScoreOptions score_options = options.score;
-  score_options.precision = runtime::parse_precision(options.precision);
   score_options.progress_bars = Progress::terminal_attached() && !options.json;
   io::DataSpec spec;
   if (!options.recipe.empty())

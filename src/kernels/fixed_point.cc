@@ -204,15 +204,19 @@ void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t 
     throw Error("", "x", fmt::format("{} x {} activations", n_tokens, cols),
                 fmt::format("{}", x_size));
   }
-  if (!bias.empty() && bias.size() != at(rows)) {
-    throw Error("", "bias", fmt::format("0 or {} entries", rows), fmt::format("{}", bias.size()));
+  const bool per_token = n_tokens != 1 && bias.size() == at(n_tokens * rows) && rows > 0;
+  if (!bias.empty() && bias.size() != at(rows) && !per_token) {
+    throw Error("", "bias", fmt::format("0, {} or {} x {} entries", rows, n_tokens, rows),
+                fmt::format("{}", bias.size()));
   }
   if (acc.size() != at(n_tokens * rows)) {
     throw Error("", "acc", fmt::format("{} x {} accumulators", n_tokens, rows),
                 fmt::format("{}", acc.size()));
   }
   for (int64_t t = 0; t < n_tokens; ++t) {
-    for (int64_t r = 0; r < rows; ++r) acc[at(t * rows + r)] = bias.empty() ? 0 : bias[at(r)];
+    for (int64_t r = 0; r < rows; ++r) {
+      acc[at(t * rows + r)] = bias.empty() ? 0 : bias[at(per_token ? t * rows + r : r)];
+    }
   }
 }
 

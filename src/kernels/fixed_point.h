@@ -77,14 +77,17 @@ Requant make_requant(double real_multiplier);
 int32_t requantize(int32_t acc, const Requant& requant, format::ValueType out);
 
 // Checks the shapes of a fixed-point linear (Error naming "x", "bias" or "acc") and sets
-// every accumulator acc[t * rows + r] to bias[r] (0 for an empty bias): the shared start of
-// every linear below and of accel's.
+// every accumulator acc[t * rows + r] to its bias: bias[r] for M entries, bias[t * rows + r]
+// for n_tokens x M entries (a bias per token, as when tokens of several sequences with their
+// own activation scales share a call), 0 for an empty bias. The shared start of every linear
+// below and of accel's.
 void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
                              std::span<const int32_t> bias, std::span<int32_t> acc);
 
 // The reference linear: acc[t * M + r] for tokens t < n_tokens and rows r < M, from
 // activations x[t * K + k] (token-major, quantized to the weights' precision) and an optional
-// bias (empty or M entries), by the rules above, straight from the HPF slots. The HPF must
+// bias (empty, M or n_tokens x M entries, see init_fixed_accumulators), by the rules above,
+// straight from the HPF slots. The HPF must
 // hold kI8 or kI16 values.
 void linear_fixed_reference(const format::hpf::Matrix& w, std::span<const int16_t> x,
                             int64_t n_tokens, std::span<const int32_t> bias,

@@ -2,6 +2,7 @@
 // dequantize.
 #include "runtime/fixed_linear.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace fitformer::runtime {
@@ -20,27 +21,33 @@ void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input,
                         std::span<const int64_t> lengths, std::span<float> output, int threads) {
   const kernels::FixedMatrix& w = linear.weight;
   const int64_t m = w.rows, k = w.cols;
-  assert(static_cast<int64_t>(input.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * k);
-  assert(static_cast<int64_t>(output.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * m);
-  std::vector<int16_t> xq(static_cast<size_t>(seq_len * k));
-  std::vector<int32_t> acc(static_cast<size_t>(seq_len * m));
+  const int64_t rows = static_cast<int64_t>(lengths.size()) * seq_len;
+  assert(static_cast<int64_t>(input.size()) >= rows * k);
+  assert(static_cast<int64_t>(output.size()) >= rows * m);
+  // All sequences in one kernel call (one parallel region, long token loops), each with its
+  // own scale; the bias then differs per sequence, so it is passed per token.
+  std::vector<int16_t> xq(static_cast<size_t>(rows * k));
+  std::vector<int32_t> bias(linear.bias.empty() ? 0 : static_cast<size_t>(rows * m));
+  std::vector<float> x_scales(lengths.size());
   for (size_t b = 0; b < lengths.size(); ++b) {
-    const int64_t first = static_cast<int64_t>(b) * seq_len;
-    const std::span<const float> x =
-        input.subspan(static_cast<size_t>(first * k), static_cast<size_t>(seq_len * k));
-    const float x_scale =
+    const auto first = static_cast<size_t>(static_cast<int64_t>(b) * seq_len);
+    const std::span<const float> x = input.subspan(first * k, static_cast<size_t>(seq_len * k));
+    x_scales[b] =
         kernels::activation_scale(x.first(static_cast<size_t>(lengths[b] * k)), w.value_type);
-    kernels::quantize_activations(x, x_scale, w.value_type, xq);
-    const std::vector<int32_t> bias =
-        linear.bias.empty() ? std::vector<int32_t>{}
-                            : kernels::quantize_bias(linear.bias, w.row_scales, x_scale);
-    kernels::linear_fixed(w, xq, seq_len, bias, acc, threads);
-    float* y = output.data() + first * m;
-    for (int64_t t = 0; t < seq_len; ++t) {
-      for (int64_t r = 0; r < m; ++r) {
-        y[t * m + r] = kernels::dequantize_accumulator(
-            acc[static_cast<size_t>(t * m + r)], w.row_scales[static_cast<size_t>(r)], x_scale);
-      }
+    kernels::quantize_activations(x, x_scales[b], w.value_type,
+                                  std::span(xq).subspan(first * k, x.size()));
+    if (bias.empty()) continue;
+    const std::vector<int32_t> q = kernels::quantize_bias(linear.bias, w.row_scales, x_scales[b]);
+    for (int64_t t = 0; t < seq_len; ++t)
+      std::copy(q.begin(), q.end(), bias.begin() + static_cast<std::ptrdiff_t>((first + t) * m));
+  }
+  std::vector<int32_t> acc(static_cast<size_t>(rows * m));
+  kernels::linear_fixed(w, xq, rows, bias, acc, threads);
+  for (int64_t t = 0; t < rows; ++t) {
+    const float x_scale = x_scales[static_cast<size_t>(t / seq_len)];
+    for (int64_t r = 0; r < m; ++r) {
+      output[static_cast<size_t>(t * m + r)] = kernels::dequantize_accumulator(
+          acc[static_cast<size_t>(t * m + r)], w.row_scales[static_cast<size_t>(r)], x_scale);
     }
   }
 }
