@@ -4,6 +4,8 @@
 
 #include "cli/trainer_process.h"
 #include "core/error.h"
+#include "core/files.h"
+#include "core/hash.h"
 #include "core/progress.h"
 #include "io/safetensors.h"
 #include "runtime/prune.h"
@@ -57,6 +59,41 @@ void write_hpf_form(const PruneJob& job, const std::filesystem::path& out, Train
              "HPF form for the sparse runtime: {}\n", hpf.string());
 }
 
+// What a job's result depends on, read without tokenizing: the recipe's text and profile,
+// the data (a built-in task is pinned by checksum at setup; a user's file or folder is
+// hashed), and `extra` (the job's own settings). The trainer keeps its own, stricter key over
+// the tokens; this one lets a repeated job return before tokenizing (seconds on sotu-lm).
+std::string request_key(const std::string& kind, const std::string& recipe_file,
+                        const std::string& profile, const GlobalOptions& global,
+                        const std::vector<std::string>& extra) {
+  const io::Recipe recipe = io::load_recipe(recipe_file, profile);
+  ContentHash h;
+  h.add(std::string_view("fitformer model job v1")).add(std::string_view(kind));
+  h.add(std::string_view(read_file(recipe_file))).add(std::string_view(profile));
+  h.add(std::string_view(recipe.data.task));
+  if (!recipe.data.task.empty()) {
+    h.add(std::string_view(std::filesystem::absolute(global.data_dir).string()));
+  } else if (std::filesystem::is_directory(recipe.data.path)) {
+    for (const std::filesystem::path& f : list_files(recipe.data.path))
+      h.add(std::string_view(f.filename().string())).add_file(f.string());
+  } else {
+    h.add_file(recipe.data.path.string());
+  }
+  for (const std::string& e : extra) h.add(std::string_view(e));
+  return h.hex();
+}
+
+// <out>/job.key names the request that last completed there.
+bool job_done(const std::filesystem::path& out, const std::string& key) {
+  const std::filesystem::path file = out / "job.key";
+  return std::filesystem::exists(file) && std::filesystem::exists(out / "model.safetensors") &&
+         read_file(file) == key + "\n";
+}
+
+void mark_job_done(const std::filesystem::path& out, const std::string& key) {
+  write_file_atomic(out / "job.key", key + "\n");
+}
+
 }  // namespace
 
 std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe) {
@@ -90,8 +127,14 @@ std::vector<std::string> prepare_training(const TrainJob& job, const GlobalOptio
 std::filesystem::path train_model(const TrainJob& job, const GlobalOptions& global, bool bars,
                                   TrainerOutput output) {
   const std::filesystem::path tool = trainer_path();
+  const std::filesystem::path out = train_out(job, io::load_recipe(job.recipe_file, job.profile));
+  const std::string key =
+      request_key("train", job.recipe_file, job.profile, global, {std::to_string(job.threads)});
+  if (!job.restart && job_done(out, key)) return out;
+  std::filesystem::remove(out / "job.key");
   run_or_throw(tool, prepare_training(job, global, bars), output);
-  return train_out(job, io::load_recipe(job.recipe_file, job.profile));
+  mark_job_done(out, key);
+  return out;
 }
 
 std::filesystem::path prune_out(const PruneJob& job, const GlobalOptions& global) {
@@ -117,6 +160,31 @@ std::filesystem::path prune_model(const PruneJob& job, const GlobalOptions& glob
   const bool bars = Progress::terminal_attached() && !job.json;
   const std::filesystem::path out = prune_out(job, global);
 
+  std::vector<std::string> settings = {job.pattern,
+                                       job.method,
+                                       fmt::format("{}", job.sparsity),
+                                       std::to_string(job.steps),
+                                       std::to_string(job.block_cols),
+                                       std::to_string(job.banks),
+                                       std::to_string(job.threads),
+                                       fmt::format("{}", job.rho1.value_or(-1)),
+                                       fmt::format("{}", job.rho2.value_or(-1))};
+  settings.insert(settings.end(), job.layers.begin(), job.layers.end());
+  settings.push_back("|");
+  settings.insert(settings.end(), job.layer_sparsity.begin(), job.layer_sparsity.end());
+  for (const char* f : {"config.json", "model.safetensors"})
+    settings.push_back(
+        ContentHash().add_file((std::filesystem::path(job.model) / f).string()).hex());
+  const std::string key = request_key("prune", job.recipe, job.profile, global, settings);
+  const bool hpf_wanted =
+      pattern == sparsity::Pattern::kHp && job.layers.empty() && job.layer_sparsity.empty();
+  if (!job.json && job_done(out, key) && (!hpf_wanted || std::filesystem::exists(out / "hpf"))) {
+    if (!job.json)
+      fmt::print(output == TrainerOutput::kToStderr ? stderr : stdout, "{}: cached\n",
+                 out.string());
+    return out;
+  }
+  std::filesystem::remove(out / "job.key");
   const TrainerInput input = tokenize_for_trainer(recipe, global, bars, out, job.model);
   std::vector<std::string> args = {"--recipe",      job.recipe,
                                    "--tokens",      input.tokens.string(),
@@ -137,8 +205,12 @@ std::filesystem::path prune_model(const PruneJob& job, const GlobalOptions& glob
   if (job.json) args.push_back("--json");
   run_or_throw(tool, std::move(args), output);
 
-  if (pattern != sparsity::Pattern::kHp) return out;
+  if (pattern != sparsity::Pattern::kHp) {
+    mark_job_done(out, key);
+    return out;
+  }
   if (!job.layers.empty() || !job.layer_sparsity.empty()) {
+    mark_job_done(out, key);
     // prune_model_folder applies one split to every encoder linear; with other choices per
     // layer it would re-mask them differently, so the HPF form is left out, not mis-made.
     if (!job.json)
@@ -147,6 +219,7 @@ std::filesystem::path prune_model(const PruneJob& job, const GlobalOptions& glob
     return out;
   }
   write_hpf_form(job, out, output);
+  mark_job_done(out, key);
   return out;
 }
 

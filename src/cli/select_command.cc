@@ -203,7 +203,9 @@ int run_select(const SelectOptions& o, const GlobalOptions& global) {
     job.profile = o.profile;
     job.pattern = "hp";
     job.sparsity = r.sparsity;
-    job.rho2 = r.rho2;
+    // The trainer's default split is rho2 = 0.5; leaving it implicit shares the prune cache
+    // with `fitformer prune` runs that did not name it.
+    if (r.rho2 != 0.5) job.rho2 = r.rho2;
     job.steps = recipe.select.prune_steps;
     return explore::LoopModel{r.sparsity, r.rho2,
                               prune_model(job, global, TrainerOutput::kToStderr)};
