@@ -34,7 +34,7 @@ struct SelectOptions {
   std::string recipe, profile, model, lc, ac, ac_drop, objective = "price", devices, out, catalog;
   int64_t batch = 1;
   int64_t seq = 0;  // 0: the model's max_position_embeddings
-  int threads = 1;  // the host's runtime threads and scoring threads
+  int threads = 1;  // the runtime's threads when the host's latency is measured
   bool json = false;
   std::string command;  // as typed, for the report
 };
@@ -157,8 +157,9 @@ int run_select(const SelectOptions& o, const GlobalOptions& global) {
 
   runtime::ScoreOptions score_options;
   score_options.split = "valid";
-  score_options.threads = o.threads;
+  score_options.threads = 0;  // every core: scoring runs alone, between trainer runs
   score_options.progress_bars = bars;
+  score_options.baseline = false;
   auto metric_of = [&](const fs::path& dir, runtime::Precision p, const std::string& metric) {
     score_options.precision = p;
     const runtime::ModelScore s =
@@ -287,7 +288,7 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   cmd->add_option("--devices", o->devices, "Only these catalog ids (comma-separated)");
   cmd->add_option("--batch", o->batch, "Sequences per forward")->capture_default_str();
   cmd->add_option("--seq", o->seq, "Sequence length (default: the model's maximum)");
-  cmd->add_option("--threads", o->threads, "Threads for scoring and the host measurement")
+  cmd->add_option("--threads", o->threads, "Threads of the host's latency measurement")
       ->capture_default_str();
   cmd->add_option("--catalog", o->catalog, "Device catalog (default catalog/devices.toml)");
   cmd->add_option("--out", o->out, "Output folder (default runs/<recipe>-<profile>-select)");

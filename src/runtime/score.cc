@@ -36,18 +36,23 @@ struct Scoring {
 void score_language_model(const Scoring& s, ModelScore& score) {
   const io::ModelConfig& config = model_config(s.model);
   const bool bars = s.options.progress_bars;
-  Progress tokenizing("tokenizing", s.dataset.train.size() + s.split.size(), "docs", bars);
+  const bool baseline = s.options.baseline;
+  Progress tokenizing("tokenizing", (baseline ? s.dataset.train.size() : 0) + s.split.size(),
+                      "docs", bars);
   const auto eval_stream = model::build_token_stream(s.split, s.tokenizer, &tokenizing);
-  const auto train_stream = model::build_token_stream(s.dataset.train, s.tokenizer, &tokenizing);
+  const auto train_stream =
+      baseline ? model::build_token_stream(s.dataset.train, s.tokenizer, &tokenizing)
+               : std::vector<int32_t>{};
   tokenizing.finish();
   Progress progress("eval", (eval_stream.size() + s.length - 1) / s.length, "windows", bars);
   const model::LmMetrics m = model::evaluate_language_model(
       s.forward(), config, eval_stream, s.length, s.options.batch_size, &progress);
   progress.finish();
-  const model::LmMetrics base =
-      model::unigram_baseline(train_stream, eval_stream, config.vocab_size);
   score.predictions = m.tokens;
   score.metrics = {{"ppl", m.perplexity}, {"acc", m.accuracy}};
+  if (!baseline) return;
+  const model::LmMetrics base =
+      model::unigram_baseline(train_stream, eval_stream, config.vocab_size);
   score.baseline = {{"ppl", base.perplexity}, {"acc", base.accuracy}};
   score.baseline_kind = "unigram (add-one, train counts)";
 }
@@ -75,6 +80,7 @@ void score_classifier(const Scoring& s, ModelScore& score) {
   score.predictions = m.examples;
   score.metrics = {
       {"acc", m.accuracy}, {"f1", m.positive_f1.value_or(m.macro_f1)}, {"macro_f1", m.macro_f1}};
+  if (!s.options.baseline) return;
   score.baseline = {{"acc", base.accuracy},
                     {"f1", base.positive_f1.value_or(base.macro_f1)},
                     {"macro_f1", base.macro_f1}};

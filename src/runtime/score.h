@@ -35,6 +35,9 @@ struct ScoreOptions {
   int batch_size = 32;
   int threads = 0;  // 0: OpenMP default
   bool progress_bars = false;
+  // Also score the trivial baseline (the LM's unigram needs the whole train split
+  // tokenized); `select` scores many models of one task and leaves it out.
+  bool baseline = true;
 };
 
 struct ModelScore {
@@ -45,7 +48,8 @@ struct ModelScore {
   // LM: "ppl" (perplexity) and "acc" (next-token accuracy). Classifier: "acc", "f1" (F1 of
   // label 1 for two labels, else macro F1) and "macro_f1".
   std::map<std::string, double> metrics;
-  std::map<std::string, double> baseline;  // same keys, the trivial baseline's
+  std::map<std::string, double> baseline;  // same keys, the trivial baseline's; empty
+                                           // when options.baseline is false
   std::string baseline_kind;
   double seconds = 0;  // wall time of scoring, measured
 };
