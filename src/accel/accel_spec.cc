@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/fixed_point.h"
 
 namespace fitformer::accel {
 namespace {
@@ -44,6 +45,10 @@ format::ValueType precision_value_type(Precision precision) {
 
 int32_t precision_qmax(Precision precision) {
   return format::quant_max(precision_value_type(precision));
+}
+
+int64_t accumulator_bytes(Precision precision) {
+  return kernels::accumulator_bits(precision_value_type(precision)) / 8;
 }
 
 std::string_view memory_name(Memory memory) {

@@ -11,7 +11,8 @@
 
 namespace fitformer::accel {
 
-// Width of weights and activations; accumulators are always 32-bit.
+// Width of weights and activations. Accumulators are 32-bit for int8 and 48-bit for int16
+// (kernels/fixed_point.h: the DSP48E2's P register, as int16 products reach 2^30).
 enum class Precision { kInt8, kInt16 };
 inline constexpr std::array<std::string_view, 2> kPrecisionNames = {"int8", "int16"};
 std::string_view precision_name(Precision precision);
@@ -23,6 +24,9 @@ int64_t precision_bytes(Precision precision);
 format::ValueType precision_value_type(Precision precision);
 // 127 or 32767 (symmetric range, format/value_type.h).
 int32_t precision_qmax(Precision precision);
+// Bytes one accumulator takes in the output buffer: 4 (32 bits) for int8, 6 (48 bits) for
+// int16.
+int64_t accumulator_bytes(Precision precision);
 
 // Where a buffer lives: 36 Kb block RAM or 288 Kb UltraRAM (UltraScale+ only).
 enum class Memory { kBram, kUram };
@@ -44,8 +48,9 @@ struct AccelSpec {
   int64_t weight_buffer_bytes = 256 * 1024;
   Memory weight_memory = Memory::kBram;
   int64_t act_buffer_bytes = 128 * 1024;  // input activations of one token tile, K x T values
-  int64_t out_buffer_bytes = 256 * 1024;  // int32 accumulators of one token tile, M x T
-  double offchip_gbs = 10;                // effective off-chip bandwidth, GB/s (1e9 B/s)
+  // Accumulators of one token tile, M x T of accumulator_bytes each.
+  int64_t out_buffer_bytes = 256 * 1024;
+  double offchip_gbs = 10;    // effective off-chip bandwidth, GB/s (1e9 B/s)
   int64_t vector_lanes = 16;  // softmax / LayerNorm / GELU / residual unit, elements per cycle
 
   bool operator==(const AccelSpec&) const = default;

@@ -155,7 +155,7 @@ class StreamSource {
 template <class Source>
 LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                      const Source& src, std::span<const int16_t> x, int64_t tokens,
-                     std::span<const int32_t> bias) {
+                     std::span<const int64_t> bias) {
   validate_spec(spec);
   const int64_t rows = src.rows(), cols = src.cols();
   if (tokens < 0 || x.size() != at(tokens * cols)) {
@@ -170,6 +170,7 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
 
   const int64_t bc = spec.block_cols, bw = bank_width(spec), lanes = spec.token_lanes;
   const double bytes_per_cycle = offchip_bytes_per_cycle(spec);
+  const int acc_bits = accumulator_bits(spec.precision);
   LinearRun out;
   out.acc.assign(at(tokens * rows), 0);
   for (int64_t t = 0; t < tokens; ++t) {
@@ -214,8 +215,8 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
             s.macs += cost.reads * live;
             const int64_t row = src.row(b, i);
             for (int64_t l = 0; l < live; ++l) {
-              int32_t& a = out.acc[at((g0 + l) * rows + row)];
-              a = accumulate_segment(a, psum[l]);
+              int64_t& a = out.acc[at((g0 + l) * rows + row)];
+              a = accumulate_segment(a, psum[l], acc_bits);
             }
           }
           pe_work[at(p)] = work;
@@ -253,13 +254,13 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
 
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const format::hpf::Matrix& w, std::span<const int16_t> x, int64_t tokens,
-                          std::span<const int32_t> bias) {
+                          std::span<const int64_t> bias) {
   return run_linear(spec, mapping, name, HpfSource(spec, w), x, tokens, bias);
 }
 
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const StreamMatrix& w, std::span<const int16_t> x, int64_t tokens,
-                          std::span<const int32_t> bias) {
+                          std::span<const int64_t> bias) {
   return run_linear(spec, mapping, name, StreamSource(spec, w), x, tokens, bias);
 }
 

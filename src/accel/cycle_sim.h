@@ -11,7 +11,8 @@
 // The block's kept row segments are dealt to the PEs (Mapping::deal). Each cycle a PE issues
 // one read to each bank and multiplies each value by its weight (B multipliers, times the
 // lanes); a segment's products sum in the PE's 48-bit partial sum, which is added into the
-// row's int32 accumulator with saturation when the segment ends. The step ends when the
+// row's accumulator (32-bit for int8, the DSP's 48-bit P register for int16) with saturation
+// when the segment ends. The step ends when the
 // slowest PE is done; the others idle.
 //  - HPF: cycle c of a segment reads slot c of every bank: exactly one read per bank, so a
 //    segment costs n cycles and no PE ever stalls, by construction.
@@ -43,7 +44,7 @@
 namespace fitformer::accel {
 
 struct LinearRun {
-  std::vector<int32_t> acc;  // [tokens][M], as linear_fixed_reference
+  std::vector<int64_t> acc;  // [tokens][M], as linear_fixed_reference
   OpStats stats;             // provenance simulated
 };
 
@@ -53,16 +54,16 @@ struct LinearRun {
 // or when no token fits the buffers.
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const format::hpf::Matrix& w, std::span<const int16_t> x, int64_t tokens,
-                          std::span<const int32_t> bias);
+                          std::span<const int64_t> bias);
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const StreamMatrix& w, std::span<const int16_t> x, int64_t tokens,
-                          std::span<const int32_t> bias);
+                          std::span<const int64_t> bias);
 
 // Data for one LinearOp of a workload.
 struct LayerData {
   std::variant<format::hpf::Matrix, StreamMatrix> weights;
   std::vector<int16_t> x;     // [tokens][K]
-  std::vector<int32_t> bias;  // empty or M
+  std::vector<int64_t> bias;  // empty or M
 };
 
 struct SimResult {

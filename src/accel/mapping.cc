@@ -11,7 +11,7 @@ int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, 
                    int64_t tokens) {
   int64_t tile = tokens;
   tile = std::min(tile, spec.act_buffer_bytes / (cols * precision_bytes(spec.precision)));
-  tile = std::min(tile, spec.out_buffer_bytes / (rows * 4));
+  tile = std::min(tile, spec.out_buffer_bytes / (rows * accumulator_bytes(spec.precision)));
   if (mapping.max_token_tile > 0) tile = std::min(tile, mapping.max_token_tile);
   if (tile >= spec.token_lanes && tile < tokens) tile -= tile % spec.token_lanes;
   return std::max<int64_t>(tile, 0);

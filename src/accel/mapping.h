@@ -22,7 +22,8 @@ inline constexpr std::array<std::string_view, 2> kDealNames = {"round-robin", "c
 struct Mapping {
   Deal deal = Deal::kRoundRobin;
   // Upper bound on tokens per tile (0: none). A tile's K x T inputs fill the activation
-  // buffer and its M x T int32 accumulators the output buffer; weights stream once per tile.
+  // buffer and its M x T accumulators (accumulator_bytes each) the output buffer; weights
+  // stream once per tile.
   int64_t max_token_tile = 0;
   // Every weight of the workload sits in the weight buffer, loaded once before the run (its
   // load is not part of a forward pass); otherwise each layer streams its weights from

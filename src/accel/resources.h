@@ -11,8 +11,10 @@
 //         4608 B (36 Kb) or 36864 B (288 Kb), 72-bit ports. Port widths: weights P * B *
 //         (w + ob) (every PE reads B values and offsets per cycle; lanes share them);
 //         activations B * w * L (one slice value per bank per cycle, broadcast to all PEs);
-//         outputs P * 32 * L (a segment's sum per PE per cycle at worst). Only the weight
-//         buffer may sit in URAM (AccelSpec::weight_memory); a buffer of 0 bytes costs none.
+//         outputs P * a * L with a = 8 * accumulator_bytes (32 for int8, 48 for int16: one
+//         accumulator per PE per cycle at worst). The output buffer's bytes are M x T
+//         accumulators of accumulator_bytes (mapping.h), so int16 holds 2/3 the tokens. Only the
+//         weight buffer may sit in URAM (AccelSpec::weight_memory); a buffer of 0 bytes costs none.
 //  LUT  = P * B * (w * L * ceil((bw - 1) / 3)   bank read mux, bw:1, three inputs per LUT6
 //                  + w * L)                     slice banks as double-buffered LUTRAM
 //       + P * L * ((B - 1) * (2 * w + log2 B) + 48)   adder tree and 48-bit partial sum
@@ -33,7 +35,8 @@
 namespace fitformer::accel {
 
 // Estimates (see above).
-inline constexpr int64_t kRequantDsp = 4;      // 32 x 32-bit multiply on 27 x 18 tiles
+// A 32 x 32 (int8) or 48 x 32-bit (int16) multiply: 2 x 2 tiles of 27 x 18 either way.
+inline constexpr int64_t kRequantDsp = 4;
 inline constexpr int64_t kVectorLaneDsp = 4;   // exp / rsqrt polynomial and scaling
 inline constexpr int64_t kPeControlLut = 150;  // segment counters, row index, handshakes
 inline constexpr int64_t kPeControlFf = 200;

@@ -32,7 +32,7 @@ Extents extents_of(const Workload& w, Precision precision) {
       continue;
     }
     e.max_act_per_token = std::max(e.max_act_per_token, cols * precision_bytes(precision));
-    e.max_out_per_token = std::max(e.max_out_per_token, rows * 4);
+    e.max_out_per_token = std::max(e.max_out_per_token, rows * accumulator_bytes(precision));
     e.max_tokens = std::max(e.max_tokens, tokens);
   }
   return e;

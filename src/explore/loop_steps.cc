@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
                       const runtime::ScoreOptions& o) {
   ContentHash h;
-  h.add(std::string_view("fitformer select score v1"));
+  h.add(std::string_view("fitformer select score v2"));
   h.add_file((model_dir / model::kConfigFileName).string());
   h.add_file((model_dir / model::kWeightsFileName).string());
   h.add(std::string_view(data.task)).add(std::string_view(data.kind));

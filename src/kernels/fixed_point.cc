@@ -59,11 +59,12 @@ constexpr int64_t kMaxSplitEntries = 256;
 // Every row's accumulators over the n tokens, rows split over the threads. planes holds xt
 // (kDirect, kWide) or its hi and lo planes (kSplit), each feature-major [K][n].
 void run_rows(const FixedMatrix& w, SumMode mode, const std::vector<std::vector<int16_t>>& planes,
-              int64_t n, std::span<int32_t> acc, int threads) {
+              int64_t n, std::span<int64_t> acc, int threads) {
+  const int bits = accumulator_bits(w.value_type);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<int32_t> a(at(n)), sum(at(n)), sum_lo(at(n));
-    std::vector<int64_t> wide(at(n));
+    std::vector<int32_t> sum(at(n)), sum_lo(at(n));
+    std::vector<int64_t> a(at(n)), wide(at(n));
 #pragma omp for schedule(dynamic, 8)
     for (int64_t r = 0; r < w.rows; ++r) {
       for (int64_t t = 0; t < n; ++t) a[at(t)] = acc[at(t * w.rows + r)];
@@ -71,7 +72,7 @@ void run_rows(const FixedMatrix& w, SumMode mode, const std::vector<std::vector<
         if (mode == SumMode::kDirect) {
           std::fill(sum.begin(), sum.end(), 0);
           add_products(w, s, planes[0].data(), n, sum.data());
-          for (int64_t t = 0; t < n; ++t) a[at(t)] = accumulate_segment(a[at(t)], sum[at(t)]);
+          for (int64_t t = 0; t < n; ++t) a[at(t)] = accumulate_segment(a[at(t)], sum[at(t)], bits);
         } else if (mode == SumMode::kSplit) {
           std::fill(sum.begin(), sum.end(), 0);
           std::fill(sum_lo.begin(), sum_lo.end(), 0);
@@ -79,12 +80,14 @@ void run_rows(const FixedMatrix& w, SumMode mode, const std::vector<std::vector<
           add_products(w, s, planes[1].data(), n, sum_lo.data());
           for (int64_t t = 0; t < n; ++t) {
             const int64_t partial = int64_t{sum[at(t)]} * 256 + sum_lo[at(t)];
-            a[at(t)] = accumulate_segment(a[at(t)], partial);
+            a[at(t)] = accumulate_segment(a[at(t)], partial, bits);
           }
         } else {
           std::fill(wide.begin(), wide.end(), 0);
           add_products(w, s, planes[0].data(), n, wide.data());
-          for (int64_t t = 0; t < n; ++t) a[at(t)] = accumulate_segment(a[at(t)], wide[at(t)]);
+          for (int64_t t = 0; t < n; ++t) {
+            a[at(t)] = accumulate_segment(a[at(t)], wide[at(t)], bits);
+          }
         }
       }
       for (int64_t t = 0; t < n; ++t) acc[at(t * w.rows + r)] = a[at(t)];
@@ -132,6 +135,11 @@ int32_t fixed_qmax(format::ValueType type) {
   return format::quant_max(type);
 }
 
+int accumulator_bits(format::ValueType type) {
+  fixed_qmax(type);
+  return type == format::ValueType::kI8 ? 32 : 48;
+}
+
 float activation_scale(std::span<const float> x, format::ValueType type) {
   float max_abs = 0.0f;
   for (float v : x) max_abs = std::max(max_abs, std::fabs(v));
@@ -156,19 +164,22 @@ std::vector<int16_t> quantize_activations(std::span<const float> x, float scale,
   return q;
 }
 
-std::vector<int32_t> quantize_bias(std::span<const float> bias, std::span<const float> row_scales,
-                                   float x_scale) {
+std::vector<int64_t> quantize_bias(std::span<const float> bias, std::span<const float> row_scales,
+                                   float x_scale, format::ValueType type) {
+  const int bits = accumulator_bits(type);
   if (row_scales.size() != 1 && row_scales.size() != bias.size()) {
     throw Error("", "row_scales", fmt::format("1 or {} scales", bias.size()),
                 fmt::format("{}", row_scales.size()));
   }
-  std::vector<int32_t> q(bias.size());
+  std::vector<int64_t> q(bias.size());
   for (size_t r = 0; r < bias.size(); ++r) {
     const double s = static_cast<double>(row_scales.size() == 1 ? row_scales[0] : row_scales[r]) *
                      static_cast<double>(x_scale);
     const double v = std::round(static_cast<double>(bias[r]) / s);  // half away from zero
-    q[r] =
-        std::isfinite(v) ? saturate_i32(static_cast<int64_t>(std::clamp(v, -0x1p40, 0x1p40))) : 0;
+    // Clamped first so the conversion to int64 is defined; 2^62 still saturates any width.
+    q[r] = std::isfinite(v)
+               ? saturate_accumulator(static_cast<int64_t>(std::clamp(v, -0x1p62, 0x1p62)), bits)
+               : 0;
   }
   return q;
 }
@@ -188,18 +199,24 @@ Requant make_requant(double real_multiplier) {
   return {static_cast<int32_t>(m0), 31 - exponent};
 }
 
-int32_t requantize(int32_t acc, const Requant& requant, format::ValueType out) {
+int32_t requantize(int64_t acc, const Requant& requant, format::ValueType out) {
+  // |acc| * M0 < 2^63 * 2^31 for any int64 (2^78 for a 48-bit accumulator): exact in 128 bits.
+  __extension__ using Wide = unsigned __int128;
   const int32_t qmax = fixed_qmax(out);
-  if (requant.shift >= 63) return 0;  // |acc * M0| < 2^62 rounds to 0
-  const int64_t product = static_cast<int64_t>(acc) * requant.multiplier;  // exact, < 2^62
-  const uint64_t magnitude = static_cast<uint64_t>(product < 0 ? -product : product);
-  const uint64_t half = uint64_t{1} << (requant.shift - 1);
-  const int64_t rounded = static_cast<int64_t>((magnitude + half) >> requant.shift);
-  return static_cast<int32_t>(std::clamp<int64_t>(product < 0 ? -rounded : rounded, -qmax, qmax));
+  if (requant.shift > 94) return 0;  // (|acc * M0| + 2^(S-1)) < 2^S rounds to 0
+  const uint64_t magnitude =
+      acc < 0 ? uint64_t{0} - static_cast<uint64_t>(acc) : static_cast<uint64_t>(acc);
+  const Wide product = Wide{magnitude} * static_cast<uint64_t>(requant.multiplier);
+  const Wide half = Wide{1} << (requant.shift - 1);
+  const Wide rounded = (product + half) >> requant.shift;
+  const int64_t clipped = rounded > Wide(static_cast<uint64_t>(qmax))
+                              ? int64_t{qmax}
+                              : static_cast<int64_t>(static_cast<uint64_t>(rounded));
+  return static_cast<int32_t>(acc < 0 ? -clipped : clipped);
 }
 
 void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
-                             std::span<const int32_t> bias, std::span<int32_t> acc) {
+                             std::span<const int64_t> bias, std::span<int64_t> acc) {
   if (n_tokens < 0 || x_size != at(n_tokens * cols)) {
     throw Error("", "x", fmt::format("{} x {} activations", n_tokens, cols),
                 fmt::format("{}", x_size));
@@ -221,12 +238,13 @@ void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t 
 }
 
 void linear_fixed_reference(const format::hpf::Matrix& w, std::span<const int16_t> x,
-                            int64_t n_tokens, std::span<const int32_t> bias,
-                            std::span<int32_t> acc) {
+                            int64_t n_tokens, std::span<const int64_t> bias,
+                            std::span<int64_t> acc) {
   const auto& h = w.header;
   fixed_qmax(h.value_type);
   init_fixed_accumulators(h.rows, h.cols, x.size(), n_tokens, bias, acc);
   const bool i8 = h.value_type == format::ValueType::kI8;
+  const int bits = accumulator_bits(h.value_type);
   const int64_t bw = w.bank_width();
   for (int64_t b = 0; b < w.blocks(); ++b) {
     const int64_t real_banks = w.real_banks(b);
@@ -242,8 +260,8 @@ void linear_fixed_reference(const format::hpf::Matrix& w, std::span<const int16_
             partial += v * x[at(t * h.cols + col)];
           }
         }
-        int32_t& a = acc[at(t * h.rows + row)];
-        a = accumulate_segment(a, partial);
+        int64_t& a = acc[at(t * h.rows + row)];
+        a = accumulate_segment(a, partial, bits);
       }
     }
   }
@@ -327,7 +345,7 @@ FixedMatrix make_fixed_matrix(std::span<const float> weights, int64_t rows, int6
 }
 
 void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_tokens,
-                  std::span<const int32_t> bias, std::span<int32_t> acc, int threads) {
+                  std::span<const int64_t> bias, std::span<int64_t> acc, int threads) {
   fixed_qmax(w.value_type);
   if (threads < 1) throw Error("", "threads", ">= 1", fmt::format("{}", threads));
   init_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc);

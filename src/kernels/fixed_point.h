@@ -11,14 +11,21 @@
 //  - Products w*x are exact; the products of one row segment (one row inside one column
 //    block) are summed exactly, as in a DSP48's 48-bit cascade: at most Bc <= 2^16 products
 //    of |w*x| <= 2^30 each, so 2^46 < 2^47 never overflows 48 bits.
-//  - Each segment's partial sum is added into the row's int32 accumulator with saturation
-//    to [INT32_MIN, INT32_MAX]. Segments of a row are added in ascending column-block order;
+//  - Each segment's partial sum is added into the row's accumulator with saturation to its
+//    signed width, accumulator_bits(type): 32 bits for int8, 48 for int16. int16 keeps the
+//    48 bits of the DSP48E2's P register because its products reach 2^30, so a row of a few
+//    hundred large products passes 2^31 and a 32-bit accumulator would clip it (measured: a
+//    third of the accumulators of an int16 eval of the trained sotu-lm clipped, and its valid
+//    perplexity went from fp32's 261 to 300); int8 products stay below 2^14,
+//    so 32 bits hold any row of fewer than 133,000 of them. Accumulators are int64 in this
+//    API whatever the width. Segments of a row are added in ascending column-block order;
 //    the accumulator starts at the quantized bias (0 without one). Because saturation is not
 //    associative, this order is part of the contract.
 //  - Requantization of an accumulator to an int8/int16 output by a real factor
 //    m = s_w * s_x / s_y: m is held as an int32 multiplier M0 in [2^30, 2^31) and a right
 //    shift S >= 1 with m ~= M0 * 2^-S; y = sat(rnd(acc * M0 / 2^S)) where acc * M0 is exact
-//    in int64 and rnd rounds half away from zero (the same rounding as quantization).
+//    (up to 2^78 for a 48-bit accumulator, so formed in 128 bits) and rnd rounds half away from
+//    zero (the same rounding as quantization).
 //  - Dequantization to fp32 (what the runtime hands to the fp32 parts of the model):
 //    y = float(acc) * (s_w[r] * s_x), the product of scales in fp32.
 //
@@ -47,24 +54,28 @@ void quantize_activations(std::span<const float> x, float scale, format::ValueTy
 std::vector<int16_t> quantize_activations(std::span<const float> x, float scale,
                                           format::ValueType type);
 
-// Clamps to [INT32_MIN, INT32_MAX].
-inline int32_t saturate_i32(int64_t value) {
-  constexpr int64_t lo = INT32_MIN, hi = INT32_MAX;
-  return static_cast<int32_t>(value < lo ? lo : (value > hi ? hi : value));
+// The accumulator's signed width at `type`: 32 for kI8, 48 for kI16 (the rule above); throws
+// Error (field "value_type") for the float types.
+int accumulator_bits(format::ValueType type);
+// Clamps to the signed range of `bits` (<= 63) bits, [-2^(bits-1), 2^(bits-1) - 1].
+inline int64_t saturate_accumulator(int64_t value, int bits) {
+  const int64_t hi = (int64_t{1} << (bits - 1)) - 1, lo = -hi - 1;
+  return value < lo ? lo : (value > hi ? hi : value);
 }
-// The accumulation step above: saturate_i32(acc + partial).
-inline int32_t accumulate_segment(int32_t acc, int64_t partial) {
-  return saturate_i32(static_cast<int64_t>(acc) + partial);
+// The accumulation step above, for an accumulator of `bits` = accumulator_bits(type): acc is
+// within that width and |partial| < 2^47 (a segment's sum), so acc + partial is exact in int64.
+inline int64_t accumulate_segment(int64_t acc, int64_t partial, int bits) {
+  return saturate_accumulator(acc + partial, bits);
 }
 // The dequantization rule above.
-inline float dequantize_accumulator(int32_t acc, float row_scale, float x_scale) {
+inline float dequantize_accumulator(int64_t acc, float row_scale, float x_scale) {
   return static_cast<float>(acc) * (row_scale * x_scale);
 }
 
-// Bias in the accumulator's units: sat32(rnd(b[r] / (s_w[r] * s_x))). `row_scales` has 1
-// (per-matrix) or bias.size() entries.
-std::vector<int32_t> quantize_bias(std::span<const float> bias, std::span<const float> row_scales,
-                                   float x_scale);
+// Bias in the accumulator's units at `type`: sat(rnd(b[r] / (s_w[r] * s_x))) to
+// accumulator_bits(type). `row_scales` has 1 (per-matrix) or bias.size() entries.
+std::vector<int64_t> quantize_bias(std::span<const float> bias, std::span<const float> row_scales,
+                                   float x_scale, format::ValueType type);
 
 struct Requant {
   int32_t multiplier = 1 << 30;  // M0, in [2^30, 2^31)
@@ -74,7 +85,7 @@ struct Requant {
 // (field "requant") unless m is finite and in (0, 2^30).
 Requant make_requant(double real_multiplier);
 // sat(rnd(acc * M0 / 2^S)) to [-qmax, qmax] of `out` (kI8 or kI16).
-int32_t requantize(int32_t acc, const Requant& requant, format::ValueType out);
+int32_t requantize(int64_t acc, const Requant& requant, format::ValueType out);
 
 // Checks the shapes of a fixed-point linear (Error naming "x", "bias" or "acc") and sets
 // every accumulator acc[t * rows + r] to its bias: bias[r] for M entries, bias[t * rows + r]
@@ -82,7 +93,7 @@ int32_t requantize(int32_t acc, const Requant& requant, format::ValueType out);
 // own activation scales share a call), 0 for an empty bias. The shared start of every linear
 // below and of accel's.
 void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
-                             std::span<const int32_t> bias, std::span<int32_t> acc);
+                             std::span<const int64_t> bias, std::span<int64_t> acc);
 
 // The reference linear: acc[t * M + r] for tokens t < n_tokens and rows r < M, from
 // activations x[t * K + k] (token-major, quantized to the weights' precision) and an optional
@@ -90,8 +101,8 @@ void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t 
 // straight from the HPF slots. The HPF must
 // hold kI8 or kI16 values.
 void linear_fixed_reference(const format::hpf::Matrix& w, std::span<const int16_t> x,
-                            int64_t n_tokens, std::span<const int32_t> bias,
-                            std::span<int32_t> acc);
+                            int64_t n_tokens, std::span<const int64_t> bias,
+                            std::span<int64_t> acc);
 
 // A quantized weight matrix laid out for the fast linear: per row, its segments in ascending
 // column-block order, each a list of (column, value) entries. Zero weights are dropped (they
@@ -122,6 +133,6 @@ FixedMatrix make_fixed_matrix(std::span<const float> weights, int64_t rows, int6
 // (int8; int16 by halves of the activations when segments have at most 256 entries, see the
 // .cc), else in int64.
 void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_tokens,
-                  std::span<const int32_t> bias, std::span<int32_t> acc, int threads = 1);
+                  std::span<const int64_t> bias, std::span<int64_t> acc, int threads = 1);
 
 }  // namespace fitformer::kernels

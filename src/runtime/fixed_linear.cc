@@ -27,7 +27,7 @@ void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input,
   // All sequences in one kernel call (one parallel region, long token loops), each with its
   // own scale; the bias then differs per sequence, so it is passed per token.
   std::vector<int16_t> xq(static_cast<size_t>(rows * k));
-  std::vector<int32_t> bias(linear.bias.empty() ? 0 : static_cast<size_t>(rows * m));
+  std::vector<int64_t> bias(linear.bias.empty() ? 0 : static_cast<size_t>(rows * m));
   std::vector<float> x_scales(lengths.size());
   for (size_t b = 0; b < lengths.size(); ++b) {
     const auto first = static_cast<size_t>(static_cast<int64_t>(b) * seq_len);
@@ -37,11 +37,12 @@ void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input,
     kernels::quantize_activations(x, x_scales[b], w.value_type,
                                   std::span(xq).subspan(first * k, x.size()));
     if (bias.empty()) continue;
-    const std::vector<int32_t> q = kernels::quantize_bias(linear.bias, w.row_scales, x_scales[b]);
+    const std::vector<int64_t> q =
+        kernels::quantize_bias(linear.bias, w.row_scales, x_scales[b], w.value_type);
     for (int64_t t = 0; t < seq_len; ++t)
       std::copy(q.begin(), q.end(), bias.begin() + static_cast<std::ptrdiff_t>((first + t) * m));
   }
-  std::vector<int32_t> acc(static_cast<size_t>(rows * m));
+  std::vector<int64_t> acc(static_cast<size_t>(rows * m));
   kernels::linear_fixed(w, xq, rows, bias, acc, threads);
   for (int64_t t = 0; t < rows; ++t) {
     const float x_scale = x_scales[static_cast<size_t>(t / seq_len)];

@@ -13,8 +13,9 @@
 // full density with the accelerator's Bc = 64 column blocks); the activations of each
 // sequence get one scale s_x = max|x| / qmax over its real (unpadded) tokens, which is what
 // the accelerator sees at batch 1, so results do not depend on how sequences are batched;
-// the bias enters the accumulator as sat32(rnd(b[r] / (s_w[r] s_x))); per-segment exact sums
-// join the int32 accumulator with saturation; y = float(acc) * (s_w[r] * s_x).
+// the bias enters the accumulator as sat(rnd(b[r] / (s_w[r] s_x))); per-segment exact sums
+// join the accumulator with saturation (32-bit at int8, 48-bit at int16:
+// kernels::accumulator_bits); y = float(acc) * (s_w[r] * s_x).
 #pragma once
 
 #include <cstdint>

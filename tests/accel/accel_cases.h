@@ -32,10 +32,10 @@ inline std::vector<int16_t> random_activations(int64_t tokens, int64_t cols, Pre
   return x;
 }
 
-inline std::vector<int32_t> random_bias(int64_t rows, uint64_t seed) {
+inline std::vector<int64_t> random_bias(int64_t rows, uint64_t seed) {
   Rng rng(seed);
-  std::vector<int32_t> b(static_cast<size_t>(rows));
-  for (int32_t& v : b) v = static_cast<int32_t>(rng.below(200001)) - 100000;
+  std::vector<int64_t> b(static_cast<size_t>(rows));
+  for (int64_t& v : b) v = static_cast<int64_t>(rng.below(200001)) - 100000;
   return b;
 }
 

@@ -72,7 +72,7 @@ TEST(CycleSim, HpfOutputsEqualTheReferenceBitwiseAndNeverStall) {
     const auto w = testing::random_hpf(c.rows, c.cols, c.hp, c.precision, seed++);
     const auto x = testing::random_activations(c.tokens, c.cols, c.precision, seed++);
     const auto bias = testing::random_bias(c.rows, seed++);
-    std::vector<int32_t> want(static_cast<size_t>(c.tokens * c.rows));
+    std::vector<int64_t> want(static_cast<size_t>(c.tokens * c.rows));
     linear_fixed_reference(w, x, c.tokens, bias, want);
     const AccelSpec spec = spec_for(c.hp.block_cols, c.hp.banks, c.precision, c.lanes, c.pes);
     const Mapping mapping{c.deal, c.max_tile, false};
@@ -166,7 +166,7 @@ TEST(CycleSim, OtherPatternsStallAsTheBruteForceCounts) {
       const auto s = pack_stream(w, rows, cols, mask, bc, banks, Precision::kInt16,
                                  format::ScaleMode::kPerRow, StreamOrder::kColumn);
       const auto x = testing::random_activations(tokens, cols, Precision::kInt16, seed++);
-      std::vector<int32_t> want(static_cast<size_t>(tokens * rows));
+      std::vector<int64_t> want(static_cast<size_t>(tokens * rows));
       linear_fixed_reference(s, x, tokens, {}, want);
       const AccelSpec spec = spec_for(bc, banks, Precision::kInt16, 1, pes);
       const LinearRun run = simulate_linear(spec, Mapping{}, name, s, x, tokens, {});
@@ -196,7 +196,7 @@ TEST(CycleSim, BankInterleavedStreamsAvoidConflictsOfBalancedRows) {
   for (StreamOrder order : {StreamOrder::kColumn, StreamOrder::kBankInterleaved}) {
     const auto s = pack_stream(w, rows, cols, mask, 64, 8, Precision::kInt8,
                                format::ScaleMode::kPerMatrix, order);
-    std::vector<int32_t> want(static_cast<size_t>(tokens * rows));
+    std::vector<int64_t> want(static_cast<size_t>(tokens * rows));
     linear_fixed_reference(s, x, tokens, {}, want);
     const LinearRun run = simulate_linear(spec, Mapping{}, "block", s, x, tokens, {});
     ASSERT_EQ(run.acc, want);

@@ -1,6 +1,6 @@
 // Fixed-point rules: rounding half away from zero and saturation in requantization, bias
-// quantization and accumulation; the reference linears against an independent dense integer
-// sum, and the saturating accumulation order on an overflowing int16 case.
+// quantization and accumulation at both accumulator widths; the reference linears against an
+// independent dense integer sum, and int16 rows past 2^31 that the 48-bit accumulator keeps.
 #include "accel/fixed_point.h"
 
 #include <gtest/gtest.h>
@@ -35,17 +35,30 @@ TEST(FixedPoint, RequantizeSaturatesSymmetrically) {
   // A tiny multiplier rounds everything to zero without overflowing the shift.
   EXPECT_EQ(requantize(std::numeric_limits<int32_t>::max(), make_requant(1e-30), Precision::kInt8),
             0);
+  EXPECT_EQ(requantize(std::numeric_limits<int64_t>::min(), make_requant(1e-30), Precision::kInt8),
+            0);
+  // 48-bit accumulators: acc * M0 reaches 2^78 and is still exact.
+  const int64_t top = (int64_t{1} << 47) - 1;
+  EXPECT_EQ(requantize(top, make_requant(0x1p-33), Precision::kInt16), 16384);  // 2^14 - 2^-33
+  EXPECT_EQ(requantize(-top - 1, make_requant(0x1p-33), Precision::kInt16), -16384);
+  EXPECT_EQ(requantize(top, make_requant(0x1p-20), Precision::kInt16), 32767);
 }
 
 TEST(FixedPoint, RequantizeMatchesRealArithmetic) {
   Rng rng(7);
   for (int i = 0; i < 20000; ++i) {
-    const double m = std::ldexp(0.5 + 0.5 * rng.uniform(), -static_cast<int>(rng.below(24)));
-    const int32_t acc = static_cast<int32_t>(rng.next_u64());
+    // Accumulators of 32 bits and of 48 (int16's); m down to 2^-40 keeps results in range.
+    const int acc_bits = i % 2 == 0 ? 32 : 48;
+    const int64_t acc = static_cast<int64_t>(rng.next_u64()) >> (64 - acc_bits);
+    const double m = std::ldexp(0.5 + 0.5 * rng.uniform(),
+                                -static_cast<int>(rng.below(24)) - (acc_bits == 48 ? 16 : 0));
     const Requant r = make_requant(m);
-    // long double: acc * M0 needs 62 bits, more than a double holds.
+    // acc * M0 needs up to 78 bits: exact as acc * M0_hi + acc * M0_lo in long double (64-bit
+    // significand), each of those 47 + 16 bits at most.
+    const int64_t m_hi = r.multiplier >> 15 << 15, m_lo = r.multiplier - m_hi;
     const long double exact =
-        static_cast<long double>(acc) * r.multiplier * std::ldexp(1.0L, -r.shift);
+        (static_cast<long double>(acc) * m_hi + static_cast<long double>(acc) * m_lo) *
+        std::ldexp(1.0L, -r.shift);
     const long double want = std::clamp(std::round(exact), -32767.0L, 32767.0L);
     ASSERT_EQ(requantize(acc, r, Precision::kInt16), want) << acc << " x " << m;
     // M0 holds m to 31 significant bits.
@@ -55,20 +68,33 @@ TEST(FixedPoint, RequantizeMatchesRealArithmetic) {
   EXPECT_THROW(make_requant(0x1p30), Error);
 }
 
-TEST(FixedPoint, AccumulationSaturates) {
-  const int32_t max = std::numeric_limits<int32_t>::max();
-  const int32_t min = std::numeric_limits<int32_t>::min();
-  EXPECT_EQ(accumulate_segment(max - 1, 5), max);
-  EXPECT_EQ(accumulate_segment(min + 1, -5), min);
-  EXPECT_EQ(accumulate_segment(max, int64_t{1} << 40), max);
-  EXPECT_EQ(accumulate_segment(max, -(int64_t{1} << 31)), -1);
-  EXPECT_EQ(saturate_i32(int64_t{1} << 33), max);
+TEST(FixedPoint, AccumulationSaturatesAtThePrecisionsWidth) {
+  EXPECT_EQ(accumulator_bits(Precision::kInt8), 32);
+  EXPECT_EQ(accumulator_bits(Precision::kInt16), 48);
+  EXPECT_EQ(accumulator_bytes(Precision::kInt8), 4);
+  EXPECT_EQ(accumulator_bytes(Precision::kInt16), 6);
+  const int64_t max = std::numeric_limits<int32_t>::max();
+  const int64_t min = std::numeric_limits<int32_t>::min();
+  EXPECT_EQ(accumulate_segment(max - 1, 5, 32), max);
+  EXPECT_EQ(accumulate_segment(min + 1, -5, 32), min);
+  EXPECT_EQ(accumulate_segment(max, int64_t{1} << 40, 32), max);
+  EXPECT_EQ(accumulate_segment(max, -(int64_t{1} << 31), 32), -1);
+  EXPECT_EQ(saturate_accumulator(int64_t{1} << 33, 32), max);
+  const int64_t max48 = (int64_t{1} << 47) - 1;
+  EXPECT_EQ(accumulate_segment(max - 1, 5, 48), max + 4);
+  EXPECT_EQ(accumulate_segment(max48 - 1, 5, 48), max48);
+  EXPECT_EQ(accumulate_segment(-max48, -5, 48), -max48 - 1);
+  EXPECT_EQ(saturate_accumulator(int64_t{1} << 50, 48), max48);
 }
 
 TEST(FixedPoint, BiasAndActivationsRoundHalfAwayFromZero) {
   const std::vector<float> bias = {2.5f, -2.5f, 0.49f, 1e12f};
   const std::vector<float> scale = {1.0f};
-  EXPECT_EQ(quantize_bias(bias, scale, 1.0f), (std::vector<int32_t>{3, -3, 0, 2147483647}));
+  EXPECT_EQ(quantize_bias(bias, scale, 1.0f, Precision::kInt8),
+            (std::vector<int64_t>{3, -3, 0, 2147483647}));
+  const std::vector<float> huge = {0x1p50f, -0x1p50f, 0x1p40f};
+  EXPECT_EQ(quantize_bias(huge, scale, 1.0f, Precision::kInt16),
+            (std::vector<int64_t>{(int64_t{1} << 47) - 1, -(int64_t{1} << 47), int64_t{1} << 40}));
   const std::vector<float> x = {0.5f, -0.5f, 1.0f, -3.0f};
   EXPECT_EQ(quantize_activations(x, 1.0f, Precision::kInt8), (std::vector<int16_t>{1, -1, 1, -3}));
   EXPECT_EQ(quantize_activations(x, 0.01f, Precision::kInt8),
@@ -84,7 +110,7 @@ TEST(FixedPoint, HpfReferenceEqualsDenseIntegerProduct) {
   const auto w = testing::random_hpf(rows, cols, hp, Precision::kInt8, 3);
   const auto x = testing::random_activations(tokens, cols, Precision::kInt8, 4);
   const auto bias = testing::random_bias(rows, 5);
-  std::vector<int32_t> acc(static_cast<size_t>(tokens * rows));
+  std::vector<int64_t> acc(static_cast<size_t>(tokens * rows));
   linear_fixed_reference(w, x, tokens, bias, acc);
   const auto dense = format::hpf_to_dense(w);
   for (int64_t t = 0; t < tokens; ++t) {
@@ -99,9 +125,10 @@ TEST(FixedPoint, HpfReferenceEqualsDenseIntegerProduct) {
   }
 }
 
-// int16, every weight and input at 32767: each 64-wide segment sums 2^36 (exact in the
-// 48-bit partial sum) and saturates the accumulator; a negative bias cannot bring it back.
-TEST(FixedPoint, Int16SegmentsSaturateTheAccumulator) {
+// int16, every weight and input at 32767: each 64-wide segment sums about 2^36, far past
+// int32; the 48-bit accumulator keeps the row's sum exactly (it would take 131,081 such
+// products to pass 2^47).
+TEST(FixedPoint, Int16RowsPast2To31AreExact) {
   const int64_t rows = 2, cols = 128;
   std::vector<float> w(rows * cols, 1.0f);
   for (int64_t k = 0; k < cols; ++k) w[static_cast<size_t>(cols + k)] = -1.0f;
@@ -109,11 +136,19 @@ TEST(FixedPoint, Int16SegmentsSaturateTheAccumulator) {
   const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
   const auto m = format::pack_hpf(w, rows, cols, mask, hp, format::ValueType::kI16);
   const std::vector<int16_t> x(cols, 32767);
-  const std::vector<int32_t> bias = {-5, 5};
-  std::vector<int32_t> acc(2);
+  const std::vector<int64_t> bias = {-5, 5};
+  std::vector<int64_t> acc(2);
   linear_fixed_reference(m, x, 1, bias, acc);
-  EXPECT_EQ(acc[0], std::numeric_limits<int32_t>::max());
-  EXPECT_EQ(acc[1], std::numeric_limits<int32_t>::min());
+  const int64_t row = cols * int64_t{32767} * 32767;
+  EXPECT_GT(row, std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(acc[0], row - 5);
+  EXPECT_EQ(acc[1], -row + 5);
+  // From a bias near the top, the first segment saturates at 2^47 - 1.
+  const int64_t top = (int64_t{1} << 47) - 1;
+  const std::vector<int64_t> high = {top - 10, -top};
+  linear_fixed_reference(m, x, 1, high, acc);
+  EXPECT_EQ(acc[0], top);
+  EXPECT_EQ(acc[1], -top - 1);
 }
 
 TEST(FixedPoint, StreamReferenceMatchesHpfReferenceOnTheSameMask) {
@@ -127,7 +162,7 @@ TEST(FixedPoint, StreamReferenceMatchesHpfReferenceOnTheSameMask) {
                              format::ScaleMode::kPerRow, StreamOrder::kBankInterleaved);
   EXPECT_EQ(s.scales, h.scales);
   const auto x = testing::random_activations(tokens, cols, Precision::kInt16, 10);
-  std::vector<int32_t> a(tokens * rows), b(tokens * rows);
+  std::vector<int64_t> a(tokens * rows), b(tokens * rows);
   linear_fixed_reference(h, x, tokens, {}, a);
   linear_fixed_reference(s, x, tokens, {}, b);
   EXPECT_EQ(a, b);

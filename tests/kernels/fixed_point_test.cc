@@ -1,9 +1,10 @@
 // kernels::linear_fixed (the runtime's fast fixed-point linear) against linear_fixed_reference
 // on integer HPF matrices from the real packer: int8 and int16, ragged shapes and several
 // geometries (segments up to 512 entries: every way linear_fixed sums), with and without bias, 1
-// and 2 threads, accumulators poisoned first, and int16 inputs large enough that the saturating
-// accumulation order matters. Also what make_fixed_matrix keeps from a stored integer HPF and how a
-// dense matrix is cut into blocks.
+// and 2 threads, accumulators poisoned first, and biases near the accumulator's limits (int16's
+// are 48-bit) so that the saturating accumulation order matters. Also the accumulator widths on
+// rows whose sums pass 2^31 and 2^47, and what make_fixed_matrix keeps from a stored integer HPF
+// and how a dense matrix is cut into blocks.
 #include "kernels/fixed_point.h"
 
 #include <gtest/gtest.h>
@@ -21,7 +22,7 @@ namespace {
 struct Case {
   int64_t rows, cols, tokens;
   sparsity::HpParams params;
-  bool positive;  // all weights and activations >= 0: int16 accumulators saturate
+  bool positive;  // all weights and activations >= 0: rows with a bias near the top saturate
   std::string name() const {
     return std::to_string(rows) + "x" + std::to_string(cols) + " N " + std::to_string(tokens) +
            " Bc " + std::to_string(params.block_cols) + " B " + std::to_string(params.banks) +
@@ -62,17 +63,23 @@ TEST(FixedPointKernel, LinearMatchesReference) {
       const format::hpf::Matrix w = pack(c, type, 11);
       const auto xf = random_values(static_cast<size_t>(c.tokens * c.cols), 12, c.positive);
       const auto x = quantize_activations(xf, activation_scale(xf, type), type);
-      std::vector<int32_t> bias(static_cast<size_t>(c.rows));
+      // Within 2^(bits-8) of either limit, so that rows saturate and some come back down.
+      const int bits = accumulator_bits(type);
+      const int64_t top = (int64_t{1} << (bits - 1)) - 1;
+      std::vector<int64_t> bias(static_cast<size_t>(c.rows));
       Rng rng(13);
-      for (int32_t& b : bias) b = static_cast<int32_t>(rng.next_u64() >> 40) - (1 << 23);
+      for (int64_t& b : bias) {
+        const auto below = static_cast<int64_t>(rng.next_u64() >> (64 - (bits - 8)));
+        b = rng.below(2) == 0 ? top - below : -top + below;
+      }
       const FixedMatrix fixed = make_fixed_matrix(w, type);
       for (const bool with_bias : {false, true}) {
-        const std::span<const int32_t> b =
-            with_bias ? std::span<const int32_t>(bias) : std::span<const int32_t>();
-        std::vector<int32_t> want(static_cast<size_t>(c.tokens * c.rows), -7);
+        const std::span<const int64_t> b =
+            with_bias ? std::span<const int64_t>(bias) : std::span<const int64_t>();
+        std::vector<int64_t> want(static_cast<size_t>(c.tokens * c.rows), -7);
         linear_fixed_reference(w, x, c.tokens, b, want);
         for (const int threads : {1, 2}) {
-          std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
+          std::vector<int64_t> got(want.size(), 0x5a5a5a5a5a);
           linear_fixed(fixed, x, c.tokens, b, got, threads);
           for (size_t i = 0; i < want.size(); ++i) {
             ASSERT_EQ(got[i], want[i])
@@ -80,14 +87,55 @@ TEST(FixedPointKernel, LinearMatchesReference) {
                 << " threads " << threads << " token " << i / c.rows << " row " << i % c.rows;
           }
         }
-        for (int32_t a : want) {
-          saturated +=
-              a == std::numeric_limits<int32_t>::max() || a == std::numeric_limits<int32_t>::min();
-        }
+        for (const int64_t a : want) saturated += a == top || a == -top - 1;
       }
     }
   }
   EXPECT_GT(saturated, 0) << "no case exercised the saturating accumulation";
+}
+
+// One int16 row of n products 32767 * 32767 (just under 2^30) in 64-column segments, at full
+// density, by both linears (they must agree).
+std::vector<int64_t> int16_row_sum(int64_t n, int64_t bias) {
+  const std::vector<float> w(static_cast<size_t>(n), 1.0f);
+  const sparsity::HpParams hp{1.0, 1.0, 64, 8};
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), 1, n, hp);
+  const auto m = format::pack_hpf(w, 1, n, mask, hp, format::ValueType::kI16);
+  const std::vector<int16_t> x(static_cast<size_t>(n), 32767);
+  const std::vector<int64_t> b = {bias};
+  std::vector<int64_t> want(1), got(1);
+  linear_fixed_reference(m, x, 1, b, want);
+  linear_fixed(make_fixed_matrix(m, format::ValueType::kI16), x, 1, b, got);
+  EXPECT_EQ(got, want) << n;
+  return want;
+}
+
+TEST(FixedPointKernel, Int16AccumulatesIn48Bits) {
+  const int64_t product = int64_t{32767} * 32767;
+  // 4096 products: about 2^42, far past int32 and exact in the 48-bit accumulator.
+  EXPECT_EQ(int16_row_sum(4096, -5)[0], 4096 * product - 5);
+  // 131,136 products (2049 segments) pass 2^47 - 1 and stop there; -2^47 at the bottom.
+  const int64_t top = (int64_t{1} << 47) - 1;
+  EXPECT_GT(131136 * product, top);
+  EXPECT_EQ(int16_row_sum(131136, 0)[0], top);
+  EXPECT_EQ(int16_row_sum(64, -top)[0], -top + 64 * product);
+  EXPECT_EQ(accumulate_segment(-top, -(int64_t{1} << 40), 48), -top - 1);
+}
+
+TEST(FixedPointKernel, AccumulatorWidths) {
+  EXPECT_EQ(accumulator_bits(format::ValueType::kI8), 32);
+  EXPECT_EQ(accumulator_bits(format::ValueType::kI16), 48);
+  EXPECT_THROW(accumulator_bits(format::ValueType::kF32), Error);
+  // int8 keeps its 32-bit accumulator.
+  EXPECT_EQ(accumulate_segment(std::numeric_limits<int32_t>::max() - 1, 5, 32),
+            std::numeric_limits<int32_t>::max());
+  const std::vector<float> bias = {0x1p40f, -0x1p40f};
+  const std::vector<float> scale = {1.0f};
+  EXPECT_EQ(quantize_bias(bias, scale, 1.0f, format::ValueType::kI8),
+            (std::vector<int64_t>{std::numeric_limits<int32_t>::max(),
+                                  std::numeric_limits<int32_t>::min()}));
+  EXPECT_EQ(quantize_bias(bias, scale, 1.0f, format::ValueType::kI16),
+            (std::vector<int64_t>{int64_t{1} << 40, -(int64_t{1} << 40)}));
 }
 
 TEST(FixedPointKernel, StoredIntegersAreKept) {
