@@ -511,7 +511,7 @@ struct Figure {
   std::string name, provenance, caption;
 };
 
-// Metric against sparsity, one line per (pattern, precision), AC as a horizontal line.
+// Metric against sparsity, one line per (pattern, precision, split), AC as a horizontal line.
 std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
   if (r.candidates.empty()) return std::nullopt;
   std::set<std::string> patterns;
@@ -519,7 +519,11 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
   std::map<std::string, std::vector<const Candidate*>> series;
   std::set<std::string> provenance;
   for (const auto& c : r.candidates) {
-    series[patterns.size() > 1 ? c.pattern + " " + c.precision : c.precision].push_back(&c);
+    std::string label = patterns.size() > 1 ? c.pattern + " " + c.precision : c.precision;
+    // Other HP splits get lines of their own: joined to the default split's points they would
+    // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
+    if (c.rho2 && *c.rho2 != 0.5) label += fmt::format(" rho2 {}", *c.rho2);
+    series[label].push_back(&c);
     provenance.insert(c.provenance);
   }
   std::string dat, plots;
