@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "accel/analytical.h"
+#include "accel/sized_json.h"
 #include "accel/sizing.h"
 #include "cli/commands.h"
 #include "core/error.h"
@@ -132,21 +133,7 @@ void run_simulate(const SimulateOptions& o) {
                         {"idle_pe_cycles", idle},
                         {"busy_pe_cycles", busy},
                         {"modeled_hp_cycles", sized.latency.total_cycles},
-                        {"accelerator",
-                         {{"pes", s.pes},
-                          {"banks", s.banks},
-                          {"block_cols", s.block_cols},
-                          {"token_lanes", s.token_lanes},
-                          {"precision", std::string(accel::precision_name(s.precision))},
-                          {"clock_mhz", s.clock_mhz},
-                          {"weight_buffer_bytes", s.weight_buffer_bytes},
-                          {"weight_memory", std::string(accel::memory_name(s.weight_memory))},
-                          {"act_buffer_bytes", s.act_buffer_bytes},
-                          {"out_buffer_bytes", s.out_buffer_bytes},
-                          {"offchip_gbs", s.offchip_gbs},
-                          {"vector_lanes", s.vector_lanes},
-                          {"weights_resident", sized.mapping.weights_resident},
-                          {"max_token_tile", sized.mapping.max_token_tile}}},
+                        {"accelerator", accel::sized_config_json(sized)},
                         {"resources",
                          {{"provenance", "modeled"},
                           {"dsp", r.dsp},

@@ -46,7 +46,9 @@ class Loop {
       const double best = add(actions_.prune({*s, settings_.rho2}));
       result_.trials.push_back({*s, best});
     }
-    edges();
+    const SearchEdges edges = search_edges(result_.trials, ac_);
+    result_.highest_pass = edges.highest_pass;
+    result_.lowest_fail = edges.lowest_fail;
     // A split at the edge can only matter where the default split was tried.
     for (const std::optional<double>& s : {result_.highest_pass, result_.lowest_fail}) {
       if (!s) continue;
@@ -95,19 +97,6 @@ class Loop {
     }
     if (actions_.log) actions_.log(line);
     return *best;
-  }
-
-  // The search's answer, as next_sparsity_to_try defines it.
-  void edges() {
-    for (const SparsityTrial& t : result_.trials)
-      if (!meets(ac_, t.metric_value) &&
-          (!result_.lowest_fail || t.sparsity < *result_.lowest_fail))
-        result_.lowest_fail = t.sparsity;
-    for (const SparsityTrial& t : result_.trials)
-      if (meets(ac_, t.metric_value) &&
-          (!result_.lowest_fail || t.sparsity < *result_.lowest_fail) &&
-          (!result_.highest_pass || t.sparsity > *result_.highest_pass))
-        result_.highest_pass = t.sparsity;
   }
 
   const AccuracyConstraint& ac_;

@@ -290,6 +290,18 @@ Selection select_device(const std::vector<CandidatePoint>& candidates,
   return sel;
 }
 
+SearchEdges search_edges(const std::vector<SparsityTrial>& history, const AccuracyConstraint& ac) {
+  SearchEdges e;
+  for (const SparsityTrial& t : history)
+    if (!meets(ac, t.metric_value) && (!e.lowest_fail || t.sparsity < *e.lowest_fail))
+      e.lowest_fail = t.sparsity;
+  for (const SparsityTrial& t : history)
+    if (meets(ac, t.metric_value) && (!e.lowest_fail || t.sparsity < *e.lowest_fail) &&
+        (!e.highest_pass || t.sparsity > *e.highest_pass))
+      e.highest_pass = t.sparsity;
+  return e;
+}
+
 std::optional<double> next_sparsity_to_try(const std::vector<SparsityTrial>& history,
                                            const AccuracyConstraint& ac,
                                            const std::vector<double>& grid) {
@@ -299,19 +311,7 @@ std::optional<double> next_sparsity_to_try(const std::vector<SparsityTrial>& his
                   format_value(grid[i - 1]) + " then " + format_value(grid[i]));
     }
   }
-  std::optional<double> lowest_fail;
-  for (const SparsityTrial& t : history) {
-    if (!meets(ac, t.metric_value) && (!lowest_fail || t.sparsity < *lowest_fail)) {
-      lowest_fail = t.sparsity;
-    }
-  }
-  std::optional<double> highest_pass;  // below the lowest failure
-  for (const SparsityTrial& t : history) {
-    if (meets(ac, t.metric_value) && (!lowest_fail || t.sparsity < *lowest_fail) &&
-        (!highest_pass || t.sparsity > *highest_pass)) {
-      highest_pass = t.sparsity;
-    }
-  }
+  const auto [highest_pass, lowest_fail] = search_edges(history, ac);
   auto tried = [&](double s) {
     return std::any_of(history.begin(), history.end(),
                        [&](const SparsityTrial& t) { return t.sparsity == s; });

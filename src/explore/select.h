@@ -134,6 +134,14 @@ struct SparsityTrial {
   double metric_value = 0;
 };
 
+// Where a sparsity search stands: the lowest sparsity that failed `ac`, and the highest that
+// passed below it (passes above the lowest failure do not count). Either may be absent.
+struct SearchEdges {
+  std::optional<double> highest_pass;
+  std::optional<double> lowest_fail;
+};
+SearchEdges search_edges(const std::vector<SparsityTrial>& history, const AccuracyConstraint& ac);
+
 // The closed loop's next sparsity from `grid` (strictly ascending, else Error, field
 // "grid"), given what was tried (trials off the grid count as bounds only). Raise sparsity
 // while accuracy meets `ac`: with no failure yet, the smallest untried grid point above the

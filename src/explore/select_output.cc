@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "accel/sized_json.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "io/catalog.h"
@@ -46,34 +47,20 @@ int64_t usable(int count, double fraction) {
 }
 
 json accelerator_json(const accel::SizedAccel& sized, const io::FpgaSpec& fpga) {
-  const accel::AccelSpec& s = sized.spec;
   const accel::ResourceEstimate& r = sized.resources;
-  return {{"pes", s.pes},
-          {"banks", s.banks},
-          {"block_cols", s.block_cols},
-          {"token_lanes", s.token_lanes},
-          {"precision", std::string(accel::precision_name(s.precision))},
-          {"clock_mhz", s.clock_mhz},
-          {"weight_buffer_bytes", s.weight_buffer_bytes},
-          {"weight_memory", std::string(accel::memory_name(s.weight_memory))},
-          {"act_buffer_bytes", s.act_buffer_bytes},
-          {"out_buffer_bytes", s.out_buffer_bytes},
-          {"offchip_gbs", s.offchip_gbs},
-          {"vector_lanes", s.vector_lanes},
-          {"weights_resident", sized.mapping.weights_resident},
-          {"max_token_tile", sized.mapping.max_token_tile},
-          {"latency_us", sized.latency.latency_us},
-          {"cycles", sized.latency.total_cycles},
-          {"used",
-           {{"dsp", r.dsp}, {"bram36", r.bram36}, {"uram", r.uram}, {"lut", r.lut}, {"ff", r.ff}}},
-          {"available",
-           {{"dsp", usable(fpga.dsp, fpga.usable_fraction)},
-            {"bram36", usable(fpga.bram36, fpga.usable_fraction)},
-            {"uram", usable(fpga.uram, fpga.usable_fraction)},
-            {"lut", usable(fpga.lut, fpga.usable_fraction)},
-            {"ff", usable(fpga.ff, fpga.usable_fraction)}}},
-          {"part", fpga.part},
-          {"provenance", "modeled"}};
+  json j = accel::sized_config_json(sized);
+  j["latency_us"] = sized.latency.latency_us;
+  j["cycles"] = sized.latency.total_cycles;
+  j["used"] = {
+      {"dsp", r.dsp}, {"bram36", r.bram36}, {"uram", r.uram}, {"lut", r.lut}, {"ff", r.ff}};
+  j["available"] = {{"dsp", usable(fpga.dsp, fpga.usable_fraction)},
+                    {"bram36", usable(fpga.bram36, fpga.usable_fraction)},
+                    {"uram", usable(fpga.uram, fpga.usable_fraction)},
+                    {"lut", usable(fpga.lut, fpga.usable_fraction)},
+                    {"ff", usable(fpga.ff, fpga.usable_fraction)}};
+  j["part"] = fpga.part;
+  j["provenance"] = "modeled";
+  return j;
 }
 
 json candidate_json(const SelectRun& run, size_t i) {
