@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "model/vector_math.h"
 
 namespace fitformer::model {
 namespace {
@@ -25,14 +26,7 @@ void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alph
 
 // One row of attention probabilities in place: softmax over the first n scores, zero after.
 void softmax_prefix(float* row, int64_t n, int64_t width) {
-  const float max = *std::max_element(row, row + n);
-  float sum = 0.0f;
-  for (int64_t t = 0; t < n; ++t) {
-    row[t] = std::exp(row[t] - max);
-    sum += row[t];
-  }
-  const float inv = 1.0f / sum;
-  for (int64_t t = 0; t < n; ++t) row[t] *= inv;
+  softmax_in_place(std::span<float>(row, static_cast<size_t>(n)));
   std::fill(row + n, row + width, 0.0f);
 }
 
@@ -45,22 +39,10 @@ constexpr int64_t kParallelElements = int64_t{1} << 15;
 void apply_layer_norm(const LayerNorm& norm, std::span<float> x, int64_t rows) {
   const auto width = static_cast<int64_t>(norm.weight.size());
   assert(static_cast<int64_t>(x.size()) >= rows * width);
-  const float* gamma = norm.weight.data();
-  const float* beta = norm.bias.data();
 #pragma omp parallel for schedule(static) if (rows * width >= kParallelElements)
   for (int64_t r = 0; r < rows; ++r) {
-    float* row = x.data() + r * width;
-    // Two passes in double: the mean first, then the variance around it, so a row with a large
-    // offset does not lose its variance to cancellation.
-    double mean = 0.0;
-    for (int64_t i = 0; i < width; ++i) mean += row[i];
-    mean /= static_cast<double>(width);
-    double var = 0.0;
-    for (int64_t i = 0; i < width; ++i) var += (row[i] - mean) * (row[i] - mean);
-    var /= static_cast<double>(width);
-    const auto inv_std = static_cast<float>(1.0 / std::sqrt(var + norm.eps));
-    const auto mean_f = static_cast<float>(mean);
-    for (int64_t i = 0; i < width; ++i) row[i] = (row[i] - mean_f) * inv_std * gamma[i] + beta[i];
+    layer_norm_in_place(x.subspan(static_cast<size_t>(r * width), static_cast<size_t>(width)),
+                        norm.weight, norm.bias, static_cast<float>(norm.eps));
   }
 }
 
@@ -77,10 +59,15 @@ void apply_activation(Activation activation, std::span<float> x) {
 #pragma omp parallel for schedule(static) if (n >= kParallelElements)
     for (int64_t i = 0; i < n; ++i) p[i] = std::max(p[i], 0.0f);
   } else {
-    // gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (Hendrycks & Gimpel 2016).
-    constexpr float kInvSqrt2 = 0.70710678118654752f;
-#pragma omp parallel for schedule(static) if (n >= kParallelElements / 8)  // erf is ~8x a max
-    for (int64_t i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * kInvSqrt2));
+    // Chunks of the vectorized GELU, so that large activations still split across threads.
+    constexpr int64_t kChunk = 4096;
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= kParallelElements)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t begin = c * kChunk;
+      gelu_in_place(
+          x.subspan(static_cast<size_t>(begin), static_cast<size_t>(std::min(kChunk, n - begin))));
+    }
   }
 }
 
