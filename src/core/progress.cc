@@ -1,4 +1,4 @@
-// Draws the bar at most ten times a second with a carriage return.
+// Draws the bar at most ten times a second with a carriage return, or logs a line per interval.
 #include "core/progress.h"
 
 #include <fmt/format.h>
@@ -56,21 +56,43 @@ void Progress::set_note(std::string note) {
   note_ = std::move(note);
 }
 
+void Progress::resume_from(uint64_t done) {
+  done_ = done;
+  resumed_at_ = std::min(done, total_ > 0 ? total_ : done);
+  draw(false);
+}
+
+void Progress::log_every(std::chrono::seconds interval) {
+  log_interval_ = interval;
+}
+
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  if (!enabled_) return;
+  if (!enabled_ && log_interval_.count() == 0) return;
   draw(true);
-  std::fputc('\n', stderr);
+  if (enabled_) std::fputc('\n', stderr);
 }
 
 void Progress::draw(bool force) {
-  if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
+  if (enabled_) {
+    if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    std::fprintf(stderr, "\r%s\x1b[K", text().c_str());
+  } else {
+    if (log_interval_.count() == 0 || (!force && now - last_draw_ < log_interval_)) return;
+    last_draw_ = now;
+    std::fprintf(stderr, "%s\n", text().c_str());
+  }
+  std::fflush(stderr);
+}
+
+std::string Progress::text() const {
+  const auto now = std::chrono::steady_clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  const uint64_t this_run = done_ - std::min(done_, resumed_at_);
+  const double rate = elapsed > 0 ? static_cast<double>(this_run) / elapsed : 0.0;
   std::string line = label_;
   if (total_ > 0) {
     const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
@@ -85,8 +107,7 @@ void Progress::draw(bool force) {
                         format_duration(elapsed));
   }
   if (!note_.empty()) line += "  " + note_;
-  std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
-  std::fflush(stderr);
+  return line;
 }
 
 }  // namespace fitformer

@@ -185,7 +185,8 @@ TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& ta
 
   Progress progress("train " + recipe.name, static_cast<uint64_t>(result.total_steps), "step",
                     options.progress);
-  progress.set(static_cast<uint64_t>(state.step));
+  progress.resume_from(static_cast<uint64_t>(state.step));
+  if (options.progress_log) progress.log_every(std::chrono::minutes(1));
   const double prior_seconds = state.seconds;
   const Clock::time_point session_start = Clock::now();
   Clock::time_point last_save = session_start;

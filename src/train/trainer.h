@@ -25,6 +25,8 @@ struct TrainOptions {
   int64_t checkpoint_every_steps = 500;  // besides every epoch end and the last step
   double checkpoint_every_minutes = 5;
   bool progress = true;  // draw a progress bar on stderr (when it is a terminal)
+  // Without a terminal: one plain progress line (step, rate, ETA, loss) per minute on stderr.
+  bool progress_log = false;
   bool restart = false;  // ignore an existing checkpoint and start over
   // Tests only: return right after this optimizer step without saving anything, as if the
   // process had been killed there.

@@ -105,6 +105,7 @@ void run(const Options& options) {
   train_options.out_dir = options.out;
   train_options.tokenizer_file = options.tokenizer_file;
   train_options.progress = Progress::terminal_attached() && !options.json;
+  train_options.progress_log = !Progress::terminal_attached() && !options.json;
   train_options.restart = options.restart;
   if (!options.json)
     train_options.log = [](const std::string& line) {
