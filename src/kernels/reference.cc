@@ -74,7 +74,7 @@ void gemm_dense_f32_reference(const format::DenseMatrix& w, std::span<const floa
   dense_reference(std::span<const float>(w.vals), w.rows, w.cols, x, 1.0, n, y);
 }
 
-QuantizedActivations quantize_activations(std::span<const float> x) {
+QuantizedActivations quantize_activations_reference(std::span<const float> x) {
   float max_abs = 0.0f;
   for (float v : x) max_abs = std::max(max_abs, std::fabs(v));
   QuantizedActivations q;

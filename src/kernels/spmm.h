@@ -78,12 +78,14 @@ void gemm_dense_f32_reference(const format::DenseMatrix& w, std::span<const floa
                               std::span<float> y, int threads = 1);
 
 // Activations quantized for the int8 kernels by format/value_type.h's rule with one scale
-// for the whole block (s = max|x| / 127).
+// for the whole block (s = max|x| / 127). x must be finite. The SIMD version and its scalar
+// twin give identical values.
 struct QuantizedActivations {
   std::vector<int8_t> values;
   float scale = 1.0f;
 };
 QuantizedActivations quantize_activations(std::span<const float> x);
+QuantizedActivations quantize_activations_reference(std::span<const float> x);
 
 // Name of the Highway target the SIMD kernels dispatch to now ("AVX3", "AVX2", ...).
 const char* simd_target_name();

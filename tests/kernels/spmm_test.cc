@@ -9,6 +9,7 @@
 #include <hwy/targets.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "core/error.h"
@@ -172,9 +173,41 @@ TEST(Kernels, ShapeAndTypeErrorsAreReported) {
 
 TEST(Kernels, ActivationQuantizationFollowsTheSharedRule) {
   const std::vector<float> x = {0.5f, -1.27f, 0.0f, 0.005f, 0.015f};
-  const QuantizedActivations q = quantize_activations(x);
-  EXPECT_FLOAT_EQ(q.scale, 0.01f);
-  EXPECT_EQ(q.values, (std::vector<int8_t>{50, -127, 0, 1, 2}));  // halves away from zero
+  for (const auto quantize : {quantize_activations, quantize_activations_reference}) {
+    const QuantizedActivations q = quantize(x);
+    EXPECT_FLOAT_EQ(q.scale, 0.01f);
+    EXPECT_EQ(q.values, (std::vector<int8_t>{50, -127, 0, 1, 2}));  // halves away from zero
+  }
+}
+
+// The SIMD quantizer equals its scalar twin value for value: random blocks of every length
+// (vector bodies and scalar tails), exact ties in both signs at every position, and all-zero.
+TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (size_t n = 0; n <= 100; ++n) {
+      std::vector<float> x(n);
+      for (float& v : x) v = normal(rng);
+      const QuantizedActivations want = quantize_activations_reference(x);
+      const QuantizedActivations got = quantize_activations(x);
+      EXPECT_EQ(got.scale, want.scale) << "n = " << n << " on " << hwy::TargetName(target);
+      EXPECT_EQ(got.values, want.values) << "n = " << n << " on " << hwy::TargetName(target);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  // Scale exactly 1 (max 127): k + 0.5 are ties, rounded away from zero.
+  std::vector<float> ties = {127.0f};
+  for (int k = -126; k <= 125; ++k) ties.push_back(static_cast<float>(k) + 0.5f);
+  const QuantizedActivations q = quantize_activations(ties);
+  EXPECT_EQ(q.values, quantize_activations_reference(ties).values);
+  EXPECT_EQ(q.values[1], -126);  // -125.5
+  EXPECT_EQ(q.values[126], -1);  // -0.5
+  EXPECT_EQ(q.values[127], 1);   // 0.5
+  const QuantizedActivations zeros = quantize_activations(std::vector<float>(37, 0.0f));
+  EXPECT_EQ(zeros.scale, 1.0f);
+  EXPECT_EQ(zeros.values, std::vector<int8_t>(37, 0));
 }
 
 }  // namespace
