@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "accel/fixed_point.h"
 #include "core/error.h"
 
 namespace fitformer::accel {
@@ -45,8 +46,8 @@ ResourceEstimate estimate_resources(const AccelSpec& spec, std::string_view dsp_
     e.bram36 = memories(spec.weight_buffer_bytes, weight_port, kBram36Bytes);
   }
   e.bram36 += memories(spec.act_buffer_bytes, b * w * l, kBram36Bytes);
-  const int64_t acc_bits = 8 * accumulator_bytes(spec.precision);
-  e.bram36 += memories(spec.out_buffer_bytes, p * acc_bits * l, kBram36Bytes);
+  e.bram36 +=
+      memories(spec.out_buffer_bytes, p * accumulator_bits(spec.precision) * l, kBram36Bytes);
 
   const int64_t tree = l * ((b - 1) * (2 * w + log2_ceil(b)) + 48);
   e.lut = p * b * (w * l * ceil_div(bw - 1, 3) + w * l) + p * tree + p * kPeControlLut +

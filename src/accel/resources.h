@@ -11,7 +11,7 @@
 //         4608 B (36 Kb) or 36864 B (288 Kb), 72-bit ports. Port widths: weights P * B *
 //         (w + ob) (every PE reads B values and offsets per cycle; lanes share them);
 //         activations B * w * L (one slice value per bank per cycle, broadcast to all PEs);
-//         outputs P * a * L with a = 8 * accumulator_bytes (32 for int8, 48 for int16: one
+//         outputs P * a * L with a = accumulator_bits (32 for int8, 48 for int16: one
 //         accumulator per PE per cycle at worst). The output buffer's bytes are M x T
 //         accumulators of accumulator_bytes (mapping.h), so int16 holds 2/3 the tokens. Only the
 //         weight buffer may sit in URAM (AccelSpec::weight_memory); a buffer of 0 bytes costs none.

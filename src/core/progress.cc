@@ -47,11 +47,6 @@ void Progress::advance(uint64_t n) {
   draw(false);
 }
 
-void Progress::set(uint64_t done) {
-  done_ = done;
-  draw(false);
-}
-
 void Progress::set_note(std::string note) {
   note_ = std::move(note);
 }

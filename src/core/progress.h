@@ -19,7 +19,6 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void advance(uint64_t n = 1);
-  void set(uint64_t done);
   // Starts a resumed job at `done`: the rate and ETA count only what this run does.
   void resume_from(uint64_t done);
   // Free text drawn after the counters (a loss, say).

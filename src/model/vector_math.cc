@@ -113,10 +113,8 @@ void LayerNormInPlace(float* HWY_RESTRICT x, size_t n, const float* HWY_RESTRICT
     const auto c = hn::Mul(hn::Sub(hn::LoadU(d, x + i), mean), inv_std);
     hn::StoreU(hn::MulAdd(c, hn::LoadU(d, gamma + i), hn::LoadU(d, beta + i)), d, x + i);
   }
-  for (size_t i = whole; i < n; ++i) {
-    const float c = (x[i] - hn::GetLane(mean)) * hn::GetLane(inv_std);
-    x[i] = c * gamma[i] + beta[i];
-  }
+  const float mean_s = hn::GetLane(mean), inv_std_s = hn::GetLane(inv_std);
+  for (size_t i = whole; i < n; ++i) x[i] = (x[i] - mean_s) * inv_std_s * gamma[i] + beta[i];
 }
 
 }  // namespace fitformer::model::HWY_NAMESPACE
