@@ -1,5 +1,6 @@
-// The kernel registry on BERT-base layer shapes (768x768, 3072x768, 768x3072), N = 1, 16 and
-// 128 token columns, sparsity 50/70/90/95 % with two HP (rho1, rho2) splits each, 1 and 2
+// The kernel registry on the layer shapes, token counts (N), sparsities and two HP (rho1,
+// rho2) splits each of kernels/sweep.h's table (the one `fitformer bench kernels` sweeps too:
+// BERT-base, TinyBERT and quick sotu-lm shapes, N = 1, 16, 128, 50/70/90/95 %), 1 and 2
 // threads, next to oneDNN's dense sgemm in the same process. Reports useful GFLOP/s
 // (2 * kept weights * N per call) and dense-equivalent GFLOP/s (2 * M * K * N per call); the
 // ratio to dense is the ratio of the dense-equivalent rates. Naive references are timed at
@@ -17,6 +18,7 @@
 
 #include "core/random.h"
 #include "kernels/registry.h"
+#include "kernels/sweep.h"
 #include "sparsity/hierarchical.h"
 
 namespace fitformer::kernels {
@@ -25,14 +27,10 @@ namespace {
 struct Shape {
   int64_t rows, cols;
 };
-constexpr Shape kShapes[] = {{768, 768}, {3072, 768}, {768, 3072}};
-constexpr int64_t kNs[] = {1, 16, 128};
-constexpr double kSparsities[] = {0.5, 0.7, 0.9, 0.95};
-
-// Two splits per sparsity: rho2 = 0.5 (4 of 8 per bank, k1 adjusts), and a second that moves
-// work to the other level: rho2 = 0.75 up to 70 %, 0.25 from 90 %.
-double second_rho2(double sparsity) {
-  return sparsity <= 0.7 ? 0.75 : 0.25;
+std::vector<Shape> sweep_shapes() {
+  std::vector<Shape> shapes;
+  for (const SweepShape& s : kSweepShapes) shapes.push_back({s.rows, s.cols});
+  return shapes;
 }
 
 std::vector<float> uniform(size_t count, uint64_t seed) {
@@ -88,8 +86,8 @@ void run_prepare(benchmark::State& state, const format::hpf::Matrix& w) {
 }
 
 void register_all() {
-  for (const Shape s : kShapes) {
-    for (const double sp : kSparsities) {
+  for (const Shape s : sweep_shapes()) {
+    for (const double sp : kSweepSparsities) {
       char name[96];
       std::snprintf(name, sizeof name, "%lldx%lld/s%d/rho2_0.50", static_cast<long long>(s.rows),
                     static_cast<long long>(s.cols), static_cast<int>(std::lround(sp * 100)));
@@ -105,8 +103,8 @@ void register_all() {
           ->Unit(benchmark::kMicrosecond);
     }
   }
-  for (const Shape s : kShapes) {
-    for (const int64_t n : kNs) {
+  for (const Shape s : sweep_shapes()) {
+    for (const int64_t n : kSweepTokens) {
       for (const int threads : {1, 2}) {
         const std::string tail = "/N" + std::to_string(n) + "/t" + std::to_string(threads);
         const std::string shape = std::to_string(s.rows) + "x" + std::to_string(s.cols);
@@ -119,8 +117,8 @@ void register_all() {
               ->UseRealTime()
               ->Unit(benchmark::kMicrosecond);
         }
-        for (const double sp : kSparsities) {
-          for (const double rho2 : {0.5, second_rho2(sp)}) {
+        for (const double sp : kSweepSparsities) {
+          for (const double rho2 : sweep_rho2s(sp, true)) {
             char mid[64];
             std::snprintf(mid, sizeof mid, "/s%d/rho2_%.2f",
                           static_cast<int>(std::lround(sp * 100)), rho2);

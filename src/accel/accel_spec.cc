@@ -12,40 +12,11 @@
 namespace fitformer::accel {
 namespace {
 
-std::string allowed(const auto& names) {
-  std::string out;
-  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
 void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
   if (!ok) throw Error("", field, expected, found);
 }
 
 }  // namespace
-
-std::string_view precision_name(Precision precision) {
-  return kPrecisionNames[static_cast<size_t>(precision)];
-}
-
-Precision parse_precision(std::string_view name) {
-  for (size_t i = 0; i < kPrecisionNames.size(); ++i) {
-    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
-  }
-  throw Error("", "precision", "one of " + allowed(kPrecisionNames), std::string(name));
-}
-
-int64_t precision_bytes(Precision precision) {
-  return precision == Precision::kInt8 ? 1 : 2;
-}
-
-format::ValueType precision_value_type(Precision precision) {
-  return precision == Precision::kInt8 ? format::ValueType::kI8 : format::ValueType::kI16;
-}
-
-int32_t precision_qmax(Precision precision) {
-  return format::quant_max(precision_value_type(precision));
-}
 
 int64_t accumulator_bytes(Precision precision) {
   return kernels::accumulator_bits(precision_value_type(precision)) / 8;
@@ -60,6 +31,8 @@ void validate_spec(const AccelSpec& s) {
   require(s.banks >= 1, "banks", ">= 1", fmt::format("{}", s.banks));
   require(s.block_cols >= 1 && s.block_cols % s.banks == 0, "block_cols",
           "a positive multiple of banks", fmt::format("{} (banks {})", s.block_cols, s.banks));
+  require(s.precision != Precision::kFp32, "precision", "int8 or int16",
+          std::string(precision_name(s.precision)));
   require(s.block_cols <= 65536, "block_cols", "<= 65536", fmt::format("{}", s.block_cols));
   require(s.token_lanes == 1 || (s.token_lanes == 2 && s.precision == Precision::kInt8),
           "token_lanes", "1, or 2 with int8", fmt::format("{}", s.token_lanes));

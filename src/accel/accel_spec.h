@@ -7,23 +7,16 @@
 #include <cstdint>
 #include <string_view>
 
-#include "format/value_type.h"
+#include "format/precision.h"
 
 namespace fitformer::accel {
 
-// Width of weights and activations. Accumulators are 32-bit for int8 and 48-bit for int16
-// (kernels/fixed_point.h: the DSP48E2's P register, as int16 products reach 2^30).
-enum class Precision { kInt8, kInt16 };
-inline constexpr std::array<std::string_view, 2> kPrecisionNames = {"int8", "int16"};
-std::string_view precision_name(Precision precision);
-// Throws Error (field "precision") listing the allowed names.
-Precision parse_precision(std::string_view name);
-// 1 or 2.
-int64_t precision_bytes(Precision precision);
-// The HPF value type that stores weights of this precision: kI8 or kI16.
-format::ValueType precision_value_type(Precision precision);
-// 127 or 32767 (symmetric range, format/value_type.h).
-int32_t precision_qmax(Precision precision);
+// Width of weights and activations: format::Precision, int8 or int16 here (validate_spec
+// refuses fp32; a device given fp32 weights runs the widest datapath, int16). Accumulators are
+// 32-bit for int8 and 48-bit for int16 (kernels/fixed_point.h: the DSP48E2's P register, as
+// int16 products reach 2^30). precision_name, precision_bytes, precision_value_type and
+// precision_qmax are format/precision.h's.
+using format::Precision;
 // Bytes one accumulator takes in the output buffer: 4 (32 bits) for int8, 6 (48 bits) for
 // int16.
 int64_t accumulator_bytes(Precision precision);
@@ -56,7 +49,8 @@ struct AccelSpec {
   bool operator==(const AccelSpec&) const = default;
 };
 
-// Checks ranges (P, B, lanes >= 1, B divides Bc, token_lanes in {1, 2} and 2 only for int8,
+// Checks ranges (P, B, lanes >= 1, B divides Bc, precision int8 or int16, token_lanes in
+// {1, 2} and 2 only for int8,
 // clock and bandwidth > 0, buffers >= 0); throws Error naming the field.
 void validate_spec(const AccelSpec& spec);
 

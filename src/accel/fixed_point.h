@@ -1,8 +1,8 @@
 // The accelerator's integer arithmetic (DESIGN.md §4) in accel's terms: the rules and the HPF
 // reference linear are kernels/fixed_point.h's (one implementation, shared with the runtime's
-// emulation); here they take accel::Precision, and the reference linear runs StreamMatrix
-// too. The cycle simulator must produce exactly what these reference linears produce; so must
-// the hardware.
+// emulation); here they take format::Precision (int8 or int16), and the reference linear runs
+// StreamMatrix too. The cycle simulator must produce exactly what these reference linears produce;
+// so must the hardware.
 #pragma once
 
 #include <cstdint>

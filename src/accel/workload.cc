@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "format/bit_pack.h"
-#include "sparsity/hierarchical.h"
 
 namespace fitformer::accel {
 namespace {
@@ -18,15 +17,11 @@ int64_t ceil_div(int64_t a, int64_t b) {
 LinearOp make_linear(std::string name, int64_t rows, int64_t cols, int64_t tokens,
                      const HpPlan& plan, bool pruned) {
   LinearOp op{std::move(name), rows, cols, tokens, rows, plan.block_cols / plan.banks, pruned};
-  if (!pruned || plan.sparsity == 0) {
+  if (!pruned || !sparsity::is_pruned(plan)) {
     op.pruned = false;
     return op;
   }
-  const sparsity::HpSplit split =
-      plan.rho1 ? sparsity::hp_split_for_rho1(plan.sparsity, *plan.rho1, rows, cols,
-                                              plan.block_cols, plan.banks)
-                : sparsity::hp_split_for_rho2(plan.sparsity, plan.rho2.value_or(0.5), rows, cols,
-                                              plan.block_cols, plan.banks);
+  const sparsity::HpSplit split = sparsity::split(plan, rows, cols);
   op.k1 = split.counts.k1;
   op.n = split.counts.n;
   return op;
@@ -38,7 +33,7 @@ Workload build_workload(const io::ModelConfig& config, int64_t seq, int64_t batc
                         const HpPlan& plan) {
   if (seq < 1) throw Error("", "seq", ">= 1", fmt::format("{}", seq));
   if (batch < 1) throw Error("", "batch", ">= 1", fmt::format("{}", batch));
-  if (plan.rho1 && plan.rho2) throw Error("", "rho2", "unset when rho1 is set", "both set");
+  sparsity::validate_plan(plan);
   const bool bert = config.family == io::ModelFamily::kBertClassifier;
   const int64_t d = config.hidden_size, ffn = config.intermediate_size;
   const int64_t heads = config.num_attention_heads, dh = d / heads, tokens = seq * batch;

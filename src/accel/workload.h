@@ -15,6 +15,7 @@
 #include "accel/accel_spec.h"
 #include "format/hpf.h"
 #include "io/model_config.h"
+#include "sparsity/hp_plan.h"
 
 namespace fitformer::accel {
 
@@ -58,27 +59,20 @@ struct Workload {
   std::string model;  // e.g. "causal-lm d256 L2"
   int64_t seq = 0;
   int64_t batch = 0;
-  int64_t block_cols = 64;  // Bc of every LinearOp
-  int64_t banks = 8;        // B of every LinearOp
-  std::vector<Op> ops;      // execution order
+  int64_t block_cols = sparsity::kDefaultBlockCols;  // Bc of every LinearOp
+  int64_t banks = sparsity::kDefaultBanks;           // B of every LinearOp
+  std::vector<Op> ops;                               // execution order
 };
 
-// How the encoder linears are pruned (sparsity/hierarchical.h's splits): at most one of rho1
-// and rho2; neither means rho2 = 0.5. sparsity 0 keeps them dense.
-struct HpPlan {
-  double sparsity = 0.9;
-  std::optional<double> rho1;
-  std::optional<double> rho2;
-  int64_t block_cols = 64;
-  int64_t banks = 8;
-};
+// How the encoder linears are pruned: sparsity/hp_plan.h's plan, split per matrix.
+using sparsity::HpPlan;
 
 // The schedule of one forward pass over batch x seq tokens. Causal LM: per layer the fused
 // in_proj (3d x d), Q·Kᵀ, softmax, ·V, out_proj, residual, LayerNorm, FFN up, activation,
 // FFN down, residual, LayerNorm (post-LN), then the dense decoder (vocab x d). BERT: the
 // embedding LayerNorm, per layer query/key/value (d x d each), the same attention and FFN
 // ops, then the dense pooler and classifier on one token per sequence. Throws Error for
-// bad plan fields (via sparsity's splits) or non-positive seq/batch.
+// bad plan fields (via sparsity::split) or non-positive seq/batch.
 Workload build_workload(const io::ModelConfig& config, int64_t seq, int64_t batch,
                         const HpPlan& plan);
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "devices/predict.h"
+#include "format/hpf_folder.h"
 #include "format/hpf_safetensors.h"
 #include "io/model_config.h"
 #include "io/safetensors.h"
@@ -20,7 +21,7 @@
 #include "model/causal_lm.h"
 #include "model/weights.h"
 #include "runtime/bench.h"
-#include "runtime/prune.h"
+#include "runtime/magnitude_prune.h"
 #include "runtime/sparse_model.h"
 
 namespace fitformer::cli {
@@ -37,8 +38,7 @@ struct KernelsOptions {
 struct ModelOptions {
   std::string model_dir;
   std::string family = "causal-lm";
-  double sparsity = 0.9;
-  std::optional<double> rho1, rho2;
+  sparsity::HpPlan plan;
   std::string precision = "f32";
   int64_t seq = 128;
   int64_t batch = 1;
@@ -154,45 +154,151 @@ bool holds_hpf(const fs::path& dir) {
               .empty();
 }
 
+// The two folders bench_model times side by side, and where they came from.
+struct BenchFolders {
+  fs::path dense, pruned;
+  std::string source;
+  bool pruned_here = false;  // pruned by magnitude here with the options' plan
+};
+
+// A folder of HPF matrices runs as is against its masked weights; a folder pruned with
+// retraining runs its HPF form (hpf/, re-encoded with its own mask at the precision asked)
+// against its dense masked weights; a dense folder, or random weights in a task shape, is
+// pruned here by magnitude.
+BenchFolders bench_folders(const ModelOptions& o, const fs::path& scratch) {
+  const format::ValueType type = format::parse_value_type(o.precision);
+  BenchFolders f;
+  if (!o.model_dir.empty() && holds_hpf(o.model_dir)) {
+    f.pruned = o.model_dir;
+    f.dense = scratch / "dense";
+    runtime::densify_model_folder(f.pruned, f.dense);
+    f.source = o.model_dir + " (pruned)";
+    return f;
+  }
+  if (!o.model_dir.empty() && fs::exists(fs::path(o.model_dir) / "hpf" / model::kWeightsFileName)) {
+    f.dense = o.model_dir;
+    f.pruned = scratch / "pruned";
+    format::convert_hpf_folder(f.dense / "hpf", f.pruned, type);
+    f.source = o.model_dir + " (pruned, its HPF form)";
+    return f;
+  }
+  if (o.model_dir.empty()) {
+    f.dense = devices::random_model_folder(devices::task_model_config(o.family), scratch / "dense");
+    f.source = o.family + " shape, random weights (seed 1)";
+  } else {
+    f.dense = o.model_dir;
+    f.source = o.model_dir;
+  }
+  runtime::HpPruneSpec prune;
+  static_cast<sparsity::HpPlan&>(prune) = o.plan;
+  prune.value_type = type;
+  f.pruned = scratch / "pruned";
+  runtime::prune_model_folder(f.dense, f.pruned, prune);
+  f.pruned_here = true;
+  return f;
+}
+
+struct ModelBench {
+  BenchFolders folders;
+  io::ModelConfig config;
+  runtime::SparseModelStats stats;
+  std::vector<runtime::ModelBenchRow> rows;
+  double density() const {
+    return static_cast<double>(stats.kept_weights) / static_cast<double>(stats.weights);
+  }
+};
+
+nlohmann::json model_json(const ModelOptions& o, const ModelBench& b) {
+  const io::ModelConfig& config = b.config;
+  nlohmann::json j = {{"command", "bench model"},
+                      {"model", b.folders.source},
+                      {"model_type", std::string(io::model_type_name(config.family))},
+                      {"hidden_size", config.hidden_size},
+                      {"num_hidden_layers", config.num_hidden_layers},
+                      {"intermediate_size", config.intermediate_size},
+                      {"vocab_size", config.vocab_size},
+                      {"hpf_linears", b.stats.hpf_linears},
+                      {"dense_linears", b.stats.dense_linears},
+                      {"encoder_density", b.density()},
+                      {"hpf_bytes", b.stats.hpf_bytes},
+                      {"hpf_dense_bytes", b.stats.hpf_dense_bytes},
+                      {"rows", nlohmann::json::array()}};
+  if (b.folders.pruned_here) {
+    j["prune"] = {
+        {"pattern", "hp"},
+        {"sparsity", o.plan.sparsity},
+        {"rho1", o.plan.rho1 ? nlohmann::json(*o.plan.rho1) : nlohmann::json()},
+        {"rho2", o.plan.rho1 ? nlohmann::json() : nlohmann::json(sparsity::fixed_density(o.plan))},
+        {"value_type", o.precision}};
+  }
+  for (const auto& r : b.rows) {
+    const Split split = amdahl_split(r, config.num_hidden_layers);
+    j["rows"].push_back({{"threads", r.threads},
+                         {"batch", r.batch},
+                         {"seq", r.seq},
+                         {"dense_ms", r.dense.median_us / 1e3},
+                         {"sparse_ms", r.sparse.median_us / 1e3},
+                         {"reps", r.sparse.reps},
+                         {"speedup_vs_dense", r.speedup()},
+                         {"first_layer_linears", linears_json(r.linears)},
+                         {"all_linears_dense_ms", split.dense_linears_ms},
+                         {"all_linears_sparse_ms", split.sparse_linears_ms},
+                         {"provenance", "measured"}});
+  }
+  return j;
+}
+
+// One thread count's first-layer linears and Amdahl's split of the forward.
+void print_linears(const runtime::ModelBenchRow& r, int layers) {
+  fmt::print(
+      "  first layer's linears alone, {} thread(s), {} rows (median us; sparse includes the "
+      "layout transposes):\n",
+      r.threads, r.batch * r.seq);
+  for (const auto& l : r.linears) {
+    fmt::print("    {:<17} {:>10} density {:.3f}  dense {:>9.1f}  sparse {:>9.1f}  {:>6.2f}x\n",
+               l.site, fmt::format("{}x{}", l.rows, l.cols), l.density, l.dense.median_us,
+               l.sparse.median_us, l.dense.median_us / l.sparse.median_us);
+  }
+  // Amdahl's split: every layer has the first layer's shapes, so the linears' share of a
+  // forward is about layers x the first layer's; what remains is the same code both ways.
+  const Split split = amdahl_split(r, layers);
+  fmt::print(
+      "    all {} layers' linears (first layer x {}): dense {:.3f} ms, sparse {:.3f} ms; the "
+      "rest of the forward: dense {:.3f} ms, sparse {:.3f} ms\n",
+      layers, layers, split.dense_linears_ms, split.sparse_linears_ms,
+      r.dense.median_us / 1e3 - split.dense_linears_ms,
+      r.sparse.median_us / 1e3 - split.sparse_linears_ms);
+}
+
+void print_model(const ModelOptions& o, const ModelBench& b) {
+  const io::ModelConfig& config = b.config;
+  fmt::print("{}: {} (d {}, {} layers, FFN {}, vocab {})\n", b.folders.source,
+             io::model_type_name(config.family), config.hidden_size, config.num_hidden_layers,
+             config.intermediate_size, config.vocab_size);
+  if (b.folders.pruned_here) {
+    fmt::print("  pruned here: HP sparsity {:.2f}, {} {:.2f}, {}\n", o.plan.sparsity,
+               o.plan.rho1 ? "rho1" : "rho2", sparsity::fixed_density(o.plan), o.precision);
+  }
+  fmt::print(
+      "  encoder linears: {} HPF, {} dense; density {:.3f}; HPF {:.2f} MB for {:.2f} MB of fp32\n",
+      b.stats.hpf_linears, b.stats.dense_linears, b.density(), b.stats.hpf_bytes / 1e6,
+      b.stats.hpf_dense_bytes / 1e6);
+  fmt::print("  batch {} x seq {}; all times measured, median ms per forward ({} dispatch)\n",
+             o.batch, o.seq, kernels::simd_target_name());
+  fmt::print("  {:>7} {:>12} {:>14} {:>8}\n", "threads", "dense (ms)", "sparse (ms)", "speedup");
+  for (const auto& r : b.rows) {
+    fmt::print("  {:>7} {:>12.3f} {:>14.3f} {:>7.2f}x\n", r.threads, r.dense.median_us / 1e3,
+               r.sparse.median_us / 1e3, r.speedup());
+  }
+  for (const auto& r : b.rows) print_linears(r, config.num_hidden_layers);
+}
+
 void run_model(const ModelOptions& o) {
   ScratchFolder scratch;
-  runtime::HpPruneSpec prune;
-  prune.sparsity = o.sparsity;
-  prune.rho1 = o.rho1;
-  prune.rho2 = o.rho2;
-  prune.value_type = format::parse_value_type(o.precision);
-  fs::path dense_dir, pruned_dir;
-  std::string source;
-  bool pruned_here = true;
-  if (!o.model_dir.empty() && holds_hpf(o.model_dir)) {
-    // Already pruned: the dense side runs its masked weights.
-    pruned_dir = o.model_dir;
-    dense_dir = scratch.path() / "dense";
-    runtime::densify_model_folder(pruned_dir, dense_dir);
-    source = o.model_dir + " (pruned)";
-    pruned_here = false;
-  } else {
-    if (o.model_dir.empty()) {
-      const io::ModelConfig config = devices::task_model_config(o.family);
-      dense_dir = scratch.path() / "dense";
-      model::write_model_folder(
-          dense_dir, config,
-          model::random_tensors(config.family == io::ModelFamily::kCausalLm
-                                    ? model::causal_lm_tensor_specs(config)
-                                    : model::bert_classifier_tensor_specs(config),
-                                1));
-      source = o.family + " shape, random weights (seed 1)";
-    } else {
-      dense_dir = o.model_dir;
-      source = o.model_dir;
-    }
-    pruned_dir = scratch.path() / "pruned";
-    runtime::prune_model_folder(dense_dir, pruned_dir, prune);
-  }
-  const runtime::SparseModelStats stats =
-      runtime::sparse_model_stats(runtime::load_sparse_model(pruned_dir));
-  const io::ModelConfig config = io::load_model_config(pruned_dir / model::kConfigFileName);
-
+  ModelBench b;
+  b.folders = bench_folders(o, scratch.path());
+  b.stats = runtime::sparse_model_stats(runtime::load_sparse_model(b.folders.pruned));
+  b.config = io::load_model_config(b.folders.pruned / model::kConfigFileName);
   runtime::ModelBenchSpec spec;
   spec.batch = o.batch;
   spec.seq = o.seq;
@@ -200,89 +306,12 @@ void run_model(const ModelOptions& o) {
   if (o.min_time) spec.timing.min_seconds = *o.min_time;
   Progress progress("bench model", spec.threads.size(), "thread counts",
                     Progress::terminal_attached() && !o.json);
-  const auto rows = runtime::bench_model(dense_dir, pruned_dir, spec, &progress);
+  b.rows = runtime::bench_model(b.folders.dense, b.folders.pruned, spec, &progress);
   progress.finish();
-
-  const double density =
-      static_cast<double>(stats.kept_weights) / static_cast<double>(stats.weights);
-  if (o.json) {
-    nlohmann::json j = {{"command", "bench model"},
-                        {"model", source},
-                        {"model_type", std::string(io::model_type_name(config.family))},
-                        {"hidden_size", config.hidden_size},
-                        {"num_hidden_layers", config.num_hidden_layers},
-                        {"intermediate_size", config.intermediate_size},
-                        {"vocab_size", config.vocab_size},
-                        {"hpf_linears", stats.hpf_linears},
-                        {"dense_linears", stats.dense_linears},
-                        {"encoder_density", density},
-                        {"hpf_bytes", stats.hpf_bytes},
-                        {"hpf_dense_bytes", stats.hpf_dense_bytes},
-                        {"rows", nlohmann::json::array()}};
-    if (pruned_here) {
-      j["prune"] = {{"pattern", "hp"},
-                    {"sparsity", o.sparsity},
-                    {"rho1", o.rho1 ? nlohmann::json(*o.rho1) : nlohmann::json()},
-                    {"rho2", o.rho1 ? nlohmann::json() : nlohmann::json(o.rho2.value_or(0.5))},
-                    {"value_type", o.precision}};
-    }
-    for (const auto& r : rows) {
-      j["rows"].push_back(
-          {{"threads", r.threads},
-           {"batch", r.batch},
-           {"seq", r.seq},
-           {"dense_ms", r.dense.median_us / 1e3},
-           {"sparse_ms", r.sparse.median_us / 1e3},
-           {"reps", r.sparse.reps},
-           {"speedup_vs_dense", r.speedup()},
-           {"first_layer_linears", linears_json(r.linears)},
-           {"all_linears_dense_ms", amdahl_split(r, config.num_hidden_layers).dense_linears_ms},
-           {"all_linears_sparse_ms", amdahl_split(r, config.num_hidden_layers).sparse_linears_ms},
-           {"provenance", "measured"}});
-    }
-    print_json(std::move(j));
-    return;
-  }
-  fmt::print("{}: {} (d {}, {} layers, FFN {}, vocab {})\n", source,
-             io::model_type_name(config.family), config.hidden_size, config.num_hidden_layers,
-             config.intermediate_size, config.vocab_size);
-  if (pruned_here) {
-    fmt::print("  pruned here: HP sparsity {:.2f}, {}, {}\n", o.sparsity,
-               o.rho1 ? fmt::format("rho1 {:.2f}", *o.rho1)
-                      : fmt::format("rho2 {:.2f}", o.rho2.value_or(0.5)),
-               o.precision);
-  }
-  fmt::print(
-      "  encoder linears: {} HPF, {} dense; density {:.3f}; HPF {:.2f} MB for {:.2f} MB of fp32\n",
-      stats.hpf_linears, stats.dense_linears, density, stats.hpf_bytes / 1e6,
-      stats.hpf_dense_bytes / 1e6);
-  fmt::print("  batch {} x seq {}; all times measured, median ms per forward ({} dispatch)\n",
-             o.batch, o.seq, kernels::simd_target_name());
-  fmt::print("  {:>7} {:>12} {:>14} {:>8}\n", "threads", "dense (ms)", "sparse (ms)", "speedup");
-  for (const auto& r : rows) {
-    fmt::print("  {:>7} {:>12.3f} {:>14.3f} {:>7.2f}x\n", r.threads, r.dense.median_us / 1e3,
-               r.sparse.median_us / 1e3, r.speedup());
-  }
-  for (const auto& r : rows) {
-    fmt::print(
-        "  first layer's linears alone, {} thread(s), {} rows (median us; sparse includes the "
-        "layout transposes):\n",
-        r.threads, r.batch * r.seq);
-    for (const auto& l : r.linears) {
-      fmt::print("    {:<17} {:>10} density {:.3f}  dense {:>9.1f}  sparse {:>9.1f}  {:>6.2f}x\n",
-                 l.site, fmt::format("{}x{}", l.rows, l.cols), l.density, l.dense.median_us,
-                 l.sparse.median_us, l.dense.median_us / l.sparse.median_us);
-    }
-    // Amdahl's split: every layer has the first layer's shapes, so the linears' share of a
-    // forward is about layers x the first layer's; what remains is the same code both ways.
-    const Split split = amdahl_split(r, config.num_hidden_layers);
-    fmt::print(
-        "    all {} layers' linears (first layer x {}): dense {:.3f} ms, sparse {:.3f} ms; the "
-        "rest of the forward: dense {:.3f} ms, sparse {:.3f} ms\n",
-        config.num_hidden_layers, config.num_hidden_layers, split.dense_linears_ms,
-        split.sparse_linears_ms, r.dense.median_us / 1e3 - split.dense_linears_ms,
-        r.sparse.median_us / 1e3 - split.sparse_linears_ms);
-  }
+  if (o.json)
+    print_json(model_json(o, b));
+  else
+    print_model(o, b);
 }
 
 }  // namespace
@@ -317,12 +346,13 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"causal-lm", "bert-classifier"}))
       ->capture_default_str()
       ->excludes(dir);
-  model_cmd->add_option("--sparsity", m->sparsity, "HP sparsity of every encoder linear")
+  model_cmd->add_option("--sparsity", m->plan.sparsity, "HP sparsity of every encoder linear")
       ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
-  auto* rho1 = model_cmd->add_option("--rho1", m->rho1, "Level-1 density (row segments kept)")
+  auto* rho1 = model_cmd->add_option("--rho1", m->plan.rho1, "Level-1 density (row segments kept)")
                    ->check(CLI::Range(0.0, 1.0));
-  model_cmd->add_option("--rho2", m->rho2, "Level-2 density (weights kept per bank; default 0.5)")
+  model_cmd
+      ->add_option("--rho2", m->plan.rho2, "Level-2 density (weights kept per bank; default 0.5)")
       ->check(CLI::Range(0.0, 1.0))
       ->excludes(rho1);
   model_cmd->add_option("--precision", m->precision, "HPF values: f32 or i8")

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "jobs/workspace.h"
+
 namespace fitformer::cli {
 
 // Options every subcommand sees.
@@ -12,6 +14,11 @@ struct GlobalOptions {
   std::string cache_dir = FITFORMER_DEFAULT_CACHE_DIR;
 };
 
+// The folders the jobs of a command read and write.
+inline jobs::Workspace workspace_of(const GlobalOptions& global) {
+  return {global.data_dir, global.cache_dir};
+}
+
 void add_data_command(CLI::App& app, const GlobalOptions& global);
 void add_devices_command(CLI::App& app, const GlobalOptions& global);
 void add_train_command(CLI::App& app, const GlobalOptions& global);
@@ -19,6 +26,7 @@ void add_prune_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 // `command` is the command line as typed, quoted where needed, for the report.
 void add_select_command(CLI::App& app, const GlobalOptions& global, const std::string& command);
 

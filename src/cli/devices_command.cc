@@ -111,8 +111,7 @@ struct PredictOptions {
   std::string catalog = io::default_catalog_path().string();
   std::string config;
   std::string family;
-  double sparsity = 0.9;
-  std::optional<double> rho1;
+  sparsity::HpPlan plan;
   std::string precision = "int8";
   int64_t seq = 128;
   int64_t batch = 1;
@@ -129,9 +128,8 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
   devices::CandidateModel m;
   m.config =
       o.config.empty() ? devices::task_model_config(o.family) : io::load_model_config(o.config);
-  m.sparsity = o.sparsity;
-  m.rho1 = o.rho1;
-  m.precision = devices::parse_number_format(o.precision);
+  m.candidate.plan = o.plan;
+  m.candidate.precision = format::parse_precision(o.precision);
   m.seq = o.seq;
   m.batch = o.batch;
   devices::PredictOptions p;
@@ -142,7 +140,7 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
   const std::vector<io::DeviceSpec> all = io::load_catalog(o.catalog);
   Progress progress("devices predict", all.size(), "devices",
                     Progress::terminal_attached() && !o.json);
-  std::vector<devices::LatencyEstimate> estimates;
+  std::vector<devices::Prediction> estimates;
   for (const auto& d : all) {
     estimates.push_back(devices::predict_latency(d, m, p));
     progress.advance(1);
@@ -155,7 +153,7 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
                         {"num_hidden_layers", m.config.num_hidden_layers},
                         {"intermediate_size", m.config.intermediate_size},
                         {"pattern", "hp"},
-                        {"sparsity", m.sparsity},
+                        {"sparsity", m.candidate.plan.sparsity},
                         {"precision", o.precision},
                         {"seq", m.seq},
                         {"batch", m.batch},
@@ -182,7 +180,7 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
   }
   fmt::print("{} d {} x {} layers, FFN {}, HP sparsity {:.2f}, {}, seq {} batch {}\n",
              io::model_type_name(m.config.family), m.config.hidden_size, m.config.num_hidden_layers,
-             m.config.intermediate_size, m.sparsity, o.precision, m.seq, m.batch);
+             m.config.intermediate_size, m.candidate.plan.sparsity, o.precision, m.seq, m.batch);
   fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", "id", "kind", "latency ms", "label",
              "simulated ms", "how");
   for (const auto& e : estimates) {
@@ -217,9 +215,9 @@ void add_devices_command(CLI::App& app, const GlobalOptions& global) {
   predict->add_option("--config", p->config, "A model's config.json");
   predict->add_option("--family", p->family,
                       "causal-lm or bert-classifier: the task model's shape");
-  predict->add_option("--sparsity", p->sparsity, "HP sparsity of the encoder linears")
+  predict->add_option("--sparsity", p->plan.sparsity, "HP sparsity of the encoder linears")
       ->capture_default_str();
-  predict->add_option("--rho1", p->rho1, "HP level-1 density (default: rho2 = 0.5)");
+  predict->add_option("--rho1", p->plan.rho1, "HP level-1 density (default: rho2 = 0.5)");
   predict->add_option("--precision", p->precision, "int8 or fp32")->capture_default_str();
   predict->add_option("--seq", p->seq, "Sequence length")->capture_default_str();
   predict->add_option("--batch", p->batch, "Batch")->capture_default_str();

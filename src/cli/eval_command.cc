@@ -26,7 +26,7 @@ struct EvalOptions {
 
 void run_eval(const EvalOptions& options, const GlobalOptions& global) {
   runtime::ScoreOptions score_options = options.score;
-  score_options.precision = runtime::parse_precision(options.precision);  // before slow work
+  score_options.precision = format::parse_precision(options.precision);  // before slow work
   const std::filesystem::path dir = options.model_dir;
   const io::ModelConfig config = io::load_model_config(dir / "config.json");
   score_options.progress_bars = Progress::terminal_attached() && !options.json;
@@ -41,7 +41,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
 
   nlohmann::json j = {
       {"model", dir.string()},      {"task", score.task},
-      {"split", score.split},       {"precision", runtime::precision_name(score.precision)},
+      {"split", score.split},       {"precision", format::precision_name(score.precision)},
       {"examples", score.examples}, {"max_length", length},
       {"provenance", "measured"}};
   if (lm) {
@@ -70,7 +70,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
     return;
   }
   fmt::print("{} on {} {} ({} examples, max length {}, {})\n", dir.string(), score.task,
-             score.split, score.examples, length, runtime::precision_name(score.precision));
+             score.split, score.examples, length, format::precision_name(score.precision));
   const auto& b = j["baseline"];
   if (lm) {
     fmt::print("  perplexity           {:10.2f}   baseline {:10.2f} ({})\n",

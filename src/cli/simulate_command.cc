@@ -26,16 +26,14 @@ struct SimulateOptions {
   std::string device = "zcu104";
   std::string catalog = io::default_catalog_path().string();
   std::string pattern = "hp";
-  double sparsity = 0.9;
-  std::optional<double> rho1;
+  sparsity::HpPlan plan;
   std::string precision = "int8";
   int64_t seq = 0;  // 0: 64 for the causal LM, 128 for BERT
   int64_t batch = 1;
   bool json = false;
 };
 
-const io::DeviceSpec& find_device(const std::vector<io::DeviceSpec>& devices,
-                                  const SimulateOptions& o) {
+io::DeviceSpec find_device(const std::vector<io::DeviceSpec>& devices, const SimulateOptions& o) {
   for (const auto& d : devices) {
     if (d.id == o.device) {
       if (d.kind != io::DeviceKind::kFpga) {
@@ -63,7 +61,21 @@ nlohmann::json op_json(const accel::OpStats& s) {
           {"utilization", s.utilization}};
 }
 
-void run_simulate(const SimulateOptions& o) {
+// What one simulation of a sized design gives, with the sums the summary prints.
+struct Simulation {
+  io::DeviceSpec device;
+  sparsity::Pattern pattern = sparsity::Pattern::kHp;
+  int64_t seq = 0, batch = 0;
+  std::string source;  // where the weights come from
+  accel::SizedAccel sized;
+  accel::SimResult sim;
+  int64_t stalls = 0, idle = 0, busy = 0;
+  double utilization = 0;
+};
+
+// Sizes the accelerator for the HP model on the device, then runs the model through the cycle
+// simulator with the chosen pattern on that same hardware.
+Simulation simulate(const SimulateOptions& o) {
   if (o.model_dir.empty() == o.family.empty()) {
     throw Error("", "--model / --family", "exactly one of them", "both or neither");
   }
@@ -71,105 +83,105 @@ void run_simulate(const SimulateOptions& o) {
       o.model_dir.empty()
           ? devices::task_model_config(o.family)
           : io::load_model_config(std::filesystem::path(o.model_dir) / model::kConfigFileName);
-  const sparsity::Pattern pattern = sparsity::parse_pattern(o.pattern);
-  const auto all = io::load_catalog(o.catalog);
-  const io::DeviceSpec& device = find_device(all, o);
-
-  // The design is sized for the HP model; another pattern runs on that same hardware.
-  devices::CandidateModel candidate;
-  candidate.config = config;
-  candidate.sparsity = o.sparsity;
-  candidate.rho1 = o.rho1;
-  candidate.precision = devices::parse_number_format(o.precision);
-  candidate.seq = o.seq > 0 ? o.seq : (config.family == io::ModelFamily::kCausalLm ? 64 : 128);
-  candidate.batch = o.batch;
+  Simulation r;
+  r.pattern = sparsity::parse_pattern(o.pattern);
+  r.device = find_device(io::load_catalog(o.catalog), o);
+  r.seq = o.seq > 0 ? o.seq : (config.family == io::ModelFamily::kCausalLm ? 64 : 128);
+  r.batch = o.batch;
   accel::SizingProblem problem;
   problem.model = config;
-  problem.seq = candidate.seq;
-  problem.batch = candidate.batch;
-  problem.plan = devices::hp_plan(candidate);
-  problem.precisions = {candidate.precision == devices::NumberFormat::kInt8
-                            ? accel::Precision::kInt8
-                            : accel::Precision::kInt16};
-  const accel::SizedAccel sized = accel::size_accelerator(device, problem);
-  if (!sized.verdict.ok) {
+  problem.seq = r.seq;
+  problem.batch = r.batch;
+  problem.plan = o.plan;
+  // An FPGA runs int8 as is and anything wider on its int16 datapath.
+  problem.precisions = {format::parse_precision(o.precision) == format::Precision::kInt8
+                            ? format::Precision::kInt8
+                            : format::Precision::kInt16};
+  r.sized = accel::size_accelerator(r.device, problem);
+  if (!r.sized.verdict.ok) {
     throw Error(o.catalog, "--device", "an FPGA the model fits",
-                device.id + ": " + sized.verdict.reason);
+                r.device.id + ": " + r.sized.verdict.reason);
   }
   const devices::LayerWeights weights =
       o.model_dir.empty() ? devices::LayerWeights{}
-                          : devices::model_folder_weights(o.model_dir, sized.workload);
-  const accel::SimResult sim = accel::simulate_workload(
-      sized.spec, sized.mapping, sized.workload,
-      devices::layer_data(sized.workload, sized.spec.precision, pattern, 1, weights));
-  const accel::AccelSpec& s = sized.spec;
-  const accel::ResourceEstimate& r = sized.resources;
-  int64_t stalls = 0, idle = 0, busy = 0;
-  for (const auto& op : sim.ops) {
-    stalls += op.conflict_stall_cycles;
-    idle += op.idle_pe_cycles;
-    busy += op.busy_pe_cycles;
+                          : devices::model_folder_weights(o.model_dir, r.sized.workload);
+  r.sim = accel::simulate_workload(
+      r.sized.spec, r.sized.mapping, r.sized.workload,
+      devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1, weights));
+  for (const auto& op : r.sim.ops) {
+    r.stalls += op.conflict_stall_cycles;
+    r.idle += op.idle_pe_cycles;
+    r.busy += op.busy_pe_cycles;
   }
-  const double utilization =
-      static_cast<double>(sim.macs) /
-      (static_cast<double>(accel::peak_macs_per_cycle(s)) * static_cast<double>(sim.total_cycles));
-  const std::string source =
-      o.model_dir.empty() ? o.family + " task shape, random weights (seed 1)"
-                          : o.model_dir + " (its encoder weights; dense heads random, seed 1)";
-  if (o.json) {
-    nlohmann::json j = {{"command", "simulate"},
-                        {"model", source},
-                        {"device", device.id},
-                        {"pattern", std::string(sparsity::pattern_name(pattern))},
-                        {"sparsity", o.sparsity},
-                        {"seq", candidate.seq},
-                        {"batch", candidate.batch},
-                        {"provenance", "simulated"},
-                        {"total_cycles", sim.total_cycles},
-                        {"latency_us", sim.latency_us},
-                        {"macs", sim.macs},
-                        {"utilization", utilization},
-                        {"conflict_stall_cycles", stalls},
-                        {"idle_pe_cycles", idle},
-                        {"busy_pe_cycles", busy},
-                        {"modeled_hp_cycles", sized.latency.total_cycles},
-                        {"accelerator", accel::sized_config_json(sized)},
-                        {"resources",
-                         {{"provenance", "modeled"},
-                          {"dsp", r.dsp},
-                          {"bram36", r.bram36},
-                          {"uram", r.uram},
-                          {"lut", r.lut},
-                          {"ff", r.ff},
-                          {"usable_fraction", device.fpga->usable_fraction},
-                          {"device_dsp", device.fpga->dsp},
-                          {"device_bram36", device.fpga->bram36},
-                          {"device_uram", device.fpga->uram},
-                          {"device_lut", device.fpga->lut},
-                          {"device_ff", device.fpga->ff}}},
-                        {"ops", nlohmann::json::array()}};
-    for (const auto& op : sim.ops) j["ops"].push_back(op_json(op));
-    fmt::print("{}\n", j.dump(2));
-    return;
-  }
-  fmt::print("{} on {} ({}), pattern {} at sparsity {:.2f}, seq {} batch {}\n", source, device.id,
-             device.name, sparsity::pattern_name(pattern), o.sparsity, candidate.seq,
-             candidate.batch);
+  r.utilization = static_cast<double>(r.sim.macs) /
+                  (static_cast<double>(accel::peak_macs_per_cycle(r.sized.spec)) *
+                   static_cast<double>(r.sim.total_cycles));
+  r.source = o.model_dir.empty()
+                 ? o.family + " task shape, random weights (seed 1)"
+                 : o.model_dir + " (its encoder weights; dense heads random, seed 1)";
+  return r;
+}
+
+nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
+  const accel::ResourceEstimate& res = r.sized.resources;
+  const io::FpgaSpec& fpga = *r.device.fpga;
+  nlohmann::json j = {{"command", "simulate"},
+                      {"model", r.source},
+                      {"device", r.device.id},
+                      {"pattern", std::string(sparsity::pattern_name(r.pattern))},
+                      {"sparsity", o.plan.sparsity},
+                      {"seq", r.seq},
+                      {"batch", r.batch},
+                      {"provenance", "simulated"},
+                      {"total_cycles", r.sim.total_cycles},
+                      {"latency_us", r.sim.latency_us},
+                      {"macs", r.sim.macs},
+                      {"utilization", r.utilization},
+                      {"conflict_stall_cycles", r.stalls},
+                      {"idle_pe_cycles", r.idle},
+                      {"busy_pe_cycles", r.busy},
+                      {"modeled_hp_cycles", r.sized.latency.total_cycles},
+                      {"accelerator", accel::sized_config_json(r.sized)},
+                      {"resources",
+                       {{"provenance", "modeled"},
+                        {"dsp", res.dsp},
+                        {"bram36", res.bram36},
+                        {"uram", res.uram},
+                        {"lut", res.lut},
+                        {"ff", res.ff},
+                        {"usable_fraction", fpga.usable_fraction},
+                        {"device_dsp", fpga.dsp},
+                        {"device_bram36", fpga.bram36},
+                        {"device_uram", fpga.uram},
+                        {"device_lut", fpga.lut},
+                        {"device_ff", fpga.ff}}},
+                      {"ops", nlohmann::json::array()}};
+  for (const auto& op : r.sim.ops) j["ops"].push_back(op_json(op));
+  return j;
+}
+
+void print_simulation(const SimulateOptions& o, const Simulation& r) {
+  const accel::AccelSpec& s = r.sized.spec;
+  const accel::ResourceEstimate& res = r.sized.resources;
+  const io::FpgaSpec& fpga = *r.device.fpga;
+  fmt::print("{} on {} ({}), pattern {} at sparsity {:.2f}, seq {} batch {}\n", r.source,
+             r.device.id, r.device.name, sparsity::pattern_name(r.pattern), o.plan.sparsity, r.seq,
+             r.batch);
   fmt::print(
       "accelerator (sized for HP, modeled): P={} B={} Bc={} lanes={} {} @ {:.0f} MHz, "
       "weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector lanes\n",
-      s.pes, s.banks, s.block_cols, s.token_lanes, accel::precision_name(s.precision), s.clock_mhz,
-      sized.mapping.weights_resident ? "resident" : "streamed", accel::memory_name(s.weight_memory),
-      s.weight_buffer_bytes / 1024, s.act_buffer_bytes / 1024, s.out_buffer_bytes / 1024,
-      s.offchip_gbs, s.vector_lanes);
+      s.pes, s.banks, s.block_cols, s.token_lanes, format::precision_name(s.precision), s.clock_mhz,
+      r.sized.mapping.weights_resident ? "resident" : "streamed",
+      accel::memory_name(s.weight_memory), s.weight_buffer_bytes / 1024, s.act_buffer_bytes / 1024,
+      s.out_buffer_bytes / 1024, s.offchip_gbs, s.vector_lanes);
   fmt::print(
       "resources (modeled; LUT/FF constants are estimates): DSP {}/{}  BRAM36 {}/{}  "
       "URAM {}/{}  LUT {}/{}  FF {}/{}  (usable fraction {:.2f})\n",
-      r.dsp, device.fpga->dsp, r.bram36, device.fpga->bram36, r.uram, device.fpga->uram, r.lut,
-      device.fpga->lut, r.ff, device.fpga->ff, device.fpga->usable_fraction);
+      res.dsp, fpga.dsp, res.bram36, fpga.bram36, res.uram, fpga.uram, res.lut, fpga.lut, res.ff,
+      fpga.ff, fpga.usable_fraction);
   fmt::print("{:<24} {:>10} {:>11} {:>10} {:>12} {:>12} {:>6}  {}\n", "op", "cycles", "compute",
              "exposed xfer", "stall PE-cyc", "idle PE-cyc", "util", "provenance");
-  for (const auto& op : sim.ops) {
+  for (const auto& op : r.sim.ops) {
     fmt::print("{:<24} {:>10} {:>11} {:>10} {:>12} {:>12} {:>5.1f}%  {}\n", op.name, op.cycles,
                op.compute_cycles, op.exposed_transfer_cycles, op.conflict_stall_cycles,
                op.idle_pe_cycles, op.utilization * 100, accel::provenance_name(op.provenance));
@@ -177,8 +189,16 @@ void run_simulate(const SimulateOptions& o) {
   fmt::print(
       "total: {} cycles = {:.1f} us (simulated), utilization {:.1f}%, conflict stalls {} "
       "PE-cycles, idle {} PE-cycles; the analytical model gives {} cycles for HP\n",
-      sim.total_cycles, sim.latency_us, utilization * 100, stalls, idle,
-      sized.latency.total_cycles);
+      r.sim.total_cycles, r.sim.latency_us, r.utilization * 100, r.stalls, r.idle,
+      r.sized.latency.total_cycles);
+}
+
+void run_simulate(const SimulateOptions& o) {
+  const Simulation r = simulate(o);
+  if (o.json)
+    fmt::print("{}\n", simulation_json(o, r).dump(2));
+  else
+    print_simulation(o, r);
 }
 
 }  // namespace
@@ -195,9 +215,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--catalog", o->catalog, "A device catalog TOML")->capture_default_str();
   cmd->add_option("--pattern", o->pattern, "hp, unstructured, block or bank-balanced")
       ->capture_default_str();
-  cmd->add_option("--sparsity", o->sparsity, "Sparsity of the encoder linears")
+  cmd->add_option("--sparsity", o->plan.sparsity, "Sparsity of the encoder linears")
       ->capture_default_str();
-  cmd->add_option("--rho1", o->rho1, "HP level-1 density (default: rho2 = 0.5)");
+  cmd->add_option("--rho1", o->plan.rho1, "HP level-1 density (default: rho2 = 0.5)");
   cmd->add_option("--precision", o->precision, "int8 or fp32 (int16 on the FPGA)")
       ->capture_default_str();
   cmd->add_option("--seq", o->seq, "Sequence length (default 64 causal-lm, 128 bert)");

@@ -1,16 +1,14 @@
 // `fitformer train`: reads a recipe, loads its data, trains (or loads the cached) tokenizer,
 // tokenizes the train and valid splits into the run folder and execs `fitformer-train`, the
-// libtorch trainer, which resumes an interrupted run from its checkpoint. Two processes
-// because libtorch's protobuf and SentencePiece's bundled protobuf cannot share one.
+// libtorch trainer, which resumes an interrupted run from its checkpoint (jobs/train_job.h).
 #include "cli/commands.h"
-#include "cli/model_jobs.h"
-#include "cli/trainer_process.h"
 #include "core/progress.h"
+#include "jobs/train_job.h"
 
 namespace fitformer::cli {
 
 void add_train_command(CLI::App& app, const GlobalOptions& global) {
-  auto options = std::make_shared<TrainJob>();
+  auto options = std::make_shared<jobs::TrainJob>();
   CLI::App* cmd = app.add_subcommand(
       "train", "Train a model from a recipe with libtorch (resumes an interrupted run)");
   cmd->add_option("--recipe", options->recipe_file, "Recipe file (recipes/TASK.toml)")
@@ -23,9 +21,9 @@ void add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--restart", options->restart, "Ignore an existing checkpoint and start over");
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   cmd->callback([options, &global]() {
-    const std::filesystem::path tool = trainer_path();
     const bool bars = Progress::terminal_attached() && !options->json;
-    exec_trainer(tool, prepare_training(*options, global, bars));
+    const auto tool = jobs::trainer_path();
+    jobs::exec_trainer(tool, jobs::trainer_train_args(*options, workspace_of(global), bars));
   });
 }
 

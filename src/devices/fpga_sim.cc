@@ -26,9 +26,9 @@ std::vector<float> random_matrix(int64_t rows, int64_t cols, uint64_t seed) {
   return w;
 }
 
-std::vector<int16_t> random_activations(int64_t count, accel::Precision precision, uint64_t seed) {
+std::vector<int16_t> random_activations(int64_t count, format::Precision precision, uint64_t seed) {
   Rng rng(seed);
-  const int32_t q = accel::precision_qmax(precision);
+  const int32_t q = format::precision_qmax(precision);
   std::vector<int16_t> x(static_cast<size_t>(count));
   for (int16_t& v : x) v = static_cast<int16_t>(static_cast<int64_t>(rng.below(2 * q + 1)) - q);
   return x;
@@ -54,13 +54,13 @@ sparsity::PatternParams stream_params(sparsity::Pattern pattern, double density,
 }  // namespace
 
 std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
-                                                accel::Precision precision,
+                                                format::Precision precision,
                                                 sparsity::Pattern pattern, uint64_t seed) {
   return layer_data(workload, precision, pattern, seed, {});
 }
 
 std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
-                                         accel::Precision precision, sparsity::Pattern pattern,
+                                         format::Precision precision, sparsity::Pattern pattern,
                                          uint64_t seed, const LayerWeights& weights) {
   if (pattern != sparsity::Pattern::kHp) stream_params(pattern, 0.5, workload);  // validates
   std::vector<accel::LayerData> layers;
@@ -89,7 +89,7 @@ std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
       const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), lin->rows, lin->cols, hp);
       data.weights =
           format::pack_hpf(w, lin->rows, lin->cols, mask, hp,
-                           accel::precision_value_type(precision), format::ScaleMode::kPerRow);
+                           format::precision_value_type(precision), format::ScaleMode::kPerRow);
     } else {
       const double kept =
           static_cast<double>(((lin->cols + workload.block_cols - 1) / workload.block_cols) *

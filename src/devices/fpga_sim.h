@@ -23,7 +23,7 @@ namespace fitformer::devices {
 // every pattern. Activations are uniform over the precision's range, biases zero.
 // Throws Error for another pattern.
 std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
-                                                accel::Precision precision,
+                                                format::Precision precision,
                                                 sparsity::Pattern pattern, uint64_t seed);
 
 // fp32 weights [M][K] per LinearOp of a workload, in order; an empty entry means random.
@@ -31,7 +31,7 @@ using LayerWeights = std::vector<std::vector<float>>;
 
 // The same with the given weights where an entry is not empty (its size must be M x K).
 std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
-                                         accel::Precision precision, sparsity::Pattern pattern,
+                                         format::Precision precision, sparsity::Pattern pattern,
                                          uint64_t seed, const LayerWeights& weights);
 
 // The encoder linears' weights of a dense model folder (model::*_encoder_linears, matched in

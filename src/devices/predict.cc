@@ -13,12 +13,14 @@
 #include "core/random.h"
 #include "devices/fpga_sim.h"
 #include "devices/roofline.h"
+#include "format/hpf_folder.h"
 #include "format/hpf_safetensors.h"
 #include "io/safetensors.h"
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
+#include "model/recipe_config.h"
 #include "model/weights.h"
-#include "runtime/prune.h"
+#include "runtime/magnitude_prune.h"
 #include "runtime/sparse_model.h"
 
 namespace fitformer::devices {
@@ -29,16 +31,25 @@ std::string device_file(const io::DeviceSpec& device) {
   return "catalog device \"" + device.id + "\"";
 }
 
-accel::Precision accel_precision(NumberFormat format) {
-  return format == NumberFormat::kInt8 ? accel::Precision::kInt8 : accel::Precision::kInt16;
+using format::Precision;
+
+// A folder pruned with the candidate's plan: B is its, not the FPGA search's to choose.
+bool pruned_folder(const Candidate& c) {
+  return !c.model_dir.empty() && sparsity::is_pruned(c.plan);
 }
 
-int64_t value_bytes(NumberFormat format) {
-  return format == NumberFormat::kInt8 ? 1 : 4;
+// The accelerator's datapath for a deployed precision: int8 as is, anything wider on int16.
+Precision accel_precision(Precision precision) {
+  return precision == Precision::kInt8 ? Precision::kInt8 : Precision::kInt16;
 }
 
-LatencyEstimate predict_fpga(const io::DeviceSpec& device, const CandidateModel& model,
-                             const PredictOptions& options) {
+// Bytes per value on a processor: int8, else fp32 (no processor peak is listed for int16).
+int64_t value_bytes(Precision precision) {
+  return precision == Precision::kInt8 ? 1 : 4;
+}
+
+Prediction predict_fpga(const io::DeviceSpec& device, const CandidateModel& model,
+                        const PredictOptions& options) {
   if (!device.fpga) {
     throw Error(device_file(device), "fpga", "a [device.fpga] table for an FPGA", "none");
   }
@@ -46,10 +57,10 @@ LatencyEstimate predict_fpga(const io::DeviceSpec& device, const CandidateModel&
   problem.model = model.config;
   problem.seq = model.seq;
   problem.batch = model.batch;
-  problem.plan = hp_plan(model);
-  problem.precisions = {accel_precision(model.precision)};
-  if (model.banks_fixed) problem.banks = {model.banks};
-  LatencyEstimate e;
+  problem.plan = model.candidate.plan;
+  problem.precisions = {accel_precision(model.candidate.precision)};
+  if (pruned_folder(model.candidate)) problem.banks = {model.candidate.plan.banks};
+  Prediction e;
   e.device_id = device.id;
   e.kind = device.kind;
   e.provenance = Provenance::kModeled;
@@ -60,7 +71,7 @@ LatencyEstimate predict_fpga(const io::DeviceSpec& device, const CandidateModel&
     e.latency_us = sized.latency.latency_us;
     e.method = fmt::format(
         "HP accelerator P={} B={} Bc={} lanes={} {} @ {:.0f} MHz, weights {}; analytical model",
-        s.pes, s.banks, s.block_cols, s.token_lanes, accel::precision_name(s.precision),
+        s.pes, s.banks, s.block_cols, s.token_lanes, format::precision_name(s.precision),
         s.clock_mhz, sized.mapping.weights_resident ? "resident" : "streamed");
     if (options.simulate_fpga) {
       const accel::SimResult sim =
@@ -74,8 +85,8 @@ LatencyEstimate predict_fpga(const io::DeviceSpec& device, const CandidateModel&
   return e;
 }
 
-LatencyEstimate predict_roofline(const io::DeviceSpec& device, const CandidateModel& model) {
-  const int64_t vb = value_bytes(model.precision);
+Prediction predict_roofline(const io::DeviceSpec& device, const CandidateModel& model) {
+  const int64_t vb = value_bytes(model.candidate.precision);
   const double peak = peak_ops_per_s(device, vb);  // checks the kind's spec
   if (!(device.memory_bandwidth_gbs > 0)) {
     throw Error(device_file(device), "memory_bandwidth_gbs", "> 0",
@@ -83,8 +94,8 @@ LatencyEstimate predict_roofline(const io::DeviceSpec& device, const CandidateMo
   }
   const RooflineFactors f = roofline_factors(device.kind);
   const accel::Workload w =
-      accel::build_workload(model.config, model.seq, model.batch, hp_plan(model));
-  LatencyEstimate e;
+      accel::build_workload(model.config, model.seq, model.batch, model.candidate.plan);
+  Prediction e;
   e.device_id = device.id;
   e.kind = device.kind;
   e.provenance = Provenance::kModeled;
@@ -103,8 +114,8 @@ LatencyEstimate predict_roofline(const io::DeviceSpec& device, const CandidateMo
   e.method = fmt::format(
       "roofline, {} peak {:.0f} GOP/s, {:.0f} GB/s; efficiencies (estimates) "
       "dense {:.2f} sparse {:.2f} vector {:.2f} memory {:.2f}, {:.0f} us per op",
-      number_format_name(model.precision), peak / 1e9, device.memory_bandwidth_gbs, f.dense_compute,
-      f.sparse_compute, f.vector_compute, f.bandwidth, f.op_overhead_us);
+      format::precision_name(model.candidate.precision), peak / 1e9, device.memory_bandwidth_gbs,
+      f.dense_compute, f.sparse_compute, f.vector_compute, f.bandwidth, f.op_overhead_us);
   return e;
 }
 
@@ -119,55 +130,54 @@ std::string host_cache_key(const io::DeviceSpec& device, const CandidateModel& m
   h.add(std::string_view("fitformer devices host measurement v1"));
   h.add(std::string_view(device.id));
   h.add(std::string_view(io::model_config_json(m.config)));
-  h.add(std::string_view(sparsity::pattern_name(m.pattern)));
-  h.add(m.sparsity).add(m.rho1.value_or(-1)).add(m.rho2.value_or(-1));
-  h.add(std::string_view(number_format_name(m.precision)));
-  h.add(m.seq).add(m.batch).add(m.block_cols).add(m.banks);
+  const sparsity::HpPlan& plan = m.candidate.plan;
+  h.add(std::string_view("hp"));
+  h.add(plan.sparsity).add(plan.rho1.value_or(-1)).add(plan.rho2.value_or(-1));
+  h.add(std::string_view(format::precision_name(m.candidate.precision)));
+  h.add(m.seq).add(m.batch).add(plan.block_cols).add(plan.banks);
   h.add(static_cast<int64_t>(options.host_threads));
   h.add(static_cast<int64_t>(options.timing.warmup))
       .add(static_cast<int64_t>(options.timing.min_reps));
   h.add(options.timing.min_seconds);
-  if (!m.model_dir.empty()) {
-    h.add_file((m.model_dir / model::kConfigFileName).string());
-    h.add_file((m.model_dir / model::kWeightsFileName).string());
+  if (!m.candidate.model_dir.empty()) {
+    h.add_file((m.candidate.model_dir / model::kConfigFileName).string());
+    h.add_file((m.candidate.model_dir / model::kWeightsFileName).string());
   }
   return h.hex();
 }
 
-// Builds (or takes) the pruned folder and times sparse_forward on it.
-runtime::Timing measure_host(const CandidateModel& m, const PredictOptions& options,
-                             const fs::path& scratch) {
-  fs::path dense_dir = m.model_dir;
-  fs::path run_dir;
-  if (dense_dir.empty()) {
-    dense_dir = scratch / "dense";
-    model::write_model_folder(
-        dense_dir, m.config,
-        model::random_tensors(m.config.family == io::ModelFamily::kCausalLm
-                                  ? model::causal_lm_tensor_specs(m.config)
-                                  : model::bert_classifier_tensor_specs(m.config),
-                              1));
-  } else if (io::load_model_config(m.model_dir / model::kConfigFileName) != m.config) {
-    throw Error((m.model_dir / model::kConfigFileName).string(), "config",
-                "the candidate's model config", "a different one");
+// The folder the host runs for a candidate, at the HPF value type of its precision (i8 for
+// int8, else f32): a pruned folder's HPF form (hpf/, written from the model's own mask when it
+// was pruned) re-encoded with that mask, a folder of HPF matrices as is, a dense model as is,
+// or a dense folder (random weights when the candidate has none) that the plan prunes, pruned
+// here by magnitude: the one place that model's mask is chosen.
+fs::path host_model_folder(const CandidateModel& m, const fs::path& scratch) {
+  const Candidate& c = m.candidate;
+  const format::ValueType type =
+      c.precision == Precision::kInt8 ? format::ValueType::kI8 : format::ValueType::kF32;
+  const fs::path dense =
+      c.model_dir.empty() ? random_model_folder(m.config, scratch / "dense") : c.model_dir;
+  if (io::load_model_config(dense / model::kConfigFileName) != m.config)
+    throw Error((dense / model::kConfigFileName).string(), "config", "the candidate's model config",
+                "a different one");
+  if (holds_hpf(dense) || !sparsity::is_pruned(c.plan)) return dense;
+  const fs::path hpf_form = dense / "hpf";
+  if (fs::exists(hpf_form / model::kWeightsFileName)) {
+    if (type == format::ValueType::kF32) return hpf_form;
+    format::convert_hpf_folder(hpf_form, scratch / "pruned", type);
+    return scratch / "pruned";
   }
-  if (!m.model_dir.empty() && holds_hpf(m.model_dir)) {
-    run_dir = m.model_dir;
-  } else if (m.sparsity > 0) {
-    runtime::HpPruneSpec prune;
-    prune.sparsity = m.sparsity;
-    prune.rho1 = m.rho1;
-    prune.rho2 = m.rho2;
-    prune.block_cols = m.block_cols;
-    prune.banks = m.banks;
-    prune.value_type =
-        m.precision == NumberFormat::kInt8 ? format::ValueType::kI8 : format::ValueType::kF32;
-    run_dir = scratch / "pruned";
-    runtime::prune_model_folder(dense_dir, run_dir, prune);
-  } else {
-    run_dir = dense_dir;
-  }
-  const runtime::SparseModel sm = runtime::load_sparse_model(run_dir);
+  runtime::HpPruneSpec prune;
+  static_cast<sparsity::HpPlan&>(prune) = c.plan;
+  prune.value_type = type;
+  runtime::prune_model_folder(dense, scratch / "pruned", prune);
+  return scratch / "pruned";
+}
+
+// The median time of sparse_forward on one batch of random tokens (seed 17).
+runtime::Timing time_host_forward(const fs::path& folder, const CandidateModel& m,
+                                  const PredictOptions& options) {
+  const runtime::SparseModel sm = runtime::load_sparse_model(folder);
   model::TokenBatch batch;
   batch.batch_size = m.batch;
   batch.seq_len = m.seq;
@@ -185,10 +195,9 @@ runtime::Timing measure_host(const CandidateModel& m, const PredictOptions& opti
                                    options.timing)[0];
 }
 
-LatencyEstimate predict_host(const io::DeviceSpec& device, const CandidateModel& m,
-                             const PredictOptions& options) {
-  if (m.pattern != sparsity::Pattern::kHp) hp_plan(m);  // the same refusal as elsewhere
-  LatencyEstimate e;
+Prediction predict_host(const io::DeviceSpec& device, const CandidateModel& m,
+                        const PredictOptions& options) {
+  Prediction e;
   e.device_id = device.id;
   e.kind = device.kind;
   e.provenance = Provenance::kMeasured;
@@ -199,7 +208,7 @@ LatencyEstimate predict_host(const io::DeviceSpec& device, const CandidateModel&
   e.method = fmt::format(
       "fitformer's sparse runtime on this host, {} thread(s), {} weights, "
       "median of timed forwards",
-      options.host_threads, m.precision == NumberFormat::kInt8 ? "i8" : "f32");
+      options.host_threads, m.candidate.precision == Precision::kInt8 ? "i8" : "f32");
   if (!cache_file.empty() && !options.remeasure && fs::exists(cache_file)) {
     const auto j = nlohmann::json::parse(read_file(cache_file), nullptr, false);
     if (!j.is_discarded() && j.contains("median_us") && j.contains("reps")) {
@@ -215,7 +224,7 @@ LatencyEstimate predict_host(const io::DeviceSpec& device, const CandidateModel&
   fs::remove_all(scratch);
   runtime::Timing t;
   try {
-    t = measure_host(m, options, scratch);
+    t = time_host_forward(host_model_folder(m, scratch), m, options);
   } catch (...) {
     fs::remove_all(scratch);
     throw;
@@ -236,72 +245,54 @@ LatencyEstimate predict_host(const io::DeviceSpec& device, const CandidateModel&
 
 }  // namespace
 
-std::string_view number_format_name(NumberFormat format) {
-  return kNumberFormatNames[static_cast<size_t>(format)];
-}
-
-NumberFormat parse_number_format(std::string_view name) {
-  for (size_t i = 0; i < kNumberFormatNames.size(); ++i) {
-    if (kNumberFormatNames[i] == name) return static_cast<NumberFormat>(i);
-  }
-  throw Error("", "precision", "int8 or fp32", std::string(name));
+fs::path random_model_folder(const io::ModelConfig& config, const fs::path& dir) {
+  model::write_model_folder(dir, config,
+                            model::random_tensors(config.family == io::ModelFamily::kCausalLm
+                                                      ? model::causal_lm_tensor_specs(config)
+                                                      : model::bert_classifier_tensor_specs(config),
+                                                  1));
+  return dir;
 }
 
 io::ModelConfig task_model_config(std::string_view family) {
-  if (family == "causal-lm") {
-    io::ModelConfig c = io::default_model_config(io::ModelFamily::kCausalLm);
-    c.vocab_size = 8000;
-    c.hidden_size = 128;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.intermediate_size = 512;
-    return c;
-  }
-  if (family == "bert-classifier") {
-    io::ModelConfig c = io::default_model_config(io::ModelFamily::kBertClassifier);
-    c.vocab_size = 8000;
-    c.hidden_size = 312;
-    c.num_hidden_layers = 4;
-    c.num_attention_heads = 12;
-    c.intermediate_size = 1200;
+  struct TaskModel {
+    std::string_view family, recipe, profile;
+    int labels;  // spam-cls: ham, spam (data/spam.cc)
+  };
+  static constexpr TaskModel kTaskModels[] = {{"causal-lm", "sotu-lm.toml", "quick", 0},
+                                              {"bert-classifier", "spam-cls.toml", "", 2}};
+  for (const TaskModel& t : kTaskModels) {
+    if (t.family != family) continue;
+    const io::Recipe recipe = io::load_recipe(fs::path(FITFORMER_SOURCE_DIR) / "recipes" / t.recipe,
+                                              std::string(t.profile));
+    io::ModelConfig c = model::recipe_model_config(recipe, recipe.tokenizer.vocab_size, t.labels);
+    c.max_position_embeddings = io::ModelConfig{}.max_position_embeddings;
     return c;
   }
   throw Error("", "family", "causal-lm or bert-classifier", std::string(family));
 }
 
-accel::HpPlan hp_plan(const CandidateModel& model) {
-  if (model.pattern != sparsity::Pattern::kHp) {
-    throw Error("", "pattern", "hp (latency is predicted for HP models)",
-                std::string(sparsity::pattern_name(model.pattern)));
-  }
-  return accel::HpPlan{.sparsity = model.sparsity,
-                       .rho1 = model.rho1,
-                       .rho2 = model.rho2,
-                       .block_cols = model.block_cols,
-                       .banks = model.banks};
-}
-
-LatencyEstimate predict_latency(const io::DeviceSpec& device, const CandidateModel& model,
-                                const PredictOptions& options) {
+Prediction predict_latency(const io::DeviceSpec& device, const CandidateModel& model,
+                           const PredictOptions& options) {
   if (device.is_host) return predict_host(device, model, options);
   if (device.kind == io::DeviceKind::kFpga) return predict_fpga(device, model, options);
   return predict_roofline(device, model);
 }
 
-std::vector<LatencyEstimate> predict_catalog(const std::vector<io::DeviceSpec>& devices,
-                                             const CandidateModel& model,
-                                             const PredictOptions& options) {
-  std::vector<LatencyEstimate> out;
+std::vector<Prediction> predict_catalog(const std::vector<io::DeviceSpec>& devices,
+                                        const CandidateModel& model,
+                                        const PredictOptions& options) {
+  std::vector<Prediction> out;
   out.reserve(devices.size());
   for (const auto& d : devices) out.push_back(predict_latency(d, model, options));
   if (!options.calibrate_cpus) return out;
   std::optional<double> factor;
-  for (const LatencyEstimate& e : out)
+  for (const Prediction& e : out)
     if (e.provenance == Provenance::kMeasured && e.roofline_us && *e.roofline_us > 0)
       factor = e.latency_us / *e.roofline_us;
   if (!factor) return out;
   for (size_t i = 0; i < out.size(); ++i) {
-    LatencyEstimate& e = out[i];
+    Prediction& e = out[i];
     if (devices[i].kind != io::DeviceKind::kCpu || devices[i].is_host) continue;
     e.roofline_us = e.latency_us;
     e.calibration = *factor;

@@ -15,45 +15,39 @@
 
 #include "accel/result_tags.h"
 #include "accel/sizing.h"
+#include "format/precision.h"
 #include "io/catalog.h"
 #include "io/model_config.h"
 #include "runtime/bench.h"
-#include "sparsity/patterns.h"
+#include "sparsity/hp_plan.h"
 
 namespace fitformer::devices {
 
 using accel::Provenance;
 using accel::Verdict;
 
-// What the weights and activations are stored as on the device: int8 (the accelerator's
-// int8, the runtime's i8 HPF, the processors' int8 peak) or fp32 (the FPGA then runs int16,
-// its widest datapath).
-enum class NumberFormat { kInt8, kFp32 };
-inline constexpr std::array<std::string_view, 2> kNumberFormatNames = {"int8", "fp32"};
-std::string_view number_format_name(NumberFormat format);
-// Throws Error (field "precision") listing the allowed names.
-NumberFormat parse_number_format(std::string_view name);
-
-// A model as it would be deployed: its shape, how its encoder linears are pruned, its number
-// format, and the input it is timed on. Only HP is predicted (the accelerator is HP's; the
+// One model as it would be deployed: how its encoder linears are pruned (sparsity 0: dense),
+// the precision it runs at, and its folder. Only HP is predicted (the accelerator is HP's; the
 // other patterns are compared on the same hardware by `fitformer simulate`).
+struct Candidate {
+  sparsity::HpPlan plan;
+  // int8 everywhere; fp32 on a processor (an FPGA then runs int16, its widest datapath);
+  // int16 on an FPGA (a processor, which has no int16 peak, is modeled at fp32).
+  format::Precision precision = format::Precision::kInt8;
+  // The model folder measured on the host instead of random weights of the shape: a pruned
+  // folder (its HPF form in hpf/, written when it was pruned, is what runs), a folder of HPF
+  // matrices, or a dense one (pruned here by magnitude when the plan prunes). Its config.json
+  // must equal the shape's. A pruned folder also fixes B: the FPGA search keeps plan.banks,
+  // since another B would be another model. Empty: random weights (seed 1).
+  std::filesystem::path model_dir;
+};
+
+// A candidate on an input: the model's shape and the tokens one forward is timed on.
 struct CandidateModel {
   io::ModelConfig config;
-  sparsity::Pattern pattern = sparsity::Pattern::kHp;
-  double sparsity = 0.9;       // of the encoder linears; 0 keeps them dense
-  std::optional<double> rho1;  // at most one of rho1, rho2; neither: rho2 = 0.5
-  std::optional<double> rho2;
-  NumberFormat precision = NumberFormat::kInt8;
+  Candidate candidate;
   int64_t seq = 128;
   int64_t batch = 1;
-  // A model folder (dense or already pruned) to measure on the host instead of random
-  // weights of config's shape; empty: none. Its config.json must equal `config`.
-  std::filesystem::path model_dir;
-  int64_t block_cols = 64;  // Bc of the HP layers
-  int64_t banks = 8;        // B of the HP layers (the FPGA search also tries 4 and 16)
-  // Keep B = banks in the FPGA search: the model was pruned (and scored) with that B, and
-  // another B would be another model.
-  bool banks_fixed = false;
 };
 
 struct PredictOptions {
@@ -78,7 +72,7 @@ struct OpLatency {
   bool compute_bound = false;
 };
 
-struct LatencyEstimate {
+struct Prediction {
   std::string device_id;
   io::DeviceKind kind = io::DeviceKind::kCpu;
   Provenance provenance = Provenance::kModeled;
@@ -99,19 +93,24 @@ struct LatencyEstimate {
   std::optional<double> calibration;
 };
 
-// The task models' shapes (DESIGN.md §6, quick profile): "causal-lm" is sotu-lm's (d 128,
-// 2 layers, 4 heads, FFN 512, vocab 8000), "bert-classifier" TinyBERT's (d 312, 4 layers,
-// 12 heads, FFN 1200, vocab 8000, 2 labels). Throws Error (field "family") otherwise.
-io::ModelConfig task_model_config(std::string_view family);
+// Writes dir as a dense model folder of random weights (seed 1) in `config`'s shape: the
+// stand-in the host measurement and `fitformer bench model` run when given no model. Returns dir.
+std::filesystem::path random_model_folder(const io::ModelConfig& config,
+                                          const std::filesystem::path& dir);
 
-// The HP plan of a candidate (Error when the pattern is not HP).
-accel::HpPlan hp_plan(const CandidateModel& model);
+// A task model's shape by its family, read from the recipe that trains it (DESIGN.md §6):
+// "causal-lm" is recipes/sotu-lm.toml's quick profile (d 128, 2 layers, 4 heads, FFN 512),
+// "bert-classifier" recipes/spam-cls.toml's model (TinyBERT: d 312, 4 layers, 12 heads, FFN
+// 1200, the 2 labels of spam-cls); the vocabulary is the recipe's tokenizer size (8000).
+// Positions stay at config.json's default, 512, so that any --seq up to 512 can be predicted
+// (the position table adds no work to a forward). Throws Error (field "family") otherwise.
+io::ModelConfig task_model_config(std::string_view family);
 
 // Predicts the candidate's forward latency on one device. Throws Error naming the device and
 // field when the device lacks the spec of its kind (an FPGA without [device.fpga] ...), or
 // a zero peak rate or bandwidth the roofline needs; bad candidate fields throw as well.
-LatencyEstimate predict_latency(const io::DeviceSpec& device, const CandidateModel& model,
-                                const PredictOptions& options = {});
+Prediction predict_latency(const io::DeviceSpec& device, const CandidateModel& model,
+                           const PredictOptions& options = {});
 
 // predict_latency for every device of the catalog, in catalog order. When the catalog holds
 // the host and options.calibrate_cpus is set, every other CPU's roofline is multiplied by the
@@ -119,8 +118,8 @@ LatencyEstimate predict_latency(const io::DeviceSpec& device, const CandidateMod
 // estimates, and how far fitformer's own runtime falls short of its roofline on this host is
 // the best evidence of how far it falls short on another CPU running the same code.
 // Still modeled; the method line says so and names the factor.
-std::vector<LatencyEstimate> predict_catalog(const std::vector<io::DeviceSpec>& devices,
-                                             const CandidateModel& model,
-                                             const PredictOptions& options = {});
+std::vector<Prediction> predict_catalog(const std::vector<io::DeviceSpec>& devices,
+                                        const CandidateModel& model,
+                                        const PredictOptions& options = {});
 
 }  // namespace fitformer::devices

@@ -29,21 +29,16 @@ bool better(const AccuracyConstraint& ac, double a, double b) {
   return ac.higher_is_better ? a > b : a < b;
 }
 
-std::string describe(const LoopModel& m) {
-  if (m.sparsity == 0) return "dense";
-  return fmt::format("HP {:.0f}% (rho2 {})", m.sparsity * 100, m.rho2.value_or(0.5));
-}
-
 class Loop {
  public:
-  Loop(const AccuracyConstraint& ac, const LoopSettings& settings, const LoopActions& actions)
-      : ac_(ac), settings_(settings), actions_(actions) {}
+  Loop(const AccuracyConstraint& ac, const LoopSettings& settings, LoopSteps& steps)
+      : ac_(ac), settings_(settings), steps_(steps) {}
 
   LoopResult run() {
-    add(actions_.dense_model());
+    add(steps_.dense_model());
     while (const std::optional<double> s =
                next_sparsity_to_try(result_.trials, ac_, settings_.sparsity_grid)) {
-      const double best = add(actions_.prune({*s, settings_.rho2}));
+      const double best = add(steps_.prune(plan(*s, settings_.rho2)));
       result_.trials.push_back({*s, best});
     }
     const SearchEdges edges = search_edges(result_.trials, ac_);
@@ -56,61 +51,64 @@ class Loop {
         if (r == settings_.rho2) continue;
         // rho1 = density / rho2 must stay <= 1: a split finer than the density cannot exist.
         if (r < 1 - *s) {
-          if (actions_.log)
-            actions_.log(
-                fmt::format("split rho2 {} skipped at HP {:.0f}%: below the density {:.2g}", r,
-                            *s * 100, 1 - *s));
+          steps_.log(fmt::format("split rho2 {} skipped at HP {:.0f}%: below the density {:.2g}", r,
+                                 *s * 100, 1 - *s));
           continue;
         }
-        add(actions_.prune({*s, r}));
+        add(steps_.prune(plan(*s, r)));
       }
     }
     return std::move(result_);
   }
 
  private:
+  // The plan of a prune the loop asks for: the sparsity with rho2 fixed.
+  static sparsity::HpPlan plan(double sparsity, double rho2) {
+    sparsity::HpPlan p;
+    p.sparsity = sparsity;
+    p.rho2 = rho2;
+    return p;
+  }
+
   // Scores and predicts one model at every precision; returns its best metric.
   double add(const LoopModel& model) {
     const size_t index = result_.models.size();
     result_.models.push_back(model);
     std::optional<double> best;
-    std::string line = describe(model) + ":";
-    for (const runtime::Precision p : settings_.precisions) {
+    std::string line = sparsity::describe(model.plan) + ":";
+    for (const format::Precision p : settings_.precisions) {
       CandidatePoint c;
-      c.pattern = sparsity::Pattern::kHp;
-      c.sparsity = model.sparsity;
-      if (model.sparsity > 0) c.rho2 = model.rho2;
-      c.precision = p;
+      c.candidate = {model.plan, p, model.dir};
       c.metric = ac_.metric;
-      c.metric_value = actions_.score(model, p);
+      c.metric_value = steps_.score(c.candidate);
       c.provenance = Provenance::kMeasured;
       const size_t candidate = result_.candidates.size();
       result_.candidates.push_back(c);
       result_.candidate_model.push_back(index);
-      for (DeviceLatency& row : actions_.predict(model, p, candidate)) {
+      for (DeviceLatency& row : steps_.predict(c.candidate, candidate)) {
         row.candidate = candidate;
         result_.latencies.push_back(std::move(row));
       }
       if (!best || better(ac_, c.metric_value, *best)) best = c.metric_value;
-      line += fmt::format(" {} {}={:.4g}{}", runtime::precision_name(p), ac_.metric, c.metric_value,
+      line += fmt::format(" {} {}={:.4g}{}", format::precision_name(p), ac_.metric, c.metric_value,
                           meets(ac_, c.metric_value) ? "" : " (fails AC)");
     }
-    if (actions_.log) actions_.log(line);
+    steps_.log(line);
     return *best;
   }
 
   const AccuracyConstraint& ac_;
   const LoopSettings& settings_;
-  const LoopActions& actions_;
+  LoopSteps& steps_;
   LoopResult result_;
 };
 
 }  // namespace
 
 LoopResult run_closed_loop(const AccuracyConstraint& ac, const LoopSettings& settings,
-                           const LoopActions& actions) {
+                           LoopSteps& steps) {
   check_settings(settings);
-  return Loop(ac, settings, actions).run();
+  return Loop(ac, settings, steps).run();
 }
 
 }  // namespace fitformer::explore

@@ -5,59 +5,56 @@
 // passing one. Every model is scored at every precision and predicted on every device, so
 // the tables select_device ranks hold all the evidence, failures included.
 //
-// The loop does no work itself: training, pruning, scoring and predicting are actions the
-// caller supplies (the CLI runs fitformer-train and caches; tests pass tables), as Timeloop
-// keeps the search apart from the models it calls.
+// The loop does no work itself: training, pruning, scoring and predicting are the steps of a
+// LoopSteps, which explore/select_run.cc implements with jobs, the scorer and the devices and
+// tests implement with tables, as Timeloop keeps the search apart from the models it calls.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "devices/predict.h"
 #include "explore/select.h"
-#include "runtime/score.h"
+#include "format/precision.h"
+#include "sparsity/hp_plan.h"
 
 namespace fitformer::explore {
 
-// One model the loop made: the dense model (sparsity 0) or an HP-pruned, fine-tuned one.
+// One model the loop made: the dense model (plan.sparsity 0) or an HP-pruned, fine-tuned one.
 struct LoopModel {
-  double sparsity = 0;
-  std::optional<double> rho2;  // the HP split's level-2 density; none for the dense model
-  std::filesystem::path dir;   // the folder of dense (masked) weights the scorer loads
+  sparsity::HpPlan plan;
+  std::filesystem::path dir;  // dense (masked) weights the scorer loads; hpf/ inside if pruned
 };
 
-struct PruneRequest {
-  double sparsity = 0.9;
-  double rho2 = 0.5;
-};
-
-struct LoopActions {
+// The work the loop asks for.
+class LoopSteps {
+ public:
+  virtual ~LoopSteps() = default;
   // The dense model, trained when absent.
-  std::function<LoopModel()> dense_model;
-  // The dense model pruned with HP at the request and fine-tuned.
-  std::function<LoopModel(const PruneRequest&)> prune;
-  // The constraint's metric of a model at a precision (on the valid split).
-  std::function<double(const LoopModel&, runtime::Precision)> score;
-  // The model at a precision on every device where that precision runs: one row per device,
-  // with `candidate` set to the index given.
-  std::function<std::vector<DeviceLatency>(const LoopModel&, runtime::Precision,
-                                           std::size_t candidate)>
-      predict;
-  // One line per step, for the person watching; may be empty.
-  std::function<void(const std::string&)> log;
+  virtual LoopModel dense_model() = 0;
+  // The dense model pruned with HP by `plan` and fine-tuned.
+  virtual LoopModel prune(const sparsity::HpPlan& plan) = 0;
+  // The constraint's metric of a candidate (a model at a precision) on the valid split.
+  virtual double score(const devices::Candidate& candidate) = 0;
+  // The candidate on every device where its precision runs: one row per device, with
+  // `candidate` set to `index`.
+  virtual std::vector<DeviceLatency> predict(const devices::Candidate& candidate,
+                                             std::size_t index) = 0;
+  // One line per step, for the person watching.
+  virtual void log(const std::string& line) { (void)line; }
 };
 
 struct LoopSettings {
   std::vector<double> sparsity_grid = {0.5, 0.7, 0.8, 0.9, 0.95};  // strictly ascending
-  double rho2 = 0.5;  // the split the sparsity search uses
+  double rho2 = sparsity::kDefaultRho2;  // the split the sparsity search uses
   // Splits tried at the edge afterwards; one below the edge's density (rho1 = density / rho2
   // would exceed 1) is skipped there.
   std::vector<double> other_rho2 = {0.25};
-  std::vector<runtime::Precision> precisions = {
-      runtime::Precision::kInt8, runtime::Precision::kInt16, runtime::Precision::kFp32};
+  std::vector<format::Precision> precisions = {format::Precision::kInt8, format::Precision::kInt16,
+                                               format::Precision::kFp32};
 };
 
 struct LoopResult {
@@ -73,8 +70,9 @@ struct LoopResult {
 };
 
 // Runs the loop for constraint `ac` (its metric names what `score` returns). Throws what
-// the actions throw; Error (field "sparsity_grid" / "rho2") for a bad setting.
+// the steps throw; Error (field "sparsity_grid" / "rho2" / "precisions") for a bad setting,
+// before any step.
 LoopResult run_closed_loop(const AccuracyConstraint& ac, const LoopSettings& settings,
-                           const LoopActions& actions);
+                           LoopSteps& steps);
 
 }  // namespace fitformer::explore

@@ -21,7 +21,7 @@ std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
   h.add(std::string_view(data.path.string())).add(std::string_view(data.format));
   h.add(std::string_view(data.text_field)).add(std::string_view(data.label_field));
   h.add(data.valid_fraction).add(data.test_fraction).add(static_cast<int64_t>(data.seed));
-  h.add(std::string_view(o.split)).add(std::string_view(runtime::precision_name(o.precision)));
+  h.add(std::string_view(o.split)).add(std::string_view(format::precision_name(o.precision)));
   h.add(static_cast<int64_t>(o.max_length));
   return h.hex();
 }
@@ -29,7 +29,7 @@ std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
 nlohmann::json to_json(const runtime::ModelScore& s) {
   return {{"task", s.task},
           {"split", s.split},
-          {"precision", runtime::precision_name(s.precision)},
+          {"precision", format::precision_name(s.precision)},
           {"examples", s.examples},
           {"predictions", s.predictions},
           {"metrics", s.metrics},
@@ -47,7 +47,7 @@ std::optional<runtime::ModelScore> from_json(const std::string& text) {
     runtime::ModelScore s;
     s.task = j.at("task").get<std::string>();
     s.split = j.at("split").get<std::string>();
-    s.precision = runtime::parse_precision(j.at("precision").get<std::string>());
+    s.precision = format::parse_precision(j.at("precision").get<std::string>());
     s.examples = j.at("examples").get<int64_t>();
     s.predictions = j.at("predictions").get<int64_t>();
     s.metrics = j.at("metrics").get<std::map<std::string, double>>();
@@ -58,11 +58,6 @@ std::optional<runtime::ModelScore> from_json(const std::string& text) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
-}
-
-devices::NumberFormat number_format(runtime::Precision p) {
-  return p == runtime::Precision::kInt8 ? devices::NumberFormat::kInt8
-                                        : devices::NumberFormat::kFp32;
 }
 
 }  // namespace
@@ -78,40 +73,40 @@ runtime::ModelScore cached_score(const fs::path& model_dir, const io::DataSpec& 
   return s;
 }
 
-bool runs_on(const io::DeviceSpec& device, runtime::Precision precision) {
+bool deploys_at(const io::DeviceSpec& device, format::Precision precision) {
   switch (precision) {
-    case runtime::Precision::kInt8:
+    case format::Precision::kInt8:
       return true;
-    case runtime::Precision::kInt16:
+    case format::Precision::kInt16:
       return device.kind == io::DeviceKind::kFpga;
-    case runtime::Precision::kFp32:
+    case format::Precision::kFp32:
       return device.kind != io::DeviceKind::kFpga;
   }
   return false;
 }
 
-std::vector<DeviceLatency> DevicePredictor::predict(const LoopModel& model,
-                                                    runtime::Precision precision,
-                                                    std::size_t candidate) {
+std::vector<DeviceLatency> DevicePredictor::predict(const devices::Candidate& candidate,
+                                                    std::size_t index) {
   devices::CandidateModel m;
   m.config = config;
-  m.pattern = sparsity::Pattern::kHp;
-  m.sparsity = model.sparsity;
-  if (model.sparsity > 0) m.rho2 = model.rho2;
-  m.precision = number_format(precision);
+  m.candidate = candidate;
   m.seq = seq;
   m.batch = batch;
-  m.model_dir = model.dir;
-  m.banks_fixed = model.sparsity > 0;
   std::vector<io::DeviceSpec> where;
   for (const io::DeviceSpec& device : devices)
-    if (runs_on(device, precision)) where.push_back(device);
+    if (deploys_at(device, candidate.precision)) where.push_back(device);
   std::vector<DeviceLatency> rows;
-  for (devices::LatencyEstimate& e : devices::predict_catalog(where, m, options)) {
-    rows.push_back({e.device_id, candidate, e.latency_us, e.provenance, e.verdict});
-    estimates[{e.device_id, candidate}] = std::move(e);
+  for (devices::Prediction& e : devices::predict_catalog(where, m, options)) {
+    rows.push_back({e.device_id, index, e.latency_us, e.provenance, e.verdict});
+    estimates[{e.device_id, index}] = std::move(e);
   }
   return rows;
+}
+
+const devices::Prediction* DevicePredictor::estimate(const std::string& device,
+                                                          std::size_t index) const {
+  const auto it = estimates.find({device, index});
+  return it == estimates.end() ? nullptr : &it->second;
 }
 
 }  // namespace fitformer::explore

@@ -1,7 +1,7 @@
-// The steps `fitformer select` gives the closed loop (explore/closed_loop.h) that need no
-// libtorch: scoring a model at a precision, cached by the model's content, and predicting a
-// model on every device where its precision runs, keeping each device's estimate for the
-// report. Training and pruning run in fitformer-train and stay with the CLI.
+// Two of the closed loop's steps (explore/closed_loop.h) as `fitformer select` runs them:
+// scoring a model at a precision, cached by the model's content, and predicting a candidate on
+// every device where its precision runs, keeping each device's estimate for the report.
+// Training and pruning are jobs (src/jobs); explore/select_run.cc puts the steps together.
 #pragma once
 
 #include <cstddef>
@@ -26,9 +26,9 @@ runtime::ModelScore cached_score(const std::filesystem::path& model_dir, const i
                                  const std::filesystem::path& cache_dir,
                                  const runtime::ScoreOptions& options);
 
-// Where a precision runs: int8 everywhere; int16 on FPGAs only (their widest datapath);
-// fp32 on CPUs and GPUs only (an FPGA given fp32 weights runs int16, scored as such).
-bool runs_on(const io::DeviceSpec& device, runtime::Precision precision);
+// Where a precision is deployed: int8 everywhere; int16 on FPGAs only (their widest
+// datapath); fp32 on CPUs and GPUs only (an FPGA given fp32 weights runs int16, scored as such).
+bool deploys_at(const io::DeviceSpec& device, format::Precision precision);
 
 // Predicts models on the catalog and remembers every estimate by (device, candidate).
 struct DevicePredictor {
@@ -37,11 +37,14 @@ struct DevicePredictor {
   int64_t seq = 128;
   int64_t batch = 1;
   devices::PredictOptions options;
-  std::map<std::pair<std::string, std::size_t>, devices::LatencyEstimate> estimates;
+  std::map<std::pair<std::string, std::size_t>, devices::Prediction> estimates;
 
-  // One row per device where the precision runs.
-  std::vector<DeviceLatency> predict(const LoopModel& model, runtime::Precision precision,
-                                     std::size_t candidate);
+  // The estimate of candidate `index` on `device`; null when it was not predicted there.
+  const devices::Prediction* estimate(const std::string& device, std::size_t index) const;
+
+  // One row per device where the candidate's precision is deployed, `candidate` set to
+  // `index`.
+  std::vector<DeviceLatency> predict(const devices::Candidate& candidate, std::size_t index);
 };
 
 }  // namespace fitformer::explore

@@ -144,11 +144,15 @@ Objective parse_objective(std::string_view name) {
               "\"" + std::string(name) + "\"");
 }
 
-Selection select_device(const std::vector<CandidatePoint>& candidates,
-                        const std::vector<DeviceLatency>& latencies,
-                        const std::vector<io::DeviceSpec>& devices, double lc_us,
-                        const AccuracyConstraint& ac, Objective objective,
-                        const std::vector<std::string>& subset) {
+namespace {
+
+using Rows = std::vector<std::vector<const DeviceLatency*>>;
+
+// The latency rows per device (catalog order), every row and name checked.
+Rows rows_per_device(const std::vector<CandidatePoint>& candidates,
+                     const std::vector<DeviceLatency>& latencies,
+                     const std::vector<io::DeviceSpec>& devices, const AccuracyConstraint& ac,
+                     const std::vector<std::string>& subset) {
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (candidates[i].metric != ac.metric) {
       throw Error("", "candidates", "metric " + ac.metric + " (the constraint's)",
@@ -162,8 +166,7 @@ Selection select_device(const std::vector<CandidatePoint>& candidates,
       throw Error("", "--devices", "a device id of the catalog", "\"" + id + "\"");
     }
   }
-  // Rows per device, checked.
-  std::vector<std::vector<const DeviceLatency*>> rows(devices.size());
+  Rows rows(devices.size());
   std::set<std::pair<std::string, size_t>> seen;
   for (const DeviceLatency& row : latencies) {
     const auto it = device_index.find(row.device_id);
@@ -182,111 +185,145 @@ Selection select_device(const std::vector<CandidatePoint>& candidates,
     }
     rows[it->second].push_back(&row);
   }
+  return rows;
+}
 
-  // On one device: a before b when faster, then better metric, then sparser-less, then index.
-  auto candidate_before = [&](const DeviceLatency* a, const DeviceLatency* b) {
+// Ranks the rows of one selection: candidates on a device, and the nearest feasible points
+// over every device.
+class Ranking {
+ public:
+  Ranking(const std::vector<CandidatePoint>& candidates, const AccuracyConstraint& ac, double lc_us)
+      : candidates_(candidates), ac_(ac), lc_us_(lc_us) {}
+
+  double metric(const DeviceLatency* row) const { return candidates_[row->candidate].metric_value; }
+
+  // On one device: a before b when faster, then better metric, then less sparse, then index.
+  bool before(const DeviceLatency* a, const DeviceLatency* b) const {
     if (a->latency_us != b->latency_us) return a->latency_us < b->latency_us;
-    const double ma = candidates[a->candidate].metric_value;
-    const double mb = candidates[b->candidate].metric_value;
-    if (ma != mb) return better_metric(ac, ma, mb);
-    const double sa = candidates[a->candidate].sparsity;
-    const double sb = candidates[b->candidate].sparsity;
+    if (metric(a) != metric(b)) return better_metric(ac_, metric(a), metric(b));
+    const double sa = candidates_[a->candidate].candidate.plan.sparsity;
+    const double sb = candidates_[b->candidate].candidate.plan.sparsity;
     if (sa != sb) return sa < sb;
     return a->candidate < b->candidate;
-  };
-  auto point = [&](const DeviceLatency* row) {
-    return PointOnDevice{row->device_id, row->candidate, row->latency_us,
-                         candidates[row->candidate].metric_value};
-  };
-  auto in_subset = [&](const std::string& id) {
-    return subset.empty() || std::find(subset.begin(), subset.end(), id) != subset.end();
-  };
+  }
 
-  Selection sel;
-  sel.devices.resize(devices.size());
-  const DeviceLatency* best_at_ac = nullptr;  // lowest latency meeting AC, any device
-  const DeviceLatency* best_at_lc = nullptr;  // best metric within LC, any device
-  std::optional<size_t> winner;
-  std::vector<double> objective_of(devices.size(), 0);
-  auto objective_value = [&](size_t d, double latency_us) {
-    switch (objective) {
-      case Objective::kPrice:
-        return devices[d].price_usd;
-      case Objective::kPower:
-        return devices[d].power_w;
-      case Objective::kLatency:
-        return latency_us;
-    }
-    return 0.0;
-  };
-  for (size_t d = 0; d < devices.size(); ++d) {
-    DeviceOutcome& out = sel.devices[d];
-    out.device_id = devices[d].id;
-    if (!in_subset(devices[d].id)) {
-      out.reason = "not in --devices";
-      continue;
-    }
-    const DeviceLatency* best_meeting = nullptr;  // fastest fitting candidate meeting AC
-    const DeviceLatency* first_unfit = nullptr;
-    for (const DeviceLatency* row : rows[d]) {
-      const bool meets_ac = meets(ac, candidates[row->candidate].metric_value);
+  PointOnDevice point(const DeviceLatency* row) const {
+    return PointOnDevice{row->device_id, row->candidate, row->latency_us, metric(row)};
+  }
+
+  // Judges one device's rows: the fastest fitting candidate that meets AC (null when none),
+  // and the first candidate meeting AC that does not fit; updates the nearest points.
+  const DeviceLatency* best_on_device(const std::vector<const DeviceLatency*>& rows,
+                                      const DeviceLatency*& first_unfit) {
+    const DeviceLatency* best = nullptr;
+    for (const DeviceLatency* row : rows) {
+      const bool meets_ac = meets(ac_, metric(row));
       if (!row->fits.ok) {
         if (meets_ac && !first_unfit) first_unfit = row;
         continue;
       }
-      if (row->latency_us <= lc_us &&
-          (!best_at_lc ||
-           better_metric(ac, candidates[row->candidate].metric_value,
-                         candidates[best_at_lc->candidate].metric_value) ||
-           (candidates[row->candidate].metric_value ==
-                candidates[best_at_lc->candidate].metric_value &&
-            row->latency_us < best_at_lc->latency_us))) {
-        best_at_lc = row;
+      if (row->latency_us <= lc_us_ &&
+          (!best_at_lc_ || better_metric(ac_, metric(row), metric(best_at_lc_)) ||
+           (metric(row) == metric(best_at_lc_) && row->latency_us < best_at_lc_->latency_us))) {
+        best_at_lc_ = row;
       }
       if (!meets_ac) continue;
-      if (!best_meeting || candidate_before(row, best_meeting)) best_meeting = row;
-      if (!best_at_ac || row->latency_us < best_at_ac->latency_us) best_at_ac = row;
+      if (!best || before(row, best)) best = row;
+      if (!best_at_ac_ || row->latency_us < best_at_ac_->latency_us) best_at_ac_ = row;
     }
-    if (!best_meeting) {
-      out.reason =
-          first_unfit ? "model does not fit: " + first_unfit->fits.reason : "no candidate meets AC";
-      continue;
-    }
-    out.best = point(best_meeting);
-    if (best_meeting->latency_us > lc_us) {
-      out.reason =
-          "too slow: best " + format_ms(best_meeting->latency_us) + " > LC " + format_ms(lc_us);
-      continue;
-    }
-    out.feasible = true;
-    objective_of[d] = objective_value(d, best_meeting->latency_us);
-    if (!winner || objective_of[d] < objective_of[*winner] ||
-        (objective_of[d] == objective_of[*winner] && devices[d].id < devices[*winner].id)) {
-      winner = d;
-    }
+    return best;
   }
-  if (best_at_ac) sel.best_latency_at_ac = point(best_at_ac);
-  if (best_at_lc) sel.best_accuracy_at_lc = point(best_at_lc);
-  if (!winner) return sel;
 
-  DeviceOutcome& won = sel.devices[*winner];
+  // Lowest latency meeting AC, and best metric within LC, over the devices judged.
+  void nearest(Selection& sel) const {
+    if (best_at_ac_) sel.best_latency_at_ac = point(best_at_ac_);
+    if (best_at_lc_) sel.best_accuracy_at_lc = point(best_at_lc_);
+  }
+
+ private:
+  const std::vector<CandidatePoint>& candidates_;
+  const AccuracyConstraint& ac_;
+  const double lc_us_;
+  const DeviceLatency* best_at_ac_ = nullptr;
+  const DeviceLatency* best_at_lc_ = nullptr;
+};
+
+double objective_value(Objective objective, const io::DeviceSpec& device, double latency_us) {
+  switch (objective) {
+    case Objective::kPrice:
+      return device.price_usd;
+    case Objective::kPower:
+      return device.power_w;
+    case Objective::kLatency:
+      return latency_us;
+  }
+  return 0.0;
+}
+
+// Marks the winner chosen and tells every other feasible device why it lost.
+void choose(Selection& sel, size_t winner, const std::vector<double>& objective_of,
+            Objective objective) {
+  DeviceOutcome& won = sel.devices[winner];
   won.chosen = true;
   sel.feasible = true;
   sel.device_id = won.device_id;
   sel.candidate = won.best->candidate;
   sel.latency_us = won.best->latency_us;
-  sel.objective_value = objective_of[*winner];
+  sel.objective_value = objective_of[winner];
   const std::string field = objective == Objective::kPrice   ? "price_usd"
                             : objective == Objective::kPower ? "power_w"
                                                              : "latency_us";
-  for (size_t d = 0; d < devices.size(); ++d) {
+  for (size_t d = 0; d < sel.devices.size(); ++d) {
     DeviceOutcome& out = sel.devices[d];
-    if (!out.feasible || d == *winner) continue;
+    if (!out.feasible || d == winner) continue;
     out.reason = "more expensive than the chosen: " + field + " " + format_value(objective_of[d]) +
                  (objective_of[d] == sel.objective_value
                       ? " = " + format_value(sel.objective_value) + ", tie broken by device id"
                       : " > " + format_value(sel.objective_value));
   }
+}
+
+}  // namespace
+
+Selection select_device(const std::vector<CandidatePoint>& candidates,
+                        const std::vector<DeviceLatency>& latencies,
+                        const std::vector<io::DeviceSpec>& devices, double lc_us,
+                        const AccuracyConstraint& ac, Objective objective,
+                        const std::vector<std::string>& subset) {
+  const Rows rows = rows_per_device(candidates, latencies, devices, ac, subset);
+  Ranking ranking(candidates, ac, lc_us);
+  Selection sel;
+  sel.devices.resize(devices.size());
+  std::optional<size_t> winner;
+  std::vector<double> objective_of(devices.size(), 0);
+  for (size_t d = 0; d < devices.size(); ++d) {
+    DeviceOutcome& out = sel.devices[d];
+    out.device_id = devices[d].id;
+    if (!subset.empty() && std::find(subset.begin(), subset.end(), out.device_id) == subset.end()) {
+      out.reason = "not in --devices";
+      continue;
+    }
+    const DeviceLatency* first_unfit = nullptr;
+    const DeviceLatency* best = ranking.best_on_device(rows[d], first_unfit);
+    if (!best) {
+      out.reason =
+          first_unfit ? "model does not fit: " + first_unfit->fits.reason : "no candidate meets AC";
+      continue;
+    }
+    out.best = ranking.point(best);
+    if (best->latency_us > lc_us) {
+      out.reason = "too slow: best " + format_ms(best->latency_us) + " > LC " + format_ms(lc_us);
+      continue;
+    }
+    out.feasible = true;
+    objective_of[d] = objective_value(objective, devices[d], best->latency_us);
+    if (!winner || objective_of[d] < objective_of[*winner] ||
+        (objective_of[d] == objective_of[*winner] && devices[d].id < devices[*winner].id)) {
+      winner = d;
+    }
+  }
+  ranking.nearest(sel);
+  if (winner) choose(sel, *winner, objective_of, objective);
   return sel;
 }
 

@@ -2,7 +2,7 @@
 // over tables: the constraints parsed from the command line, the cheapest device by the
 // objective whose best candidate meets both constraints, a reason for every device that
 // lost, the nearest feasible points when nothing is feasible, and the closed loop's next
-// sparsity. Nothing here prunes, evaluates or times; the driver fills the tables.
+// sparsity. Nothing here prunes, evaluates or times; the closed loop fills the tables.
 #pragma once
 
 #include <array>
@@ -15,8 +15,6 @@
 #include "accel/result_tags.h"
 #include "devices/predict.h"
 #include "io/catalog.h"
-#include "runtime/score.h"
-#include "sparsity/patterns.h"
 
 namespace fitformer::explore {
 
@@ -58,13 +56,10 @@ std::string_view objective_name(Objective objective);
 // Throws Error (field "--objective") listing the allowed names.
 Objective parse_objective(std::string_view name);
 
-// One pruned (or dense: sparsity 0) model with its accuracy at the deployed precision.
+// One candidate (a pruned model, or the dense one: plan.sparsity 0, at the precision it was
+// scored at) with its accuracy there.
 struct CandidatePoint {
-  sparsity::Pattern pattern = sparsity::Pattern::kHp;
-  double sparsity = 0;  // fraction of encoder-linear weights removed, [0, 1)
-  std::optional<double> rho1;
-  std::optional<double> rho2;
-  runtime::Precision precision = runtime::Precision::kInt8;  // what it was scored at
+  devices::Candidate candidate;
   std::string metric;  // one of kMetricNames; must equal the constraint's
   double metric_value = 0;
   Provenance provenance = Provenance::kMeasured;

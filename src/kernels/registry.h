@@ -1,6 +1,6 @@
 // The one table of kernels: each row names a kernel, the operand it needs and how to call it
-// and its reference on a Problem. Tests, benchmarks (and later `fitformer bench kernels`) loop
-// over this table, so adding a kernel is adding a row.
+// and its reference on a Problem. Tests, benchmarks and `fitformer bench kernels` loop over
+// this table (over the shapes of kernels/sweep.h), so adding a kernel is adding a row.
 #pragma once
 
 #include <optional>

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <variant>
 
 #include "core/error.h"
@@ -10,6 +11,7 @@
 #include "format/hpf.h"
 #include "io/model_config.h"
 #include "kernels/registry.h"
+#include "kernels/sweep.h"
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
 #include "runtime/sparse_model.h"
@@ -109,30 +111,23 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
 
 KernelBenchSpec default_kernel_bench(bool quick) {
   KernelBenchSpec s;
+  for (const kernels::SweepShape& shape : kernels::kSweepShapes)
+    if (shape.quick || !quick) s.shapes.push_back({std::string(shape.name), shape.rows, shape.cols});
   if (quick) {
-    s.shapes = {{"bert-base attention", 768, 768}, {"sotu-lm-quick in_proj", 384, 128}};
-    s.tokens = {1, 128};
-    s.sparsities = {0.5, 0.9};
+    s.tokens.assign(std::begin(kernels::kQuickSweepTokens), std::end(kernels::kQuickSweepTokens));
+    s.sparsities.assign(std::begin(kernels::kQuickSweepSparsities),
+                        std::end(kernels::kQuickSweepSparsities));
     s.two_splits = false;
-    s.timing.min_seconds = 0.05;
-    return s;
+  } else {
+    s.tokens.assign(std::begin(kernels::kSweepTokens), std::end(kernels::kSweepTokens));
+    s.sparsities.assign(std::begin(kernels::kSweepSparsities), std::end(kernels::kSweepSparsities));
   }
-  // BERT-base (Devlin et al. 2019: d 768, FFN 3072), TinyBERT (recipes/*-cls.toml: d 312,
-  // FFN 1200) and the quick sotu-lm (recipes/sotu-lm.toml quick profile: d 128, FFN 512).
-  s.shapes = {{"bert-base attention", 768, 768},   {"bert-base ffn-up", 3072, 768},
-              {"bert-base ffn-down", 768, 3072},   {"tinybert attention", 312, 312},
-              {"tinybert ffn-up", 1200, 312},      {"tinybert ffn-down", 312, 1200},
-              {"sotu-lm-quick in_proj", 384, 128}, {"sotu-lm-quick ffn-up", 512, 128},
-              {"sotu-lm-quick ffn-down", 128, 512}};
-  s.tokens = {1, 16, 128};
-  s.sparsities = {0.5, 0.7, 0.9, 0.95};
   s.timing.min_seconds = 0.05;
   return s;
 }
 
 std::vector<double> hp_split_rho2s(double sparsity, bool two_splits) {
-  if (!two_splits) return {0.5};
-  return {0.5, sparsity <= 0.7 ? 0.75 : 0.25};
+  return kernels::sweep_rho2s(sparsity, two_splits);
 }
 
 int64_t kernel_bench_points(const KernelBenchSpec& spec) {

@@ -48,14 +48,12 @@ struct KernelBenchSpec {
   TimingSpec timing;
 };
 
-// The sweep of issue 5: BERT-base (768x768, 3072x768, 768x3072), TinyBERT (312) and the
-// quick sotu-lm (128) layer shapes, N = 1, 16, 128, sparsity 50/70/90/95 %, two splits; quick
-// keeps 768x768 and the sotu-lm in_proj, N = 1 and 128, 50 and 90 %, one split, and times
-// for 0.05 s instead of 0.2 s.
+// The sweep of kernels/sweep.h's table (issue 5): its shapes, N and sparsities with two
+// splits each; quick keeps the shapes marked quick, its quick N and sparsities and one split.
+// Both time for 0.05 s per kernel and point instead of TimingSpec's 0.2 s.
 KernelBenchSpec default_kernel_bench(bool quick);
 
-// The rho2 of the HP splits measured at `sparsity`: 0.5 (four of eight per bank), then, with
-// two splits, one that moves work to the other level (0.75 up to 70 %, 0.25 above).
+// kernels::sweep_rho2s: the rho2 of the HP splits measured at `sparsity`.
 std::vector<double> hp_split_rho2s(double sparsity, bool two_splits);
 
 struct KernelBenchRow {

@@ -89,19 +89,6 @@ void score_classifier(const Scoring& s, ModelScore& score) {
 
 }  // namespace
 
-std::string_view precision_name(Precision p) {
-  return kPrecisionNames.at(static_cast<size_t>(p));
-}
-
-Precision parse_precision(std::string_view name) {
-  std::string allowed;
-  for (size_t i = 0; i < kPrecisionNames.size(); ++i) {
-    if (kPrecisionNames[i] == name) return static_cast<Precision>(i);
-    allowed += (i == 0 ? "" : ", ") + std::string(kPrecisionNames[i]);
-  }
-  throw Error("", "precision", "one of " + allowed, std::string(name));
-}
-
 int score_length(const io::ModelConfig& config, int max_length) {
   return max_length > 0 ? max_length : std::min(config.max_position_embeddings, 512);
 }

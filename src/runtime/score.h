@@ -16,17 +16,16 @@
 
 #include "data/dataset.h"
 #include "data/tokenizer.h"
+#include "format/precision.h"
 #include "io/model_config.h"
 #include "io/recipe.h"
 
 namespace fitformer::runtime {
 
-enum class Precision { kFp32, kInt16, kInt8 };
-// The one name table (enum order): parse, print and error messages read it.
-inline constexpr std::array<std::string_view, 3> kPrecisionNames = {"fp32", "int16", "int8"};
-std::string_view precision_name(Precision p);
-// Throws Error (field "precision") listing the allowed names.
-Precision parse_precision(std::string_view name);
+// The deployed precision is format/precision.h's (named here for the scorer's callers).
+using format::parse_precision;
+using format::Precision;
+using format::precision_name;
 
 struct ScoreOptions {
   std::string split = "valid";  // "valid" or "test"

@@ -51,10 +51,10 @@ struct HpSplit {
 // outside (0, 1] or below the target density (level 2 cannot add weights back), or the
 // geometry field.
 HpSplit hp_split_for_rho1(double sparsity, double rho1, int64_t rows, int64_t cols,
-                          int64_t block_cols = 64, int64_t banks = 8);
+                          int64_t block_cols = kDefaultBlockCols, int64_t banks = kDefaultBanks);
 
 // The same with rho2 fixed: n = round(rho2 * width), then k1 nearest the target.
 HpSplit hp_split_for_rho2(double sparsity, double rho2, int64_t rows, int64_t cols,
-                          int64_t block_cols = 64, int64_t banks = 8);
+                          int64_t block_cols = kDefaultBlockCols, int64_t banks = kDefaultBanks);
 
 }  // namespace fitformer::sparsity

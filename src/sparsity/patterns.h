@@ -24,7 +24,10 @@ std::string_view pattern_name(Pattern pattern);
 Pattern parse_pattern(std::string_view name);
 
 // Defaults follow DESIGN.md §2: column blocks Bc = 64 split into B = 8 banks (bank width 8),
-// Br = Bc. Densities are fractions kept, in (0, 1]; 0.5 is the default to match 2:4.
+// Br = Bc. Densities are fractions kept, in (0, 1]; 0.5 is the default to match 2:4. The HP
+// plan (hp_plan.h) reads the same constants.
+inline constexpr int64_t kDefaultBlockCols = 64;
+inline constexpr int64_t kDefaultBanks = 8;
 
 // Global magnitude top-k over the whole matrix.
 struct UnstructuredParams {
@@ -34,21 +37,21 @@ struct UnstructuredParams {
 // Whole Br x Bc blocks kept or removed by the L2 norm of their scores; density counts blocks.
 struct BlockWiseParams {
   double density = 0.5;
-  int64_t block_rows = 64;  // Br
-  int64_t block_cols = 64;  // Bc
+  int64_t block_rows = kDefaultBlockCols;  // Br
+  int64_t block_cols = kDefaultBlockCols;  // Bc
 };
 
 // HP level 1 alone: per column block, the same k1 = round(density * M) row segments.
 struct BlockBalancedParams {
   double density = 0.5;  // rho1
-  int64_t block_cols = 64;
+  int64_t block_cols = kDefaultBlockCols;
 };
 
 // HP level 2 alone: per bank of width block_cols / banks, the same n = round(density * width).
 struct BankBalancedParams {
   double density = 0.5;  // rho2
-  int64_t block_cols = 64;
-  int64_t banks = 8;  // B; block_cols must be a multiple of it
+  int64_t block_cols = kDefaultBlockCols;
+  int64_t banks = kDefaultBanks;  // B; block_cols must be a multiple of it
 };
 
 // n kept out of every m consecutive weights along the input dimension (2:4 by default).
@@ -58,12 +61,13 @@ struct NmParams {
 };
 
 // HP: level 1 with rho1, then level 2 with rho2 inside the kept row segments; overall
-// density rho1 * rho2. hierarchical.h picks (rho1, rho2) for a target sparsity.
+// density rho1 * rho2, resolved for one matrix: what hp_plan.h's split() (or hierarchical.h's
+// splits) returns for a plan's target sparsity, and what hp_mask and HPF take.
 struct HpParams {
   double rho1 = 0.5;
   double rho2 = 0.5;
-  int64_t block_cols = 64;
-  int64_t banks = 8;
+  int64_t block_cols = kDefaultBlockCols;
+  int64_t banks = kDefaultBanks;
 };
 
 // One pattern with its parameters; the alternatives are in Pattern's order.

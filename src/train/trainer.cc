@@ -12,6 +12,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -19,6 +20,7 @@
 #include "core/progress.h"
 #include "core/random.h"
 #include "model/evaluate.h"
+#include "model/recipe_config.h"
 #include "train/checkpoint.h"
 #include "train/modules.h"
 #include "train/threads.h"
@@ -88,39 +90,16 @@ void write_train_log(const std::filesystem::path& file, const io::Recipe& recipe
 }  // namespace
 
 io::ModelConfig model_config_for(const io::Recipe& recipe, const model::TokenizedTask& task) {
-  const io::ModelSpec& m = recipe.model;
-  io::ModelFamily family;
-  if (m.family == "causal-lm")
-    family = io::ModelFamily::kCausalLm;
-  else if (m.family == "bert-classifier")
-    family = io::ModelFamily::kBertClassifier;
-  else
-    throw Error(recipe.file.string(), "model.family", "causal-lm or bert-classifier", m.family);
-  const bool lm = family == io::ModelFamily::kCausalLm;
+  io::ModelConfig c = model::recipe_model_config(recipe, task.vocab_size,
+                                                 static_cast<int>(task.label_names.size()));
+  const bool lm = c.family == io::ModelFamily::kCausalLm;
   if (lm != (task.kind == data::TaskKind::kLanguageModel))
     throw Error(
         recipe.file.string(), "model.family",
         lm ? "bert-classifier for a classification task" : "causal-lm for a language-model task",
-        m.family);
-  io::ModelConfig c = io::default_model_config(family);
-  c.vocab_size = task.vocab_size;
-  c.hidden_size = m.hidden_size;
-  c.num_hidden_layers = m.num_layers;
-  c.num_attention_heads = m.num_heads;
-  c.intermediate_size = m.intermediate_size;
-  c.max_position_embeddings = m.max_length;
-  if (!m.activation.empty()) c.hidden_act = m.activation;
-  c.hidden_dropout_prob = m.dropout;
-  c.attention_probs_dropout_prob = m.dropout;
+        recipe.model.family);
   c.pad_token_id = std::max(0, task.special.pad);
-  if (!lm) {
-    c.num_labels = static_cast<int>(task.label_names.size());
-    c.label_names = task.label_names;
-  }
-  if (c.hidden_size % c.num_attention_heads != 0)
-    throw Error(recipe.file.string(), "model.num_heads",
-                "a divisor of hidden_size " + std::to_string(c.hidden_size),
-                std::to_string(c.num_attention_heads));
+  if (!lm) c.label_names = task.label_names;
   const int seq_len = lm ? recipe.train.seq_len : task.train_rows.seq_len;
   if (seq_len > c.max_position_embeddings)
     throw Error(recipe.file.string(), "train.seq_len",
@@ -129,157 +108,207 @@ io::ModelConfig model_config_for(const io::Recipe& recipe, const model::Tokenize
   return c;
 }
 
-TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& task,
-                        const TrainOptions& options) {
-  const io::TrainSpec& spec = recipe.train;
-  const auto log = [&](const std::string& line) {
-    if (options.log) options.log(line);
-  };
-  set_torch_threads(spec.threads);
-  TrainResult result;
-  result.config = model_config_for(recipe, task);
-  const bool lm = result.config.family == io::ModelFamily::kCausalLm;
+namespace {
 
-  const Split train = lm ? lm_split(task.train_stream, spec.seq_len) : rows_split(task.train_rows);
-  const Split valid = lm ? lm_split(task.valid_stream, spec.seq_len) : rows_split(task.valid_rows);
-  if (train.size() == 0)
-    throw Error(recipe.file.string(), "data", "a train split long enough for one sequence");
-  const int64_t per_epoch = (train.size() + spec.batch_size - 1) / spec.batch_size;
-  result.total_steps = per_epoch * spec.epochs;
-  if (spec.max_steps) result.total_steps = std::min(result.total_steps, *spec.max_steps);
-  const int64_t warmup = std::max<int64_t>(
-      1, std::llround(spec.warmup_fraction * static_cast<double>(result.total_steps)));
-
-  torch::manual_seed(spec.seed);
-  std::shared_ptr<Model> model = make_model(result.config);
-  result.parameters = count_parameters(*model);
-  torch::optim::AdamW optimizer = make_optimizer(*model, spec);
-
-  const std::filesystem::path checkpoint_file = options.out_dir / "checkpoint.pt";
-  CheckpointState state;
-  state.fingerprint = fingerprint(result.config, spec, train);
-  if (!options.restart) {
-    if (auto loaded = load_checkpoint(checkpoint_file, *model, optimizer)) {
-      if (loaded->fingerprint != state.fingerprint)
-        throw Error(checkpoint_file.string(), "fingerprint",
-                    "a checkpoint of this recipe and data (pass --restart to start over)",
-                    "one from a different recipe, profile or dataset");
-      state = *loaded;
-      result.resumed = true;
-      log(fmt::format("resuming {} at step {} of {}", checkpoint_file.string(), state.step,
-                      result.total_steps));
-    }
+// One training run in its steps: resume from the checkpoint, one optimizer step at a time with
+// its bookkeeping (loss, rate, progress), the end of an epoch, the stop rules, checkpoints, and
+// the model folder at the end.
+class TrainRun {
+ public:
+  TrainRun(const io::Recipe& recipe, const model::TokenizedTask& task, const TrainOptions& options)
+      : recipe_(recipe), spec_(recipe.train), options_(options) {
+    set_torch_threads(spec_.threads);
+    result_.config = model_config_for(recipe, task);
+    lm_ = result_.config.family == io::ModelFamily::kCausalLm;
+    train_ = lm_ ? lm_split(task.train_stream, spec_.seq_len) : rows_split(task.train_rows);
+    valid_ = lm_ ? lm_split(task.valid_stream, spec_.seq_len) : rows_split(task.valid_rows);
+    if (train_.size() == 0)
+      throw Error(recipe.file.string(), "data", "a train split long enough for one sequence");
+    per_epoch_ = (train_.size() + spec_.batch_size - 1) / spec_.batch_size;
+    result_.total_steps = per_epoch_ * spec_.epochs;
+    if (spec_.max_steps) result_.total_steps = std::min(result_.total_steps, *spec_.max_steps);
+    warmup_ = std::max<int64_t>(
+        1, std::llround(spec_.warmup_fraction * static_cast<double>(result_.total_steps)));
+    torch::manual_seed(spec_.seed);
+    model_ = make_model(result_.config);
+    result_.parameters = count_parameters(*model_);
+    optimizer_.emplace(make_optimizer(*model_, spec_));
+    checkpoint_file_ = options.out_dir / "checkpoint.pt";
+    state_.fingerprint = fingerprint(result_.config, spec_, train_);
   }
 
-  const auto finish = [&]() {
-    result.steps = state.step;
-    result.seconds = state.seconds;
-    result.stop_reason = state.stop_reason;
-    result.epochs = state.epochs;
-    result.completed = true;
-    export_model(*model, options.out_dir, options.tokenizer_file);
-    write_train_log(options.out_dir / "train_log.json", recipe, result);
-    return result;
-  };
-  if (state.finished) return finish();
-
-  Progress progress("train " + recipe.name, static_cast<uint64_t>(result.total_steps), "step",
-                    options.progress);
-  progress.resume_from(static_cast<uint64_t>(state.step));
-  if (options.progress_log) progress.log_every(std::chrono::minutes(1));
-  const double prior_seconds = state.seconds;
-  const Clock::time_point session_start = Clock::now();
-  Clock::time_point last_save = session_start;
-  Clock::time_point rate_start = session_start;
-  int64_t rate_tokens = 0;
-  model->train();
-
-  const auto end_epoch = [&]() {
-    const auto [valid_loss, metric] = evaluate_split(*model, valid, spec.batch_size);
-    EpochLog e;
-    e.epoch = static_cast<int>((state.step + per_epoch - 1) / per_epoch);
-    e.step = state.step;
-    e.train_loss = state.epoch_loss_steps > 0 ? state.epoch_loss_sum / state.epoch_loss_steps : 0;
-    e.valid_loss = valid_loss;
-    e.valid_metric = metric;
-    e.seconds = state.seconds;
-    state.epochs.push_back(e);
-    state.epoch_loss_sum = 0;
-    state.epoch_loss_steps = 0;
-    log(
-        fmt::format("epoch {} step {}: train loss {:.4f}, valid loss {:.4f}, valid {} {:.4f} "
-                    "({:.0f} s)",
-                    e.epoch, e.step, e.train_loss, e.valid_loss, lm ? "perplexity" : "accuracy",
-                    e.valid_metric, e.seconds));
-  };
-
-  std::vector<int64_t> order;
-  int64_t order_epoch = -1;
-  while (state.step < result.total_steps) {
-    const int64_t epoch = state.step / per_epoch, in_epoch = state.step % per_epoch;
-    if (epoch != order_epoch) {
-      order = epoch_order(train.size(), spec.seed, epoch);
-      order_epoch = epoch;
+  TrainResult run() {
+    if (!options_.restart) resume();
+    if (state_.finished) return finish();
+    Progress progress("train " + recipe_.name, static_cast<uint64_t>(result_.total_steps), "step",
+                      options_.progress);
+    progress.resume_from(static_cast<uint64_t>(state_.step));
+    if (options_.progress_log) progress.log_every(std::chrono::minutes(1));
+    prior_seconds_ = state_.seconds;
+    session_start_ = last_save_ = rate_start_ = Clock::now();
+    model_->train();
+    while (state_.step < result_.total_steps) {
+      const Batch batch = next_batch();
+      const double lr =
+          learning_rate(spec_.learning_rate, state_.step, warmup_, result_.total_steps);
+      const double loss = optimizer_step(batch, lr);
+      const Clock::time_point now = Clock::now();
+      account(loss, lr, batch.tokens, now, progress);
+      if (options_.abort_after_steps && state_.step >= *options_.abort_after_steps) {
+        result_.steps = state_.step;
+        result_.stop_reason = "aborted";
+        return result_;
+      }
+      const bool stop = stop_now();
+      const bool epoch_end = state_.step % per_epoch_ == 0 || stop;
+      if (epoch_end) end_epoch();
+      state_.finished = stop;
+      checkpoint_if_due(epoch_end, now);
+      if (stop) break;
     }
-    const int64_t first = in_epoch * spec.batch_size;
-    const int64_t count = std::min<int64_t>(spec.batch_size, train.size() - first);
-    const Batch batch = make_batch(train, std::span(order).subspan(first, count));
+    progress.finish();
+    return finish();
+  }
 
-    const double lr = learning_rate(spec.learning_rate, state.step, warmup, result.total_steps);
-    for (auto& group : optimizer.param_groups())
+ private:
+  void log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  void resume() {
+    auto loaded = load_checkpoint(checkpoint_file_, *model_, *optimizer_);
+    if (!loaded) return;
+    if (loaded->fingerprint != state_.fingerprint)
+      throw Error(checkpoint_file_.string(), "fingerprint",
+                  "a checkpoint of this recipe and data (pass --restart to start over)",
+                  "one from a different recipe, profile or dataset");
+    state_ = *loaded;
+    result_.resumed = true;
+    log(fmt::format("resuming {} at step {} of {}", checkpoint_file_.string(), state_.step,
+                    result_.total_steps));
+  }
+
+  // The batch of the current step, from its epoch's order.
+  Batch next_batch() {
+    const int64_t epoch = state_.step / per_epoch_, in_epoch = state_.step % per_epoch_;
+    if (epoch != order_epoch_) {
+      order_ = epoch_order(train_.size(), spec_.seed, epoch);
+      order_epoch_ = epoch;
+    }
+    const int64_t first = in_epoch * spec_.batch_size;
+    const int64_t count = std::min<int64_t>(spec_.batch_size, train_.size() - first);
+    return make_batch(train_, std::span(order_).subspan(first, count));
+  }
+
+  // One AdamW step at `lr`; returns the batch's loss.
+  double optimizer_step(const Batch& batch, double lr) {
+    for (auto& group : optimizer_->param_groups())
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    optimizer.zero_grad();
-    torch::Tensor loss = batch_loss(*model, batch);
+    optimizer_->zero_grad();
+    torch::Tensor loss = batch_loss(*model_, batch);
     loss.backward();
-    if (spec.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), spec.clip_norm);
-    optimizer.step();
-    ++state.step;
+    if (spec_.clip_norm > 0)
+      torch::nn::utils::clip_grad_norm_(model_->parameters(), spec_.clip_norm);
+    optimizer_->step();
+    ++state_.step;
+    return loss.item<double>();
+  }
 
-    const double loss_value = loss.item<double>();
-    state.epoch_loss_sum += loss_value;
-    ++state.epoch_loss_steps;
-    const Clock::time_point now = Clock::now();
-    state.seconds = prior_seconds + std::chrono::duration<double>(now - session_start).count();
-    rate_tokens += batch.tokens;
-    const double rate_s = std::chrono::duration<double>(now - rate_start).count();
-    progress.set_note(fmt::format("loss {:.3f} lr {:.1e} {:.0f} tok/s", loss_value, lr,
-                                  rate_s > 0 ? rate_tokens / rate_s : 0.0));
+  // The step's loss, time and token rate into the state and the progress bar.
+  void account(double loss, double lr, int64_t tokens, Clock::time_point now, Progress& progress) {
+    state_.epoch_loss_sum += loss;
+    ++state_.epoch_loss_steps;
+    state_.seconds = prior_seconds_ + std::chrono::duration<double>(now - session_start_).count();
+    rate_tokens_ += tokens;
+    const double rate_s = std::chrono::duration<double>(now - rate_start_).count();
+    progress.set_note(fmt::format("loss {:.3f} lr {:.1e} {:.0f} tok/s", loss, lr,
+                                  rate_s > 0 ? rate_tokens_ / rate_s : 0.0));
     progress.advance();
     if (rate_s > 10) {  // a rate over the last ~10 s, not since the start
-      rate_start = now;
-      rate_tokens = 0;
+      rate_start_ = now;
+      rate_tokens_ = 0;
     }
-    if (options.abort_after_steps && state.step >= *options.abort_after_steps) {
-      result.steps = state.step;
-      result.stop_reason = "aborted";
-      return result;
-    }
-
-    bool stop = false;
-    if (state.step == result.total_steps) {
-      state.stop_reason =
-          spec.max_steps && state.step == *spec.max_steps && state.step < per_epoch * spec.epochs
-              ? "max_steps"
-              : "epochs";
-      stop = true;
-    } else if (spec.max_minutes && state.seconds >= *spec.max_minutes * 60) {
-      state.stop_reason = "max_minutes";
-      stop = true;
-    }
-    const bool epoch_end = state.step % per_epoch == 0 || stop;
-    if (epoch_end) end_epoch();
-    state.finished = stop;
-    const bool periodic = state.step % options.checkpoint_every_steps == 0 ||
-                          std::chrono::duration<double>(now - last_save).count() >=
-                              options.checkpoint_every_minutes * 60;
-    if (epoch_end || periodic) {
-      save_checkpoint(checkpoint_file, *model, optimizer, state);
-      last_save = Clock::now();
-    }
-    if (stop) break;
   }
-  progress.finish();
-  return finish();
+
+  // Whether the run ends after this step, with its reason recorded.
+  bool stop_now() {
+    if (state_.step == result_.total_steps) {
+      state_.stop_reason = spec_.max_steps && state_.step == *spec_.max_steps &&
+                                   state_.step < per_epoch_ * spec_.epochs
+                               ? "max_steps"
+                               : "epochs";
+      return true;
+    }
+    if (spec_.max_minutes && state_.seconds >= *spec_.max_minutes * 60) {
+      state_.stop_reason = "max_minutes";
+      return true;
+    }
+    return false;
+  }
+
+  void end_epoch() {
+    const auto [valid_loss, metric] = evaluate_split(*model_, valid_, spec_.batch_size);
+    EpochLog e;
+    e.epoch = static_cast<int>((state_.step + per_epoch_ - 1) / per_epoch_);
+    e.step = state_.step;
+    e.train_loss =
+        state_.epoch_loss_steps > 0 ? state_.epoch_loss_sum / state_.epoch_loss_steps : 0;
+    e.valid_loss = valid_loss;
+    e.valid_metric = metric;
+    e.seconds = state_.seconds;
+    state_.epochs.push_back(e);
+    state_.epoch_loss_sum = 0;
+    state_.epoch_loss_steps = 0;
+    log(fmt::format(
+        "epoch {} step {}: train loss {:.4f}, valid loss {:.4f}, valid {} {:.4f} ({:.0f} s)",
+        e.epoch, e.step, e.train_loss, e.valid_loss, lm_ ? "perplexity" : "accuracy",
+        e.valid_metric, e.seconds));
+  }
+
+  // At every epoch end, every checkpoint_every_steps steps and every checkpoint_every_minutes.
+  void checkpoint_if_due(bool epoch_end, Clock::time_point now) {
+    const bool periodic = state_.step % options_.checkpoint_every_steps == 0 ||
+                          std::chrono::duration<double>(now - last_save_).count() >=
+                              options_.checkpoint_every_minutes * 60;
+    if (!epoch_end && !periodic) return;
+    save_checkpoint(checkpoint_file_, *model_, *optimizer_, state_);
+    last_save_ = Clock::now();
+  }
+
+  TrainResult finish() {
+    result_.steps = state_.step;
+    result_.seconds = state_.seconds;
+    result_.stop_reason = state_.stop_reason;
+    result_.epochs = state_.epochs;
+    result_.completed = true;
+    export_model(*model_, options_.out_dir, options_.tokenizer_file);
+    write_train_log(options_.out_dir / "train_log.json", recipe_, result_);
+    return result_;
+  }
+
+  const io::Recipe& recipe_;
+  const io::TrainSpec& spec_;
+  const TrainOptions& options_;
+  TrainResult result_;
+  bool lm_ = true;
+  Split train_, valid_;
+  int64_t per_epoch_ = 1, warmup_ = 1;
+  std::shared_ptr<Model> model_;
+  std::optional<torch::optim::AdamW> optimizer_;
+  std::filesystem::path checkpoint_file_;
+  CheckpointState state_;
+  double prior_seconds_ = 0;
+  Clock::time_point session_start_, last_save_, rate_start_;
+  int64_t rate_tokens_ = 0;
+  std::vector<int64_t> order_;
+  int64_t order_epoch_ = -1;
+};
+
+}  // namespace
+
+TrainResult train_model(const io::Recipe& recipe, const model::TokenizedTask& task,
+                        const TrainOptions& options) {
+  return TrainRun(recipe, task, options).run();
 }
 
 }  // namespace fitformer::train

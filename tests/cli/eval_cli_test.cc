@@ -12,8 +12,8 @@ namespace {
 
 TEST(EvalCli, UnknownPrecisionListsTheAllowedNames) {
   const testing::TempDir dir;
-  const testing::CommandResult r = testing::run_fitformer(
-      "eval --model " + dir.path().string() + " --task spam-cls --precision int4");
+  const testing::CommandResult r = testing::run_fitformer("eval --model " + dir.path().string() +
+                                                          " --task spam-cls --precision int4");
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("precision"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("fp32, int16, int8"), std::string::npos) << r.output;

@@ -29,7 +29,7 @@ TEST(FpgaSim, ModelFolderWeightsFollowTheWorkload) {
   const io::ModelConfig c = tiny_config();
   const auto tensors = model::random_tensors(model::causal_lm_tensor_specs(c), 3);
   model::write_model_folder(dir.path(), c, tensors);
-  accel::HpPlan plan;
+  sparsity::HpPlan plan;
   plan.sparsity = 0.75;
   const accel::Workload w = accel::build_workload(c, 8, 1, plan);
   const LayerWeights weights = model_folder_weights(dir.path(), w);
@@ -41,7 +41,7 @@ TEST(FpgaSim, ModelFolderWeightsFollowTheWorkload) {
   EXPECT_TRUE(weights.back().empty());
 
   // The data runs through the simulator with no stall for HP.
-  const auto layers = layer_data(w, accel::Precision::kInt8, sparsity::Pattern::kHp, 1, weights);
+  const auto layers = layer_data(w, format::Precision::kInt8, sparsity::Pattern::kHp, 1, weights);
   ASSERT_EQ(layers.size(), weights.size());
   EXPECT_TRUE(std::holds_alternative<format::hpf::Matrix>(layers[0].weights));
 
@@ -51,12 +51,12 @@ TEST(FpgaSim, ModelFolderWeightsFollowTheWorkload) {
 }
 
 TEST(FpgaSim, OtherPatternsBecomeStreams) {
-  const accel::Workload w = accel::build_workload(tiny_config(), 8, 1, accel::HpPlan{});
+  const accel::Workload w = accel::build_workload(tiny_config(), 8, 1, sparsity::HpPlan{});
   const auto layers =
-      random_layer_data(w, accel::Precision::kInt8, sparsity::Pattern::kUnstructured, 1);
+      random_layer_data(w, format::Precision::kInt8, sparsity::Pattern::kUnstructured, 1);
   EXPECT_TRUE(std::holds_alternative<accel::StreamMatrix>(layers[0].weights));
   EXPECT_TRUE(std::holds_alternative<format::hpf::Matrix>(layers.back().weights));  // decoder
-  EXPECT_THROW(random_layer_data(w, accel::Precision::kInt8, sparsity::Pattern::kNm, 1), Error);
+  EXPECT_THROW(random_layer_data(w, format::Precision::kInt8, sparsity::Pattern::kNm, 1), Error);
 }
 
 }  // namespace

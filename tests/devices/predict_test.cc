@@ -35,7 +35,7 @@ CandidateModel tiny_model() {
   m.config.num_hidden_layers = 1;
   m.config.num_attention_heads = 2;
   m.config.intermediate_size = 128;
-  m.sparsity = 0.75;
+  m.candidate.plan.sparsity = 0.75;
   m.seq = 16;
   return m;
 }
@@ -46,7 +46,7 @@ TEST(Predict, FpgaEqualsTheAnalyticalModelOfTheSizedDesign) {
   m.seq = 64;
   for (const char* id : {"kv260", "zcu104", "u280"}) {
     const io::DeviceSpec& d = catalog_device(id);
-    const LatencyEstimate e = predict_latency(d, m);
+    const Prediction e = predict_latency(d, m);
     ASSERT_TRUE(e.verdict.ok) << id << ": " << e.verdict.reason;
     ASSERT_TRUE(e.accel.has_value());
     EXPECT_EQ(e.provenance, Provenance::kModeled);
@@ -58,7 +58,7 @@ TEST(Predict, FpgaEqualsTheAnalyticalModelOfTheSizedDesign) {
     p.model = m.config;
     p.seq = m.seq;
     p.batch = m.batch;
-    p.plan = hp_plan(m);
+    p.plan = m.candidate.plan;
     const accel::SizedAccel again = accel::size_accelerator(d, p);
     EXPECT_EQ(again.spec, s.spec) << id;
     EXPECT_DOUBLE_EQ(again.latency.latency_us, e.latency_us) << id;
@@ -69,7 +69,7 @@ TEST(Predict, FpgaEqualsTheAnalyticalModelOfTheSizedDesign) {
 TEST(Predict, FpgaSimulatedFigureOnRequest) {
   PredictOptions o;
   o.simulate_fpga = true;
-  const LatencyEstimate e = predict_latency(catalog_device("zcu104"), tiny_model(), o);
+  const Prediction e = predict_latency(catalog_device("zcu104"), tiny_model(), o);
   ASSERT_TRUE(e.verdict.ok) << e.verdict.reason;
   ASSERT_TRUE(e.simulated_us.has_value());
   // HP runs without stalls, so the simulator and the model agree closely (accel's 3 % test).
@@ -84,7 +84,7 @@ TEST(Predict, HostIsMeasuredOnceThenCached) {
   o.cache_dir = dir.path();
   o.timing = {.warmup = 0, .min_reps = 1, .min_seconds = 0, .max_reps = 1};
   const CandidateModel m = tiny_model();
-  const LatencyEstimate first = predict_latency(host, m, o);
+  const Prediction first = predict_latency(host, m, o);
   EXPECT_EQ(first.provenance, Provenance::kMeasured);
   EXPECT_FALSE(first.from_cache);
   EXPECT_GT(first.latency_us, 0);
@@ -97,13 +97,13 @@ TEST(Predict, HostIsMeasuredOnceThenCached) {
   ASSERT_EQ(files.size(), 1u) << "one cache file, no scratch folder left behind";
   const auto mtime = std::filesystem::last_write_time(files[0]);
 
-  const LatencyEstimate second = predict_latency(host, m, o);
+  const Prediction second = predict_latency(host, m, o);
   EXPECT_TRUE(second.from_cache);
   EXPECT_EQ(second.latency_us, first.latency_us);
   EXPECT_EQ(std::filesystem::last_write_time(files[0]), mtime);
 
   CandidateModel other = m;
-  other.sparsity = 0.5;
+  other.candidate.plan.sparsity = 0.5;
   EXPECT_FALSE(predict_latency(host, other, o).from_cache);
 
   o.remeasure = true;
@@ -118,11 +118,11 @@ TEST(Predict, OtherCpusAreCalibratedByTheHostsMeasuredOverRooflineRatio) {
   const CandidateModel m = tiny_model();
   const std::vector<io::DeviceSpec> devices = {catalog_device("rpi5"), catalog_device("host"),
                                                catalog_device("jetson-nano")};
-  const std::vector<LatencyEstimate> e = predict_catalog(devices, m, o);
+  const std::vector<Prediction> e = predict_catalog(devices, m, o);
   ASSERT_EQ(e.size(), 3u);
   ASSERT_TRUE(e[1].roofline_us.has_value());
   const double factor = e[1].latency_us / *e[1].roofline_us;
-  const LatencyEstimate plain = predict_latency(devices[0], m, o);
+  const Prediction plain = predict_latency(devices[0], m, o);
   ASSERT_TRUE(e[0].calibration.has_value());
   EXPECT_DOUBLE_EQ(*e[0].calibration, factor);
   EXPECT_DOUBLE_EQ(e[0].latency_us, plain.latency_us * factor);
@@ -159,11 +159,28 @@ TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {
   EXPECT_THROW(predict_latency(d, m), Error);
 }
 
-TEST(Predict, OnlyHpIsPredicted) {
-  CandidateModel m = tiny_model();
-  m.pattern = sparsity::Pattern::kUnstructured;
-  EXPECT_THROW(predict_latency(catalog_device("rpi4"), m), Error);
-  EXPECT_THROW(parse_number_format("fp16"), Error);
+// The task shapes come from the recipes, and are the shapes docs/ measured and modeled.
+TEST(Predict, TaskShapesAreTheRecipesModels) {
+  io::ModelConfig lm = io::default_model_config(io::ModelFamily::kCausalLm);
+  lm.vocab_size = 8000;
+  lm.hidden_size = 128;
+  lm.num_hidden_layers = 2;
+  lm.num_attention_heads = 4;
+  lm.intermediate_size = 512;
+  EXPECT_EQ(task_model_config("causal-lm"), lm);
+  io::ModelConfig bert = io::default_model_config(io::ModelFamily::kBertClassifier);
+  bert.vocab_size = 8000;
+  bert.hidden_size = 312;
+  bert.num_hidden_layers = 4;
+  bert.num_attention_heads = 12;
+  bert.intermediate_size = 1200;
+  EXPECT_EQ(task_model_config("bert-classifier"), bert);
+}
+
+// A candidate is an HP plan by type (devices::Candidate), so another pattern cannot be asked
+// for; what remains to refuse are names.
+TEST(Predict, UnknownNamesAreRefused) {
+  EXPECT_THROW(format::parse_precision("fp16"), Error);
   EXPECT_THROW(task_model_config("gpt"), Error);
 }
 

@@ -56,7 +56,7 @@ TEST(Roofline, PredictionSumsItsOpsAboveTheBound) {
   m.config = task_model_config("bert-classifier");
   for (const char* id : {"rpi4", "xeon-8480", "jetson-nano", "a100"}) {
     const io::DeviceSpec& d = catalog_device(id);
-    const LatencyEstimate e = predict_latency(d, m);
+    const Prediction e = predict_latency(d, m);
     EXPECT_EQ(e.provenance, Provenance::kModeled) << id;
     ASSERT_FALSE(e.ops.empty()) << id;
     const double peak = peak_ops_per_s(d, 1);
@@ -81,7 +81,7 @@ TEST(Roofline, LessSparsityNeverFaster) {
   m.seq = 64;
   double last = 0;
   for (double s : {0.95, 0.9, 0.8, 0.7, 0.5}) {
-    m.sparsity = s;
+    m.candidate.plan.sparsity = s;
     const double t = predict_latency(d, m).latency_us;
     EXPECT_GE(t, last) << s;
     last = t;

@@ -14,11 +14,11 @@
 namespace fitformer::explore {
 namespace {
 
-using runtime::Precision;
+using format::Precision;
 
 // Accuracy falls with sparsity; int8 loses a little more; a lower rho2 (finer split) keeps a
 // little more. Latency falls with density on every device.
-struct FakeWorld {
+struct FakeWorld : LoopSteps {
   double fall = 0.3;                              // accuracy lost from dense to fully sparse
   std::vector<std::pair<double, double>> pruned;  // (sparsity, rho2), in call order
   int scored = 0;
@@ -30,27 +30,27 @@ struct FakeWorld {
     return a;
   }
 
-  LoopActions actions() {
-    LoopActions a;
-    a.dense_model = [] { return LoopModel{0, std::nullopt, "dense"}; };
-    a.prune = [this](const PruneRequest& r) {
-      pruned.push_back({r.sparsity, r.rho2});
-      return LoopModel{r.sparsity, r.rho2, "pruned"};
-    };
-    a.score = [this](const LoopModel& m, Precision p) {
-      ++scored;
-      return accuracy(m.sparsity, m.rho2, p);
-    };
-    a.predict = [](const LoopModel& m, Precision p, size_t candidate) {
-      std::vector<DeviceLatency> rows;
-      const double density = 1 - m.sparsity;
-      rows.push_back({"small", 0, 1000 * density, Provenance::kModeled, {}});
-      if (p != Precision::kFp32)
-        rows.push_back({"big", 0, 100 * density, Provenance::kModeled, {}});
-      for (DeviceLatency& r : rows) r.candidate = candidate + 1000;  // the loop must reset it
-      return rows;
-    };
-    return a;
+  LoopModel dense_model() override {
+    sparsity::HpPlan dense;
+    dense.sparsity = 0;
+    return LoopModel{dense, "dense"};
+  }
+  LoopModel prune(const sparsity::HpPlan& plan) override {
+    pruned.push_back({plan.sparsity, *plan.rho2});
+    return LoopModel{plan, "pruned"};
+  }
+  double score(const devices::Candidate& c) override {
+    ++scored;
+    return accuracy(c.plan.sparsity, c.plan.sparsity > 0 ? c.plan.rho2 : std::nullopt, c.precision);
+  }
+  std::vector<DeviceLatency> predict(const devices::Candidate& c, size_t candidate) override {
+    std::vector<DeviceLatency> rows;
+    const double density = 1 - c.plan.sparsity;
+    rows.push_back({"small", 0, 1000 * density, Provenance::kModeled, {}});
+    if (c.precision != Precision::kFp32)
+      rows.push_back({"big", 0, 100 * density, Provenance::kModeled, {}});
+    for (DeviceLatency& r : rows) r.candidate = candidate + 1000;  // the loop must reset it
+    return rows;
   }
 };
 
@@ -64,7 +64,7 @@ TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
   settings.sparsity_grid = {0.5, 0.7, 0.8, 0.9, 0.95};
   settings.other_rho2 = {0.25, 0.75};
   // 0.9 - 0.3 s^2 >= 0.7  <=>  s <= 0.816: 0.8 passes, 0.9 fails.
-  const LoopResult r = run_closed_loop(kAcc(0.7), settings, world.actions());
+  const LoopResult r = run_closed_loop(kAcc(0.7), settings, world);
   const std::vector<std::pair<double, double>> expected = {
       {0.5, 0.5},  {0.7, 0.5},  {0.8, 0.5},  {0.9, 0.5},    // the search, default split
       {0.8, 0.25}, {0.8, 0.75}, {0.9, 0.25}, {0.9, 0.75}};  // splits at the edge
@@ -73,7 +73,7 @@ TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
   EXPECT_EQ(*r.highest_pass, 0.8);
   EXPECT_EQ(*r.lowest_fail, 0.9);
   EXPECT_EQ(r.models.size(), 9u);  // dense + 8
-  EXPECT_EQ(r.models[0].sparsity, 0);
+  EXPECT_EQ(r.models[0].plan.sparsity, 0);
   // Every model at every precision, each candidate's rows pointing at it.
   EXPECT_EQ(r.candidates.size(), 9u * 3);
   EXPECT_EQ(world.scored, 27);
@@ -81,7 +81,7 @@ TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
   for (const DeviceLatency& row : r.latencies) {
     ASSERT_LT(row.candidate, r.candidates.size());
     const CandidatePoint& c = r.candidates[row.candidate];
-    EXPECT_EQ(c.sparsity, r.models[r.candidate_model[row.candidate]].sparsity);
+    EXPECT_EQ(c.candidate.plan.sparsity, r.models[r.candidate_model[row.candidate]].plan.sparsity);
   }
   // The history holds the best precision's metric (fp32 and int16 tie above int8).
   ASSERT_EQ(r.trials.size(), 4u);
@@ -95,12 +95,13 @@ TEST(ClosedLoop, ASplitThatRescuesTheFailingSparsityIsACandidate) {
   settings.other_rho2 = {0.25};
   // Default split at 0.9: 0.657; rho2 0.25 adds 0.0025: 0.6595. Threshold between them.
   const AccuracyConstraint ac = kAcc(0.659);
-  const LoopResult r = run_closed_loop(ac, settings, world.actions());
+  const LoopResult r = run_closed_loop(ac, settings, world);
   ASSERT_TRUE(r.lowest_fail);
   EXPECT_EQ(*r.lowest_fail, 0.9);
   bool rescued = false;
   for (const CandidatePoint& c : r.candidates)
-    rescued |= c.sparsity == 0.9 && c.rho2 == 0.25 && meets(ac, c.metric_value);
+    rescued |= c.candidate.plan.sparsity == 0.9 && c.candidate.plan.rho2 == 0.25 &&
+               meets(ac, c.metric_value);
   EXPECT_TRUE(rescued);
 }
 
@@ -109,7 +110,7 @@ TEST(ClosedLoop, EveryGridPointPassingStopsAtTheTopWithoutAFailure) {
   world.fall = 0.01;
   LoopSettings settings;
   settings.other_rho2 = {};
-  const LoopResult r = run_closed_loop(kAcc(0.5), settings, world.actions());
+  const LoopResult r = run_closed_loop(kAcc(0.5), settings, world);
   EXPECT_EQ(world.pruned.size(), settings.sparsity_grid.size());
   EXPECT_EQ(r.highest_pass, 0.95);
   EXPECT_FALSE(r.lowest_fail);
@@ -119,7 +120,7 @@ TEST(ClosedLoop, FirstPointFailingLeavesOnlyDenseAndThatPoint) {
   FakeWorld world;
   LoopSettings settings;
   settings.other_rho2 = {0.25};
-  const LoopResult r = run_closed_loop(kAcc(0.89), settings, world.actions());
+  const LoopResult r = run_closed_loop(kAcc(0.89), settings, world);
   // 0.5 fails (0.825); rho2 0.25 is below its density 0.5, so no split either.
   const std::vector<std::pair<double, double>> expected = {{0.5, 0.5}};
   EXPECT_EQ(world.pruned, expected);
@@ -141,23 +142,25 @@ TEST(ClosedLoop, ChoosesWhatTheFullGridWouldChoose) {
       LoopSettings settings;
       settings.other_rho2 = {};
       FakeWorld loop_world;
-      const LoopResult loop = run_closed_loop(kAcc(threshold), settings, loop_world.actions());
+      const LoopResult loop = run_closed_loop(kAcc(threshold), settings, loop_world);
       // The full grid: every sparsity with the default split.
-      FakeWorld grid_world;
-      LoopActions a = grid_world.actions();
+      FakeWorld a;
       std::vector<CandidatePoint> candidates;
       std::vector<DeviceLatency> rows;
       std::vector<LoopModel> models = {a.dense_model()};
-      for (double s : settings.sparsity_grid) models.push_back(a.prune({s, settings.rho2}));
+      for (double s : settings.sparsity_grid) {
+        sparsity::HpPlan plan;
+        plan.sparsity = s;
+        plan.rho2 = settings.rho2;
+        models.push_back(a.prune(plan));
+      }
       for (const LoopModel& m : models)
         for (Precision p : settings.precisions) {
           CandidatePoint c;
-          c.sparsity = m.sparsity;
-          c.rho2 = m.rho2;
-          c.precision = p;
+          c.candidate = {m.plan, p, m.dir};
           c.metric = "acc";
-          c.metric_value = a.score(m, p);
-          for (DeviceLatency& r : a.predict(m, p, candidates.size())) {
+          c.metric_value = a.score(c.candidate);
+          for (DeviceLatency& r : a.predict(c.candidate, candidates.size())) {
             r.candidate = candidates.size();
             rows.push_back(r);
           }
@@ -181,17 +184,17 @@ TEST(ClosedLoop, BadSettingsAreRefusedByName) {
   LoopSettings settings;
   settings.sparsity_grid = {0.5, 1.0};
   try {
-    run_closed_loop(kAcc(0.5), settings, world.actions());
+    run_closed_loop(kAcc(0.5), settings, world);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "sparsity_grid");
   }
   settings.sparsity_grid = {0.5};
   settings.other_rho2 = {0};
-  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world.actions()), Error);
+  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world), Error);
   settings.other_rho2 = {};
   settings.precisions = {};
-  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world.actions()), Error);
+  EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world), Error);
   EXPECT_TRUE(world.pruned.empty());  // refused before any work
 }
 

@@ -29,7 +29,7 @@ std::vector<io::DeviceSpec> catalog() {
 
 CandidatePoint candidate(double sparsity, double value, std::string metric = "acc") {
   CandidatePoint c;
-  c.sparsity = sparsity;
+  c.candidate.plan.sparsity = sparsity;
   c.metric = std::move(metric);
   c.metric_value = value;
   return c;

@@ -11,7 +11,7 @@
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
 #include "model/weights.h"
-#include "runtime/prune.h"
+#include "runtime/magnitude_prune.h"
 
 namespace fitformer::runtime::testing {
 

@@ -14,7 +14,7 @@
 #include "core/progress.h"
 #include "io/recipe.h"
 #include "model/evaluate.h"
-#include "train/prune.h"
+#include "train/prune_finetune.h"
 #include "train/trainer.h"
 
 namespace {
@@ -25,9 +25,8 @@ struct Options {
   int threads = 0;
   // Prune mode (`fitformer prune`): set when --prune-model names the dense model folder.
   std::string prune_model, pattern = "hp", method = "gradual";
-  double sparsity = 0.9;
-  std::optional<double> rho1, rho2;
-  int64_t steps = 0, block_cols = 64, banks = 8;
+  fitformer::sparsity::HpPlan plan;  // sparsity and geometry of every pattern, HP's split
+  int64_t steps = 0;
   std::vector<std::string> layers, layer_sparsity;  // names; NAME=SPARSITY
 };
 
@@ -50,13 +49,9 @@ void run_prune(const Options& options) {
   train::PruneSettings settings;
   settings.pattern = sparsity::parse_pattern(options.pattern);
   settings.method = train::parse_prune_method(options.method);
-  settings.sparsity = options.sparsity;
-  settings.rho1 = options.rho1;
-  settings.rho2 = options.rho2;
+  static_cast<sparsity::HpPlan&>(settings) = options.plan;
   settings.steps = options.steps;
-  settings.block_cols = options.block_cols;
-  settings.block_rows = options.block_cols;
-  settings.banks = options.banks;
+  settings.block_rows = options.plan.block_cols;
   settings.layers = options.layers;
   for (const std::string& item : options.layer_sparsity) {
     const size_t eq = item.rfind('=');
@@ -69,7 +64,7 @@ void run_prune(const Options& options) {
   prune_options.dense_dir = options.prune_model;
   prune_options.out_dir = options.out;
   prune_options.progress = Progress::terminal_attached() && !options.json;
-  const train::PruneResult r = train::prune_model(recipe, task, settings, prune_options);
+  const train::PruneResult r = train::prune_and_finetune(recipe, task, settings, prune_options);
   const bool lm = task.kind == data::TaskKind::kLanguageModel;
   const std::string metric = lm ? "valid_perplexity" : "valid_accuracy";
   if (options.json) {
@@ -80,7 +75,7 @@ void run_prune(const Options& options) {
                                        {"key", r.key},
                                        {"pattern", options.pattern},
                                        {"method", options.method},
-                                       {"sparsity", options.sparsity},
+                                       {"sparsity", options.plan.sparsity},
                                        {"density", r.density},
                                        {"steps", r.steps},
                                        {metric, r.valid_metric},
@@ -164,12 +159,12 @@ int main(int argc, char** argv) {
                  "Prune this dense model folder into --out instead of training");
   app.add_option("--pattern", options.pattern, "Prune: sparsity pattern");
   app.add_option("--method", options.method, "Prune: gradual or admm");
-  app.add_option("--sparsity", options.sparsity, "Prune: target sparsity");
-  app.add_option("--rho1", options.rho1, "Prune (hp): level-1 density");
-  app.add_option("--rho2", options.rho2, "Prune (hp): level-2 density");
+  app.add_option("--sparsity", options.plan.sparsity, "Prune: target sparsity");
+  app.add_option("--rho1", options.plan.rho1, "Prune (hp): level-1 density");
+  app.add_option("--rho2", options.plan.rho2, "Prune (hp): level-2 density");
   app.add_option("--steps", options.steps, "Prune: optimizer steps (0: the recipe's)");
-  app.add_option("--block-cols", options.block_cols, "Prune: Bc");
-  app.add_option("--banks", options.banks, "Prune: B");
+  app.add_option("--block-cols", options.plan.block_cols, "Prune: Bc");
+  app.add_option("--banks", options.plan.banks, "Prune: B");
   app.add_option("--layers", options.layers, "Prune: weight names (default: attention and FFN)");
   app.add_option("--layer-sparsity", options.layer_sparsity, "Prune: NAME=SPARSITY overrides");
   try {

@@ -1,0 +1,213 @@
+// run_select in its steps: check the request, get the dense model, resolve AC, run the loop
+// with the real steps, rank the devices, write the artifacts.
+#include "explore/select_run.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "io/catalog.h"
+#include "io/model_config.h"
+#include "io/recipe.h"
+#include "jobs/prune_job.h"
+#include "jobs/train_job.h"
+#include "model/weights.h"
+#include "runtime/score.h"
+
+namespace fitformer::explore {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ms(double us) {
+  return fmt::format("{:.4g} ms", us / 1e3);
+}
+
+// The request's names and numbers, parsed and checked before any work.
+struct CheckedRequest {
+  double lc_us = 0;
+  Objective objective = Objective::kPrice;
+  std::optional<AccuracyConstraint> ac;  // absent: from ac_drop once the dense model is scored
+  io::Recipe recipe;
+  std::vector<io::DeviceSpec> catalog;
+  std::vector<format::Precision> precisions;
+};
+
+CheckedRequest check_request(const SelectRequest& r) {
+  if (r.ac.empty() == r.ac_drop.empty())
+    throw Error("", "--ac", "--ac METRIC>=VALUE or --ac-drop PERCENT",
+                r.ac.empty() ? "neither" : "both");
+  CheckedRequest c;
+  c.lc_us = parse_latency(r.lc);
+  c.objective = parse_objective(r.objective);
+  if (!r.ac.empty()) c.ac = parse_accuracy_constraint(r.ac);
+  c.recipe = io::load_recipe(r.recipe_file, r.profile);
+  c.catalog = io::load_catalog(r.catalog.empty() ? io::default_catalog_path() : r.catalog);
+  if (r.batch < 1) throw Error("", "--batch", "at least 1", std::to_string(r.batch));
+  for (const std::string& p : c.recipe.select.precisions)
+    c.precisions.push_back(format::parse_precision(p));
+  return c;
+}
+
+// The loop's steps as `fitformer select` runs them: pruning as jobs (fitformer-train, cached),
+// scoring cached by content, predicting on the catalog.
+class SelectSteps : public LoopSteps {
+ public:
+  SelectSteps(const SelectRequest& request, const CheckedRequest& checked, fs::path dense_dir,
+              DevicePredictor& predictor)
+      : request_(request),
+        checked_(checked),
+        dense_dir_(std::move(dense_dir)),
+        predictor_(predictor) {
+    score_options_.split = "valid";
+    score_options_.threads = 0;  // every core: scoring runs alone, between trainer runs
+    score_options_.progress_bars = request.progress_bars;
+    score_options_.baseline = false;
+  }
+
+  LoopModel dense_model() override { return LoopModel{dense_plan(), dense_dir_}; }
+
+  LoopModel prune(const sparsity::HpPlan& plan) override {
+    log(fmt::format("pruning {} and fine-tuning", sparsity::describe(plan)));
+    jobs::PruneJob job;
+    job.model = dense_dir_.string();
+    job.recipe = request_.recipe_file.string();
+    job.profile = request_.profile;
+    job.pattern = "hp";
+    job.plan = plan;
+    // The trainer's default split is rho2 = 0.5; leaving it implicit shares the prune cache
+    // with `fitformer prune` runs that did not name it.
+    if (job.plan.rho2 == sparsity::kDefaultRho2) job.plan.rho2.reset();
+    job.steps = checked_.recipe.select.prune_steps;
+    const jobs::PruneJobResult pruned =
+        jobs::run_prune_job(job, request_.workspace, jobs::TrainerOutput::kToStderr);
+    if (!pruned.note.empty() && request_.log) fmt::print(stderr, "{}\n", pruned.note);
+    return LoopModel{plan, pruned.dir};
+  }
+
+  double score(const devices::Candidate& c) override {
+    return metric_of(c.model_dir, c.precision, ac_metric_);
+  }
+
+  std::vector<DeviceLatency> predict(const devices::Candidate& c, std::size_t index) override {
+    return predictor_.predict(c, index);
+  }
+
+  void log(const std::string& line) override {
+    if (request_.log) fmt::print(stderr, "select: {}\n", line);
+  }
+
+  // The metric `metric` of a model folder at a precision on the valid split (cached).
+  double metric_of(const fs::path& dir, format::Precision precision, const std::string& metric) {
+    score_options_.precision = precision;
+    const runtime::ModelScore s =
+        cached_score(dir, checked_.recipe.data, request_.workspace.data_dir,
+                     request_.workspace.cache_dir, score_options_);
+    const auto it = s.metrics.find(metric);
+    if (it == s.metrics.end())
+      throw Error("", checked_.ac ? "--ac" : "select.metric",
+                  predictor_.config.family == io::ModelFamily::kCausalLm
+                      ? "ppl or acc (a language model's metrics)"
+                      : "acc or f1 (a classifier's metrics)",
+                  metric);
+    return it->second;
+  }
+
+  void set_metric(std::string metric) { ac_metric_ = std::move(metric); }
+
+ private:
+  static sparsity::HpPlan dense_plan() {
+    sparsity::HpPlan plan;
+    plan.sparsity = 0;
+    return plan;
+  }
+
+  const SelectRequest& request_;
+  const CheckedRequest& checked_;
+  const fs::path dense_dir_;
+  DevicePredictor& predictor_;
+  runtime::ScoreOptions score_options_;
+  std::string ac_metric_;
+};
+
+// The dense model, trained when absent (a job: a finished run folder returns at once).
+fs::path dense_model_dir(const SelectRequest& r) {
+  jobs::TrainJob train;
+  train.recipe_file = r.recipe_file;
+  train.profile = r.profile;
+  train.out = r.model_dir;
+  return jobs::run_train_job(train, r.workspace, r.progress_bars, jobs::TrainerOutput::kToStderr);
+}
+
+DevicePredictor make_predictor(const SelectRequest& r, const CheckedRequest& c,
+                               const io::ModelConfig& config) {
+  DevicePredictor predictor;
+  predictor.devices = c.catalog;
+  predictor.config = config;
+  predictor.seq = r.seq > 0 ? r.seq : config.max_position_embeddings;
+  predictor.batch = r.batch;
+  predictor.options.cache_dir = r.workspace.cache_dir;
+  predictor.options.host_threads = r.threads;
+  return predictor;
+}
+
+LoopSettings loop_settings(const CheckedRequest& c) {
+  LoopSettings settings;
+  settings.sparsity_grid = c.recipe.select.sparsity_grid;
+  settings.rho2 = c.recipe.select.rho2;
+  settings.other_rho2 = c.recipe.select.other_rho2;
+  settings.precisions = c.precisions;
+  return settings;
+}
+
+fs::path out_dir_of(const SelectRequest& r, const io::Recipe& recipe) {
+  if (!r.out_dir.empty()) return r.out_dir;
+  return fs::path("runs") / (recipe.name + (r.profile.empty() ? "" : "-" + r.profile) + "-select");
+}
+
+}  // namespace
+
+SelectOutcome run_select(const SelectRequest& request) {
+  const CheckedRequest checked = check_request(request);
+  SelectOutcome outcome;
+  SelectRun& run = outcome.run;
+  run.command = request.command;
+  run.recipe_file = request.recipe_file.string();
+  run.profile = request.profile;
+  run.task = checked.recipe.name;
+  run.lc_us = checked.lc_us;
+  run.objective = checked.objective;
+  run.subset = request.devices;
+
+  const auto log = [&](const std::string& line) {
+    if (request.log) fmt::print(stderr, "select: {}\n", line);
+  };
+  log("dense model (trained when absent)");
+  const fs::path dense_dir = dense_model_dir(request);
+  const io::ModelConfig config = io::load_model_config(dense_dir / model::kConfigFileName);
+  run.predictor = make_predictor(request, checked, config);
+  SelectSteps steps(request, checked, dense_dir, run.predictor);
+
+  // AC: as given, or relative to the dense model at fp32 on the recipe's metric.
+  const bool lm = config.family == io::ModelFamily::kCausalLm;
+  const std::string drop_metric =
+      !checked.recipe.select.metric.empty() ? checked.recipe.select.metric : (lm ? "ppl" : "acc");
+  run.dense_fp32_metric = steps.metric_of(dense_dir, format::Precision::kFp32,
+                                          checked.ac ? checked.ac->metric : drop_metric);
+  run.ac = checked.ac ? *checked.ac
+                      : parse_accuracy_drop(request.ac_drop, drop_metric, run.dense_fp32_metric);
+  log(fmt::format("AC {} (dense fp32 {} = {:.4g}), LC {}", to_string(run.ac), run.ac.metric,
+                  run.dense_fp32_metric, ms(run.lc_us)));
+  steps.set_metric(run.ac.metric);
+
+  run.loop = run_closed_loop(run.ac, loop_settings(checked), steps);
+  run.selection = select_device(run.loop.candidates, run.loop.latencies, checked.catalog, run.lc_us,
+                                run.ac, run.objective, run.subset);
+  outcome.out_dir = out_dir_of(request, checked.recipe);
+  fs::create_directories(outcome.out_dir);
+  if (run.selection.feasible) outcome.artifacts = write_artifacts(run, outcome.out_dir);
+  return outcome;
+}
+
+}  // namespace fitformer::explore

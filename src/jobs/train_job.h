@@ -1,0 +1,38 @@
+// Training a recipe's dense model as a step: `fitformer train` runs one (exec'ing the trainer),
+// `fitformer select` runs one as a child and goes on. A finished run folder is found by its
+// job key; the trainer resumes an interrupted one from its checkpoint.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/recipe.h"
+#include "jobs/trainer_process.h"
+#include "jobs/workspace.h"
+
+namespace fitformer::jobs {
+
+struct TrainJob {
+  std::filesystem::path recipe_file;
+  std::string profile;        // "" applies none
+  std::filesystem::path out;  // empty: runs/<recipe name>[-<profile>]
+  int threads = 0;            // 0: the recipe's
+  bool restart = false;
+  bool json = false;
+};
+
+// The run folder of a train job (its `out`, or the default).
+std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe);
+
+// The trainer's arguments after tokenizing the recipe's data into the run folder (bars:
+// progress bars on stderr).
+std::vector<std::string> trainer_train_args(const TrainJob& job, const Workspace& workspace,
+                                            bool bars);
+
+// Trains (or resumes, or finds finished) the job's model; returns its folder. Throws Error
+// when the trainer fails.
+std::filesystem::path run_train_job(const TrainJob& job, const Workspace& workspace, bool bars,
+                                    TrainerOutput output);
+
+}  // namespace fitformer::jobs

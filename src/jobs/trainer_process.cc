@@ -1,0 +1,67 @@
+// Starting `fitformer-train`: as a child the caller waits for, or in place of this process.
+#include "jobs/trainer_process.h"
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace fitformer::jobs {
+namespace {
+
+std::vector<char*> argv_of(const std::filesystem::path& tool, std::vector<std::string>& args) {
+  args.insert(args.begin(), tool.string());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // libtorch's OpenMP team and OpenBLAS's own threads take turns on the same cores; with
+  // libgomp's default spinning, the idle team burns the cores OpenBLAS needs and 2 threads ran
+  // 5x slower than 1 here. Passive waiting fixes that; a user's own setting is kept.
+  ::setenv("OMP_WAIT_POLICY", "passive", 0);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  return argv;
+}
+
+}  // namespace
+
+std::filesystem::path trainer_path() {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  const std::filesystem::path tool = self.parent_path() / "fitformer-train";
+  if (!std::filesystem::exists(tool))
+    throw Error(tool.string(), "fitformer-train",
+                "the trainer next to fitformer (a build with FITFORMER_TRAIN=ON, libtorch)",
+                "no such file");
+  return tool;
+}
+
+void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> args) {
+  std::vector<char*> argv = argv_of(tool, args);
+  ::execv(tool.c_str(), argv.data());
+  throw Error(tool.string(), "exec", "a runnable program", std::strerror(errno));
+}
+
+int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args,
+                TrainerOutput output) {
+  std::vector<char*> argv = argv_of(tool, args);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(tool.string(), "fork", "a child process", std::strerror(errno));
+  if (pid == 0) {
+    if (output == TrainerOutput::kToStderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    ::execv(tool.c_str(), argv.data());
+    std::fprintf(stderr, "fitformer: error: %s: exec: %s\n", tool.c_str(), std::strerror(errno));
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      throw Error(tool.string(), "wait", "the trainer's exit", std::strerror(errno));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace fitformer::jobs

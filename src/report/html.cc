@@ -1,0 +1,296 @@
+// Renders the select result JSON as report.html: the result read into plain structs
+// (report_result.h), the three gnuplot figures drawn (report_plots.h), then the page.
+#include "report/html.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/files.h"
+#include "report/plots.h"
+#include "report/result_read.h"
+
+namespace fitformer::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------
+// Text in HTML
+
+std::string html(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+// Counts (LUTs, prices) print whole, as "117120" rather than "1.171e+05"; the rest to 4
+// significant digits.
+std::string number(std::optional<double> v, std::string_view unit = {}) {
+  if (!v) return "—";
+  const bool whole = *v == std::floor(*v) && std::fabs(*v) < 1e12;
+  const std::string digits = whole ? fmt::format("{:.0f}", *v) : fmt::format("{:.4g}", *v);
+  return unit.empty() ? digits : digits + " " + std::string(unit);
+}
+
+// A provenance badge; only the three known labels become CSS classes.
+std::string badge(std::string_view provenance) {
+  if (provenance.empty()) return "<span class=\"prov\">unlabelled</span>";
+  const bool known =
+      provenance == "measured" || provenance == "simulated" || provenance == "modeled";
+  return fmt::format("<span class=\"prov{}{}\">{}</span>", known ? " " : "",
+                     known ? provenance : "", html(provenance));
+}
+
+// ---------------------------------------------------------------------------------------
+// The page
+
+constexpr std::string_view kStyle = R"(
+body { font: 15px/1.45 system-ui, sans-serif; color: #222; max-width: 70rem; margin: 2rem auto;
+       padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-top: 2rem;
+  border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+.answer { padding: 1rem 1.2rem; border-radius: 6px; border: 1px solid; }
+.answer.yes { background: #eef8ee; border-color: #7bbf7b; }
+.answer.no { background: #fbeeee; border-color: #d08a8a; }
+table { border-collapse: collapse; margin: .5rem 0; } td, th { padding: .25rem .6rem;
+  border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.chosen { background: #eef8ee; font-weight: 600; }
+.prov { font-size: .75rem; padding: 0 .35rem; border-radius: 3px; background: #eee;
+        color: #444; white-space: nowrap; }
+.prov.measured { background: #dcefdc; color: #225522; }
+.prov.simulated { background: #dde6f6; color: #223366; }
+.prov.modeled { background: #f6ecd8; color: #664411; }
+.ok { color: #1a7a1a; } .fail { color: #b02020; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .9rem; }
+pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+)";
+
+std::string device_name(const Result& r, std::string_view id) {
+  for (const auto& d : r.devices) {
+    if (d.id == id) return d.name;
+  }
+  return std::string(id);
+}
+
+std::string candidate_text(const Result& r, long index) {
+  const Candidate* c = find_candidate(r, index);
+  if (!c) return fmt::format("candidate {}", index);
+  std::string text = fmt::format("{} at sparsity {:.3g}", c->pattern, c->sparsity);
+  if (c->rho2) text += fmt::format(" (split ρ2 = {:.3g})", *c->rho2);
+  return text + ", " + c->precision;
+}
+
+void write_answer(const Result& r, std::string& out) {
+  if (r.feasible && r.chosen) {
+    const Best& b = *r.chosen;
+    const Device* device = nullptr;
+    for (const auto& d : r.devices) {
+      if (d.id == r.chosen_device) device = &d;
+    }
+    const Candidate* c = find_candidate(r, b.candidate);
+    out += fmt::format(
+        "<div class=\"answer yes\"><p><strong>{}</strong> ({}) runs the model in "
+        "<strong>{}</strong> "
+        "{} within LC {}.</p>\n<ul>\n<li>Model: {}</li>\n",
+        html(device_name(r, r.chosen_device)), html(r.chosen_device), latency(b.latency_us),
+        badge(b.provenance), latency(r.lc_us), html(candidate_text(r, b.candidate)));
+    if (c) {
+      out += fmt::format(
+          "<li>{}: {:.4g} {}, against AC {} ({})</li>\n", html(r.metric), c->value,
+          badge(c->provenance), html(r.ac),
+          c->meets_ac ? "<span class=\"ok\">met</span>" : "<span class=\"fail\">not met</span>");
+    }
+    if (device) {
+      out += fmt::format("<li>Price {}, power {}</li>\n", number(device->price_usd, "USD"),
+                         number(device->power_w, "W"));
+    }
+    out += "</ul></div>\n";
+    return;
+  }
+  out += fmt::format(
+      "<div class=\"answer no\"><p><strong>No device meets both</strong> LC {} and AC {}.</p>\n",
+      latency(r.lc_us), html(r.ac));
+  if (r.nearest.empty()) {
+    out += "<p>No nearest feasible point was recorded.</p>\n";
+  } else {
+    out += "<p>The nearest points that meet one constraint:</p>\n<ul>\n";
+    for (const auto& n : r.nearest) {
+      out += fmt::format(
+          "<li>{}: <strong>{}</strong>, {}, latency {}, {} {}</li>\n", html(n.what),
+          html(device_name(r, n.device)),
+          n.candidate ? html(candidate_text(r, static_cast<long>(*n.candidate))) : "—",
+          n.latency_us ? latency(*n.latency_us) : "—", html(r.metric), number(n.metric));
+    }
+    out += "</ul>\n";
+  }
+  out += "</div>\n";
+}
+
+void write_constraints(const Result& r, std::string& out) {
+  out += fmt::format(
+      "<h2>2. Constraints</h2>\n<table>\n"
+      "<tr><th>Latency (LC)</th><td class=\"n\">{:g} µs ({})</td></tr>\n"
+      "<tr><th>Accuracy (AC)</th><td class=\"n\">{}</td></tr>\n"
+      "<tr><th>Dense fp32 {}</th><td class=\"n\">{}</td></tr>\n"
+      "<tr><th>Objective</th><td class=\"n\">cheapest by {}</td></tr>\n"
+      "<tr><th>Batch × sequence</th><td class=\"n\">{} × {}</td></tr>\n"
+      "<tr><th>Task, recipe, profile</th><td class=\"n\">{}, {}, {}</td></tr>\n</table>\n",
+      r.lc_us, latency(r.lc_us), html(r.ac), html(r.metric), number(r.dense_fp32),
+      html(r.objective), number(r.batch), number(r.seq), html(r.task), html(r.recipe),
+      html(r.profile));
+}
+
+void write_figure(const std::optional<Figure>& figure, std::string_view heading,
+                  std::string_view missing, std::string& out) {
+  out += fmt::format("<h2>{}</h2>\n", heading);
+  if (!figure) {
+    out += fmt::format("<p>{}</p>\n", missing);
+    return;
+  }
+  out += fmt::format(
+      "<figure><img src=\"plots/{0}.svg\" alt=\"{1}\">\n<figcaption>{1} Numbers: {2}. "
+      "Data and script: plots/{0}.dat, plots/{0}.gp.</figcaption></figure>\n",
+      figure->name, html(figure->caption), badge(figure->provenance));
+}
+
+void write_devices(const Result& r, std::string& out) {
+  out +=
+      "<h2>6. Every device</h2>\n<table>\n<tr><th>Device</th><th>Kind</th><th>Tier</th>"
+      "<th class=\"n\">Price</th><th class=\"n\">Power</th><th class=\"n\">Best latency</th>"
+      "<th>Model</th><th>Verdict</th></tr>\n";
+  for (const auto& d : r.devices) {
+    std::string verdict = d.chosen     ? "<span class=\"ok\">chosen</span>"
+                          : d.feasible ? "<span class=\"ok\">feasible</span>"
+                                       : "<span class=\"fail\">infeasible</span>";
+    if (!d.reason.empty()) verdict += ": " + html(d.reason);
+    out += fmt::format(
+        "<tr{}><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
+        d.chosen ? " class=\"chosen\"" : "", html(d.name), html(d.id), html(d.kind), html(d.tier),
+        number(d.price_usd, "USD"), number(d.power_w, "W"),
+        d.best ? latency(d.best->latency_us) + " " + badge(d.best->provenance) : "—",
+        d.best ? html(candidate_text(r, d.best->candidate)) : "—", verdict);
+  }
+  out += "</table>\n";
+}
+
+void write_accelerators(const Result& r, std::string& out) {
+  out += "<h2>7. The accelerator sized for each FPGA</h2>\n";
+  bool any = false;
+  for (const auto& d : r.devices) {
+    if (!d.accel) continue;
+    any = true;
+    const Accelerator& a = *d.accel;
+    out += fmt::format(
+        "<h3>{} <small>({})</small> {}</h3>\n<p>{} PEs (P), {} banks (B), {} block columns "
+        "(Bc), {} token lanes, {}, {}.</p>\n<table>\n<tr><th>Resource</th><th class=\"n\">Used"
+        "</th><th class=\"n\">Usable</th><th class=\"n\">Use</th></tr>\n",
+        html(d.name), html(d.id), badge(a.provenance), number(a.pes), number(a.banks),
+        number(a.block_cols), number(a.token_lanes), html(a.precision), number(a.clock_mhz, "MHz"));
+    for (std::size_t i = 0; i < kResources.size(); ++i) {
+      const auto& used = a.used[i];
+      const auto& available = a.available[i];
+      std::string share = "—";
+      if (used && available && *available > 0) {
+        const double percent = 100 * *used / *available;
+        share = fmt::format("<span class=\"{}\">{:.1f}%</span>", percent > 100 ? "fail" : "ok",
+                            percent);
+      }
+      out += fmt::format(
+          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+          "<td class=\"n\">{}</td></tr>\n",
+          kResourceLabels[i], number(used), number(available), share);
+    }
+    out += "</table>\n";
+  }
+  if (!any) out += "<p>No FPGA's best model fits it, so no accelerator was sized.</p>\n";
+}
+
+void write_artifacts(const Result& r, std::string& out) {
+  out += "<h2>8. Artifacts and command</h2>\n";
+  if (r.artifacts.empty()) {
+    out += "<p>No deployable artifacts (nothing was chosen).</p>\n";
+  } else {
+    out += "<table>\n";
+    for (const auto& [what, path] : r.artifacts) {
+      out += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", html(what), html(path));
+    }
+    out += "</table>\n";
+  }
+  out += fmt::format("<p>Command:</p>\n<pre><code>{}</code></pre>\n",
+                     html(r.command.empty() ? "(not recorded)" : r.command));
+}
+
+}  // namespace
+
+std::filesystem::path write_report(const nlohmann::json& result,
+                                   const std::filesystem::path& out_dir) {
+  namespace fs = std::filesystem;
+  const Result r = read_result(result);
+  const fs::path plots = out_dir / "plots";
+  fs::create_directories(plots);
+  const auto accuracy = plot_accuracy(r, plots);
+  const auto latency_figure = plot_latency(r, plots);
+  const auto price = plot_price(r, plots);
+
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>fitformer select: {0}</title>\n<style>{1}</style>\n</head>\n<body>\n"
+      "<h1>fitformer select: {0}</h1>\n<p>Every number is labelled {2}, {3} or {4}.</p>\n"
+      "<h2>1. The answer</h2>\n",
+      html(r.task.empty() ? r.recipe : r.task), kStyle, badge("measured"), badge("simulated"),
+      badge("modeled"));
+  write_answer(r, out);
+  write_constraints(r, out);
+  write_figure(accuracy, fmt::format("3. {} against sparsity", html(r.metric)),
+               "No candidate models were recorded.", out);
+  write_figure(latency_figure, "4. Best latency per device",
+               "No device has a latency for any model.", out);
+  write_figure(price, "5. Price against latency",
+               "No priced device has a latency for a model that meets AC.", out);
+  write_devices(r, out);
+  write_accelerators(r, out);
+  write_artifacts(r, out);
+  out += "</body>\n</html>\n";
+
+  const fs::path report = out_dir / "report.html";
+  write_file_atomic(report, out);
+  return report;
+}
+
+}  // namespace fitformer::report

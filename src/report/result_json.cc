@@ -1,0 +1,153 @@
+// The select run as the result JSON, and the files `fitformer select` leaves.
+#include "report/result_json.h"
+
+#include <string>
+
+#include "accel/sized_json.h"
+#include "core/files.h"
+#include "io/catalog.h"
+#include "report/html.h"
+
+namespace fitformer::report {
+namespace {
+
+using nlohmann::json;
+
+std::string provenance(accel::Provenance p) {
+  return std::string(accel::provenance_name(p));
+}
+
+// The plan's fixed rho2: null for the dense model or a plan that fixes rho1.
+json split_rho2(const sparsity::HpPlan& plan) {
+  return sparsity::is_pruned(plan) && plan.rho2 ? json(*plan.rho2) : json(nullptr);
+}
+
+json point_json(const explore::SelectRun& run, const std::optional<explore::PointOnDevice>& p) {
+  if (!p) return nullptr;
+  json j = {{"device", p->device_id},
+            {"candidate", p->candidate},
+            {"latency_us", p->latency_us},
+            {"metric", p->metric_value}};
+  if (const auto* e = run.predictor.estimate(p->device_id, p->candidate))
+    j["provenance"] = provenance(e->provenance);
+  return j;
+}
+
+json candidate_json(const explore::SelectRun& run, size_t i) {
+  const explore::CandidatePoint& c = run.loop.candidates[i];
+  return {{"index", i},
+          {"model", run.loop.candidate_model[i]},
+          {"pattern", "hp"},
+          {"sparsity", c.candidate.plan.sparsity},
+          {"rho2", split_rho2(c.candidate.plan)},
+          {"precision", std::string(format::precision_name(c.candidate.precision))},
+          {"metric", c.metric},
+          {"value", c.metric_value},
+          {"meets_ac", explore::meets(run.ac, c.metric_value)},
+          {"provenance", provenance(c.provenance)}};
+}
+
+json device_json(const explore::SelectRun& run, const io::DeviceSpec& d,
+                 const explore::DeviceOutcome& out) {
+  json j = {{"id", d.id},
+            {"name", d.name},
+            {"kind", std::string(io::device_kind_name(d.kind))},
+            {"tier", d.tier},
+            {"price_usd", d.price_usd},
+            {"power_w", d.power_w},
+            {"chosen", out.chosen},
+            {"feasible", out.feasible},
+            {"reason", out.reason},
+            {"best", point_json(run, out.best)},
+            {"latencies", json::array()}};
+  for (const explore::DeviceLatency& row : run.loop.latencies) {
+    if (row.device_id != d.id) continue;
+    json r = {{"candidate", row.candidate},
+              {"latency_us", row.latency_us},
+              {"provenance", provenance(row.provenance)},
+              {"fits", row.fits.ok},
+              {"reason", row.fits.reason}};
+    if (const auto* e = run.predictor.estimate(d.id, row.candidate)) r["method"] = e->method;
+    j["latencies"].push_back(std::move(r));
+  }
+  if (out.best && d.fpga)
+    if (const auto* e = run.predictor.estimate(d.id, out.best->candidate); e && e->accel)
+      j["accelerator"] = accel::sized_design_json(*e->accel, *d.fpga);
+  return j;
+}
+
+void add_artifacts(const explore::SelectOutcome& outcome, json& j) {
+  if (!outcome.artifacts) return;
+  const explore::Artifacts& a = *outcome.artifacts;
+  j["artifacts"] = {{"model", a.model.string()}, {"deployment", a.deployment.string()}};
+  if (!a.accelerator.empty()) j["artifacts"]["accelerator"] = a.accelerator.string();
+}
+
+}  // namespace
+
+json result_json(const explore::SelectOutcome& outcome) {
+  const explore::SelectRun& run = outcome.run;
+  const explore::Selection& sel = run.selection;
+  json j = {{"command", run.command},
+            {"recipe", run.recipe_file},
+            {"profile", run.profile},
+            {"task", run.task},
+            {"constraints",
+             {{"lc_us", run.lc_us},
+              {"ac", explore::to_string(run.ac)},
+              {"metric", run.ac.metric},
+              {"higher_is_better", run.ac.higher_is_better},
+              {"threshold", run.ac.threshold},
+              {"objective", std::string(explore::objective_name(run.objective))},
+              {"batch", run.predictor.batch},
+              {"seq", run.predictor.seq},
+              {"devices", run.subset}}},
+            {"dense", {{"metric_fp32", run.dense_fp32_metric}}},
+            {"feasible", sel.feasible},
+            {"chosen", nullptr},
+            {"models", json::array()},
+            {"candidates", json::array()},
+            {"trials", json::array()},
+            {"devices", json::array()},
+            {"nearest",
+             {{"best_latency_at_ac", point_json(run, sel.best_latency_at_ac)},
+              {"best_accuracy_at_lc", point_json(run, sel.best_accuracy_at_lc)}}},
+            {"artifacts", json::object()}};
+  if (sel.feasible) {
+    const auto* e = run.predictor.estimate(sel.device_id, sel.candidate);
+    j["chosen"] = {{"device", sel.device_id},
+                   {"candidate", sel.candidate},
+                   {"latency_us", sel.latency_us},
+                   {"provenance", e ? provenance(e->provenance) : "modeled"},
+                   {"objective_value", sel.objective_value}};
+  }
+  for (size_t i = 0; i < run.loop.models.size(); ++i) {
+    const explore::LoopModel& m = run.loop.models[i];
+    j["models"].push_back({{"index", i},
+                           {"sparsity", m.plan.sparsity},
+                           {"rho2", split_rho2(m.plan)},
+                           {"dir", m.dir.string()}});
+  }
+  for (size_t i = 0; i < run.loop.candidates.size(); ++i)
+    j["candidates"].push_back(candidate_json(run, i));
+  for (const explore::SparsityTrial& t : run.loop.trials)
+    j["trials"].push_back({{"sparsity", t.sparsity}, {"best_metric", t.metric_value}});
+  const std::vector<io::DeviceSpec>& devices = run.predictor.devices;
+  for (size_t d = 0; d < devices.size(); ++d)
+    j["devices"].push_back(device_json(run, devices[d], sel.devices.at(d)));
+  add_artifacts(outcome, j);
+  return j;
+}
+
+SelectFiles write_select_files(const explore::SelectOutcome& outcome) {
+  SelectFiles files;
+  files.result = result_json(outcome);
+  files.result_file = outcome.out_dir / "result.json";
+  write_file_atomic(files.result_file, files.result.dump(2) + "\n");
+  files.report_file = write_report(files.result, outcome.out_dir);
+  files.result["report"] = files.report_file.string();
+  write_file_atomic(files.result_file, files.result.dump(2) + "\n");
+  return files;
+}
+
+}  // namespace fitformer::report

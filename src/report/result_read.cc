@@ -1,0 +1,222 @@
+// Reading the select result JSON into report_result.h's structs, through a JSON value that
+// carries its own path so that every error names the field.
+#include "report/result_read.h"
+
+#include <fmt/format.h>
+
+#include <cstddef>
+
+#include "core/error.h"
+#include "explore/select.h"
+
+namespace fitformer::report {
+
+bool meets(const Result& r, double value) {
+  return r.higher_is_better ? value >= r.threshold : value <= r.threshold;
+}
+
+const Candidate* find_candidate(const Result& r, long index) {
+  for (const auto& c : r.candidates) {
+    if (c.index == index) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+using nlohmann::json;
+
+// Errors name the input this way: the result arrives as a JSON value, not a file.
+const std::string kSource = "select result";
+
+// A JSON value with its path ("devices[2].best"), so that every error names the field.
+class Node {
+ public:
+  Node(const json& value, std::string path) : value_(&value), path_(std::move(path)) {}
+
+  const json& value() const { return *value_; }
+  const std::string& path() const { return path_; }
+
+  // Missing or null: nullopt. Present on a non-object: an error naming this node.
+  std::optional<Node> find(std::string_view key) const {
+    if (!value_->is_object()) throw Error(kSource, path_, "an object", value_->type_name());
+    const auto it = value_->find(key);
+    if (it == value_->end() || it->is_null()) return std::nullopt;
+    return Node(*it, child(key));
+  }
+  Node at(std::string_view key) const {
+    auto node = find(key);
+    if (!node) throw Error(kSource, child(key), "a value", "none");
+    return *node;
+  }
+  std::optional<double> opt_number(std::string_view key) const {
+    const auto node = find(key);
+    if (!node) return std::nullopt;
+    if (!node->value().is_number()) {
+      throw Error(kSource, node->path_, "a number", node->value().dump());
+    }
+    return node->value().get<double>();
+  }
+  double number(std::string_view key) const {
+    const auto value = opt_number(key);
+    if (!value) throw Error(kSource, child(key), "a number", "none");
+    return *value;
+  }
+  // Strings as they are, numbers and booleans printed; missing: `fallback`.
+  std::string text(std::string_view key, std::string fallback = {}) const {
+    const auto node = find(key);
+    if (!node) return fallback;
+    const json& v = node->value();
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number() || v.is_boolean()) return v.dump();
+    throw Error(kSource, node->path_, "a string", v.dump());
+  }
+  bool flag(std::string_view key, bool fallback) const {
+    const auto node = find(key);
+    if (!node) return fallback;
+    if (!node->value().is_boolean()) {
+      throw Error(kSource, node->path_, "true or false", node->value().dump());
+    }
+    return node->value().get<bool>();
+  }
+  // The elements of an array member; a missing optional array is empty.
+  std::vector<Node> list(std::string_view key, bool required) const {
+    const auto node = required ? std::optional<Node>(at(key)) : find(key);
+    std::vector<Node> items;
+    if (!node) return items;
+    if (!node->value().is_array()) {
+      throw Error(kSource, node->path_, "an array", node->value().type_name());
+    }
+    for (std::size_t i = 0; i < node->value().size(); ++i) {
+      items.emplace_back(node->value()[i], fmt::format("{}[{}]", node->path_, i));
+    }
+    return items;
+  }
+
+ private:
+  std::string child(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const json* value_;
+  std::string path_;
+};
+
+std::optional<Best> read_best(const std::optional<Node>& node) {
+  if (!node) return std::nullopt;
+  Best b;
+  b.candidate = static_cast<long>(node->opt_number("candidate").value_or(-1));
+  b.latency_us = node->number("latency_us");
+  b.metric = node->opt_number("metric");
+  b.provenance = node->text("provenance");
+  return b;
+}
+
+Accelerator read_accelerator(const Node& node) {
+  Accelerator a;
+  a.pes = node.opt_number("pes");
+  a.banks = node.opt_number("banks");
+  a.block_cols = node.opt_number("block_cols");
+  a.token_lanes = node.opt_number("token_lanes");
+  a.clock_mhz = node.opt_number("clock_mhz");
+  a.precision = node.text("precision");
+  a.provenance = node.text("provenance");
+  const auto used = node.find("used");
+  const auto available = node.find("available");
+  for (std::size_t i = 0; i < kResources.size(); ++i) {
+    if (used) a.used[i] = used->opt_number(kResources[i]);
+    if (available) a.available[i] = available->opt_number(kResources[i]);
+  }
+  return a;
+}
+
+}  // namespace
+
+Result read_result(const json& json_result) {
+  const Node root(json_result, "");
+  Result r;
+  r.command = root.text("command");
+  r.recipe = root.text("recipe");
+  r.profile = root.text("profile");
+  r.task = root.text("task");
+  const Node c = root.at("constraints");
+  r.lc_us = c.number("lc_us");
+  r.metric = c.text("metric");
+  if (r.metric.empty()) throw Error(kSource, "constraints.metric", "a metric name", "none");
+  r.threshold = c.number("threshold");
+  // An older result without the direction: the metric's name says it (select.h).
+  r.higher_is_better = c.find("higher_is_better")
+                           ? c.flag("higher_is_better", true)
+                           : explore::higher_is_better(r.metric, "constraints.metric");
+  r.ac = c.text("ac",
+                fmt::format("{}{}{:g}", r.metric, r.higher_is_better ? ">=" : "<=", r.threshold));
+  r.objective = c.text("objective", "price");
+  r.batch = c.opt_number("batch");
+  r.seq = c.opt_number("seq");
+  if (const auto dense = root.find("dense")) r.dense_fp32 = dense->opt_number("metric_fp32");
+  if (!root.find("feasible")) throw Error(kSource, "feasible", "true or false", "none");
+  r.feasible = root.flag("feasible", false);
+
+  const auto candidates = root.list("candidates", true);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const Node& n = candidates[i];
+    Candidate cand;
+    cand.index = static_cast<long>(n.opt_number("index").value_or(static_cast<double>(i)));
+    cand.pattern = n.text("pattern", "hp");
+    cand.precision = n.text("precision", "fp32");
+    cand.provenance = n.text("provenance");
+    cand.sparsity = n.number("sparsity");
+    cand.rho2 = n.opt_number("rho2");
+    cand.value = n.number("value");
+    cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));
+    r.candidates.push_back(cand);
+  }
+
+  for (const Node& n : root.list("devices", true)) {
+    Device d;
+    d.id = n.text("id");
+    if (d.id.empty()) throw Error(kSource, n.at("id").path(), "a device id", "an empty string");
+    d.name = n.text("name", d.id);
+    d.kind = n.text("kind");
+    d.tier = n.text("tier");
+    d.reason = n.text("reason");
+    d.price_usd = n.opt_number("price_usd");
+    d.power_w = n.opt_number("power_w");
+    d.chosen = n.flag("chosen", false);
+    d.feasible = n.flag("feasible", false);
+    d.best = read_best(n.find("best"));
+    if (d.best) {
+      // A device meets AC when the model it would run does; the metric travels with "best".
+      const Candidate* cand = find_candidate(r, d.best->candidate);
+      d.meets_ac = d.best->metric ? meets(r, *d.best->metric) : cand && cand->meets_ac;
+    }
+    if (const auto accel = n.find("accelerator")) d.accel = read_accelerator(*accel);
+    r.devices.push_back(std::move(d));
+  }
+
+  if (const auto chosen = root.find("chosen")) {
+    r.chosen_device = chosen->text("device");
+    r.chosen = read_best(chosen);
+  }
+  if (const auto nearest = root.find("nearest")) {
+    const std::array<std::pair<std::string_view, std::string_view>, 2> kinds = {
+        {{"best_latency_at_ac", "Fastest device whose model meets AC"},
+         {"best_accuracy_at_lc", "Most accurate model on a device that meets LC"}}};
+    for (const auto& [key, what] : kinds) {
+      const auto n = nearest->find(key);
+      if (!n) continue;
+      r.nearest.push_back({std::string(what), n->text("device"), n->opt_number("candidate"),
+                           n->opt_number("latency_us"), n->opt_number("metric")});
+    }
+  }
+  if (const auto artifacts = root.find("artifacts")) {
+    if (!artifacts->value().is_object()) {
+      throw Error(kSource, "artifacts", "an object", artifacts->value().type_name());
+    }
+    for (const auto& item : artifacts->value().items()) {
+      r.artifacts.emplace_back(item.key(), artifacts->text(item.key()));
+    }
+  }
+  return r;
+}
+
+}  // namespace fitformer::report

@@ -1,0 +1,79 @@
+// The select result JSON (report/result_json.h) read back into plain structs, for
+// the report: every field the report uses, checked once, with its path in the error.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fitformer::report {
+
+struct Candidate {
+  long index = 0;
+  std::string pattern, precision, provenance;
+  double sparsity = 0;
+  std::optional<double> rho2;
+  double value = 0;
+  bool meets_ac = false;
+};
+
+struct Best {
+  long candidate = -1;
+  double latency_us = 0;
+  std::optional<double> metric;
+  std::string provenance;
+};
+
+// Resource kinds in the order the table lists them, with their JSON keys.
+constexpr std::array<std::string_view, 5> kResources = {"dsp", "bram36", "uram", "lut", "ff"};
+constexpr std::array<std::string_view, 5> kResourceLabels = {"DSP", "BRAM36", "URAM", "LUT", "FF"};
+
+struct Accelerator {
+  std::optional<double> pes, banks, block_cols, token_lanes, clock_mhz;
+  std::string precision, provenance;
+  std::array<std::optional<double>, kResources.size()> used, available;
+};
+
+struct Device {
+  std::string id, name, kind, tier, reason;
+  std::optional<double> price_usd, power_w;
+  bool chosen = false, feasible = false, meets_ac = false;
+  std::optional<Best> best;
+  std::optional<Accelerator> accel;
+};
+
+struct Nearest {
+  std::string what, device;
+  std::optional<double> candidate, latency_us, metric;
+};
+
+struct Result {
+  std::string command, recipe, profile, task;
+  double lc_us = 0, threshold = 0;
+  std::string ac, metric, objective;
+  bool higher_is_better = true;
+  std::optional<double> batch, seq, dense_fp32;
+  bool feasible = false;
+  std::optional<Best> chosen;
+  std::string chosen_device;
+  std::vector<Candidate> candidates;
+  std::vector<Device> devices;
+  std::vector<Nearest> nearest;
+  std::vector<std::pair<std::string, std::string>> artifacts;
+};
+
+// Reads `result`; throws fitformer::Error naming the field ("devices[2].best.latency_us")
+// when a required one is missing or has the wrong type (report.h lists the required ones).
+Result read_result(const nlohmann::json& result);
+
+// Whether a metric value meets the result's AC.
+bool meets(const Result& r, double value);
+
+// The candidate with this index, or null.
+const Candidate* find_candidate(const Result& r, long index);
+
+}  // namespace fitformer::report

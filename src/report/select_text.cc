@@ -1,0 +1,102 @@
+// The text summary of a select run, line by line.
+#include "report/select_text.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <optional>
+
+namespace fitformer::report {
+namespace {
+
+std::string ms(double us) {
+  return fmt::format("{:.4g} ms", us / 1e3);
+}
+
+// "dense, int8", "HP 90% (rho2 0.5), fp32".
+std::string describe(const explore::CandidatePoint& c) {
+  return sparsity::describe(c.candidate.plan) + ", " +
+         std::string(format::precision_name(c.candidate.precision));
+}
+
+std::string provenance(const explore::SelectRun& run, const std::string& device, size_t c) {
+  const devices::Prediction* e = run.predictor.estimate(device, c);
+  return e ? std::string(accel::provenance_name(e->provenance)) : "modeled";
+}
+
+void point_line(const explore::SelectRun& run, const std::string& label,
+                const std::optional<explore::PointOnDevice>& p, std::string& out) {
+  if (!p) {
+    fmt::format_to(std::back_inserter(out), "  {}: none\n", label);
+    return;
+  }
+  const explore::CandidatePoint& c = run.loop.candidates[p->candidate];
+  fmt::format_to(std::back_inserter(out), "  {}: {} {} ({}) on {}, {} = {:.4g} (measured)\n", label,
+                 ms(p->latency_us), provenance(run, p->device_id, p->candidate), describe(c),
+                 p->device_id, run.ac.metric, p->metric_value);
+}
+
+void candidates_text(const explore::SelectRun& run, std::string& out) {
+  auto o = std::back_inserter(out);
+  fmt::format_to(o, "\nmodels, {} on the valid split (measured):\n", run.ac.metric);
+  for (size_t i = 0; i < run.loop.candidates.size(); ++i) {
+    const explore::CandidatePoint& c = run.loop.candidates[i];
+    fmt::format_to(o, "  [{:2}] {:32} {} = {:9.4g}{}\n", i, describe(c), c.metric, c.metric_value,
+                   explore::meets(run.ac, c.metric_value) ? "" : "  fails AC");
+  }
+}
+
+void devices_text(const explore::SelectRun& run, std::string& out) {
+  auto o = std::back_inserter(out);
+  fmt::format_to(o, "\ndevices (LC {}, AC {}, objective {}):\n", ms(run.lc_us),
+                 explore::to_string(run.ac), explore::objective_name(run.objective));
+  for (const explore::DeviceOutcome& d : run.selection.devices) {
+    std::string best = "-";
+    if (d.best)
+      best = fmt::format("{} {} [{}]", ms(d.best->latency_us),
+                         provenance(run, d.device_id, d.best->candidate), d.best->candidate);
+    fmt::format_to(o, "  {:13} {:30} {}\n", d.device_id, best, d.chosen ? "CHOSEN" : d.reason);
+  }
+}
+
+void answer_text(const explore::SelectRun& run, std::string& out) {
+  const explore::Selection& sel = run.selection;
+  if (!sel.feasible) {
+    fmt::format_to(std::back_inserter(out),
+                   "\nno device meets both constraints (LC {}, AC {}). Nearest feasible points:\n",
+                   ms(run.lc_us), explore::to_string(run.ac));
+    point_line(run, "best latency at AC", sel.best_latency_at_ac, out);
+    point_line(run, fmt::format("best {} within LC", run.ac.metric), sel.best_accuracy_at_lc, out);
+    return;
+  }
+  const explore::CandidatePoint& c = run.loop.candidates[sel.candidate];
+  const io::DeviceSpec* device = nullptr;
+  for (const io::DeviceSpec& d : run.predictor.devices)
+    if (d.id == sel.device_id) device = &d;
+  fmt::format_to(std::back_inserter(out),
+                 "\nchosen: {} ({}, {} USD, {} W): {}, {} = {:.4g} (measured) meets {}; {} {} "
+                 "<= LC {}\n",
+                 sel.device_id, device->name, device->price_usd, device->power_w, describe(c),
+                 c.metric, c.metric_value, explore::to_string(run.ac), ms(sel.latency_us),
+                 provenance(run, sel.device_id, sel.candidate), ms(run.lc_us));
+}
+
+}  // namespace
+
+std::string select_text(const explore::SelectOutcome& outcome, const SelectFiles& files) {
+  std::string out;
+  candidates_text(outcome.run, out);
+  devices_text(outcome.run, out);
+  answer_text(outcome.run, out);
+  auto o = std::back_inserter(out);
+  if (const auto& a = outcome.artifacts) {
+    fmt::format_to(o, "model: {}\ndeployment: {}\n", a->model.string(), a->deployment.string());
+    if (!a->accelerator.empty())
+      fmt::format_to(o, "accelerator configuration: {}\n", a->accelerator.string());
+  }
+  fmt::format_to(o, "result: {}\nreport: {}\n", files.result_file.string(),
+                 files.report_file.string());
+  return out;
+}
+
+}  // namespace fitformer::report
