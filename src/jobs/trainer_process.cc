@@ -64,4 +64,12 @@ int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void run_trainer_or_throw(const std::filesystem::path& tool, std::vector<std::string> args,
+                          TrainerOutput output) {
+  const int status = run_trainer(tool, std::move(args), output);
+  if (status != 0)
+    throw Error(tool.string(), "exit status", "0 (its own message is above)",
+                std::to_string(status));
+}
+
 }  // namespace fitformer::jobs

@@ -22,10 +22,8 @@
 
 namespace fitformer::runtime {
 
-// The deployed precision is format/precision.h's (named here for the scorer's callers).
-using format::parse_precision;
+// The deployed precision is format/precision.h's (named here for the scorer's own code).
 using format::Precision;
-using format::precision_name;
 
 struct ScoreOptions {
   std::string split = "valid";  // "valid" or "test"

@@ -17,6 +17,8 @@
 namespace fitformer::format {
 namespace {
 
+namespace fs = std::filesystem;
+
 using testing::hp_cases;
 using testing::random_weights;
 
@@ -93,9 +95,13 @@ TEST(HpfFolder, ConvertKeepsEveryOtherTensorAndTheMetadata) {
 
   EXPECT_THROW(convert_hpf_folder(src, src, ValueType::kI8), Error);
   // A folder without HPF matrices has nothing to convert.
-  std::map<std::string, hpf::Matrix> none;
-  write_hpf_folder(src, dir.path() / "dense", none);
-  EXPECT_THROW(convert_hpf_folder(dir.path() / "dense", dir.path() / "x", ValueType::kI8), Error);
+  const fs::path dense = dir.path() / "dense";
+  fs::create_directories(dense);
+  fs::copy_file(src / "config.json", dense / "config.json");
+  const io::TensorInfo b = io::f32_tensor("b", {2}, bias);
+  io::write_safetensors(dense / "model.safetensors", std::span(&b, 1), {});
+  EXPECT_THROW(convert_hpf_folder(dense, dir.path() / "x", ValueType::kI8), Error);
+  EXPECT_FALSE(fs::exists(dir.path() / "x"));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The one precision type: its names round-trip and an unknown one is refused listing them,
+// The one precision type (moved here with its test from runtime/score): its names round-trip
+// and an unknown one is refused listing them,
 // and each precision stores the value type and bytes the format, runtime and accelerator use.
 #include "format/precision.h"
 
@@ -13,12 +14,15 @@ TEST(Precision, NamesRoundTripAndUnknownOnesAreRefused) {
   for (const Precision p : {Precision::kFp32, Precision::kInt16, Precision::kInt8})
     EXPECT_EQ(parse_precision(precision_name(p)), p);
   try {
-    parse_precision("f32");
-    FAIL() << "f32 parsed";
+    parse_precision("int4");
+    FAIL() << "int4 parsed";
   } catch (const Error& e) {
+    const std::string what = e.what();
     EXPECT_EQ(e.field(), "precision");
-    EXPECT_NE(std::string(e.what()).find("fp32, int16, int8"), std::string::npos) << e.what();
+    EXPECT_NE(what.find("fp32, int16, int8"), std::string::npos) << what;
+    EXPECT_NE(what.find("int4"), std::string::npos) << what;
   }
+  EXPECT_THROW(parse_precision("f32"), Error);  // the HPF value type's name is not a precision
 }
 
 TEST(Precision, StoredTypesAndWidths) {

@@ -23,20 +23,6 @@ namespace {
 
 using testing::small_config;
 
-TEST(Score, PrecisionNamesRoundTrip) {
-  for (const Precision p : {Precision::kFp32, Precision::kInt16, Precision::kInt8})
-    EXPECT_EQ(parse_precision(precision_name(p)), p);
-  try {
-    parse_precision("int4");
-    FAIL() << "int4 parsed";
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("precision"), std::string::npos) << what;
-    EXPECT_NE(what.find("fp32, int16, int8"), std::string::npos) << what;
-    EXPECT_NE(what.find("int4"), std::string::npos) << what;
-  }
-}
-
 // A random two-label classifier with a WordPiece vocabulary, and a TSV of rows it can read.
 struct ClassifierFixture {
   fitformer::testing::TempDir dir;

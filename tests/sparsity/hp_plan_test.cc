@@ -17,7 +17,7 @@ bool same(const HpSplit& a, const HpSplit& b) {
 }
 
 TEST(HpPlan, SplitFollowsTheFixedLevel) {
-  for (const double s : {0.5, 0.8, 0.9, 0.95}) {
+  for (const double s : {0.8, 0.9, 0.95}) {  // rho2 0.25 needs a density <= 0.25
     HpPlan plan;
     plan.sparsity = s;
     EXPECT_TRUE(same(split(plan, 96, 200), hp_split_for_rho2(s, 0.5, 96, 200))) << s;

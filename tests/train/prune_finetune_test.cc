@@ -238,12 +238,15 @@ TEST_F(PruneModel, HpRunsWriteTheHpfFormUnderTheirOwnMasks) {
   EXPECT_EQ(names.size(), default_prunable_weights(tiny_lm_config()).size());
   for (const std::string& name : names) {
     const format::hpf::Matrix m = format::read_hpf(hpf, name);
-    const std::vector<float> w = dense.read_f32(name, {m.header.rows, m.header.cols});
+    const std::vector<float> w =
+        dense.read_f32(name, std::vector<int64_t>{m.header.rows, m.header.cols});
     EXPECT_EQ(format::hpf_to_dense(m), w) << name;
     const sparsity::Mask mask = format::hpf_mask(m);
     int64_t kept = 0;
     for (size_t i = 0; i < w.size(); ++i) {
-      if (w[i] != 0) EXPECT_EQ(mask.keep[i], 1) << name << " at " << i;
+      if (w[i] != 0) {
+        EXPECT_EQ(mask.keep[i], 1) << name << " at " << i;
+      }
       kept += mask.keep[i];
     }
     EXPECT_EQ(kept, static_cast<int64_t>(w.size()) / 4) << name;  // density 0.25
