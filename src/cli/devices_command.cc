@@ -121,6 +121,58 @@ struct PredictOptions {
   bool json = false;
 };
 
+nlohmann::json predict_json(const PredictOptions& o, const devices::CandidateModel& m,
+                            const std::vector<devices::Prediction>& estimates) {
+  nlohmann::json j = {{"command", "devices predict"},
+                      {"model_type", std::string(io::model_type_name(m.config.family))},
+                      {"hidden_size", m.config.hidden_size},
+                      {"num_hidden_layers", m.config.num_hidden_layers},
+                      {"intermediate_size", m.config.intermediate_size},
+                      {"pattern", "hp"},
+                      {"sparsity", m.candidate.plan.sparsity},
+                      {"precision", o.precision},
+                      {"seq", m.seq},
+                      {"batch", m.batch},
+                      {"devices", nlohmann::json::array()}};
+  for (const auto& e : estimates) {
+    nlohmann::json d = {{"id", e.device_id},
+                        {"kind", std::string(io::device_kind_name(e.kind))},
+                        {"fits", e.verdict.ok},
+                        {"reason", e.verdict.reason},
+                        {"latency_ms", e.latency_us / 1e3},
+                        {"provenance", std::string(accel::provenance_name(e.provenance))},
+                        {"method", e.method}};
+    if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
+    if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
+    if (e.provenance == accel::Provenance::kMeasured) {
+      d["from_cache"] = e.from_cache;
+      d["reps"] = e.reps;
+      if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
+    }
+    j["devices"].push_back(std::move(d));
+  }
+  return j;
+}
+
+void print_predictions(const PredictOptions& o, const devices::CandidateModel& m,
+                       const std::vector<devices::Prediction>& estimates) {
+  fmt::print("{} d {} x {} layers, FFN {}, HP sparsity {:.2f}, {}, seq {} batch {}\n",
+             io::model_type_name(m.config.family), m.config.hidden_size, m.config.num_hidden_layers,
+             m.config.intermediate_size, m.candidate.plan.sparsity, o.precision, m.seq, m.batch);
+  fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", "id", "kind", "latency ms", "label",
+             "simulated ms", "how");
+  for (const auto& e : estimates) {
+    fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", e.device_id, io::device_kind_name(e.kind),
+               e.verdict.ok ? fmt::format("{:.3f}", e.latency_us / 1e3) : std::string("-"),
+               e.verdict.ok ? accel::provenance_name(e.provenance) : "no fit",
+               e.simulated_us ? fmt::format("{:.3f}", *e.simulated_us / 1e3) : std::string(""),
+               e.method + (e.from_cache ? " (cached)" : "") +
+                   (e.roofline_us ? fmt::format("; roofline would say {:.3f} ms (modeled)",
+                                                *e.roofline_us / 1e3)
+                                  : std::string()));
+  }
+}
+
 void run_predict(const PredictOptions& o, const std::string& cache_dir) {
   if (o.config.empty() == o.family.empty()) {
     throw Error("", "--config / --family", "exactly one of them", "both or neither");
@@ -146,53 +198,10 @@ void run_predict(const PredictOptions& o, const std::string& cache_dir) {
     progress.advance(1);
   }
   progress.finish();
-  if (o.json) {
-    nlohmann::json j = {{"command", "devices predict"},
-                        {"model_type", std::string(io::model_type_name(m.config.family))},
-                        {"hidden_size", m.config.hidden_size},
-                        {"num_hidden_layers", m.config.num_hidden_layers},
-                        {"intermediate_size", m.config.intermediate_size},
-                        {"pattern", "hp"},
-                        {"sparsity", m.candidate.plan.sparsity},
-                        {"precision", o.precision},
-                        {"seq", m.seq},
-                        {"batch", m.batch},
-                        {"devices", nlohmann::json::array()}};
-    for (const auto& e : estimates) {
-      nlohmann::json d = {{"id", e.device_id},
-                          {"kind", std::string(io::device_kind_name(e.kind))},
-                          {"fits", e.verdict.ok},
-                          {"reason", e.verdict.reason},
-                          {"latency_ms", e.latency_us / 1e3},
-                          {"provenance", std::string(accel::provenance_name(e.provenance))},
-                          {"method", e.method}};
-      if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
-      if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
-      if (e.provenance == accel::Provenance::kMeasured) {
-        d["from_cache"] = e.from_cache;
-        d["reps"] = e.reps;
-        if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
-      }
-      j["devices"].push_back(std::move(d));
-    }
-    fmt::print("{}\n", j.dump(2));
-    return;
-  }
-  fmt::print("{} d {} x {} layers, FFN {}, HP sparsity {:.2f}, {}, seq {} batch {}\n",
-             io::model_type_name(m.config.family), m.config.hidden_size, m.config.num_hidden_layers,
-             m.config.intermediate_size, m.candidate.plan.sparsity, o.precision, m.seq, m.batch);
-  fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", "id", "kind", "latency ms", "label",
-             "simulated ms", "how");
-  for (const auto& e : estimates) {
-    fmt::print("{:<13} {:<4} {:>12} {:<10} {:>13}  {}\n", e.device_id, io::device_kind_name(e.kind),
-               e.verdict.ok ? fmt::format("{:.3f}", e.latency_us / 1e3) : std::string("-"),
-               e.verdict.ok ? accel::provenance_name(e.provenance) : "no fit",
-               e.simulated_us ? fmt::format("{:.3f}", *e.simulated_us / 1e3) : std::string(""),
-               e.method + (e.from_cache ? " (cached)" : "") +
-                   (e.roofline_us ? fmt::format("; roofline would say {:.3f} ms (modeled)",
-                                                *e.roofline_us / 1e3)
-                                  : std::string()));
-  }
+  if (o.json)
+    fmt::print("{}\n", predict_json(o, m, estimates).dump(2));
+  else
+    print_predictions(o, m, estimates);
 }
 
 }  // namespace

@@ -129,11 +129,8 @@ Accelerator read_accelerator(const Node& node) {
   return a;
 }
 
-}  // namespace
-
-Result read_result(const json& json_result) {
-  const Node root(json_result, "");
-  Result r;
+// The header: what was asked, under which constraints.
+void read_constraints(const Node& root, Result& r) {
   r.command = root.text("command");
   r.recipe = root.text("recipe");
   r.profile = root.text("profile");
@@ -155,44 +152,46 @@ Result read_result(const json& json_result) {
   if (const auto dense = root.find("dense")) r.dense_fp32 = dense->opt_number("metric_fp32");
   if (!root.find("feasible")) throw Error(kSource, "feasible", "true or false", "none");
   r.feasible = root.flag("feasible", false);
+}
 
-  const auto candidates = root.list("candidates", true);
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const Node& n = candidates[i];
-    Candidate cand;
-    cand.index = static_cast<long>(n.opt_number("index").value_or(static_cast<double>(i)));
-    cand.pattern = n.text("pattern", "hp");
-    cand.precision = n.text("precision", "fp32");
-    cand.provenance = n.text("provenance");
-    cand.sparsity = n.number("sparsity");
-    cand.rho2 = n.opt_number("rho2");
-    cand.value = n.number("value");
-    cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));
-    r.candidates.push_back(cand);
+Candidate read_candidate(const Node& n, std::size_t i, const Result& r) {
+  Candidate cand;
+  cand.index = static_cast<long>(n.opt_number("index").value_or(static_cast<double>(i)));
+  cand.pattern = n.text("pattern", "hp");
+  cand.precision = n.text("precision", "fp32");
+  cand.provenance = n.text("provenance");
+  cand.sparsity = n.number("sparsity");
+  cand.rho2 = n.opt_number("rho2");
+  cand.value = n.number("value");
+  cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));
+  return cand;
+}
+
+// A device; its candidates must be read already (meets_ac comes from its best one).
+Device read_device(const Node& n, const Result& r) {
+  Device d;
+  d.id = n.text("id");
+  if (d.id.empty()) throw Error(kSource, n.at("id").path(), "a device id", "an empty string");
+  d.name = n.text("name", d.id);
+  d.kind = n.text("kind");
+  d.tier = n.text("tier");
+  d.reason = n.text("reason");
+  d.price_usd = n.opt_number("price_usd");
+  d.power_w = n.opt_number("power_w");
+  d.chosen = n.flag("chosen", false);
+  d.feasible = n.flag("feasible", false);
+  d.best = read_best(n.find("best"));
+  if (d.best) {
+    // A device meets AC when the model it would run does; the metric travels with "best".
+    const Candidate* cand = find_candidate(r, d.best->candidate);
+    d.meets_ac = d.best->metric ? meets(r, *d.best->metric) : cand && cand->meets_ac;
   }
+  if (const auto accel = n.find("accelerator")) d.accel = read_accelerator(*accel);
+  return d;
+}
 
-  for (const Node& n : root.list("devices", true)) {
-    Device d;
-    d.id = n.text("id");
-    if (d.id.empty()) throw Error(kSource, n.at("id").path(), "a device id", "an empty string");
-    d.name = n.text("name", d.id);
-    d.kind = n.text("kind");
-    d.tier = n.text("tier");
-    d.reason = n.text("reason");
-    d.price_usd = n.opt_number("price_usd");
-    d.power_w = n.opt_number("power_w");
-    d.chosen = n.flag("chosen", false);
-    d.feasible = n.flag("feasible", false);
-    d.best = read_best(n.find("best"));
-    if (d.best) {
-      // A device meets AC when the model it would run does; the metric travels with "best".
-      const Candidate* cand = find_candidate(r, d.best->candidate);
-      d.meets_ac = d.best->metric ? meets(r, *d.best->metric) : cand && cand->meets_ac;
-    }
-    if (const auto accel = n.find("accelerator")) d.accel = read_accelerator(*accel);
-    r.devices.push_back(std::move(d));
-  }
-
+// The choice, the nearest feasible points and the artifacts' paths.
+void read_outcome(const Node& root, Result& r) {
   if (const auto chosen = root.find("chosen")) {
     r.chosen_device = chosen->text("device");
     r.chosen = read_best(chosen);
@@ -216,6 +215,19 @@ Result read_result(const json& json_result) {
       r.artifacts.emplace_back(item.key(), artifacts->text(item.key()));
     }
   }
+}
+
+}  // namespace
+
+Result read_result(const json& json_result) {
+  const Node root(json_result, "");
+  Result r;
+  read_constraints(root, r);
+  const auto candidates = root.list("candidates", true);
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    r.candidates.push_back(read_candidate(candidates[i], i, r));
+  for (const Node& n : root.list("devices", true)) r.devices.push_back(read_device(n, r));
+  read_outcome(root, r);
   return r;
 }
 
