@@ -1,6 +1,6 @@
 // The closed loop of `fitformer select` (DESIGN.md §1, §9; issue 7): starting from the dense
 // model, raise HP sparsity along a grid only while the accuracy at some deployed precision
-// still meets AC (explore/select.h's next_sparsity_to_try), then try other (rho1, rho2)
+// still meets AC (explore/search.h's next_sparsity_to_try), then try other (rho1, rho2)
 // splits at the edge, where the split can rescue a failing sparsity or buy latency at the
 // passing one. Every model is scored at every precision and predicted on every device, so
 // the tables select_device ranks hold all the evidence, failures included.
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "devices/predict.h"
+#include "explore/search.h"
 #include "explore/select.h"
 #include "format/precision.h"
 #include "sparsity/hp_plan.h"

@@ -1,10 +1,8 @@
-// Selection over tables: parse the constraints, rank candidates per device, rank devices by
-// the objective, explain every loss, and step the closed loop's sparsity.
+// Selection over tables: rank candidates per device, rank devices by the objective, explain
+// every loss.
 #include "explore/select.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -14,30 +12,6 @@
 
 namespace fitformer::explore {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// The whole of `s` as a finite double, else nullopt.
-std::optional<double> parse_number(std::string_view s) {
-  s = trim(s);
-  if (s.empty()) return std::nullopt;
-  double value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::string join_names(const auto& names) {
-  std::string out;
-  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
 
 std::string format_ms(double us) {
   char buf[64];
@@ -55,96 +29,6 @@ std::string format_value(double v) {
 bool better_metric(const AccuracyConstraint& ac, double a, double b) {
   return ac.higher_is_better ? a > b : a < b;
 }
-
-}  // namespace
-
-bool higher_is_better(std::string_view metric, std::string_view field) {
-  if (metric == "acc" || metric == "f1") return true;
-  if (metric == "ppl") return false;
-  throw Error("", std::string(field), "a metric among " + join_names(kMetricNames),
-              "\"" + std::string(metric) + "\"");
-}
-
-AccuracyConstraint parse_accuracy_constraint(std::string_view text) {
-  const std::string expected = "METRIC>=VALUE or METRIC<=VALUE (acc>=0.80, f1>=0.9, ppl<=180)";
-  const std::string found = "\"" + std::string(text) + "\"";
-  const size_t op = text.find_first_of("<>");
-  if (op == std::string_view::npos || op + 1 >= text.size() || text[op + 1] != '=') {
-    throw Error("", "--ac", expected, found);
-  }
-  AccuracyConstraint ac;
-  ac.metric = std::string(trim(text.substr(0, op)));
-  ac.higher_is_better = higher_is_better(ac.metric, "--ac");
-  const bool at_least = text[op] == '>';
-  if (at_least != ac.higher_is_better) {
-    throw Error("", "--ac",
-                ac.metric + (ac.higher_is_better ? ">=" : "<=") + "VALUE (" + ac.metric +
-                    " is better " + (ac.higher_is_better ? "higher" : "lower") + ")",
-                found);
-  }
-  const std::optional<double> value = parse_number(text.substr(op + 2));
-  if (!value || *value < 0) throw Error("", "--ac", expected, found);
-  ac.threshold = *value;
-  return ac;
-}
-
-AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
-                                       double dense_value) {
-  const std::string found = "\"" + std::string(text) + "\"";
-  std::string_view s = trim(text);
-  const bool percent = !s.empty() && s.back() == '%';
-  if (percent) s.remove_suffix(1);
-  std::optional<double> drop = parse_number(s);
-  if (drop && percent) *drop /= 100.0;
-  if (!drop || *drop < 0 || *drop >= 1) {
-    throw Error("", "--ac-drop", "a relative drop in [0%, 100%) such as 1% or 0.01", found);
-  }
-  AccuracyConstraint ac;
-  ac.metric = std::string(metric);
-  ac.higher_is_better = higher_is_better(metric, "--ac-drop");
-  if (!(dense_value > 0) || !std::isfinite(dense_value)) {
-    throw Error("", "--ac-drop", "a positive dense " + ac.metric, format_value(dense_value));
-  }
-  ac.threshold = ac.higher_is_better ? dense_value * (1 - *drop) : dense_value * (1 + *drop);
-  return ac;
-}
-
-bool meets(const AccuracyConstraint& ac, double value) {
-  return ac.higher_is_better ? value >= ac.threshold : value <= ac.threshold;
-}
-
-std::string to_string(const AccuracyConstraint& ac) {
-  return ac.metric + (ac.higher_is_better ? ">=" : "<=") + format_value(ac.threshold);
-}
-
-double parse_latency(std::string_view text) {
-  const std::string_view s = trim(text);
-  static constexpr std::array<std::pair<std::string_view, double>, 3> kUnits = {
-      {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
-  for (const auto& [unit, scale] : kUnits) {
-    if (s.size() > unit.size() && s.ends_with(unit)) {
-      const std::optional<double> v = parse_number(s.substr(0, s.size() - unit.size()));
-      if (v && *v > 0) return *v * scale;
-      break;
-    }
-  }
-  throw Error("", "--lc", "a positive latency with a unit: us, ms or s (5ms, 250us, 0.5s)",
-              "\"" + std::string(text) + "\"");
-}
-
-std::string_view objective_name(Objective objective) {
-  return kObjectiveNames[static_cast<size_t>(objective)];
-}
-
-Objective parse_objective(std::string_view name) {
-  for (size_t i = 0; i < kObjectiveNames.size(); ++i) {
-    if (kObjectiveNames[i] == name) return static_cast<Objective>(i);
-  }
-  throw Error("", "--objective", "one of " + join_names(kObjectiveNames),
-              "\"" + std::string(name) + "\"");
-}
-
-namespace {
 
 using Rows = std::vector<std::vector<const DeviceLatency*>>;
 
@@ -325,48 +209,6 @@ Selection select_device(const std::vector<CandidatePoint>& candidates,
   ranking.nearest(sel);
   if (winner) choose(sel, *winner, objective_of, objective);
   return sel;
-}
-
-SearchEdges search_edges(const std::vector<SparsityTrial>& history, const AccuracyConstraint& ac) {
-  SearchEdges e;
-  for (const SparsityTrial& t : history)
-    if (!meets(ac, t.metric_value) && (!e.lowest_fail || t.sparsity < *e.lowest_fail))
-      e.lowest_fail = t.sparsity;
-  for (const SparsityTrial& t : history)
-    if (meets(ac, t.metric_value) && (!e.lowest_fail || t.sparsity < *e.lowest_fail) &&
-        (!e.highest_pass || t.sparsity > *e.highest_pass))
-      e.highest_pass = t.sparsity;
-  return e;
-}
-
-std::optional<double> next_sparsity_to_try(const std::vector<SparsityTrial>& history,
-                                           const AccuracyConstraint& ac,
-                                           const std::vector<double>& grid) {
-  for (size_t i = 1; i < grid.size(); ++i) {
-    if (!(grid[i - 1] < grid[i])) {
-      throw Error("", "grid", "strictly ascending sparsities",
-                  format_value(grid[i - 1]) + " then " + format_value(grid[i]));
-    }
-  }
-  const auto [highest_pass, lowest_fail] = search_edges(history, ac);
-  auto tried = [&](double s) {
-    return std::any_of(history.begin(), history.end(),
-                       [&](const SparsityTrial& t) { return t.sparsity == s; });
-  };
-  std::vector<double> open;  // untried grid points in the open interval
-  for (double s : grid) {
-    if (tried(s)) continue;
-    if (highest_pass && s <= *highest_pass) continue;
-    if (lowest_fail && s >= *lowest_fail) continue;
-    open.push_back(s);
-  }
-  if (open.empty()) return std::nullopt;
-  if (!lowest_fail) return open.front();
-  if (!highest_pass) {
-    // Nothing passed below the failure: try the lowest point first, so a pass is found.
-    return open.front();
-  }
-  return open[(open.size() - 1) / 2];
 }
 
 }  // namespace fitformer::explore

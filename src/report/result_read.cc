@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "core/error.h"
-#include "explore/select.h"
+#include "explore/constraints.h"
 
 namespace fitformer::report {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "explore/select.h"
+#include "explore/constraints.h"
 
 namespace fitformer::explore {
 namespace {

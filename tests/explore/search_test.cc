@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "explore/select.h"
+#include "explore/search.h"
 
 namespace fitformer::explore {
 namespace {

@@ -1,0 +1,134 @@
+// The constraints parsed from the command line, checked and printed back.
+#include "explore/constraints.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "core/error.h"
+
+namespace fitformer::explore {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The whole of `s` as a finite double, else nullopt.
+std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string join_names(const auto& names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+std::string format_value(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+bool higher_is_better(std::string_view metric, std::string_view field) {
+  if (metric == "acc" || metric == "f1") return true;
+  if (metric == "ppl") return false;
+  throw Error("", std::string(field), "a metric among " + join_names(kMetricNames),
+              "\"" + std::string(metric) + "\"");
+}
+
+AccuracyConstraint parse_accuracy_constraint(std::string_view text) {
+  const std::string expected = "METRIC>=VALUE or METRIC<=VALUE (acc>=0.80, f1>=0.9, ppl<=180)";
+  const std::string found = "\"" + std::string(text) + "\"";
+  const size_t op = text.find_first_of("<>");
+  if (op == std::string_view::npos || op + 1 >= text.size() || text[op + 1] != '=') {
+    throw Error("", "--ac", expected, found);
+  }
+  AccuracyConstraint ac;
+  ac.metric = std::string(trim(text.substr(0, op)));
+  ac.higher_is_better = higher_is_better(ac.metric, "--ac");
+  const bool at_least = text[op] == '>';
+  if (at_least != ac.higher_is_better) {
+    throw Error("", "--ac",
+                ac.metric + (ac.higher_is_better ? ">=" : "<=") + "VALUE (" + ac.metric +
+                    " is better " + (ac.higher_is_better ? "higher" : "lower") + ")",
+                found);
+  }
+  const std::optional<double> value = parse_number(text.substr(op + 2));
+  if (!value || *value < 0) throw Error("", "--ac", expected, found);
+  ac.threshold = *value;
+  return ac;
+}
+
+AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
+                                       double dense_value) {
+  const std::string found = "\"" + std::string(text) + "\"";
+  std::string_view s = trim(text);
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.remove_suffix(1);
+  std::optional<double> drop = parse_number(s);
+  if (drop && percent) *drop /= 100.0;
+  if (!drop || *drop < 0 || *drop >= 1) {
+    throw Error("", "--ac-drop", "a relative drop in [0%, 100%) such as 1% or 0.01", found);
+  }
+  AccuracyConstraint ac;
+  ac.metric = std::string(metric);
+  ac.higher_is_better = higher_is_better(metric, "--ac-drop");
+  if (!(dense_value > 0) || !std::isfinite(dense_value)) {
+    throw Error("", "--ac-drop", "a positive dense " + ac.metric, format_value(dense_value));
+  }
+  ac.threshold = ac.higher_is_better ? dense_value * (1 - *drop) : dense_value * (1 + *drop);
+  return ac;
+}
+
+bool meets(const AccuracyConstraint& ac, double value) {
+  return ac.higher_is_better ? value >= ac.threshold : value <= ac.threshold;
+}
+
+std::string to_string(const AccuracyConstraint& ac) {
+  return ac.metric + (ac.higher_is_better ? ">=" : "<=") + format_value(ac.threshold);
+}
+
+double parse_latency(std::string_view text) {
+  const std::string_view s = trim(text);
+  static constexpr std::array<std::pair<std::string_view, double>, 3> kUnits = {
+      {{"us", 1.0}, {"ms", 1e3}, {"s", 1e6}}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (s.size() > unit.size() && s.ends_with(unit)) {
+      const std::optional<double> v = parse_number(s.substr(0, s.size() - unit.size()));
+      if (v && *v > 0) return *v * scale;
+      break;
+    }
+  }
+  throw Error("", "--lc", "a positive latency with a unit: us, ms or s (5ms, 250us, 0.5s)",
+              "\"" + std::string(text) + "\"");
+}
+
+std::string_view objective_name(Objective objective) {
+  return kObjectiveNames[static_cast<size_t>(objective)];
+}
+
+Objective parse_objective(std::string_view name) {
+  for (size_t i = 0; i < kObjectiveNames.size(); ++i) {
+    if (kObjectiveNames[i] == name) return static_cast<Objective>(i);
+  }
+  throw Error("", "--objective", "one of " + join_names(kObjectiveNames),
+              "\"" + std::string(name) + "\"");
+}
+
+}  // namespace fitformer::explore

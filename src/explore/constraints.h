@@ -1,0 +1,47 @@
+// The constraints of `fitformer select` (DESIGN.md §9) as the command line gives them: the
+// accuracy constraint (absolute or relative to the dense model), the latency constraint and
+// the objective that says what "cheapest" means.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace fitformer::explore {
+
+// Metrics a constraint may name: "acc" and "f1" are better higher, "ppl" better lower.
+inline constexpr std::array<std::string_view, 3> kMetricNames = {"acc", "f1", "ppl"};
+// True for "acc" and "f1", false for "ppl"; throws Error (field `field`) for other names.
+bool higher_is_better(std::string_view metric, std::string_view field = "--ac");
+
+// A metric must be at least (acc, f1) or at most (ppl) `threshold`.
+struct AccuracyConstraint {
+  std::string metric;  // one of kMetricNames
+  double threshold = 0;
+  bool higher_is_better = true;  // ">=" when true, "<=" when false
+};
+
+// "acc>=0.80", "ppl<=180", "f1>=0.9" (spaces allowed around the operator). The operator must
+// match the metric's direction ("acc<=0.8" is refused). Throws Error (field "--ac").
+AccuracyConstraint parse_accuracy_constraint(std::string_view text);
+// "--ac-drop 1%" (or "0.01"): a relative drop from the dense model's `dense_value` of
+// `metric`, in [0, 100%). acc/f1: value >= dense*(1-drop); ppl: value <= dense*(1+drop).
+// Throws Error (field "--ac-drop") for a malformed or out-of-range drop or dense_value <= 0.
+AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
+                                       double dense_value);
+// Whether `value` (of ac.metric) satisfies the constraint.
+bool meets(const AccuracyConstraint& ac, double value);
+// "acc>=0.8", "ppl<=180": the constraint as a person writes it.
+std::string to_string(const AccuracyConstraint& ac);
+
+// "5ms", "250us", "0.5s" -> microseconds, > 0. Throws Error (field "--lc") otherwise.
+double parse_latency(std::string_view text);
+
+// What "cheapest" means: the device's price_usd, its power_w, or the winning latency.
+enum class Objective { kPrice, kPower, kLatency };
+inline constexpr std::array<std::string_view, 3> kObjectiveNames = {"price", "power", "latency"};
+std::string_view objective_name(Objective objective);
+// Throws Error (field "--objective") listing the allowed names.
+Objective parse_objective(std::string_view name);
+
+}  // namespace fitformer::explore
