@@ -24,6 +24,11 @@ std::string ms(double us) {
   return fmt::format("{:.4g} ms", us / 1e3);
 }
 
+// One line per step on stderr, for the person watching (library code never writes stdout).
+void log_line(const SelectRequest& request, const std::string& line) {
+  if (request.log) fmt::print(stderr, "select: {}\n", line);
+}
+
 // The request's names and numbers, parsed and checked before any work.
 struct CheckedRequest {
   double lc_us = 0;
@@ -94,9 +99,7 @@ class SelectSteps : public LoopSteps {
     return predictor_.predict(c, index);
   }
 
-  void log(const std::string& line) override {
-    if (request_.log) fmt::print(stderr, "select: {}\n", line);
-  }
+  void log(const std::string& line) override { log_line(request_, line); }
 
   // The metric `metric` of a model folder at a precision on the valid split (cached).
   double metric_of(const fs::path& dir, format::Precision precision, const std::string& metric) {
@@ -180,10 +183,7 @@ SelectOutcome run_select(const SelectRequest& request) {
   run.objective = checked.objective;
   run.subset = request.devices;
 
-  const auto log = [&](const std::string& line) {
-    if (request.log) fmt::print(stderr, "select: {}\n", line);
-  };
-  log("dense model (trained when absent)");
+  log_line(request, "dense model (trained when absent)");
   const fs::path dense_dir = dense_model_dir(request);
   const io::ModelConfig config = io::load_model_config(dense_dir / model::kConfigFileName);
   run.predictor = make_predictor(request, checked, config);
@@ -197,8 +197,8 @@ SelectOutcome run_select(const SelectRequest& request) {
                                           checked.ac ? checked.ac->metric : drop_metric);
   run.ac = checked.ac ? *checked.ac
                       : parse_accuracy_drop(request.ac_drop, drop_metric, run.dense_fp32_metric);
-  log(fmt::format("AC {} (dense fp32 {} = {:.4g}), LC {}", to_string(run.ac), run.ac.metric,
-                  run.dense_fp32_metric, ms(run.lc_us)));
+  log_line(request, fmt::format("AC {} (dense fp32 {} = {:.4g}), LC {}", to_string(run.ac),
+                                run.ac.metric, run.dense_fp32_metric, ms(run.lc_us)));
   steps.set_metric(run.ac.metric);
 
   run.loop = run_closed_loop(run.ac, loop_settings(checked), steps);
