@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "format/precision.h"
+#include "sparsity/patterns.h"
 
 namespace fitformer::accel {
 
@@ -28,9 +29,10 @@ std::string_view memory_name(Memory memory);
 
 // Every field has a default; `validate_spec` checks them. Sizes in bytes.
 struct AccelSpec {
-  int64_t pes = 16;         // P processing elements
-  int64_t banks = 8;        // B multipliers per PE, one per input bank; must equal the HPF's B
-  int64_t block_cols = 64;  // Bc, the column-block width; must equal the HPF's Bc
+  int64_t pes = 16;  // P processing elements
+  // B multipliers per PE, one per input bank; must equal the HPF's B.
+  int64_t banks = sparsity::kDefaultBanks;
+  int64_t block_cols = sparsity::kDefaultBlockCols;  // Bc, the column-block width; the HPF's Bc
   // Tokens a PE serves per cycle with one weight read: 2 only for int8, where one DSP48E2
   // computes w*x_t and w*x_(t+1) by the shared-operand packing of Xilinx WP486.
   int64_t token_lanes = 1;

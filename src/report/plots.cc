@@ -23,6 +23,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "sparsity/hp_plan.h"
 
 extern char** environ;  // POSIX: the environment handed to gnuplot
 
@@ -221,7 +222,7 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     std::string label = patterns.size() > 1 ? c.pattern + " " + c.precision : c.precision;
     // Other HP splits get lines of their own: joined to the default split's points they would
     // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
-    if (c.rho2 && *c.rho2 != 0.5) label += fmt::format(" rho2 {}", *c.rho2);
+    if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2) label += fmt::format(" rho2 {}", *c.rho2);
     series[label].push_back(&c);
     provenance.insert(c.provenance);
   }
