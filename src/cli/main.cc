@@ -6,6 +6,10 @@
 #include "cli/commands.h"
 #include "core/error.h"
 
+namespace fitformer::cli {
+void add_rtl_command(CLI::App& app);  // cli/rtl_command.cc
+}
+
 int main(int argc, char** argv) {
   CLI::App app{
       "fitformer: find the cheapest device that runs your Transformer within a latency "
@@ -23,6 +27,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_eval_command(app, global);
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);
+  fitformer::cli::add_rtl_command(app);
   std::string command = "fitformer";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
