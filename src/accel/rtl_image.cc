@@ -36,7 +36,8 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return banks[at(a)].size() > banks[at(b)].size(); });
   // Largest banks first; each segment to the round with room that holds the fewest of its
-  // bank, then where it does not raise the round's count m, then the emptiest, then the first.
+  // bank, then where it does not raise the round's count m above 1, then the emptiest, then
+  // the first.
   std::vector<int64_t> fill(at(rounds), 0), worst(at(rounds), 0), mine(at(rounds));
   std::vector<std::vector<int64_t>> members(at(rounds));
   for (int64_t j : order) {
@@ -45,8 +46,9 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
       int64_t best = -1;
       for (int64_t r = 0; r < rounds; ++r) {
         if (fill[at(r)] == pes) continue;
-        auto key = [&](int64_t x) {
-          return std::tuple(mine[at(x)], mine[at(x)] + 1 > worst[at(x)], fill[at(x)]);
+        auto key = [&](int64_t x) {  // raising a round's m only matters from 2 on
+          return std::tuple(mine[at(x)], mine[at(x)] + 1 > std::max<int64_t>(worst[at(x)], 1),
+                            fill[at(x)]);
         };
         if (best < 0 || key(r) < key(best)) best = r;
       }
