@@ -4,7 +4,7 @@
 // the layer's end: the last output beat of a compute layer, or the last block of a load-only
 // (resident preload) layer. Descriptor fields, 32 bits each, index: see hpa_top.
 module hpa_ctrl #(
-    parameter int NF = 19,
+    parameter int NF = 26,
     parameter int DESC_N = 4,
     parameter int DAW = (DESC_N > 1) ? $clog2(DESC_N) : 1
 ) (

@@ -29,6 +29,7 @@ module hpa_slice_feed #(
     input logic [31:0] n_tiles,
     input logic [31:0] tile_groups,
     input logic [31:0] last_groups,
+    input logic [31:0] steps,  // blocks x token groups of all tiles
     // the issue sequencer releases a half after the last slot of its step
     input logic rel,
     input logic rel_half,
@@ -136,9 +137,6 @@ module hpa_slice_feed #(
     assign slice_waddr = wr_half;
   end
   assign slice_wdata = fifo[head];
-  // steps of the layer: blocks * (groups of every tile)
-  logic [31:0] total_steps;
-  assign total_steps = blocks * ((n_tiles - 1) * tile_groups + last_groups);
   always_ff @(posedge clk) begin
     if (rst) begin
       wr_active <= 1'b0;
@@ -149,7 +147,7 @@ module hpa_slice_feed #(
         wr_active <= 1'b1;
         wr_half <= 1'b0;
         wr_o <= 32'd0;
-        wr_steps_left <= total_steps;
+        wr_steps_left <= steps;
         sfull <= 2'b00;
       end else if (pop) begin
         if (wr_o + 1 < BW) begin

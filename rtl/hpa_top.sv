@@ -14,7 +14,9 @@
 //   9 M0 and 10 shift of a per-layer requantization, 11 activation base word,
 //   12 activation words per token group (blocks * BC / B), 13 resident weight base word,
 //   14 resident round base, 15 row-parameter base, 16 bytes of one block's image,
-//   17 bytes of the bias and requantization sections (first block only), 18 R * n.
+//   17 bytes of the bias and requantization sections (first block only), 18 R * n,
+//   19 streamed blocks (tiles * blocks), 20 steps (blocks * token groups of all tiles),
+//   21-25 bytes of the bias, requantization, rows, values and offsets sections.
 module hpa_top #(
     parameter int P = 4,
     parameter int B = 8,
@@ -33,7 +35,7 @@ module hpa_top #(
     parameter int BW = BC / B,
     parameter int OB = (BW > 1) ? $clog2(BW) : 0,
     parameter int NB = 1 << ((P > 1) ? $clog2(P) : 0),
-    parameter int NF = 19,
+    parameter int NF = 26,
     parameter int DAW = (DESC_N > 1) ? $clog2(DESC_N) : 1,
     parameter int AAW = (ACT_WORDS > 1) ? $clog2(ACT_WORDS) : 1
 ) (
@@ -99,7 +101,7 @@ module hpa_top #(
   );
   logic [31:0] m_rows, q_rows, blocks, rounds, n, n_tiles, tile_tokens, last_tokens, flags;
   logic [31:0] rq_m0, rq_shift, act_base, act_stride, w_base, r_base, rp_base, item_bytes;
-  logic [31:0] first_extra, rn;
+  logic [31:0] first_extra, rn, items, steps, sec_bias, sec_rq, sec_rows, sec_vals, sec_offs;
   assign m_rows = desc[0*32+:32];
   assign q_rows = desc[1*32+:32];
   assign blocks = desc[2*32+:32];
@@ -119,6 +121,13 @@ module hpa_top #(
   assign item_bytes = desc[16*32+:32];
   assign first_extra = desc[17*32+:32];
   assign rn = desc[18*32+:32];
+  assign items = desc[19*32+:32];
+  assign steps = desc[20*32+:32];
+  assign sec_bias = desc[21*32+:32];
+  assign sec_rq = desc[22*32+:32];
+  assign sec_rows = desc[23*32+:32];
+  assign sec_vals = desc[24*32+:32];
+  assign sec_offs = desc[25*32+:32];
   logic has_bias, per_row, resident, load_only;
   assign has_bias = flags[0];
   assign per_row = flags[1];
@@ -127,7 +136,7 @@ module hpa_top #(
   logic [31:0] tile_groups, last_groups, n_items;
   assign tile_groups = (L == 1) ? tile_tokens : (tile_tokens + 1) >> 1;
   assign last_groups = (L == 1) ? last_tokens : (last_tokens + 1) >> 1;
-  assign n_items = load_only ? blocks : (resident ? 32'd0 : n_tiles * blocks);
+  assign n_items = load_only ? blocks : (resident ? 32'd0 : items);
   logic go_compute;
   assign go_compute = layer_go && !load_only;
   logic unused_fields;
@@ -170,9 +179,11 @@ module hpa_top #(
       .n_items(n_items),
       .item_bytes(item_bytes),
       .first_extra(first_extra),
-      .has_bias(has_bias),
-      .per_row(per_row),
-      .q_rows(q_rows),
+      .sec_bias(sec_bias),
+      .sec_rq(sec_rq),
+      .sec_rows(sec_rows),
+      .sec_vals(sec_vals),
+      .sec_offs(sec_offs),
       .rounds(rounds),
       .rn(rn),
       .w_base(w_base),
@@ -246,6 +257,7 @@ module hpa_top #(
       .n_tiles(n_tiles),
       .tile_groups(tile_groups),
       .last_groups(last_groups),
+      .steps(steps),
       .rel(s_rel),
       .rel_half(s_rel_half),
       .sfull(sfull),

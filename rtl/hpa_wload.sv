@@ -39,9 +39,12 @@ module hpa_wload #(
     input logic [31:0] n_items,
     input logic [31:0] item_bytes,
     input logic [31:0] first_extra,  // bias + requant bytes of item 0
-    input logic has_bias,
-    input logic per_row,
-    input logic [31:0] q_rows,
+    // section bytes (the host's arithmetic, so that no multiplier sits in control)
+    input logic [31:0] sec_bias,  // 0 without a bias
+    input logic [31:0] sec_rq,  // 0 without per-row requantization
+    input logic [31:0] sec_rows,
+    input logic [31:0] sec_vals,
+    input logic [31:0] sec_offs,
     input logic [31:0] rounds,
     input logic [31:0] rn,  // rounds * n: weight words per item
     input logic [31:0] w_base,
@@ -87,7 +90,6 @@ module hpa_wload #(
   localparam int NBW = $clog2(BEAT + 1);
   localparam int WB_HALF = WB_WORDS / 2;
   localparam int ROW_HALF = ROW_WORDS / 2;
-  localparam int NBB = (NB > 1) ? $clog2(NB) : 0;
   // sections
   localparam logic [2:0] S_BIAS = 3'd0, S_RQ = 3'd1, S_ROWS = 3'd2, S_VALS = 3'd3, S_OFFS = 3'd4,
       S_END = 3'd5;
@@ -112,11 +114,11 @@ module hpa_wload #(
   logic first_item;
   assign first_item = item == 0;
   logic [31:0] bytes_bias, bytes_rq, bytes_rows, bytes_vals, bytes_offs;
-  assign bytes_bias = (first_item && has_bias) ? (q_rows << NBB) * BB : 32'd0;
-  assign bytes_rq = (first_item && per_row) ? (q_rows << NBB) * 8 : 32'd0;
-  assign bytes_rows = rounds * P * 2;
-  assign bytes_vals = rn * P * VG;
-  assign bytes_offs = rn * P * OG;
+  assign bytes_bias = first_item ? sec_bias : 32'd0;
+  assign bytes_rq = first_item ? sec_rq : 32'd0;
+  assign bytes_rows = sec_rows;
+  assign bytes_vals = sec_vals;
+  assign bytes_offs = sec_offs;
   logic [5*32-1:0] all_bytes;
   assign all_bytes = {bytes_offs, bytes_vals, bytes_rows, bytes_rq, bytes_bias};
   // the first non-empty section of an item, and the one after the current section

@@ -207,7 +207,7 @@ for the part: Yosys cannot time a Xilinx part, so no synthesis here confirms it.
 
 ## Running a layer
 
-The host writes one descriptor per layer (19 fields of 32 bits, listed in `rtl/hpa_top.sv`;
+The host writes one descriptor per layer (26 fields of 32 bits, listed in `rtl/hpa_top.sv`;
 `accel/rtl_image.h` computes them), the layer's activations into the activation memory (one
 word per token group, column block and in-bank offset), pulses `start`, and serves each
 weight request (`wreq_valid`, `wreq_bytes`) with the next column block's image in beats of

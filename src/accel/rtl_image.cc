@@ -266,28 +266,43 @@ RtlDescriptor rtl_descriptor(const AccelSpec& spec, const RtlLayer& layer, int64
     throw Error("", "tokens", "at least one token and a tile >= 1",
                 fmt::format("{} tokens, tile {}", tokens, tile));
   }
-  const int64_t tiles = ceil_div(tokens, tile);
+  const int64_t tiles = ceil_div(tokens, tile), lanes = spec.token_lanes;
+  const int64_t last = tokens - (tiles - 1) * tile;
+  const int64_t steps_per_block =
+      (tiles - 1) * ceil_div(std::min(tile, tokens), lanes) + ceil_div(last, lanes);
+  const int64_t nb = rtl_out_banks(spec.pes);
+  const int64_t bias_bytes = layer.bias ? layer.q_rows * nb * rtl_bias_bytes(spec.precision) : 0;
+  const int64_t values_bytes =
+      layer.rounds * layer.n * spec.pes * spec.banks * precision_bytes(spec.precision);
   const uint32_t flags = (layer.bias ? 1u : 0u) | (layer.per_row_requant ? 2u : 0u) |
                          (where.resident ? 4u : 0u) | (where.load_only ? 8u : 0u);
-  const int64_t values[kRtlDescriptorFields] = {layer.rows,
-                                                layer.q_rows,
-                                                layer.blocks,
-                                                layer.rounds,
-                                                layer.n,
-                                                tiles,
-                                                std::min(tile, tokens),
-                                                tokens - (tiles - 1) * tile,
-                                                flags,
-                                                where.layer_requant.multiplier,
-                                                where.layer_requant.shift,
-                                                where.act_base,
-                                                layer.blocks * bank_width(spec),
-                                                where.w_base,
-                                                where.r_base,
-                                                where.rp_base,
-                                                layer.block_bytes,
-                                                layer.first_extra_bytes,
-                                                layer.rounds * layer.n};
+  const int64_t values[kRtlDescriptorFields] = {
+      layer.rows,
+      layer.q_rows,
+      layer.blocks,
+      layer.rounds,
+      layer.n,
+      tiles,
+      std::min(tile, tokens),
+      last,
+      flags,
+      where.layer_requant.multiplier,
+      where.layer_requant.shift,
+      where.act_base,
+      layer.blocks * bank_width(spec),
+      where.w_base,
+      where.r_base,
+      where.rp_base,
+      layer.block_bytes,
+      layer.first_extra_bytes,
+      layer.rounds * layer.n,
+      tiles * layer.blocks,
+      layer.blocks * steps_per_block,
+      bias_bytes,
+      layer.first_extra_bytes - bias_bytes,
+      layer.rows_bytes,
+      values_bytes,
+      layer.block_bytes - layer.rows_bytes - values_bytes};
   RtlDescriptor d;
   for (int i = 0; i < kRtlDescriptorFields; ++i) d.fields[at(i)] = static_cast<uint32_t>(values[i]);
   return d;

@@ -100,7 +100,7 @@ int64_t rtl_act_word_bytes(const AccelSpec& spec);
 std::vector<uint8_t> rtl_act_image(const AccelSpec& spec, std::span<const int16_t> x,
                                    int64_t tokens, int64_t cols, int64_t tile);
 
-inline constexpr int kRtlDescriptorFields = 19;
+inline constexpr int kRtlDescriptorFields = 26;
 struct RtlDescriptor {
   std::array<uint32_t, kRtlDescriptorFields> fields{};
 };

@@ -5,8 +5,13 @@
 // activations are random (seeded: cycles do not depend on them), requantization per row with
 // M0, S from the row's weight scale (an output scale equal to the input's).
 //
-// rtl_driver_POINT --model DIR --accelerator accelerator.json [--tokens N] [--head-tokens N]
+// rtl_driver_POINT (--model DIR | --random-bert D,FFN,LAYERS,LABELS,SPARSITY)
+//                  --accelerator accelerator.json [--tokens N] [--head-tokens N]
 //                  [--streamed | --resident] [--label TEXT]
+// --random-bert: the linears of a BERT classifier of that shape (query, key, value, output,
+// FFN up and down per layer, dense pooler and classifier) with random weights (seeded), pruned
+// by sparsity/ to HP at SPARSITY (rho2 0.5) and packed by format/: for task shapes whose
+// trained model is not at hand, labelled as random in docs/rtl.md.
 // The build fixes P, B, Bc, precision and lanes; clock, off-chip bandwidth, buffers and the
 // mapping come from accelerator.json (accel/sized_json.h), the stream beat must match.
 #include <fmt/format.h>
@@ -25,6 +30,7 @@
 #include "rtl_build.h"
 #include "rtl_cases.h"
 #include "rtl_harness.h"
+#include "sparsity/hierarchical.h"
 #include "verilated.h"
 
 using Vhpa = RTL_MODEL;
@@ -98,6 +104,48 @@ std::vector<Layer> model_layers(const std::filesystem::path& dir, const accel::A
   return out;
 }
 
+// Random weights in [-1, 1), pruned to HP (rho2 0.5 split of `sparsity`) or kept dense.
+Layer random_layer(const std::string& name, int64_t rows, int64_t cols, double sparsity,
+                   const accel::AccelSpec& spec, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (float& v : w) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  std::vector<float> bias(static_cast<size_t>(rows));
+  for (float& v : bias) v = static_cast<float>(rng.uniform() - 0.5);
+  const bool dense = sparsity == 0;
+  const sparsity::HpParams hp =
+      dense ? sparsity::HpParams{1.0, 1.0, spec.block_cols, spec.banks}
+            : sparsity::hp_split_for_rho2(sparsity, 0.5, rows, cols, spec.block_cols, spec.banks)
+                  .params;
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
+  return {name,
+          format::pack_hpf(w, rows, cols, mask, hp, accel::precision_value_type(spec.precision),
+                           format::ScaleMode::kPerRow),
+          bias, dense};
+}
+
+std::vector<Layer> random_bert(const std::string& shape, const accel::AccelSpec& spec) {
+  long long d = 0, ffn = 0, layers = 0, labels = 0;
+  double sparsity = 0;
+  if (std::sscanf(shape.c_str(), "%lld,%lld,%lld,%lld,%lf", &d, &ffn, &layers, &labels,
+                  &sparsity) != 5) {
+    throw std::runtime_error("--random-bert expects D,FFN,LAYERS,LABELS,SPARSITY");
+  }
+  std::vector<Layer> out;
+  uint64_t seed = 4242;
+  for (long long l = 0; l < layers; ++l) {
+    const std::string p = fmt::format("layer{}.", l);
+    for (const char* site : {"attn.query", "attn.key", "attn.value", "attn.output"}) {
+      out.push_back(random_layer(p + site, d, d, sparsity, spec, seed++));
+    }
+    out.push_back(random_layer(p + "ffn.up", ffn, d, sparsity, spec, seed++));
+    out.push_back(random_layer(p + "ffn.down", d, ffn, sparsity, spec, seed++));
+  }
+  out.push_back(random_layer("pooler", d, d, 0, spec, seed++));
+  out.push_back(random_layer("classifier", labels, d, 0, spec, seed++));
+  return out;
+}
+
 accel::AccelSpec spec_from_json(const std::filesystem::path& path, accel::Mapping& mapping) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
@@ -130,7 +178,7 @@ int main(int argc, char** argv) {
   using namespace fitformer;
   using namespace fitformer::rtltest;
   Verilated::commandArgs(argc, argv);
-  std::string model_dir, json_path, label;
+  std::string model_dir, json_path, label, random_shape;
   int64_t tokens = 64, head_tokens = 1;
   int resident = -1;  // -1: as accelerator.json says
   for (int i = 1; i < argc; ++i) {
@@ -139,29 +187,32 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--model")
+    if (a == "--model") {
       model_dir = value();
-    else if (a == "--accelerator")
+    } else if (a == "--random-bert") {
+      random_shape = value();
+    } else if (a == "--accelerator") {
       json_path = value();
-    else if (a == "--tokens")
+    } else if (a == "--tokens") {
       tokens = std::stoll(value());
-    else if (a == "--head-tokens")
+    } else if (a == "--head-tokens") {
       head_tokens = std::stoll(value());
-    else if (a == "--resident")
+    } else if (a == "--resident") {
       resident = 1;
-    else if (a == "--streamed")
+    } else if (a == "--streamed") {
       resident = 0;
-    else if (a == "--label")
+    } else if (a == "--label") {
       label = value();
-    else if (!a.starts_with("+")) {
+    } else if (!a.starts_with("+")) {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
     }
   }
-  if (model_dir.empty() || json_path.empty()) {
+  if ((model_dir.empty() == random_shape.empty()) || json_path.empty()) {
     std::fprintf(stderr,
-                 "usage: %s --model DIR --accelerator JSON [--tokens N] [--head-tokens N] "
-                 "[--streamed|--resident] [--label TEXT]\n",
+                 "usage: %s (--model DIR | --random-bert D,FFN,LAYERS,LABELS,SPARSITY) "
+                 "--accelerator JSON [--tokens N] [--head-tokens N] [--streamed|--resident] "
+                 "[--label TEXT]\n",
                  argv[0]);
     return 2;
   }
@@ -174,7 +225,8 @@ int main(int argc, char** argv) {
                    (long long)accel::rtl_beat_bytes(spec), (long long)kBuild.beat);
       return 2;
     }
-    const auto layers = model_layers(model_dir, spec);
+    const auto layers =
+        random_shape.empty() ? model_layers(model_dir, spec) : random_bert(random_shape, spec);
     const double rate = accel::offchip_bytes_per_cycle(spec);
     int failures = 0;
     int64_t rtl_total = 0, sim_total = 0;
@@ -185,7 +237,8 @@ int main(int argc, char** argv) {
     std::printf("|---|---|---|---:|---:|---|---:|---:|---:|---|\n");
     for (const Layer& layer : layers) {
       const auto& h = layer.w.header;
-      const int64_t n_tokens = layer.dense && layer.name != "decoder.weight" ? head_tokens : tokens;
+      const bool head = layer.dense && layer.name != "decoder.weight";  // pooler, classifier
+      const int64_t n_tokens = head ? head_tokens : tokens;
       LayerData d;
       d.w = layer.w;
       d.tokens = n_tokens;
