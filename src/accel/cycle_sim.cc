@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "accel/analytical.h"
 #include "accel/fixed_point.h"
+#include "accel/rtl_image.h"
 #include "accel/timing.h"
 #include "core/error.h"
 
@@ -32,7 +32,8 @@ struct SegmentCost {
 // offsets, slot order [block][k1][B][n].
 class HpfSource {
  public:
-  HpfSource(const AccelSpec& spec, const format::hpf::Matrix& w) : w_(w), bw_(w.bank_width()) {
+  HpfSource(const AccelSpec& spec, const format::hpf::Matrix& w, bool bias)
+      : w_(w), bw_(w.bank_width()) {
     const auto& h = w.header;
     if (h.block_cols != spec.block_cols || h.banks != spec.banks) {
       throw Error("", "weights", fmt::format("HPF with Bc {} B {}", spec.block_cols, spec.banks),
@@ -43,6 +44,9 @@ class HpfSource {
                   std::string(format::value_type_name(precision_value_type(spec.precision))),
                   std::string(format::value_type_name(h.value_type)));
     }
+    layer_ = rtl_layer(spec, h.rows, h.cols, h.k1, h.n, bias,
+                       h.scale_mode == format::ScaleMode::kPerRow);
+    conflicts_ = rtl_round_conflicts(w, spec.pes);
     const int64_t slots = w.slots();
     vals_.resize(at(slots));
     offs_.resize(at(slots));
@@ -56,15 +60,15 @@ class HpfSource {
   int64_t blocks() const { return w_.blocks(); }
   int64_t segments(int64_t) const { return w_.header.k1; }
   int64_t row(int64_t b, int64_t i) const { return w_.rows[at(b * w_.header.k1 + i)]; }
-  int64_t block_bytes(int64_t) const {
-    const LinearOp op = linear_op_from_hpf("", w_, 0);
-    return linear_block_bytes(
-        op, w_.header.block_cols, w_.header.banks,
-        w_.header.value_type == format::ValueType::kI8 ? Precision::kInt8 : Precision::kInt16);
-  }
-  int64_t first_bytes() const {
-    return format::hpf::kHeaderBytes + 4 * static_cast<int64_t>(w_.scales.size());
-  }
+  // The RTL's image (rtl_image.h): rows, values and offsets of padded rounds; the bias and
+  // requantization sections with the first block.
+  int64_t block_bytes(int64_t) const { return layer_.block_bytes; }
+  int64_t first_bytes() const { return layer_.first_extra_bytes; }
+  int64_t rows_section_bytes() const { return layer_.rows_bytes; }
+  // Rounds of a step (all PEs busy n cycles each) and their bank-conflict counts m.
+  int64_t rounds(int64_t) const { return layer_.rounds; }
+  int64_t round_cycles() const { return w_.header.n; }
+  int64_t conflicts(int64_t b, int64_t r) const { return conflicts_[at(b * layer_.rounds + r)]; }
 
   // Cycle c reads slot c of each bank j: one read per bank per cycle, n cycles.
   SegmentCost run(int64_t b, int64_t i, const int16_t* slice, int64_t bc, int64_t lanes,
@@ -87,6 +91,8 @@ class HpfSource {
  private:
   const format::hpf::Matrix& w_;
   int64_t bw_;
+  RtlLayer layer_;
+  std::vector<int64_t> conflicts_;
   std::vector<int16_t> vals_;
   std::vector<uint16_t> offs_;
 };
@@ -115,6 +121,11 @@ class StreamSource {
   }
   int64_t block_bytes(int64_t b) const { return w_.block_bytes(b); }
   int64_t first_bytes() const { return 4 * static_cast<int64_t>(w_.scales.size()); }
+  // Not an RTL format: a step is one "round" as long as its slowest PE, with no commit model.
+  int64_t rows_section_bytes() const { return 0; }
+  int64_t rounds(int64_t) const { return 1; }
+  int64_t round_cycles() const { return 0; }
+  int64_t conflicts(int64_t, int64_t) const { return 1; }
 
   // Windows of B entries; each cycle every bank serves the first pending read aimed at it.
   SegmentCost run(int64_t b, int64_t i, const int16_t* slice, int64_t bc, int64_t lanes,
@@ -152,6 +163,107 @@ class StreamSource {
   int64_t bw_;
 };
 
+// The RTL's schedule of one layer (rtl/hpa_seq.sv, hpa_slice_feed.sv, hpa_wload.sv,
+// hpa_commit.sv, hpa_drain.sv), replayed step by step in cycles from layer_go (timing.h):
+//  - slices: step s's slice is written in bw consecutive cycles from w_s = max(w_(s-1) + bw,
+//    release of its half by step s-2 + 1) (w_0 = 3); the half is full for the sequencer from
+//    w_s + bw.
+//  - weights (streamed): block item i is requested at c_i = max(completion of item i-1 + 1,
+//    release of its half by item i-2 + 2) (c_0 = 1); its beats arrive per rtl_beat_arrival;
+//    it completes at Y_i = max(last beat + 2, rows section's last beat + R + 6) and is usable
+//    from Y_i + 1.
+//  - slots: a step's first slot is presented the cycle after the one in which its slice and
+//    weights are usable and the commit gap of the previous round has passed, or right after
+//    the previous step's last slot when all that already held then; rounds are max(n, m)
+//    cycles apart (m: the round's bank-conflict count).
+//  - tiles: after a tile's last slot X the commit stage is idle from X + L + m + 1 (L =
+//    result_latency); the drain reads Q words per token from 2 cycles later; the next tile
+//    waits for the last read; the layer's last value leaves 6 cycles after its last read.
+class Schedule {
+ public:
+  Schedule(const AccelSpec& spec, const Mapping& mapping, int64_t q_rows)
+      : bw_(bank_width(spec)),
+        latency_(result_latency(spec)),
+        q_rows_(q_rows),
+        beat_(rtl_beat_bytes(spec)),
+        per_cycle_(offchip_bytes_per_cycle(spec)),
+        resident_(mapping.weights_resident) {}
+
+  // A column block's weights: the burst's bytes and those through its rows section; rounds R.
+  void begin_block(int64_t bytes, int64_t rows_end_bytes, int64_t rounds) {
+    if (resident_) {
+      weights_usable_ = 0;
+      return;
+    }
+    const int64_t i = items_++;
+    int64_t c = kFirstRequest;
+    if (i > 0) c = std::max(complete_prev_ + 1, i >= 2 ? block_end_[0] + 2 : int64_t{0});
+    const int64_t last = c + rtl_beat_arrival(ceil_div(bytes, beat_), bytes, beat_, per_cycle_);
+    const int64_t rows =
+        c + rtl_beat_arrival(ceil_div(rows_end_bytes, beat_), bytes, beat_, per_cycle_);
+    complete_prev_ = std::max(last + kLastBeatToComplete, rows + rounds + kRowsToCounted);
+    weights_usable_ = complete_prev_ + 1;
+    transfer_ += last - c;
+  }
+  void end_block() {
+    block_end_[0] = block_end_[1];
+    block_end_[1] = last_slot_;
+  }
+
+  // One step: `rounds` rounds of n cycles with bank-conflict counts m(r).
+  template <class ConflictOf>
+  void step(int64_t rounds, int64_t n, ConflictOf m) {
+    const int64_t w = steps_ == 0
+                          ? kFirstSliceWrite
+                          : std::max(slice_write_ + bw_, steps_ >= 2 ? step_end_[0] + 1 : 0);
+    const int64_t slice_full = w + bw_;
+    const int64_t first = present(slice_full, weights_usable_);
+    exposed_ += first - present(slice_full, 0);
+    int64_t start = first;
+    for (int64_t r = 0; r + 1 < rounds; ++r) start += n + std::max<int64_t>(0, m(r) - n);
+    last_slot_ = start + n - 1;
+    last_m_ = m(rounds - 1);
+    gap_ = std::max<int64_t>(0, last_m_ - n);
+    compute_ += last_slot_ - first + 1;
+    slice_write_ = w;
+    step_end_[0] = step_end_[1];
+    step_end_[1] = last_slot_;
+    ++steps_;
+    tile_start_ = false;
+  }
+
+  // The drain of a tile of `tokens` tokens.
+  void end_tile(int64_t tokens) {
+    const int64_t idle = last_slot_ + latency_ + last_m_ + 1;
+    last_read_ = idle + kIdleToFirstDrainRead - 1 + q_rows_ * tokens;
+    tile_start_ = true;
+  }
+
+  int64_t cycles() const { return last_read_ + kDrainReadToOutput + 1; }
+  int64_t compute() const { return compute_; }
+  int64_t transfer() const { return transfer_; }
+  int64_t exposed_transfer() const { return exposed_; }
+
+ private:
+  // The cycle of a step's first slot, given when its slice and its weights become usable.
+  int64_t present(int64_t slice_full, int64_t weights) const {
+    if (steps_ == 0) return std::max({int64_t{1}, slice_full, weights}) + 1;
+    if (tile_start_) return std::max({last_read_ + 2, slice_full, weights}) + 1;
+    if (gap_ == 0 && slice_full <= last_slot_ && weights <= last_slot_) return last_slot_ + 1;
+    return std::max({last_slot_ + std::max<int64_t>(gap_, 1), slice_full, weights}) + 1;
+  }
+
+  int64_t bw_, latency_, q_rows_, beat_;
+  double per_cycle_;
+  bool resident_;
+  int64_t items_ = 0, complete_prev_ = 0, weights_usable_ = 0;
+  int64_t block_end_[2] = {0, 0};  // last slots of the blocks before the current one
+  int64_t steps_ = 0, slice_write_ = 0, step_end_[2] = {0, 0};
+  int64_t last_slot_ = 0, last_m_ = 1, gap_ = 0, last_read_ = 0;
+  bool tile_start_ = false;
+  int64_t compute_ = 0, transfer_ = 0, exposed_ = 0;
+};
+
 template <class Source>
 LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                      const Source& src, std::span<const int16_t> x, int64_t tokens,
@@ -168,8 +280,7 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
   const int64_t tile = token_tile(spec, mapping, rows, cols, tokens);
   if (tile < 1 && tokens > 0) throw Error("", name, "a token tile that fits the buffers", "none");
 
-  const int64_t bc = spec.block_cols, bw = bank_width(spec), lanes = spec.token_lanes;
-  const double bytes_per_cycle = offchip_bytes_per_cycle(spec);
+  const int64_t bc = spec.block_cols, lanes = spec.token_lanes;
   const int acc_bits = accumulator_bits(spec.precision);
   LinearRun out;
   out.acc.assign(at(tokens * rows), 0);
@@ -179,20 +290,19 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
   OpStats& s = out.stats;
   s.name = name;
   s.provenance = Provenance::kSimulated;
-  s.fill_drain_cycles = fill_cycles(spec);
+  Schedule sched(spec, mapping, ceil_div(rows, rtl_out_banks(spec.pes)));
 
   std::vector<int16_t> slice(at(lanes * bc));
-  std::vector<int64_t> pe_work(at(spec.pes));
-  // Double buffer: transfer i may start when transfer i-1 is done and compute i-2 has
-  // released the buffer; compute i when its weights are in and compute i-1 is done.
-  int64_t end_x = 0, end_c = 0, end_c_prev = 0;
   bool first = true;
   for (int64_t t0 = 0; t0 < tokens; t0 += tile) {
     const int64_t t_count = std::min(tile, tokens - t0);
     for (int64_t b = 0; b < src.blocks(); ++b) {
       const int64_t nseg = src.segments(b);
       const int64_t chunk = ceil_div(nseg, spec.pes);
-      int64_t compute = 0;
+      const int64_t extra = first ? src.first_bytes() : 0;
+      sched.begin_block(src.block_bytes(b) + extra, extra + src.rows_section_bytes(),
+                        src.rounds(b));
+      first = false;
       for (int64_t g0 = t0; g0 < t0 + t_count; g0 += lanes) {
         const int64_t live = std::min(lanes, t0 + t_count - g0);
         for (int64_t l = 0; l < lanes; ++l) {  // the slice's banks, zero-padded past K
@@ -219,35 +329,72 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
               a = accumulate_segment(a, psum[l], acc_bits);
             }
           }
-          pe_work[at(p)] = work;
           slowest = std::max(slowest, work);
+          s.busy_pe_cycles += work;
         }
-        const int64_t step_cycles = std::max(slowest, bw);  // or the next slice's load
-        for (int64_t w : pe_work) {
-          s.busy_pe_cycles += w;
-          s.idle_pe_cycles += step_cycles - w;
-        }
-        compute += step_cycles;
+        // HPF: the RTL's rounds; a stream: one round as long as the slowest PE
+        const int64_t n =
+            src.round_cycles() > 0 ? src.round_cycles() : std::max<int64_t>(slowest, 1);
+        sched.step(src.rounds(b), n, [&](int64_t r) { return src.conflicts(b, r); });
       }
-      const int64_t bytes = src.block_bytes(b) + (first ? src.first_bytes() : 0);
-      const int64_t xfer =
-          mapping.weights_resident ? 0 : static_cast<int64_t>(std::ceil(bytes / bytes_per_cycle));
-      first = false;
-      const int64_t start_x = std::max(end_x, end_c_prev);
-      end_x = start_x + xfer;
-      const int64_t start_c = std::max(end_c, end_x);
-      end_c_prev = end_c;
-      end_c = start_c + compute;
-      s.transfer_cycles += xfer;
-      s.compute_cycles += compute;
+      sched.end_block();
     }
-    s.fill_drain_cycles += drain_cycles(spec, rows, t_count);
+    sched.end_tile(t_count);
   }
-  s.exposed_transfer_cycles = end_c - s.compute_cycles;
-  s.cycles = end_c + s.fill_drain_cycles;
+  s.cycles = tokens > 0 ? sched.cycles() : 0;
+  s.compute_cycles = sched.compute();
+  s.transfer_cycles = sched.transfer();
+  s.exposed_transfer_cycles = sched.exposed_transfer();
+  s.fill_drain_cycles = s.cycles - s.compute_cycles - s.exposed_transfer_cycles;
+  s.idle_pe_cycles = spec.pes * s.compute_cycles - s.busy_pe_cycles;
   const double peak = static_cast<double>(peak_macs_per_cycle(spec)) * s.cycles;
   s.utilization = peak > 0 ? s.macs / peak : 0;
   return out;
+}
+
+// An attention matmul (MatMulOp): the same schedule for a dense M x K operand already on chip
+// (k1 = M, n = Bc / B, consecutive rows per round so no bank conflicts), times `count`. No data
+// runs (a dense schedule does not depend on the values), so the result says "modeled".
+OpStats schedule_matmul(const AccelSpec& spec, const Mapping& mapping, const MatMulOp& op) {
+  Mapping resident = mapping;
+  resident.weights_resident = true;
+  const int64_t tile = token_tile(spec, resident, op.rows, op.cols, op.tokens);
+  if (tile < 1) throw Error("", op.name, "a token tile that fits the buffers", "none");
+  const int64_t bw = bank_width(spec), blocks = ceil_div(op.cols, spec.block_cols);
+  const int64_t rounds = ceil_div(op.rows, spec.pes), lanes = spec.token_lanes;
+  Schedule sched(spec, resident, ceil_div(op.rows, rtl_out_banks(spec.pes)));
+  int64_t steps = 0;
+  for (int64_t t0 = 0; t0 < op.tokens; t0 += tile) {
+    const int64_t t_count = std::min(tile, op.tokens - t0);
+    for (int64_t b = 0; b < blocks; ++b) {
+      sched.begin_block(0, 0, rounds);
+      for (int64_t g = 0; g < ceil_div(t_count, lanes); ++g, ++steps) {
+        sched.step(rounds, bw, [](int64_t) { return int64_t{1}; });
+      }
+      sched.end_block();
+    }
+    sched.end_tile(t_count);
+  }
+  OpStats s;
+  s.name = op.name;
+  s.provenance = Provenance::kModeled;
+  s.cycles = op.count * (op.tokens > 0 ? sched.cycles() : 0);
+  s.compute_cycles = op.count * sched.compute();
+  s.fill_drain_cycles = s.cycles - s.compute_cycles;
+  s.macs = op.count * blocks * op.rows * spec.banks * bw * op.tokens;
+  s.busy_pe_cycles = op.count * steps * op.rows * bw;
+  s.idle_pe_cycles = spec.pes * s.compute_cycles - s.busy_pe_cycles;
+  const double peak = static_cast<double>(peak_macs_per_cycle(spec)) * s.cycles;
+  s.utilization = peak > 0 ? s.macs / peak : 0;
+  return s;
+}
+
+OpStats count_vector(const AccelSpec& spec, const VectorOp& op) {
+  OpStats s;
+  s.name = op.name;
+  s.provenance = Provenance::kModeled;
+  s.cycles = vector_cycles(spec, op);
+  return s;
 }
 
 }  // namespace
@@ -255,7 +402,7 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const format::hpf::Matrix& w, std::span<const int16_t> x, int64_t tokens,
                           std::span<const int64_t> bias) {
-  return run_linear(spec, mapping, name, HpfSource(spec, w), x, tokens, bias);
+  return run_linear(spec, mapping, name, HpfSource(spec, w, !bias.empty()), x, tokens, bias);
 }
 
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
@@ -296,9 +443,9 @@ SimResult simulate_workload(const AccelSpec& spec, const Mapping& mapping, const
           },
           d.weights));
     } else if (const auto* m = std::get_if<MatMulOp>(&op)) {
-      r.ops.push_back(estimate_matmul(spec, mapping, *m));
+      r.ops.push_back(schedule_matmul(spec, mapping, *m));
     } else {
-      r.ops.push_back(estimate_vector(spec, std::get<VectorOp>(op)));
+      r.ops.push_back(count_vector(spec, std::get<VectorOp>(op)));
     }
     r.total_cycles += r.ops.back().cycles;
     r.macs += r.ops.back().macs;

@@ -1,31 +1,28 @@
-// The cycle-level simulator of the HP accelerator (DESIGN.md §4, view 1), in plain C++:
-// it runs real quantized weights on real quantized activations through P PEs of B banks,
-// cycle by cycle, and returns the accumulators (bit-equal to fixed_point.h's reference) with
-// the cycles, stalls and idle PE-cycles they took.
+// The cycle-level simulator of the HP accelerator (DESIGN.md §4, view 1), in plain C++: it
+// runs real quantized weights on real quantized activations and returns the accumulators
+// (bit-equal to fixed_point.h's reference) with the cycles the RTL (rtl/, docs/rtl.md) takes
+// for them: tests/rtl checks both, layer by layer, against the Verilated RTL.
 //
-// The machine. A tile of T tokens (mapping.h) is processed column block by column block; for
-// each block the PEs hold the block's weights and loop over token groups of token_lanes
-// tokens. One lock-step step = one block for one token group: every PE holds a copy of the
-// group's input slice (Bc values per token) in B banks of depth bw = Bc / B, loaded one value
-// per bank per cycle while the previous step computes (so a step lasts at least bw cycles).
-// The block's kept row segments are dealt to the PEs (Mapping::deal). Each cycle a PE issues
-// one read to each bank and multiplies each value by its weight (B multipliers, times the
-// lanes); a segment's products sum in the PE's 48-bit partial sum, which is added into the
-// row's accumulator (32-bit for int8, the DSP's 48-bit P register for int16) with saturation
-// when the segment ends. The step ends when the
-// slowest PE is done; the others idle.
-//  - HPF: cycle c of a segment reads slot c of every bank: exactly one read per bank, so a
-//    segment costs n cycles and no PE ever stalls, by construction.
-//  - StreamMatrix (any pattern): the PE takes the segment's entries B at a time in stream
-//    order; each cycle every bank serves one pending read of the window, so two reads of one
-//    bank serialize. A window costs max over banks of its reads there; the cycles beyond one
-//    per window are conflict stalls.
-// Weights stream from off-chip per (tile, block) into a double buffer unless resident (the
-// bytes of HPF or StreamMatrix::block_bytes; the first block carries header and scales); a
-// block computes once its weights have arrived and the previous block is done, and a
-// transfer starts once the buffer it fills is free. Fill and drain from timing.h.
-// Attention matmuls and vector ops are not executed with data: simulate_workload counts them
-// with the analytical formulas, and their OpStats say "modeled".
+// The machine (the RTL's). A tile of T tokens (mapping.h) is processed column block by
+// column block; for each block the PEs loop over token groups of token_lanes tokens ("steps").
+// Every PE holds a copy of the step's input slice in B banks of depth bw = Bc / B, written one
+// offset per cycle by the slice feed into the half its step-before-last has released. The
+// block's k1 kept row segments run in R = ceil(k1 / P) rounds of P PEs, n cycles each (one
+// read per bank per cycle: HP never stalls on an input bank); the deal of segments to rounds
+// is rtl_image.h's. A round's partial sums are added into the accumulators (32-bit for int8,
+// the DSP's 48-bit P register for int16, saturating) by the commit stage, one per output bank
+// (row mod NB) per cycle, so rounds are spaced max(n, m) apart, m the round's largest count of
+// rows in one bank. Weights stream from off-chip per (tile, block) into a double buffer
+// unless resident: one burst at a time, at the spec's bytes per cycle in beats of
+// rtl_beat_bytes (the image of rtl_image.h: padded rounds, the row parameters with the first
+// block). After a tile the accumulators are drained, Q = ceil(M / NB) words per token, and
+// requantized. The replayed latencies are timing.h's.
+//  - StreamMatrix (any pattern, not an RTL format): a PE takes a segment's entries B at a time
+//    in stream order; each cycle every bank serves one pending read of the window, so two
+//    reads of one bank serialize (conflict stalls). A step issues for its slowest PE; the
+//    stream's bytes are StreamMatrix::block_bytes; no commit model.
+// Attention matmuls replay the same schedule for dense on-chip operands without data, vector
+// ops use the vector unit's count (timing.h); their OpStats say "modeled".
 #pragma once
 
 #include <cstdint>

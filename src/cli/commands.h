@@ -27,6 +27,7 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_rtl_command(CLI::App& app);
 // `command` is the command line as typed, quoted where needed, for the report.
 void add_select_command(CLI::App& app, const GlobalOptions& global, const std::string& command);
 

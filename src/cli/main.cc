@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);
   fitformer::cli::add_report_command(app);
+  fitformer::cli::add_rtl_command(app);
   std::string command = "fitformer";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "accel/fixed_point.h"
+#include "accel/rtl_image.h"
 #include "accel_cases.h"
 #include "core/error.h"
 
@@ -106,10 +107,42 @@ TEST(CycleSim, BalancedHpKeepsEveryPeBusy) {
   EXPECT_EQ(run.stats.compute_cycles, 4 * 6 * 16);
 }
 
+// Output-bank conflicts (rtl/hpa_commit.sv): a round's rows share NB = P banks by row mod NB,
+// one accumulator per bank per cycle, so a round whose P rows all fall into one bank is spaced
+// m = P cycles from the next instead of n. 64 rows, k1 = 16, one slot per segment (bw = n = 1),
+// 4 PEs: rows 0, 4, 8, ... (all in bank 0) against rows 0 .. 15 (one per bank).
+TEST(CycleSim, RoundsWhoseRowsShareAnOutputBankAreSpacedApart) {
+  const int64_t rows = 64, cols = 8, tokens = 3;
+  const sparsity::HpParams hp{0.25, 1.0, 8, 8};
+  int64_t compute[2];
+  for (int colliding = 0; colliding < 2; ++colliding) {
+    std::vector<float> w(rows * cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      const bool kept = colliding ? r % 4 == 0 : r < 16;
+      for (int64_t c = 0; c < cols; ++c) w[r * cols + c] = (kept ? 10.0f : 0.1f) * (1 + c);
+    }
+    const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
+    const auto m = format::pack_hpf(w, rows, cols, mask, hp, format::ValueType::kI8,
+                                    format::ScaleMode::kPerRow);
+    ASSERT_EQ(m.header.k1, 16);
+    const auto x = testing::random_activations(tokens, cols, Precision::kInt8, 5);
+    const LinearRun run =
+        simulate_linear(spec_for(8, 8, Precision::kInt8, 1, 4), Mapping{}, "w", m, x, tokens, {});
+    std::vector<int64_t> want(static_cast<size_t>(tokens * rows));
+    linear_fixed_reference(m, x, tokens, {}, want);
+    EXPECT_EQ(run.acc, want);
+    compute[colliding] = run.stats.compute_cycles;
+  }
+  // per step: 4 rounds of n = 1; colliding rounds add m - n = 3 cycles after each but the last
+  EXPECT_EQ(compute[0], tokens * 4);
+  EXPECT_EQ(compute[1], tokens * (4 + 3 * 3));
+}
+
 // The brute force: per block, the segments from the mask in row order, each costing the sum
 // over windows of B consecutive kept columns (ascending) of the largest number of them in
-// one bank; stalls the sum of (that - 1); PEs get segments round robin; a step lasts
-// max(slowest PE, bw) and the others idle.
+// one bank; stalls the sum of (that - 1); PEs get segments round robin; a step issues for as
+// long as its slowest PE (at least one cycle) and the others idle meanwhile. (Waiting for the
+// next input slice falls between steps, outside compute_cycles.)
 struct Brute {
   int64_t stalls = 0, idle = 0, busy = 0, compute = 0;
 };
@@ -138,7 +171,7 @@ Brute brute_force(const sparsity::Mask& m, int64_t bc, int64_t banks, int64_t pe
       }
       work[static_cast<size_t>(seg++ % pes)] += cycles;
     }
-    const int64_t step = std::max(*std::max_element(work.begin(), work.end()), bw);
+    const int64_t step = std::max<int64_t>(*std::max_element(work.begin(), work.end()), 1);
     for (int64_t w : work) {
       out.busy += w * tokens;
       out.idle += (step - w) * tokens;
@@ -231,8 +264,11 @@ TEST(CycleSim, WeightStreamBoundsTheLayerAndResidencyRemovesIt) {
   const LinearRun slow = simulate_linear(spec, Mapping{}, "w", w, x, 2, {});
   EXPECT_GT(slow.stats.exposed_transfer_cycles, 0);
   EXPECT_GE(slow.stats.cycles - slow.stats.fill_drain_cycles, slow.stats.transfer_cycles);
-  const int64_t bytes = w.bytes();
-  EXPECT_NEAR(slow.stats.transfer_cycles, bytes / 0.5, w.blocks() + 1.0);
+  // the RTL's image (padded rounds, per-row requantization words), one burst per block
+  const RtlLayer layer =
+      rtl_layer(spec, w.header.rows, w.header.cols, w.header.k1, w.header.n, false, true);
+  const int64_t bytes = w.blocks() * layer.block_bytes + layer.first_extra_bytes;
+  EXPECT_EQ(slow.stats.transfer_cycles, 2 * bytes);  // 0.5 B per cycle, one-byte beats
   const LinearRun resident =
       simulate_linear(spec, Mapping{Deal::kRoundRobin, 0, true}, "w", w, x, 2, {});
   EXPECT_EQ(resident.stats.transfer_cycles, 0);

@@ -1,0 +1,248 @@
+// Layers for the RTL checks: HP weights from the real pruner and packer, activations, biases
+// (none, random, or at the accumulator's limits), requantization parameters; what the
+// fixed-point reference and the cycle simulator say about them; the RTL jobs (descriptors,
+// weight bursts, activation words) that run them; and the comparison of an RTL outcome.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "accel/cycle_sim.h"
+#include "accel/fixed_point.h"
+#include "accel/mapping.h"
+#include "accel/rtl_image.h"
+#include "core/random.h"
+#include "format/hpf.h"
+#include "rtl_harness.h"
+#include "sparsity/hierarchical.h"
+#include "sparsity/patterns.h"
+
+namespace fitformer::rtltest {
+
+enum class BiasKind { kNone, kRandom, kSaturating };
+
+struct LayerData {
+  format::hpf::Matrix w;
+  std::vector<int16_t> x;  // [tokens][K]
+  int64_t tokens = 0;
+  std::vector<int64_t> bias;              // empty or M
+  std::vector<kernels::Requant> requant;  // per row (M) or empty
+  kernels::Requant layer_requant{};       // when requant is empty
+};
+
+inline accel::Precision build_precision(const RtlBuild& b) {
+  return b.width == 8 ? accel::Precision::kInt8 : accel::Precision::kInt16;
+}
+
+// The spec of the build at `bytes_per_cycle` (100 MHz clock), with buffers large enough that
+// the mapping's max_token_tile sets the tile.
+inline accel::AccelSpec spec_for(const RtlBuild& b, double bytes_per_cycle) {
+  accel::AccelSpec s;
+  s.pes = b.pes;
+  s.banks = b.banks;
+  s.block_cols = b.block_cols;
+  s.token_lanes = b.lanes;
+  s.precision = build_precision(b);
+  s.clock_mhz = 100;
+  s.offchip_gbs = bytes_per_cycle / 10;
+  s.weight_buffer_bytes = int64_t{1} << 40;
+  s.act_buffer_bytes = int64_t{1} << 40;
+  s.out_buffer_bytes = int64_t{1} << 40;
+  return s;
+}
+
+inline std::vector<int16_t> random_x(int64_t tokens, int64_t cols, int32_t qmax, Rng& rng) {
+  std::vector<int16_t> x(static_cast<size_t>(tokens * cols));
+  for (int16_t& v : x)
+    v = static_cast<int16_t>(static_cast<int64_t>(rng.below(2 * qmax + 1)) - qmax);
+  if (x.size() > 2) x[0] = static_cast<int16_t>(qmax), x[1] = static_cast<int16_t>(-qmax);
+  return x;
+}
+
+inline std::vector<int64_t> make_bias(BiasKind kind, int64_t rows, int acc_bits, Rng& rng) {
+  std::vector<int64_t> b;
+  if (kind == BiasKind::kNone) return b;
+  const int64_t top = (int64_t{1} << (acc_bits - 1)) - 1;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (kind == BiasKind::kRandom) {
+      b.push_back(static_cast<int64_t>(rng.below(2'000'001)) - 1'000'000);
+    } else {  // within a few segments of either limit, so partial sums cross it
+      const int64_t near = static_cast<int64_t>(rng.below(static_cast<uint64_t>(top >> 16)));
+      b.push_back(r % 2 ? top - near : -top - 1 + near);
+    }
+  }
+  return b;
+}
+
+inline kernels::Requant random_requant(Rng& rng) {
+  return kernels::make_requant(
+      std::ldexp(0.5 + rng.uniform() / 2, -6 - static_cast<int>(rng.below(20))));
+}
+
+// An HP layer of rows x cols from the real pruner and packer, seeds from `seed`.
+inline LayerData make_layer(const RtlBuild& b, int64_t rows, int64_t cols, int64_t tokens,
+                            double rho1, double rho2, BiasKind bias, bool per_row, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (float& v : w) v = static_cast<float>(rng.uniform() * 2.0 - 1.0);
+  const sparsity::HpParams hp{rho1, rho2, b.block_cols, b.banks};
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
+  const accel::Precision p = build_precision(b);
+  LayerData d;
+  d.w = format::pack_hpf(w, rows, cols, mask, hp, accel::precision_value_type(p),
+                         per_row ? format::ScaleMode::kPerRow : format::ScaleMode::kPerMatrix);
+  d.tokens = tokens;
+  d.x = random_x(tokens, cols, accel::precision_qmax(p), rng);
+  d.bias = make_bias(bias, rows, static_cast<int>(b.acc_bits), rng);
+  if (per_row) {
+    for (int64_t r = 0; r < rows; ++r) d.requant.push_back(random_requant(rng));
+  } else {
+    d.layer_requant = random_requant(rng);
+  }
+  return d;
+}
+
+struct ExpectedLayer {
+  int64_t rows = 0, cols = 0, tokens = 0, tile = 0;
+  std::vector<int64_t> acc;
+  std::vector<int32_t> out;
+  int64_t sim_cycles = 0;
+  int64_t saturated = 0;   // accumulators at a limit
+  int64_t gap_rounds = 0;  // rounds (per step) whose bank-conflict count m exceeds n
+};
+
+inline ExpectedLayer expect_layer(const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                                  const std::string& name, const LayerData& d) {
+  const auto& h = d.w.header;
+  ExpectedLayer e;
+  e.rows = h.rows;
+  e.cols = h.cols;
+  e.tokens = d.tokens;
+  e.tile = accel::token_tile(spec, mapping, h.rows, h.cols, d.tokens);
+  e.acc.resize(static_cast<size_t>(d.tokens * h.rows));
+  kernels::linear_fixed_reference(d.w, d.x, d.tokens, d.bias, e.acc);
+  const int bits = accel::accumulator_bits(spec.precision);
+  const int64_t top = (int64_t{1} << (bits - 1)) - 1;
+  for (int64_t t = 0; t < d.tokens; ++t) {
+    for (int64_t r = 0; r < h.rows; ++r) {
+      const int64_t a = e.acc[static_cast<size_t>(t * h.rows + r)];
+      e.saturated += a == top || a == -top - 1;
+      const kernels::Requant q =
+          d.requant.empty() ? d.layer_requant : d.requant[static_cast<size_t>(r)];
+      e.out.push_back(accel::requantize(a, q, spec.precision));
+    }
+  }
+  const int64_t steps_per_block = [&] {
+    int64_t steps = 0;
+    for (int64_t t0 = 0; t0 < d.tokens; t0 += e.tile) {
+      steps += (std::min(e.tile, d.tokens - t0) + spec.token_lanes - 1) / spec.token_lanes;
+    }
+    return steps;
+  }();
+  for (int64_t m : accel::rtl_round_conflicts(d.w, spec.pes))
+    e.gap_rounds += (m > h.n) * steps_per_block;
+  e.sim_cycles =
+      accel::simulate_linear(spec, mapping, name, d.w, d.x, d.tokens, d.bias).stats.cycles;
+  return e;
+}
+
+// Appends the layer's descriptor(s), weight bursts and activation words. Resident layers get
+// a load-only entry first (their weights at w_base / r_base, advanced past them).
+inline void add_jobs(const RtlBuild& b, const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                     const std::string& name, const LayerData& d, int64_t tile, bool resident,
+                     int64_t& w_base, int64_t& r_base, std::vector<uint8_t>& act,
+                     std::vector<LayerJob>& jobs) {
+  const auto& h = d.w.header;
+  const accel::RtlLayer layer =
+      accel::rtl_layer(spec, h.rows, h.cols, h.k1, h.n, !d.bias.empty(), !d.requant.empty());
+  const accel::RtlWeightImage img = accel::rtl_weight_image(spec, d.w, d.bias, d.requant);
+  const int64_t groups = (tile + b.lanes - 1) / b.lanes;
+  auto need = [&](bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(name + ": " + what + " exceeds the build's depth");
+  };
+  need(layer.q_rows * groups <= b.out_words, "accumulators (OUT_WORDS)");
+  need(layer.q_rows <= b.rp_words, "row parameters (RP_WORDS)");
+  const int64_t rn = layer.rounds * h.n;
+  if (resident) {
+    need(w_base + layer.blocks * rn <= b.wb_words, "resident weights (WB_WORDS)");
+    need(r_base + layer.blocks * layer.rounds <= b.row_words, "resident rounds (ROW_WORDS)");
+  } else {
+    need(2 * rn <= b.wb_words, "a block's weights (WB_WORDS / 2)");
+    need(2 * layer.rounds <= b.row_words, "a block's rounds (ROW_WORDS / 2)");
+  }
+  accel::RtlPlacement where;
+  where.act_base = static_cast<int64_t>(act.size()) / accel::rtl_act_word_bytes(spec);
+  where.layer_requant = d.layer_requant;
+  where.w_base = w_base;
+  where.r_base = r_base;
+  const auto words = accel::rtl_act_image(spec, d.x, d.tokens, h.cols, tile);
+  act.insert(act.end(), words.begin(), words.end());
+  auto burst = [&](int64_t block, bool first) {
+    std::vector<uint8_t> bytes = first ? img.first_extra : std::vector<uint8_t>{};
+    bytes.insert(bytes.end(), img.blocks[static_cast<size_t>(block)].begin(),
+                 img.blocks[static_cast<size_t>(block)].end());
+    return bytes;
+  };
+  if (resident) {
+    LayerJob load{name + " (preload)", {}, {}, h.rows, d.tokens, false};
+    where.load_only = true;
+    load.desc = accel::rtl_descriptor(spec, layer, d.tokens, tile, where);
+    for (int64_t blk = 0; blk < layer.blocks; ++blk) load.bursts.push_back(burst(blk, blk == 0));
+    jobs.push_back(std::move(load));
+    where.load_only = false;
+    where.resident = true;
+    w_base += layer.blocks * rn;
+    r_base += layer.blocks * layer.rounds;
+  }
+  LayerJob job{
+      name, accel::rtl_descriptor(spec, layer, d.tokens, tile, where), {}, h.rows, d.tokens, true};
+  if (!resident) {
+    const int64_t tiles = (d.tokens + tile - 1) / tile;
+    for (int64_t t = 0; t < tiles; ++t) {
+      for (int64_t blk = 0; blk < layer.blocks; ++blk)
+        job.bursts.push_back(burst(blk, t == 0 && blk == 0));
+    }
+  }
+  (void)mapping;
+  jobs.push_back(std::move(job));
+}
+
+// Prints one line per layer; returns the number of failed checks.
+inline int check_layer(const RtlBuild& b, const std::string& name, const ExpectedLayer& e,
+                       const LayerOutcome& got, double bytes_per_cycle) {
+  int64_t acc_bad = 0, out_bad = 0, unwritten = 0, first = -1;
+  for (size_t i = 0; i < e.acc.size(); ++i) {
+    unwritten += got.acc[i] == kPoisonAcc || got.out[i] == kPoisonOut;
+    const bool bad = got.acc[i] != e.acc[i] || got.out[i] != e.out[i];
+    acc_bad += got.acc[i] != e.acc[i];
+    out_bad += got.out[i] != e.out[i];
+    if (bad && first < 0) first = static_cast<int64_t>(i);
+  }
+  const bool cycles_ok = got.cycles == e.sim_cycles;
+  const bool ok =
+      acc_bad == 0 && out_bad == 0 && unwritten == 0 && got.duplicate_writes == 0 && cycles_ok;
+  std::printf(
+      "%s P%lld B%lld Bc%lld W%lld L%lld %s: %lld x %lld, %lld tokens (tile %lld), %.2f B/cycle: "
+      "rtl %lld cycles, sim %lld (diff %lld); %lld accumulators (%lld saturated), %lld wrong, "
+      "%lld outputs wrong, %lld unwritten, %lld written twice\n",
+      ok ? "PASS" : "FAIL", (long long)b.pes, (long long)b.banks, (long long)b.block_cols,
+      (long long)b.width, (long long)b.lanes, name.c_str(), (long long)e.rows, (long long)e.cols,
+      (long long)e.tokens, (long long)e.tile, bytes_per_cycle, (long long)got.cycles,
+      (long long)e.sim_cycles, (long long)(got.cycles - e.sim_cycles), (long long)e.acc.size(),
+      (long long)e.saturated, (long long)acc_bad, (long long)out_bad, (long long)unwritten,
+      (long long)got.duplicate_writes);
+  if (first >= 0) {
+    const size_t i = static_cast<size_t>(first);
+    std::printf(
+        "  first mismatch: token %lld row %lld: acc expected %lld got %lld, out expected %d got "
+        "%d\n",
+        (long long)(first / e.rows), (long long)(first % e.rows), (long long)e.acc[i],
+        (long long)got.acc[i], e.out[i], got.out[i]);
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace fitformer::rtltest
