@@ -61,11 +61,11 @@ RtlDesign rtl_design_from_json(const nlohmann::json& j, const std::string& file)
   s.banks = field<int64_t>(j, file, "banks", "an integer >= 1");
   s.block_cols = field<int64_t>(j, file, "block_cols", "an integer, a multiple of banks");
   s.token_lanes = field<int64_t>(j, file, "token_lanes", "1 or 2");
-  try {
-    s.precision = parse_precision(field<std::string>(j, file, "precision", "int8 or int16"));
-  } catch (const Error&) {
-    throw Error(file, "precision", "int8 or int16", j.at("precision").dump());
+  const std::string precision = field<std::string>(j, file, "precision", "int8 or int16");
+  if (precision != "int8" && precision != "int16") {
+    throw Error(file, "precision", "int8 or int16", precision);
   }
+  s.precision = format::parse_precision(precision);
   s.clock_mhz = field<double>(j, file, "clock_mhz", "a clock in MHz");
   s.weight_buffer_bytes = field<int64_t>(j, file, "weight_buffer_bytes", "bytes >= 0");
   const std::string memory = field<std::string>(j, file, "weight_memory", "bram or uram");

@@ -92,10 +92,10 @@ inline LayerData make_layer(const RtlBuild& b, int64_t rows, int64_t cols, int64
   const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
   const accel::Precision p = build_precision(b);
   LayerData d;
-  d.w = format::pack_hpf(w, rows, cols, mask, hp, accel::precision_value_type(p),
+  d.w = format::pack_hpf(w, rows, cols, mask, hp, format::precision_value_type(p),
                          per_row ? format::ScaleMode::kPerRow : format::ScaleMode::kPerMatrix);
   d.tokens = tokens;
-  d.x = random_x(tokens, cols, accel::precision_qmax(p), rng);
+  d.x = random_x(tokens, cols, format::precision_qmax(p), rng);
   d.bias = make_bias(bias, rows, static_cast<int>(b.acc_bits), rng);
   if (per_row) {
     for (int64_t r = 0; r < rows; ++r) d.requant.push_back(random_requant(rng));
