@@ -144,9 +144,10 @@ void write_recipe_seeds(const fs::path& dir, const fs::path& source) {
 void write_catalog_seeds(const fs::path& dir, const fs::path& source) {
   const std::string text = read_file(source / "catalog" / "devices.toml");
   std::vector<std::string> entries;
-  for (size_t pos = text.find("[[device]]"); pos != std::string::npos;) {
-    const size_t next = text.find("[[device]]", pos + 1);
-    entries.push_back(text.substr(pos, next == std::string::npos ? next : next - pos));
+  // Headers at a line start only: the file's opening comment mentions [[device]] too.
+  for (size_t pos = text.find("\n[[device]]"); pos != std::string::npos;) {
+    const size_t next = text.find("\n[[device]]", pos + 1);
+    entries.push_back(text.substr(pos + 1, next == std::string::npos ? next : next - pos - 1));
     pos = next;
   }
   std::set<std::string> kinds;

@@ -143,10 +143,11 @@ void check_keys(const json& root, ModelFamily family, const std::string& file) {
     std::string allowed = join(kCommonKeys);
     if (family == ModelFamily::kBertClassifier) allowed += ", " + join(kBertKeys);
     allowed += ", " + join(kBookkeepingKeys) + ", gradient_checkpointing, or keys starting with _";
+    // A copy: clang 14 cannot capture a structured binding in a lambda.
+    const std::string typed = key.substr(0, 64);
     std::string_view closest = kCommonKeys[0];
     const auto consider = [&](std::string_view candidate) {
-      if (edit_distance(key.substr(0, 64), candidate) < edit_distance(key.substr(0, 64), closest))
-        closest = candidate;
+      if (edit_distance(typed, candidate) < edit_distance(typed, closest)) closest = candidate;
     };
     for (auto k : kCommonKeys) consider(k);
     if (family == ModelFamily::kBertClassifier)

@@ -365,7 +365,8 @@ std::vector<float> SafeTensorsFile::read_f32(const std::string& name,
   const std::byte* src = t.bytes.data();
   switch (t.dtype) {
     case DType::kF32:
-      std::memcpy(out.data(), src, out.size() * sizeof(float));
+      // memcpy with a null pointer is undefined even for 0 bytes (an empty tensor has both).
+      if (!out.empty()) std::memcpy(out.data(), src, out.size() * sizeof(float));
       break;
     case DType::kF16:
     case DType::kBF16: {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/temp_dir.h"
+#include "core/printable.h"
 
 namespace fitformer {
 namespace {
@@ -85,7 +86,7 @@ struct TinyModel {
       for (int64_t d : shape) n *= d;
       std::vector<float> values(static_cast<size_t>(n));
       for (float& v : values) v = static_cast<float>((k++ % 17) - 8) / 16.0f;
-      tensors.push_back({name, shape, values});
+      tensors.push_back({name, shape, values, "F32", ""});
     }
   }
 
@@ -128,13 +129,14 @@ void make_linear1_hpf(TinyModel& m) {
   const std::string w = "transformer_encoder.layers.0.linear1.weight";
   std::erase_if(m.tensors, [&](const TinyModel::Tensor& t) { return t.name == w; });
   const std::vector<int32_t> rows = {0, 2, 5, 7};
-  TinyModel::Tensor r{w + ".hpf.rows", {1, 4}, {}, "I32"};
-  r.raw.assign(reinterpret_cast<const char*>(rows.data()), rows.size() * 4);
-  m.tensors.push_back(r);
-  m.tensors.push_back({w + ".hpf.vals", {1, 4, 2, 1}, {0.5f, -0.25f, 1, 2, -1, 0.75f, 0.1f, 0.2f}});
-  TinyModel::Tensor o{w + ".hpf.offs", {1}, {}, "U8"};
-  o.raw = std::string(1, '\x5a');
-  m.tensors.push_back(o);
+  m.tensors.push_back({w + ".hpf.rows",
+                       {1, 4},
+                       {},
+                       "I32",
+                       std::string(reinterpret_cast<const char*>(rows.data()), rows.size() * 4)});
+  m.tensors.push_back(
+      {w + ".hpf.vals", {1, 4, 2, 1}, {0.5f, -0.25f, 1, 2, -1, 0.75f, 0.1f, 0.2f}, "F32", ""});
+  m.tensors.push_back({w + ".hpf.offs", {1}, {}, "U8", std::string(1, '\x5a')});
   const std::map<std::string, std::string> meta = {
       {"format", "hpf-1"}, {"rows", "8"},         {"cols", "4"},
       {"block_cols", "4"}, {"banks", "2"},        {"n", "1"},
@@ -263,6 +265,9 @@ const std::string kEval = "eval --model {dir}/m --task sotu-lm";
 const std::string kStats = "data stats --vocab-size 0 --recipe {dir}/r.toml";
 const std::string kCatalogCmd = "devices list --catalog {dir}/devices.toml";
 const std::string kPredict = "devices predict --config {dir}/config.json";
+// `select` parses the recipe as `train` does (io::load_recipe) and runs in builds without
+// libtorch, such as the ASan one.
+const std::string kSelect = "select --recipe {dir}/r.toml --lc 1ms --ac-drop 1%";
 const std::string kSpam = "--data-dir {dir} data stats --task spam-cls --vocab-size 0";
 
 std::vector<Case> cases() {
@@ -386,13 +391,13 @@ std::vector<Case> cases() {
       {"safetensors",
        "a NaN weight (was: perplexity -nan, exit 0)",
        kEval,
-       model_with([&](TinyModel& m) { m.tensor(enc).values[5] = std::nanf(""); }),
+       model_with([=](TinyModel& m) { m.tensor(enc).values[5] = std::nanf(""); }),
        {"m/model.safetensors: encoder.weight: expected finite values, found nan at index 5"}});
   c.push_back(
       {"safetensors",
        "an infinite weight",
        kEval,
-       model_with([&](TinyModel& m) {
+       model_with([=](TinyModel& m) {
          m.tensor("decoder.bias").values[7] = -std::numeric_limits<float>::infinity();
        }),
        {"m/model.safetensors: decoder.bias: expected finite values, found -inf at index 7"}});
@@ -400,7 +405,7 @@ std::vector<Case> cases() {
       {"safetensors",
        "F16 weights holding +inf (0x7c00)",
        kEval,
-       model_with([&](TinyModel& m) {
+       model_with([=](TinyModel& m) {
          TinyModel::Tensor& t = m.tensor(enc);
          t.dtype = "F16";
          t.raw = std::string(64, '\0');
@@ -441,12 +446,12 @@ std::vector<Case> cases() {
   c.push_back({"safetensors",
                "a tensor of the wrong shape",
                kEval,
-               model_with([&](TinyModel& m) {
+               model_with([=](TinyModel& m) {
                  m.tensor(enc).shape = {4, 8};
                }),
                {"m/model.safetensors: encoder.weight: expected shape [8, 4], found [4, 8]"}});
   // ---- HPF matrices inside safetensors (a pruned model), through `eval`.
-  const auto hpf_with = [&](std::function<void(TinyModel&)> edit) {
+  const auto hpf_with = [](std::function<void(TinyModel&)> edit) {
     return model_with([edit](TinyModel& m) {
       make_linear1_hpf(m);
       edit(m);
@@ -455,23 +460,23 @@ std::vector<Case> cases() {
   c.push_back({"HPF",
                "unknown format tag `hpf-9`",
                kEval,
-               hpf_with([&](TinyModel& m) { m.metadata[w1 + ".hpf.format"] = "hpf-9"; }),
+               hpf_with([=](TinyModel& m) { m.metadata[w1 + ".hpf.format"] = "hpf-9"; }),
                {"m/model.safetensors: " + w1 + ".hpf.format: expected \"hpf-1\""}});
   c.push_back({"HPF",
                "k1 = 9 > rows = 8",
                kEval,
-               hpf_with([&](TinyModel& m) { m.metadata[w1 + ".hpf.k1"] = "9"; }),
+               hpf_with([=](TinyModel& m) { m.metadata[w1 + ".hpf.k1"] = "9"; }),
                {"m/model.safetensors: " + w1 + ".hpf.k1: expected an integer in [1, 8], found 9"}});
   c.push_back({"HPF",
                "`rows` field not a number",
                kEval,
-               hpf_with([&](TinyModel& m) { m.metadata[w1 + ".hpf.rows"] = "8x"; }),
+               hpf_with([=](TinyModel& m) { m.metadata[w1 + ".hpf.rows"] = "8x"; }),
                {"m/model.safetensors: " + w1 + ".hpf.rows: expected a non-negative decimal"}});
   c.push_back(
       {"HPF",
        "kept-row index 99 beyond the matrix",
        kEval,
-       hpf_with([&](TinyModel& m) {
+       hpf_with([=](TinyModel& m) {
          const int32_t bad[] = {0, 2, 5, 99};
          m.tensor(w1 + ".hpf.rows").raw.assign(reinterpret_cast<const char*>(bad), 16);
        }),
@@ -479,13 +484,13 @@ std::vector<Case> cases() {
   c.push_back({"HPF",
                "banks = 3 does not divide block_cols = 4",
                kEval,
-               hpf_with([&](TinyModel& m) { m.metadata[w1 + ".hpf.banks"] = "3"; }),
+               hpf_with([=](TinyModel& m) { m.metadata[w1 + ".hpf.banks"] = "3"; }),
                {"m/model.safetensors: " + w1 + ".hpf.banks: expected a divisor of block_cols 4"}});
   c.push_back(
       {"HPF",
        "NaN among the kept values",
        kEval,
-       hpf_with([&](TinyModel& m) { m.tensor(w1 + ".hpf.vals").values[3] = std::nanf(""); }),
+       hpf_with([=](TinyModel& m) { m.tensor(w1 + ".hpf.vals").values[3] = std::nanf(""); }),
        {"m/model.safetensors", w1}});
   // ---- config.json
   c.push_back({"config.json",
@@ -508,7 +513,7 @@ std::vector<Case> cases() {
                "bytes after a NUL",
                kEval,
                config_file(std::string("{\"model_type\": \"bert\"}\0junk", 27)),
-               {"m/config.json: expected valid JSON, found a NUL byte at offset 23"}});
+               {"m/config.json: expected valid JSON, found a NUL byte at offset 22"}});
   c.push_back(
       {"config.json",
        "`num_hidden_layers` = 2147483647 (was: bad_alloc, exit 3)",
@@ -565,38 +570,38 @@ std::vector<Case> cases() {
   const auto recipe = [](std::string text) { return file_at("r.toml", text); };
   c.push_back({"recipe",
                "`name = \"/abs/path\"` (was: train wrote outside runs/)",
-               "train --recipe {dir}/r.toml",
+               kSelect,
                recipe("name = \"/tmp/x\"\n" + std::string(kRecipeBase)),
                {"r.toml: name: expected a name of letters, digits", "found \"/tmp/x\""}});
   c.push_back({"recipe",
                "`name = \"../../x\"`, select's default output folder",
-               "select --recipe {dir}/r.toml --lc 1ms --ac-drop 1%",
+               kSelect,
                recipe("name = \"../../x\"\n" + std::string(kRecipeBase)),
                {"r.toml: name: expected a name of letters, digits", "found \"../../x\""}});
   c.push_back({"recipe",
                "profile named `../up`",
-               "train --recipe {dir}/r.toml --profile ../up",
+               kSelect + " --profile ../up",
                recipe(std::string(kRecipeBase) + "[profiles.\"../up\".train]\nepochs = 1\n"),
                {"r.toml: profile: expected a name of letters", "found \"../up\""}});
   c.push_back({"recipe",
                "`learning_rate = nan` (was: a NaN model, exit 0)",
-               "train --recipe {dir}/r.toml",
+               kSelect,
                recipe(std::string(kRecipeBase) + "[train]\nlearning_rate = nan\n"),
                {"r.toml: train.learning_rate: expected a finite number, found nan"}});
   c.push_back({"recipe",
                "`clip_norm = inf`",
-               "train --recipe {dir}/r.toml",
+               kSelect,
                recipe(std::string(kRecipeBase) + "[train]\nclip_norm = inf\n"),
                {"r.toml: train.clip_norm: expected a finite number, found inf"}});
   c.push_back({"recipe",
                "`weight_decay = -nan`",
-               "train --recipe {dir}/r.toml",
+               kSelect,
                recipe(std::string(kRecipeBase) + "[train]\nweight_decay = -nan\n"),
                {"r.toml: train.weight_decay: expected a finite number"}});
   c.push_back(
       {"recipe",
        "`hidden_size = 2147483647`",
-       "train --recipe {dir}/r.toml",
+       kSelect,
        recipe(std::string(kRecipeBase) + "[model]\nhidden_size = 2147483647\nnum_heads = 1\n"),
        {"r.toml: model.hidden_size: expected an integer in [1, 32768], found 2147483647"}});
   c.push_back({"recipe",
@@ -846,9 +851,12 @@ struct Outcome {
 
 // Runs the binary under `timeout`, so a hang ends as exit 124 (a failure) rather than
 // stalling ctest.
+// FITFORMER_TEST_BINARY runs another build instead (docs/reliability.md's "before" column is
+// these cases run against the release binary of the commit this work started from).
 Outcome run(const std::string& args) {
-  const std::string command =
-      "timeout -k 5 120 " + std::string(FITFORMER_BINARY) + " " + args + " </dev/null 2>&1";
+  const char* other = std::getenv("FITFORMER_TEST_BINARY");
+  const std::string command = "timeout -k 5 60 " + std::string(other ? other : FITFORMER_BINARY) +
+                              " " + args + " </dev/null 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::string output;
@@ -857,7 +865,26 @@ Outcome run(const std::string& args) {
   while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
     output.append(buffer.data(), n);
   const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  // A crash shows as 128 + signal, as a shell reports it.
+  return {WIFEXITED(status)     ? WEXITSTATUS(status)
+          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                : -1,
+          output};
+}
+
+// The first line of an output, DIR for the case's folder, cut for a table cell; the count of
+// further lines is noted.
+std::string table_cell(const std::string& output, const std::string& dir) {
+  std::string first = output.substr(0, output.find('\n'));
+  for (size_t at; (at = first.find(dir)) != std::string::npos;)
+    first.replace(at, dir.size(), "DIR");
+  first = printable(first, 240);  // a crash report may hold escapes and raw bytes
+  size_t lines = 0;
+  for (char ch : output) lines += ch == '\n';
+  if (!output.empty() && output.back() != '\n') ++lines;
+  std::string cell = "`" + first + "`";
+  if (lines > 1) cell += " (+" + std::to_string(lines - 1) + " lines)";
+  return cell;
 }
 
 std::string with_dir(std::string text, const std::string& dir) {
@@ -882,6 +909,14 @@ TEST_P(MalformedInput, OneLineErrorExitOne) {
                            with_dir(c.command, dir.path().string());
   const Outcome out = run(args);
   SCOPED_TRACE(c.format + ": " + c.input + "\n  fitformer " + args);
+  if (const char* table = std::getenv("FITFORMER_RELIABILITY_TABLE")) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%03zu.md", GetParam() + 1);
+    std::ofstream(fs::path(table) / name)
+        << "| " << GetParam() + 1 << " | " << c.format << " | " << markdown_cell(c.input) << " | `"
+        << markdown_cell(with_dir(c.command, "DIR")) << "` | " << out.exit_code << " | "
+        << markdown_cell(table_cell(out.output, dir.path().string())) << " |\n";
+  }
   EXPECT_EQ(out.exit_code, 1) << out.output.substr(0, 2000);
   const std::string prefix = "fitformer: error: ";
   ASSERT_FALSE(out.output.empty());
@@ -894,17 +929,6 @@ TEST_P(MalformedInput, OneLineErrorExitOne) {
   for (const std::string& part : c.expect) {
     const std::string want = with_dir(part, dir.path().string());
     EXPECT_NE(line.find(want), std::string::npos) << "missing '" << want << "' in:\n" << line;
-  }
-  if (const char* table = std::getenv("FITFORMER_RELIABILITY_TABLE")) {
-    std::string shown = line;
-    for (size_t at; (at = shown.find(dir.path().string())) != std::string::npos;)
-      shown.replace(at, dir.path().string().size(), "DIR");
-    char name[16];
-    std::snprintf(name, sizeof name, "%03zu.md", GetParam() + 1);
-    std::ofstream(fs::path(table) / name)
-        << "| " << GetParam() + 1 << " | " << c.format << " | " << markdown_cell(c.input) << " | `"
-        << markdown_cell(with_dir(c.command, "DIR")) << "` | " << out.exit_code << " | `"
-        << markdown_cell(shown) << "` |\n";
   }
 }
 

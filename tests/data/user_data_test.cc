@@ -111,7 +111,7 @@ TEST(UserData, MalformedRowsNameLineAndColumn) {
       std::string::npos);
   EXPECT_NE(
       error_of(rows_spec(dir.write("f.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{oops\n")))
-          .find("f.jsonl: line 2: expected a JSON object"),
+          .find("f.jsonl: line 2: expected valid JSON, found parse error"),
       std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("g.jsonl", "{\"text\": 5, \"label\": \"x\"}\n")))
                 .find("line 1, key \"text\": expected a string, found 5"),
