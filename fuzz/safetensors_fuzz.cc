@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
       const format::hpf::Matrix m = format::read_hpf(*file, name);
       // Decoding allocates rows x cols floats: only for matrices a test file would hold.
-      if (m.header.rows * m.header.cols <= (1 << 20)) {
+      if (m.header.rows * m.header.cols <= (1 << 16)) {
         const std::vector<float> dense = format::hpf_to_dense(m);
         fuzz::require(static_cast<int64_t>(dense.size()) == m.header.rows * m.header.cols,
                       "hpf_to_dense size");
