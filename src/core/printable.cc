@@ -9,29 +9,6 @@ namespace {
 
 constexpr std::string_view kEllipsis = "...";
 
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates, nothing
-// above U+10FFFF), or 0 if the bytes there are not one.
-size_t utf8_length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
-  const auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-  const uint8_t c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;
-    if (c == 0xED && b(1) >= 0xA0) return 0;
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;
-    if (c == 0xF4 && b(1) >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
-}
-
 std::string hex_escape(uint8_t byte) {
   constexpr char kDigits[] = "0123456789abcdef";
   return {'\\', 'x', kDigits[byte >> 4], kDigits[byte & 0xF]};
@@ -43,7 +20,7 @@ std::vector<std::string> units(std::string_view text) {
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<uint8_t>(text[i]);
-    const size_t n = utf8_length(text, i);
+    const size_t n = utf8_sequence_length(text, i);
     // U+0080..U+009F (C2 80..C2 9F) are the C1 controls; some terminals act on them (CSI).
     const bool c1 = n == 2 && c == 0xC2 && static_cast<uint8_t>(text[i + 1]) < 0xA0;
     if (n == 1 && c >= 0x20 && c != 0x7F) {
@@ -91,6 +68,27 @@ std::string join_capped(const std::vector<std::string>& parts, size_t max_chars,
 
 }  // namespace
 
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
+  const auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+  const uint8_t c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 std::string printable(std::string_view text, size_t max_chars) {
   // Units beyond what any cap can show are never built: a megabyte stays cheap.
   return join_capped(units(text.substr(0, 4 * max_chars + 16)), max_chars, false);
@@ -105,7 +103,7 @@ std::string printable_tail(std::string_view text, size_t max_chars) {
 bool is_printable(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<uint8_t>(text[i]);
-    const size_t n = utf8_length(text, i);
+    const size_t n = utf8_sequence_length(text, i);
     if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F))) return false;
     if (n == 2 && c == 0xC2 && static_cast<uint8_t>(text[i + 1]) < 0xA0) return false;
     i += n;

@@ -17,6 +17,10 @@ std::string printable(std::string_view text, size_t max_chars);
 // The same, but a cut keeps the end ("...tail"): for paths, whose file name matters most.
 std::string printable_tail(std::string_view text, size_t max_chars);
 
+// Length of the valid UTF-8 sequence starting at text[i] (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one. i < size.
+size_t utf8_sequence_length(std::string_view text, size_t i);
+
 // True when printable(text, any) would change nothing: valid UTF-8 without control characters.
 bool is_printable(std::string_view text);
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/run_fitformer.h"
 #include "common/temp_dir.h"
 #include "core/printable.h"
 
@@ -844,32 +845,14 @@ std::vector<Case> cases() {
 
 // ---------------------------------------------------------------- running a case
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using Outcome = testing::CommandResult;
 
-// Runs the binary under `timeout`, so a hang ends as exit 124 (a failure) rather than
-// stalling ctest.
 // FITFORMER_TEST_BINARY runs another build instead (docs/reliability.md's "before" column is
 // these cases run against the release binary of the commit this work started from).
 Outcome run(const std::string& args) {
   const char* other = std::getenv("FITFORMER_TEST_BINARY");
-  const std::string command = "timeout -k 5 60 " + std::string(other ? other : FITFORMER_BINARY) +
-                              " " + args + " </dev/null 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  // A crash shows as 128 + signal, as a shell reports it.
-  return {WIFEXITED(status)     ? WEXITSTATUS(status)
-          : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-                                : -1,
-          output};
+  return testing::run_command("timeout -k 5 60 " + std::string(other ? other : FITFORMER_BINARY) +
+                              " " + args + " </dev/null 2>&1");
 }
 
 // The first line of an output, DIR for the case's folder, cut for a table cell; the count of
