@@ -35,9 +35,12 @@ Part split_headers(std::string_view mail) {
     pos = std::min(mail.size(), eol + 1);
     if (line.empty()) break;
     if ((line[0] == ' ' || line[0] == '\t') && !name.empty()) {
+      // A continuation line of only blanks adds nothing (RFC 5322 §3.2.2 folding).
+      const size_t start = line.find_first_not_of(" \t");
+      if (start == std::string_view::npos) continue;
       std::string& value = part.headers[name];
       value.push_back(' ');
-      value.append(line.substr(line.find_first_not_of(" \t")));
+      value.append(line.substr(start));
       continue;
     }
     const size_t colon = line.find(':');

@@ -151,6 +151,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   }
 
   std::string piece(int32_t id) const override { return processor_->IdToPiece(checked(id)); }
+  std::string source() const override { return file_; }
 
  private:
   int checked(int32_t id) const {

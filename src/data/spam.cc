@@ -8,6 +8,7 @@
 #include "data/mail.h"
 #include "data/split.h"
 #include "data/text.h"
+#include "io/json_reader.h"
 
 namespace fitformer::data {
 namespace fs = std::filesystem;
@@ -27,12 +28,7 @@ int label_of_group(const std::string& group, const std::string& where) {
 Dataset load_spam(const fs::path& package_dir, Progress* progress) {
   const fs::path dir = package_dir / "data";
   const fs::path list_file = dir / "file_list.json";
-  nlohmann::json list;
-  try {
-    list = nlohmann::json::parse(read_file(list_file));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(list_file.string(), "", "a JSON array of mail paths", e.what());
-  }
+  const nlohmann::json list = io::parse_json(read_file(list_file), list_file.string());
   if (!list.is_array() || list.empty()) {
     throw Error(list_file.string(), "", "a non-empty JSON array of mail paths");
   }
@@ -44,7 +40,7 @@ Dataset load_spam(const fs::path& package_dir, Progress* progress) {
   examples.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string where = list_file.string() + "[" + std::to_string(i) + "]";
-    if (!list[i].is_string()) throw Error(where, "", "a path string", list[i].dump());
+    if (!list[i].is_string()) throw Error(where, "", "a path string", io::describe_json(list[i]));
     const std::string rel = list[i].get<std::string>();
     const size_t slash = rel.find('/');
     if (slash == std::string::npos || rel.find("..") != std::string::npos) {

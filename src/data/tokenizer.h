@@ -30,6 +30,8 @@ class Tokenizer {
   virtual SpecialTokens special_tokens() const = 0;
   // The token string of one id (for reports and tests).
   virtual std::string piece(int32_t id) const = 0;
+  // The file the vocabulary was read from, for errors about it ("" when built in memory).
+  virtual std::string source() const { return {}; }
 };
 
 // SentencePiece unigram model trained on `texts` with `vocab_size` pieces, with
@@ -49,5 +51,9 @@ std::unique_ptr<Tokenizer> load_sentencepiece(const std::filesystem::path& model
 // continuations; [UNK] for a word that cannot be covered or is over 100 characters.
 std::unique_ptr<Tokenizer> load_wordpiece(const std::filesystem::path& vocab_file,
                                           bool lower_case = true);
+
+// The same from the text of a vocab.txt; `file` names it in errors. For tests and fuzzing.
+std::unique_ptr<Tokenizer> parse_wordpiece(std::string_view vocab_text, const std::string& file,
+                                           bool lower_case = true);
 
 }  // namespace fitformer::data

@@ -8,8 +8,11 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/printable.h"
 #include "data/split.h"
 #include "data/text.h"
+#include "io/json_reader.h"
+#include "io/model_config.h"
 
 namespace fitformer::data {
 namespace fs = std::filesystem;
@@ -135,7 +138,8 @@ std::vector<Row> rows_from_table(
       throw Error(file, line_field(line) + ", column " + std::to_string(label_col + 1),
                   "a label in column \"" + spec.label_field + "\"", "an empty field");
     }
-    rows.push_back(Row{fields[text_col], collapse_whitespace(fields[label_col]), line});
+    rows.push_back(
+        Row{fields[text_col], to_valid_utf8(collapse_whitespace(fields[label_col])), line});
   }
   return rows;
 }
@@ -151,17 +155,13 @@ std::vector<Row> rows_from_jsonl(const std::string& bytes, const io::DataSpec& s
     pos = eol + 1;
     ++line;
     if (collapse_whitespace(text).empty()) continue;
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(file, line_field(line), "a JSON object", e.what());
-    }
-    if (!object.is_object()) throw Error(file, line_field(line), "a JSON object", object.dump());
+    const nlohmann::json object = io::parse_json(text, file, line_field(line));
+    if (!object.is_object())
+      throw Error(file, line_field(line), "a JSON object", io::describe_json(object));
     const auto text_it = object.find(spec.text_field);
     if (text_it == object.end() || !text_it->is_string()) {
       throw Error(file, line_field(line) + ", key \"" + spec.text_field + "\"", "a string",
-                  text_it == object.end() ? "no such key" : text_it->dump());
+                  text_it == object.end() ? "no such key" : io::describe_json(*text_it));
     }
     const auto label_it = object.find(spec.label_field);
     std::string label;
@@ -172,7 +172,7 @@ std::vector<Row> rows_from_jsonl(const std::string& bytes, const io::DataSpec& s
     if (label.empty()) {
       throw Error(file, line_field(line) + ", key \"" + spec.label_field + "\"",
                   "a non-empty string or an integer",
-                  label_it == object.end() ? "no such key" : label_it->dump());
+                  label_it == object.end() ? "no such key" : io::describe_json(*label_it));
     }
     rows.push_back(Row{text_it->get<std::string>(), label, line});
   }
@@ -198,26 +198,47 @@ std::vector<std::string> sorted_labels(const std::vector<Row>& rows) {
   return labels;
 }
 
-Dataset load_rows(const io::DataSpec& spec, Progress* progress) {
-  std::string format = spec.format;
+std::string rows_format(const io::DataSpec& spec) {
+  if (!spec.format.empty()) return spec.format;
+  const std::string ext = spec.path.extension().string();
+  const std::string format = ext == ".tsv"     ? "tsv"
+                             : ext == ".csv"   ? "csv"
+                             : ext == ".jsonl" ? "jsonl"
+                                               : "";
   if (format.empty()) {
-    const std::string ext = spec.path.extension().string();
-    format = ext == ".tsv" ? "tsv" : ext == ".csv" ? "csv" : ext == ".jsonl" ? "jsonl" : "";
-    if (format.empty()) {
-      throw Error(spec.path.string(), "data.format",
-                  "a .tsv, .csv or .jsonl file, or data.format set", "extension \"" + ext + "\"");
-    }
+    throw Error(spec.path.string(), "data.format",
+                "a .tsv, .csv or .jsonl file, or data.format set", "extension \"" + ext + "\"");
   }
-  const std::string bytes = read_file(spec.path);
+  return format;
+}
+
+Dataset rows_dataset(const std::string& bytes, const std::string& format, const io::DataSpec& spec,
+                     Progress* progress) {
+  if (spec.text_field == spec.label_field) {
+    throw Error(spec.path.string(), "data.label_field", "a column other than data.text_field",
+                "\"" + spec.label_field + "\"");
+  }
   const std::vector<Row> rows = format == "jsonl" ? rows_from_jsonl(bytes, spec)
                                 : format == "csv"
                                     ? rows_from_table(parse_csv(bytes, spec.path), spec)
                                     : rows_from_table(parse_tsv(bytes), spec);
   if (rows.empty()) throw Error(spec.path.string(), "", "at least one row of data", "none");
+  for (const Row& r : rows) {
+    // Labels are printed in listings and reports and written to config.json (id2label).
+    if (!is_printable(r.label)) {
+      throw Error(spec.path.string(), line_field(r.line) + ", " + spec.label_field,
+                  "a label without control characters", "\"" + r.label + "\"");
+    }
+  }
   Dataset out;
   out.name = spec.path.stem().string();
   out.kind = TaskKind::kClassification;
   out.label_names = sorted_labels(rows);
+  if (out.label_names.size() > static_cast<size_t>(io::ModelLimits::kLabels)) {
+    throw Error(spec.path.string(), spec.label_field,
+                "at most " + std::to_string(io::ModelLimits::kLabels) + " distinct labels",
+                std::to_string(out.label_names.size()));
+  }
   if (out.label_names.size() < 2) {
     throw Error(spec.path.string(), spec.label_field, "at least two distinct labels",
                 "only \"" + out.label_names[0] + "\"");
@@ -240,6 +261,7 @@ Dataset load_documents(const io::DataSpec& spec, Progress* progress) {
   std::vector<Example> docs;
   for (const fs::path& file : list_files(spec.path)) {
     if (file.extension() != ".txt") continue;
+    require_inside(file, spec.path);  // a link to /etc/passwd is not a document
     std::string text = collapse_whitespace(to_valid_utf8(read_file(file)));
     if (text.empty()) continue;
     docs.push_back(Example{std::move(text), -1, file.filename().string()});
@@ -270,10 +292,18 @@ Dataset load_documents(const io::DataSpec& spec, Progress* progress) {
 
 }  // namespace
 
+Dataset parse_user_rows(const std::string& bytes, const io::DataSpec& spec) {
+  return rows_dataset(bytes, rows_format(spec), spec, nullptr);
+}
+
 Dataset load_user_data(const io::DataSpec& spec, Progress* progress) {
   if (spec.kind == "language-model") return load_documents(spec, progress);
-  if (spec.kind == "classification") return load_rows(spec, progress);
-  throw Error("", "data.kind", "\"classification\" or \"language-model\"", "\"" + spec.kind + "\"");
+  if (spec.kind == "classification") {
+    const std::string format = rows_format(spec);
+    return rows_dataset(read_file(spec.path), format, spec, progress);
+  }
+  throw Error(spec.recipe.string(), "data.kind", "\"classification\" or \"language-model\"",
+              "\"" + spec.kind + "\"");
 }
 
 }  // namespace fitformer::data

@@ -198,6 +198,7 @@ class WordPieceTokenizer final : public Tokenizer {
   int32_t vocab_size() const override { return static_cast<int32_t>(pieces_.size()); }
   SpecialTokens special_tokens() const override { return special_; }
   std::string piece(int32_t id) const override { return pieces_[checked(id)]; }
+  std::string source() const override { return file_; }
 
  private:
   size_t checked(int32_t id) const {
@@ -280,15 +281,18 @@ int32_t find_id(const Vocab& vocab, std::string_view piece) {
 
 std::unique_ptr<Tokenizer> load_wordpiece(const std::filesystem::path& vocab_file,
                                           bool lower_case) {
-  const std::string file = vocab_file.string();
-  const std::string bytes = read_file(vocab_file);
+  return parse_wordpiece(read_file(vocab_file), vocab_file.string(), lower_case);
+}
+
+std::unique_ptr<Tokenizer> parse_wordpiece(std::string_view bytes, const std::string& file,
+                                           bool lower_case) {
   std::vector<std::string> pieces;
   Vocab vocab;
   // Python's text mode, which load_vocab reads with, ends a line at "\n", "\r\n" or "\r".
   size_t pos = 0;
   while (pos < bytes.size()) {
     const size_t end = std::min(bytes.find_first_of("\r\n", pos), bytes.size());
-    const std::string line = bytes.substr(pos, end - pos);
+    const std::string line(bytes.substr(pos, end - pos));
     pos = end + (bytes.compare(end, 2, "\r\n") == 0 ? 2 : 1);
     const std::string where = "line " + std::to_string(pieces.size() + 1);
     if (line.empty()) throw Error(file, where, "a token", "an empty line");

@@ -2,11 +2,15 @@
 // figures cannot be traced is worse than none: the selection rests on them.
 #include "io/catalog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/printable.h"
+#include "core/safe_name.h"
 #include "io/toml_reader.h"
 
 namespace fitformer::io {
@@ -17,6 +21,49 @@ namespace fs = std::filesystem;
 constexpr std::pair<DeviceKind, std::string_view> kKindNames[] = {
     {DeviceKind::kFpga, "fpga"}, {DeviceKind::kCpu, "cpu"}, {DeviceKind::kGpu, "gpu"}};
 
+// The range each figure must fall in, by field name. Wide enough for any device from a
+// microcontroller-class board to a datacenter card (the catalog's own span is pynq-z2 to
+// h200, 2026), narrow enough that a slipped exponent (1e-300 MHz, 1e12 W) is refused
+// instead of yielding a "modeled" latency of 1e297 ms.
+struct FieldRange {
+  std::string_view key;
+  double min, max;
+};
+constexpr FieldRange kRanges[] = {
+    {"tier", 1, 4},
+    {"price_usd", 1, 1e7},
+    {"power_w", 0.1, 1e5},
+    {"memory_gb", 1e-3, 1e5},
+    {"memory_bandwidth_gbs", 0.01, 1e5},
+    {"fpga.dsp", 1, 1e6},
+    {"fpga.bram36", 1, 1e6},
+    {"fpga.uram", 0, 1e6},
+    {"fpga.lut", 100, 1e8},
+    {"fpga.ff", 100, 1e8},
+    {"fpga.usable_fraction", 0.01, 1},
+    {"fpga.clock_mhz", 1, 2000},
+    {"cpu.cores", 1, 4096},
+    {"cpu.clock_ghz", 0.01, 10},
+    {"cpu.simd_bits", 32, 4096},
+    {"cpu.fp32_flop_per_cycle", 0.01, 4096},
+    {"cpu.int8_op_per_cycle", 0.01, 65536},
+    {"gpu.fp32_tflops", 1e-3, 1e5},
+    {"gpu.fp16_tflops", 1e-3, 1e6},
+    {"gpu.int8_tops", 1e-3, 1e6},
+};
+
+const FieldRange& range_of(const std::string& field) {
+  for (const FieldRange& r : kRanges) {
+    if (r.key == field) return r;
+  }
+  static constexpr FieldRange kAny{"", 0, 1e300};
+  return kAny;
+}
+
+std::string range_text(double v) {
+  return fmt::format("{:g}", v);
+}
+
 // Reads numeric fields one by one, remembering which were present so each can be checked
 // for a source afterwards.
 class DeviceReader {
@@ -26,13 +73,18 @@ class DeviceReader {
       : r_(table, std::move(path), file), prefix_(std::move(prefix)), numbers_(numbers) {}
 
   // A required number that must be positive (or non-negative with allow_zero).
+  // A required number within its field's range (kRanges); allow_zero admits 0 below it.
   template <typename T>
   void number(const std::string& key, T& out, bool allow_zero = false) {
     r_.require(key);
     r_.read(key, out);
-    if (out < 0 || (!allow_zero && out == 0)) {
+    const FieldRange& range = range_of(prefix_ + key);
+    const auto v = static_cast<double>(out);
+    if (!(v >= range.min && v <= range.max) && !(allow_zero && v == 0)) {
       throw Error(r_.file().string(), r_.field(key),
-                  allow_zero ? "a non-negative number" : "a positive number", std::to_string(out));
+                  "a number in [" + range_text(allow_zero ? 0 : range.min) + ", " +
+                      range_text(range.max) + "]",
+                  fmt::format("{}", out));
     }
     numbers_.push_back(prefix_ + key);
   }
@@ -62,10 +114,6 @@ FpgaSpec read_fpga(const toml::table& t, const std::string& path, const fs::path
   d.number("lut", f.lut);
   d.number("ff", f.ff);
   d.number("usable_fraction", f.usable_fraction);
-  if (f.usable_fraction > 1) {
-    throw Error(file.string(), path + ".usable_fraction", "a fraction in (0, 1]",
-                std::to_string(f.usable_fraction));
-  }
   d.number("clock_mhz", f.clock_mhz);
   d.reader().refuse_unknown_keys();
   return f;
@@ -108,9 +156,13 @@ DeviceSpec read_device(const toml::table& t, size_t index, const fs::path& file)
   for (const char* key : {"id", "name", "kind"}) r.require(key);
   r.read("id", dev.id);
   r.read("name", dev.name);
-  if (dev.id.empty() || dev.id.find_first_of(" ,\t") != std::string::npos) {
-    throw Error(file.string(), path + ".id", "a short key without spaces or commas",
-                "\"" + dev.id + "\"");
+  // The id is typed on command lines, listed, and names cache files: a safe name only.
+  if (!is_safe_name(dev.id))
+    throw Error(file.string(), path + ".id", std::string(kSafeNameRule), "\"" + dev.id + "\"");
+  if (dev.name.empty() || dev.name.size() > 200 || !is_printable(dev.name)) {
+    throw Error(file.string(), path + ".name",
+                "a name of at most 200 characters without control characters",
+                "\"" + dev.name + "\"");
   }
   std::string kind;
   r.read("kind", kind);
@@ -125,7 +177,6 @@ DeviceSpec read_device(const toml::table& t, size_t index, const fs::path& file)
     throw Error(file.string(), path + ".kind", "\"fpga\", \"cpu\" or \"gpu\"", "\"" + kind + "\"");
   r.read("host", dev.is_host);
   d.number("tier", dev.tier);
-  if (dev.tier > 4) throw Error(file.string(), path + ".tier", "1 to 4", std::to_string(dev.tier));
   // The host is what you already have: no price to pay, and its rates are measured.
   d.number("price_usd", dev.price_usd, /*allow_zero=*/dev.is_host);
   d.number("power_w", dev.power_w);

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "io/json_reader.h"
 
 namespace fitformer::io {
 namespace {
@@ -67,12 +68,6 @@ std::string join(const std::array<std::string_view, N>& list) {
   return s;
 }
 
-std::string found(const json& value) {
-  std::string text = value.dump();
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
-
 // Reads fields out of the parsed object, each check naming the file and the key.
 struct Reader {
   const json& root;
@@ -83,12 +78,18 @@ struct Reader {
     return it == root.end() ? nullptr : &*it;
   }
 
-  void read_int(const char* key, int& out, int min_value) const {
+  void read_int(const char* key, int& out, int min_value, int max_value) const {
     const json* v = get(key);
     if (v == nullptr) return;
-    if (!v->is_number_integer() || v->get<int64_t>() < min_value ||
-        v->get<int64_t>() > std::numeric_limits<int>::max()) {
-      throw Error(file, key, "an integer >= " + std::to_string(min_value), found(*v));
+    // An unsigned JSON integer above INT64_MAX would read back negative as int64.
+    const bool in_range = v->is_number_integer() &&
+                          !(v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT32_MAX}) &&
+                          v->get<int64_t>() >= min_value && v->get<int64_t>() <= max_value;
+    if (!in_range) {
+      throw Error(
+          file, key,
+          "an integer in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]",
+          describe_json(*v));
     }
     out = static_cast<int>(v->get<int64_t>());
   }
@@ -98,7 +99,7 @@ struct Reader {
     const json* v = get(key);
     if (v == nullptr) return;
     if (!v->is_number() || !(v->get<double>() >= min_value) || !(v->get<double>() < max_value)) {
-      throw Error(file, key, "a number " + range, found(*v));
+      throw Error(file, key, "a number " + range, describe_json(*v));
     }
     out = v->get<double>();
   }
@@ -109,11 +110,28 @@ struct Reader {
     const json* v = get(key);
     if (v == nullptr) return;
     if (!v->is_string() || !contains(allowed, v->get<std::string>())) {
-      throw Error(file, key, "one of " + join(allowed), found(*v));
+      throw Error(file, key, "one of " + join(allowed), describe_json(*v));
     }
     out = v->get<std::string>();
   }
 };
+
+// Levenshtein distance, for suggesting the key a typo meant: the full list of allowed keys
+// is longer than an error line may be, so the likeliest one goes first.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
+    }
+  }
+  return row[b.size()];
+}
 
 void check_keys(const json& root, ModelFamily family, const std::string& file) {
   for (const auto& [key, value] : root.items()) {
@@ -125,7 +143,17 @@ void check_keys(const json& root, ModelFamily family, const std::string& file) {
     std::string allowed = join(kCommonKeys);
     if (family == ModelFamily::kBertClassifier) allowed += ", " + join(kBertKeys);
     allowed += ", " + join(kBookkeepingKeys) + ", gradient_checkpointing, or keys starting with _";
-    throw Error(file, key, "a known key (" + allowed + ")", "an unknown key");
+    // A copy: clang 14 cannot capture a structured binding in a lambda.
+    const std::string typed = key.substr(0, 64);
+    std::string_view closest = kCommonKeys[0];
+    const auto consider = [&](std::string_view candidate) {
+      if (edit_distance(typed, candidate) < edit_distance(typed, closest)) closest = candidate;
+    };
+    for (auto k : kCommonKeys) consider(k);
+    if (family == ModelFamily::kBertClassifier)
+      for (auto k : kBertKeys) consider(k);
+    throw Error(file, key, "a known key, e.g. " + std::string(closest) + " (all: " + allowed + ")",
+                "an unknown key");
   }
 }
 
@@ -135,7 +163,11 @@ void read_labels(const Reader& r, ModelConfig& config) {
   const json* label2id = r.get("label2id");
   if (id2label != nullptr) {
     if (!id2label->is_object() || id2label->empty()) {
-      throw Error(r.file, "id2label", "an object {\"0\": name, ...}", found(*id2label));
+      throw Error(r.file, "id2label", "an object {\"0\": name, ...}", describe_json(*id2label));
+    }
+    if (id2label->size() > static_cast<size_t>(ModelLimits::kLabels)) {
+      throw Error(r.file, "id2label", "at most " + std::to_string(ModelLimits::kLabels) + " labels",
+                  describe_json(*id2label));
     }
     config.label_names.assign(id2label->size(), std::string());
     std::vector<bool> seen(id2label->size(), false);
@@ -149,7 +181,8 @@ void read_labels(const Reader& r, ModelConfig& config) {
         throw Error(r.file, "id2label", "ids 0.." + std::to_string(seen.size() - 1) + ", each once",
                     "\"" + key + "\"");
       }
-      if (!value.is_string()) throw Error(r.file, "id2label." + key, "a label name", found(value));
+      if (!value.is_string())
+        throw Error(r.file, "id2label." + key, "a label name", describe_json(value));
       seen[id] = true;
       config.label_names[id] = value.get<std::string>();
     }
@@ -160,14 +193,14 @@ void read_labels(const Reader& r, ModelConfig& config) {
     json inverse = json::object();
     for (size_t i = 0; i < config.label_names.size(); ++i) inverse[config.label_names[i]] = i;
     if (*label2id != inverse)
-      throw Error(r.file, "label2id", "the inverse of id2label", found(*label2id));
+      throw Error(r.file, "label2id", "the inverse of id2label", describe_json(*label2id));
   }
   if (const json* n = r.get("num_labels"); n != nullptr) {
     const int from_names = config.num_labels;
-    r.read_int("num_labels", config.num_labels, 1);
+    r.read_int("num_labels", config.num_labels, 1, ModelLimits::kLabels);
     if (id2label != nullptr && config.num_labels != from_names) {
       throw Error(r.file, "num_labels", "the size of id2label, " + std::to_string(from_names),
-                  found(*n));
+                  describe_json(*n));
     }
   }
 }
@@ -183,6 +216,11 @@ void check_consistency(const ModelConfig& c, const std::string& file) {
     throw Error(file, "pad_token_id", "an id below vocab_size " + std::to_string(c.vocab_size),
                 std::to_string(c.pad_token_id));
   }
+  if (approx_parameter_count(c) > ModelLimits::kParameters) {
+    throw Error(file, "hidden_size",
+                "sizes giving at most " + std::to_string(ModelLimits::kParameters) + " parameters",
+                std::to_string(approx_parameter_count(c)));
+  }
 }
 
 }  // namespace
@@ -192,6 +230,13 @@ std::string_view model_type_name(ModelFamily family) {
     if (e.family == family) return e.model_type;
   }
   return "?";
+}
+
+int64_t approx_parameter_count(const ModelConfig& c) {
+  const int64_t h = c.hidden_size, ff = c.intermediate_size;
+  const int64_t tables = int64_t{c.vocab_size} + c.max_position_embeddings + c.type_vocab_size +
+                         c.num_labels + h;  // embeddings, positions, heads (pooler: h x h)
+  return tables * h + int64_t{c.num_hidden_layers} * (4 * h * h + 2 * h * ff);
 }
 
 ModelConfig default_model_config(ModelFamily family) {
@@ -217,13 +262,8 @@ ModelConfig default_model_config(ModelFamily family) {
 
 ModelConfig parse_model_config(const std::string& json_text, const std::filesystem::path& file) {
   const std::string fname = file.string();
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::exception& e) {
-    throw Error(fname, "", "valid JSON", e.what());
-  }
-  if (!root.is_object()) throw Error(fname, "", "a JSON object", found(root));
+  const json root = parse_json(json_text, fname);
+  if (!root.is_object()) throw Error(fname, "", "a JSON object", describe_json(root));
 
   const auto type_it = root.find("model_type");
   if (type_it == root.end()) {
@@ -234,20 +274,21 @@ ModelConfig parse_model_config(const std::string& json_text, const std::filesyst
         return type_it->is_string() && e.model_type == type_it->get<std::string>();
       });
   if (family_it == kFamilies.end()) {
-    throw Error(fname, "model_type", "one of fitformer-causal-lm, bert", found(*type_it));
+    throw Error(fname, "model_type", "one of fitformer-causal-lm, bert", describe_json(*type_it));
   }
   const ModelFamily family = family_it->family;
   check_keys(root, family, fname);
 
   ModelConfig c = default_model_config(family);
   const Reader r{root, fname};
-  r.read_int("vocab_size", c.vocab_size, 1);
-  r.read_int("hidden_size", c.hidden_size, 1);
-  r.read_int("num_hidden_layers", c.num_hidden_layers, 1);
-  r.read_int("num_attention_heads", c.num_attention_heads, 1);
-  r.read_int("intermediate_size", c.intermediate_size, 1);
-  r.read_int("max_position_embeddings", c.max_position_embeddings, 1);
-  r.read_int("pad_token_id", c.pad_token_id, 0);
+  using L = ModelLimits;
+  r.read_int("vocab_size", c.vocab_size, 1, L::kVocabSize);
+  r.read_int("hidden_size", c.hidden_size, 1, L::kHiddenSize);
+  r.read_int("num_hidden_layers", c.num_hidden_layers, 1, L::kLayers);
+  r.read_int("num_attention_heads", c.num_attention_heads, 1, L::kHiddenSize);
+  r.read_int("intermediate_size", c.intermediate_size, 1, L::kIntermediateSize);
+  r.read_int("max_position_embeddings", c.max_position_embeddings, 1, L::kPositions);
+  r.read_int("pad_token_id", c.pad_token_id, 0, L::kVocabSize);
   r.read_choice("hidden_act", c.hidden_act, kActivations);
   r.read_double("hidden_dropout_prob", c.hidden_dropout_prob, 0.0, 1.0, "in [0, 1)");
   r.read_double("attention_probs_dropout_prob", c.attention_probs_dropout_prob, 0.0, 1.0,
@@ -256,7 +297,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::filesyst
   r.read_double("layer_norm_eps", c.layer_norm_eps, std::numeric_limits<double>::min(), 1.0,
                 "in (0, 1)");
   if (family == ModelFamily::kBertClassifier) {
-    r.read_int("type_vocab_size", c.type_vocab_size, 1);
+    r.read_int("type_vocab_size", c.type_vocab_size, 1, L::kTypeVocabSize);
     read_labels(r, c);
     std::string position = "absolute";
     r.read_choice("position_embedding_type", position, std::array<std::string_view, 1>{"absolute"});
@@ -274,7 +315,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::filesyst
   if (const json* v = r.get("architectures"); v != nullptr) {
     const bool strings = v->is_array() && std::all_of(v->begin(), v->end(),
                                                       [](const json& a) { return a.is_string(); });
-    if (!strings) throw Error(fname, "architectures", "an array of class names", found(*v));
+    if (!strings) throw Error(fname, "architectures", "an array of class names", describe_json(*v));
   }
   check_consistency(c, fname);
   return c;

@@ -6,6 +6,7 @@
 //    names as HuggingFace writes them (model_type "bert"), so their checkpoints load as is.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -42,12 +43,33 @@ struct ModelConfig {
   bool operator==(const ModelConfig&) const = default;
 };
 
+// The largest sizes a config.json (or a recipe's [model]) may give: far above any model
+// fitformer targets (BERT-large, GPT-2 XL have hidden 1024-1600, 24-48 layers, 1.5B
+// parameters at most), low enough that nothing sized from a config alone (a layer list, a
+// random model for a host measurement) can exhaust memory before the weights are read.
+struct ModelLimits {
+  static constexpr int kVocabSize = 1 << 21;
+  static constexpr int kHiddenSize = 1 << 15;
+  static constexpr int kLayers = 1024;
+  static constexpr int kIntermediateSize = 1 << 17;
+  static constexpr int kPositions = 1 << 20;
+  static constexpr int kTypeVocabSize = 1 << 10;
+  static constexpr int kLabels = 1 << 16;
+  static constexpr int64_t kParameters = int64_t{1} << 31;  // 8 GiB as fp32
+};
+
+// Parameters of a model of this shape (embeddings, encoder linears, heads; biases and
+// norms left out), in 64 bits: what ModelLimits::kParameters bounds.
+int64_t approx_parameter_count(const ModelConfig& config);
+
 // A config with the family's defaults: bert as HuggingFace's BertConfig (gelu, eps 1e-12),
 // the causal LM as PyTorch's nn.TransformerEncoderLayer (relu, eps 1e-5).
 ModelConfig default_model_config(ModelFamily family);
 
-// Parses config.json text; `file` names it in errors. Every field is checked (positive
-// sizes, hidden_size divisible by num_attention_heads, known activation); HuggingFace's
+// Parses config.json text; `file` names it in errors. The JSON is read strictly
+// (io/json_reader.h: no repeated keys, depth capped). Every field is checked (sizes
+// positive and within ModelLimits, hidden_size divisible by num_attention_heads, the
+// parameter count within ModelLimits::kParameters, known activation); HuggingFace's
 // bookkeeping keys (architectures, torch_dtype, transformers_version, use_cache,
 // gradient_checkpointing, keys starting with "_") are accepted and ignored, any other
 // unknown key is an error that lists the allowed keys. Fields absent take the family's

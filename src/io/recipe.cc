@@ -3,6 +3,8 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/safe_name.h"
+#include "io/model_config.h"
 #include "io/toml_reader.h"
 
 namespace fitformer::io {
@@ -13,6 +15,7 @@ namespace fs = std::filesystem;
 void read_data(const toml::table& t, const std::string& path, const fs::path& file,
                DataSpec& data) {
   TomlTableReader r(t, path, file);
+  data.recipe = file;
   std::string data_path;
   r.read("task", data.task);
   r.read("kind", data.kind);
@@ -92,6 +95,18 @@ void validate(const Recipe& r) {
   const auto positive = [&](const std::string& field, double v) {
     if (!(v > 0)) throw Error(f, field, "a positive number", std::to_string(v));
   };
+  // Sizes that allocate: bounded like config.json's (io/model_config.h), so a typo such as
+  // hidden_size = 2147483647 is an error here, not an out-of-memory abort in training.
+  const auto size = [&](const std::string& field, int64_t v, int64_t max_value) {
+    if (v < 1 || v > max_value) {
+      throw Error(f, field, "an integer in [1, " + std::to_string(max_value) + "]",
+                  std::to_string(v));
+    }
+  };
+  if (!is_safe_name(r.name)) {
+    // The name becomes a folder under runs/: "../x" or "/abs" would write elsewhere.
+    throw Error(f, "name", std::string(kSafeNameRule), "\"" + r.name + "\"");
+  }
   const auto fraction = [&](const std::string& field, double v) {
     if (!(v >= 0 && v < 1)) throw Error(f, field, "a fraction in [0, 1)", std::to_string(v));
   };
@@ -106,14 +121,21 @@ void validate(const Recipe& r) {
       r.data.format != "jsonl") {
     throw Error(f, "data.format", "\"tsv\", \"csv\" or \"jsonl\"", "\"" + r.data.format + "\"");
   }
+  if (r.data.text_field.empty() || r.data.label_field.empty() ||
+      r.data.text_field == r.data.label_field) {
+    throw Error(f, "data.label_field", "a column name other than data.text_field",
+                "\"" + r.data.label_field + "\"");
+  }
   fraction("data.valid_fraction", r.data.valid_fraction);
   fraction("data.test_fraction", r.data.test_fraction);
   if (r.data.valid_fraction + r.data.test_fraction >= 1) {
     throw Error(f, "data.valid_fraction + data.test_fraction", "a sum below 1");
   }
   if (r.tokenizer.kind == "sentencepiece") {
-    if (r.tokenizer.vocab_size < 16) {
-      throw Error(f, "tokenizer.vocab_size", "at least 16", std::to_string(r.tokenizer.vocab_size));
+    if (r.tokenizer.vocab_size < 16 || r.tokenizer.vocab_size > ModelLimits::kVocabSize) {
+      throw Error(f, "tokenizer.vocab_size",
+                  "an integer in [16, " + std::to_string(ModelLimits::kVocabSize) + "]",
+                  std::to_string(r.tokenizer.vocab_size));
     }
   } else if (r.tokenizer.kind == "wordpiece") {
     if (r.tokenizer.vocab.empty()) throw Error(f, "tokenizer.vocab", "a vocab.txt path");
@@ -126,11 +148,11 @@ void validate(const Recipe& r) {
     throw Error(f, "model.family", "\"causal-lm\" or \"bert-classifier\"",
                 "\"" + r.model.family + "\"");
   }
-  positive("model.hidden_size", r.model.hidden_size);
-  positive("model.num_layers", r.model.num_layers);
-  positive("model.num_heads", r.model.num_heads);
-  positive("model.intermediate_size", r.model.intermediate_size);
-  positive("model.max_length", r.model.max_length);
+  size("model.hidden_size", r.model.hidden_size, ModelLimits::kHiddenSize);
+  size("model.num_layers", r.model.num_layers, ModelLimits::kLayers);
+  size("model.num_heads", r.model.num_heads, ModelLimits::kHiddenSize);
+  size("model.intermediate_size", r.model.intermediate_size, ModelLimits::kIntermediateSize);
+  size("model.max_length", r.model.max_length, ModelLimits::kPositions);
   if (r.model.hidden_size % r.model.num_heads != 0) {
     throw Error(f, "model.hidden_size", "a multiple of model.num_heads",
                 std::to_string(r.model.hidden_size));
@@ -138,11 +160,14 @@ void validate(const Recipe& r) {
   if (!(r.model.dropout >= 0 && r.model.dropout < 1)) {
     throw Error(f, "model.dropout", "a probability in [0, 1)", std::to_string(r.model.dropout));
   }
-  positive("train.epochs", r.train.epochs);
-  positive("train.batch_size", r.train.batch_size);
-  positive("train.seq_len", r.train.seq_len);
+  size("train.epochs", r.train.epochs, 1'000'000);
+  size("train.batch_size", r.train.batch_size, 1 << 16);
+  size("train.seq_len", r.train.seq_len, ModelLimits::kPositions);
   positive("train.learning_rate", r.train.learning_rate);
-  positive("train.threads", r.train.threads);
+  size("train.threads", r.train.threads, 1024);
+  if (r.train.max_steps && *r.train.max_steps < 1)
+    throw Error(f, "train.max_steps", "a positive integer", std::to_string(*r.train.max_steps));
+  if (r.train.max_minutes) positive("train.max_minutes", *r.train.max_minutes);
   if (r.train.seq_len > r.model.max_length) {
     throw Error(f, "train.seq_len",
                 "at most model.max_length (" + std::to_string(r.model.max_length) + ")",
@@ -192,6 +217,9 @@ Recipe parse_recipe(const std::string& toml_text, const fs::path& file,
   const toml::table* profiles = top.table("profiles");
   top.refuse_unknown_keys();
   if (!profile.empty()) {
+    // A profile's name is appended to the output folder's name (runs/NAME-PROFILE).
+    if (!is_safe_name(profile))
+      throw Error(file.string(), "profile", std::string(kSafeNameRule), "\"" + profile + "\"");
     const toml::node* chosen = profiles != nullptr ? profiles->get(profile) : nullptr;
     if (chosen == nullptr || !chosen->is_table()) {
       std::string known;

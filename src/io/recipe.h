@@ -36,6 +36,7 @@ struct DataSpec {
   double valid_fraction = 0.1;
   double test_fraction = 0.1;
   uint64_t seed = 1;
+  std::filesystem::path recipe;  // the recipe it was read from, for errors ("" if none)
 };
 
 struct TokenizerSpec {

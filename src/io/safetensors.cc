@@ -11,14 +11,14 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <limits>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "io/json_reader.h"
 
 namespace fitformer::io {
 namespace {
@@ -55,55 +55,14 @@ std::string dtype_list() {
   return list;
 }
 
+// "[2, 3]"; a shape of many dimensions is cut after the first few.
 std::string shape_string(std::span<const int64_t> shape) {
+  constexpr size_t kShown = 8;
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
+  for (size_t i = 0; i < std::min(shape.size(), kShown); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() > kShown ? ", ...]" : "]");
 }
-
-// A short rendering of a JSON value for "found ..." in errors.
-std::string found(const json& value) {
-  std::string text = value.dump();
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
-
-// The JSON parser keeps the last of repeated keys; this callback sees every key first, so a
-// repeated tensor name (or a repeated field inside an entry) is caught instead of shadowed.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(std::string file) : file_(std::move(file)) {}
-
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys_.emplace_back();
-        path_.push_back(current_key_);
-        break;
-      case json::parse_event_t::object_end:
-        keys_.pop_back();
-        path_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        current_key_ = parsed.get<std::string>();
-        if (!keys_.back().insert(current_key_).second) {
-          const std::string where = path_.size() > 1 ? path_.back() + "." : "";
-          throw Error(file_, where + current_key_, "each name once in the header", "it repeated");
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  }
-
- private:
-  std::string file_;
-  std::vector<std::set<std::string>> keys_;
-  std::vector<std::string> path_;
-  std::string current_key_;
-};
 
 uint64_t read_u64_le(const std::byte* p) {
   uint64_t v;
@@ -125,24 +84,15 @@ struct Mapping {
 };
 
 void map_file(const std::filesystem::path& file, Mapping& mapping) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(file.string(), "", "a readable safetensors file", std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(file.string(), "", "a regular file", "something else");
-  }
-  mapping.size = static_cast<size_t>(st.st_size);
+  const RegularFile opened(file);  // refuses a FIFO, device or folder without blocking
+  mapping.size = opened.size();
   if (mapping.size < 8) {
-    ::close(fd);
     throw Error(file.string(), "header length", "at least 8 bytes in the file",
                 std::to_string(mapping.size) + " bytes");
   }
-  void* p = ::mmap(nullptr, mapping.size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int mmap_errno = errno;
-  ::close(fd);  // the mapping keeps the file alive
-  if (p == MAP_FAILED) throw Error(file.string(), "", "a mappable file", std::strerror(mmap_errno));
-  mapping.data = static_cast<const std::byte*>(p);
+  void* p = ::mmap(nullptr, mapping.size, PROT_READ, MAP_PRIVATE, opened.fd(), 0);
+  if (p == MAP_FAILED) throw Error(file.string(), "", "a mappable file", std::strerror(errno));
+  mapping.data = static_cast<const std::byte*>(p);  // the mapping keeps the file alive
 }
 
 // Reads one non-negative JSON integer that must fit in int64; `what` names it in errors.
@@ -151,13 +101,13 @@ int64_t read_count(const json& value, const std::string& file, const std::string
       value.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return static_cast<int64_t>(value.get<uint64_t>());
   }
-  throw Error(file, what, "a non-negative integer", found(value));
+  throw Error(file, what, "a non-negative integer", describe_json(value));
 }
 
 TensorInfo parse_entry(const std::string& file, const std::string& name, const json& entry,
                        std::span<const std::byte> data, uint64_t offsets[2]) {
   if (!entry.is_object())
-    throw Error(file, name, "an object {dtype, shape, data_offsets}", found(entry));
+    throw Error(file, name, "an object {dtype, shape, data_offsets}", describe_json(entry));
   for (const auto& [key, value] : entry.items()) {
     if (key != "dtype" && key != "shape" && key != "data_offsets") {
       throw Error(file, name + "." + key, "only the fields dtype, shape, data_offsets",
@@ -177,35 +127,43 @@ TensorInfo parse_entry(const std::string& file, const std::string& name, const j
                          [&](const DTypeEntry& e) { return e.name == dtype.get<std::string>(); })
           : kDTypes.end();
   if (it == kDTypes.end())
-    throw Error(file, name + ".dtype", "one of " + dtype_list(), found(dtype));
+    throw Error(file, name + ".dtype", "one of " + dtype_list(), describe_json(dtype));
   info.dtype = it->dtype;
 
   const json& shape = entry["shape"];
-  if (!shape.is_array()) throw Error(file, name + ".shape", "an array of sizes", found(shape));
-  // A product that overflows saturates, so a huge shape reads as "too many bytes", not as a
-  // wrapped small count (a zero size still makes the tensor empty).
-  uint64_t numel = 1;
-  bool saturated = false;
+  if (!shape.is_array())
+    throw Error(file, name + ".shape", "an array of sizes", describe_json(shape));
+  // The element count, and the byte count, must fit in 64 bits even when a zero size makes
+  // the tensor empty: numel() over such a shape would overflow before reaching the zero.
+  uint64_t nonzero_numel = 1;
+  bool has_zero = false;
   for (const json& dim : shape) {
     const int64_t d = read_count(dim, file, name + ".shape");
     info.shape.push_back(d);
-    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel)) saturated = true;
+    if (d == 0) {
+      has_zero = true;
+    } else if (__builtin_mul_overflow(nonzero_numel, static_cast<uint64_t>(d), &nonzero_numel) ||
+               nonzero_numel >
+                   static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / it->size) {
+      throw Error(file, name + ".shape", "sizes whose product fits in 64 bits (as bytes)",
+                  shape_string(info.shape) + "...");
+    }
   }
-  if (saturated && numel != 0) numel = std::numeric_limits<uint64_t>::max();
-  if (std::find(info.shape.begin(), info.shape.end(), 0) != info.shape.end()) numel = 0;
+  const uint64_t numel = has_zero ? 0 : nonzero_numel;
 
   const json& offs = entry["data_offsets"];
   if (!offs.is_array() || offs.size() != 2) {
-    throw Error(file, name + ".data_offsets", "an array [begin, end]", found(offs));
+    throw Error(file, name + ".data_offsets", "an array [begin, end]", describe_json(offs));
   }
   offsets[0] = static_cast<uint64_t>(read_count(offs[0], file, name + ".data_offsets"));
   offsets[1] = static_cast<uint64_t>(read_count(offs[1], file, name + ".data_offsets"));
   if (offsets[0] > offsets[1] || offsets[1] > data.size()) {
     throw Error(file, name + ".data_offsets",
-                "begin <= end <= " + std::to_string(data.size()) + " (the data size)", found(offs));
+                "begin <= end <= " + std::to_string(data.size()) + " (the data size)",
+                describe_json(offs));
   }
   const uint64_t bytes = offsets[1] - offsets[0];
-  if (numel > data.size() || numel * it->size != bytes) {
+  if (numel * it->size != bytes) {
     throw Error(file, name,
                 "a byte count of numel(" + shape_string(info.shape) + ") * " +
                     std::to_string(it->size) + " matching data_offsets",
@@ -262,13 +220,18 @@ float bf16_to_f32(uint16_t bits) {
 
 int64_t TensorInfo::numel() const {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw Error("", name, "a shape whose element count fits in 64 bits", shape_string(shape));
+    }
+  }
   return n;
 }
 
 struct SafeTensorsFile::Impl {
   std::filesystem::path path;
-  Mapping mapping;
+  Mapping mapping;    // the file's bytes (open) ...
+  std::string owned;  // ... or bytes handed over (parse)
   std::map<std::string, std::string> metadata;
   std::vector<TensorInfo> tensors;
   std::unordered_map<std::string, size_t> index;
@@ -282,11 +245,28 @@ SafeTensorsFile::~SafeTensorsFile() = default;
 SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
   auto impl = std::make_unique<Impl>();
   impl->path = file;
-  const std::string name = file.string();
   map_file(file, impl->mapping);
   const std::byte* base = impl->mapping.data;
   const size_t size = impl->mapping.size;
+  read_layout(*impl, base, size);
+  return SafeTensorsFile(std::move(impl));
+}
 
+SafeTensorsFile SafeTensorsFile::parse(std::string bytes, const std::filesystem::path& file) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = file;
+  impl->owned = std::move(bytes);
+  if (impl->owned.size() < 8) {
+    throw Error(file.string(), "header length", "at least 8 bytes in the file",
+                std::to_string(impl->owned.size()) + " bytes");
+  }
+  read_layout(*impl, reinterpret_cast<const std::byte*>(impl->owned.data()), impl->owned.size());
+  return SafeTensorsFile(std::move(impl));
+}
+
+// Fills impl's metadata, tensors and index from the file's bytes (at least 8 of them).
+void SafeTensorsFile::read_layout(Impl& impl, const std::byte* base, size_t size) {
+  const std::string name = impl.path.string();
   const uint64_t header_len = read_u64_le(base);
   if (header_len > size - 8) {
     throw Error(name, "header length",
@@ -296,13 +276,8 @@ SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
   const std::string_view header(reinterpret_cast<const char*>(base + 8), header_len);
   const std::span<const std::byte> data(base + 8 + header_len, size - 8 - header_len);
 
-  json root;
-  try {
-    root = json::parse(header, DuplicateKeyCheck(name));
-  } catch (const json::exception& e) {
-    throw Error(name, "header", "valid JSON", e.what());
-  }
-  if (!root.is_object()) throw Error(name, "header", "a JSON object", found(root));
+  const json root = parse_json(header, name, "header");
+  if (!root.is_object()) throw Error(name, "header", "a JSON object", describe_json(root));
 
   struct Placed {
     uint64_t begin, end;
@@ -312,15 +287,17 @@ SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
   std::vector<TensorInfo> tensors;
   for (const auto& [key, value] : root.items()) {
     if (key == kMetadataKey) {
-      if (!value.is_object()) throw Error(name, key, "an object of strings", found(value));
+      if (!value.is_object()) throw Error(name, key, "an object of strings", describe_json(value));
       for (const auto& [mkey, mvalue] : value.items()) {
         if (!mvalue.is_string()) {
-          throw Error(name, std::string(kMetadataKey) + "." + mkey, "a string", found(mvalue));
+          throw Error(name, std::string(kMetadataKey) + "." + mkey, "a string",
+                      describe_json(mvalue));
         }
-        impl->metadata[mkey] = mvalue.get<std::string>();
+        impl.metadata[mkey] = mvalue.get<std::string>();
       }
       continue;
     }
+    if (key.empty()) throw Error(name, "header", "tensor names that are not empty", "\"\"");
     uint64_t offsets[2];
     tensors.push_back(parse_entry(name, key, value, data, offsets));
     placed.push_back({offsets[0], offsets[1], tensors.size() - 1});
@@ -352,10 +329,9 @@ SafeTensorsFile SafeTensorsFile::open(const std::filesystem::path& file) {
                 "the last ends at " + std::to_string(covered));
   }
   for (const Placed& p : placed) {
-    impl->index.emplace(tensors[p.index].name, impl->tensors.size());
-    impl->tensors.push_back(std::move(tensors[p.index]));
+    impl.index.emplace(tensors[p.index].name, impl.tensors.size());
+    impl.tensors.push_back(std::move(tensors[p.index]));
   }
-  return SafeTensorsFile(std::move(impl));
 }
 
 const std::filesystem::path& SafeTensorsFile::path() const {
@@ -389,7 +365,8 @@ std::vector<float> SafeTensorsFile::read_f32(const std::string& name,
   const std::byte* src = t.bytes.data();
   switch (t.dtype) {
     case DType::kF32:
-      std::memcpy(out.data(), src, out.size() * sizeof(float));
+      // memcpy with a null pointer is undefined even for 0 bytes (an empty tensor has both).
+      if (!out.empty()) std::memcpy(out.data(), src, out.size() * sizeof(float));
       break;
     case DType::kF16:
     case DType::kBF16: {
@@ -403,6 +380,12 @@ std::vector<float> SafeTensorsFile::read_f32(const std::string& name,
     }
     default:
       throw Error(file, name, "dtype F32, F16 or BF16", std::string(dtype_name(t.dtype)));
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!std::isfinite(out[i])) {
+      throw Error(file, name, "finite values",
+                  std::to_string(out[i]) + " at index " + std::to_string(i));
+    }
   }
   return out;
 }

@@ -32,17 +32,24 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   std::span<const std::byte> bytes;  // points into the mapped file (or the writer's buffer)
 
+  // Product of the sizes; throws Error naming the tensor if it overflows int64 (a file's
+  // shapes are checked at opening, so this never throws for a tensor of an open file).
   int64_t numel() const;
 };
 
 // A safetensors file, memory-mapped read-only for its lifetime.
 class SafeTensorsFile {
  public:
-  // Maps and validates: header length within the file, valid JSON, known dtypes, shapes
-  // whose byte count matches the offsets, offsets in range that cover the data buffer
-  // without overlap or gap, unique names, string metadata.
-  // Throws Error naming the file and the tensor (or header field) at fault.
+  // Maps and validates: a regular file (never blocks on a FIFO), header length within the
+  // file, valid JSON without NUL bytes (io/json_reader.h: depth capped, no repeated keys),
+  // known dtypes, shapes whose element and byte counts fit in 64 bits and match the
+  // offsets, offsets in range that cover the data buffer without overlap or gap, string
+  // metadata. Throws Error naming the file and the tensor (or header field) at fault.
   static SafeTensorsFile open(const std::filesystem::path& file);
+
+  // The same validation over bytes held in memory (which the object keeps); `file` names
+  // them in errors. For tests and fuzzing.
+  static SafeTensorsFile parse(std::string bytes, const std::filesystem::path& file);
 
   SafeTensorsFile(SafeTensorsFile&&) noexcept;
   SafeTensorsFile& operator=(SafeTensorsFile&&) noexcept;
@@ -55,12 +62,14 @@ class SafeTensorsFile {
   // Throws Error(file, name, "a tensor named ...") if absent.
   const TensorInfo& tensor(const std::string& name) const;
   // Copy as fp32 (from F32, F16 or BF16), checking the expected shape; throws Error
-  // naming file and tensor on a missing tensor, wrong dtype or wrong shape.
+  // naming file and tensor on a missing tensor, wrong dtype, wrong shape, or a NaN or
+  // infinite value (no weight is one; such a model only computes NaN).
   std::vector<float> read_f32(const std::string& name, std::span<const int64_t> shape) const;
 
  private:
   struct Impl;
   explicit SafeTensorsFile(std::unique_ptr<Impl> impl);
+  static void read_layout(Impl& impl, const std::byte* base, size_t size);
   std::unique_ptr<Impl> impl_;
 };
 

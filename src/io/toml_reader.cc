@@ -1,6 +1,7 @@
 // TomlTableReader: typed reads over toml++ tables with fitformer's errors.
 #include "io/toml_reader.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace fitformer::io {
@@ -38,6 +39,8 @@ void TomlTableReader::read(const std::string& key, double& out) {
   if (const auto* node = get(key)) {
     if (!node->is_number()) throw wrong_type(key, "a number");
     out = *node->value<double>();
+    // TOML spells nan and inf; no figure fitformer reads may be either.
+    if (!std::isfinite(out)) throw wrong_type(key, "a finite number");
   }
 }
 
@@ -57,7 +60,8 @@ void TomlTableReader::read(const std::string& key, std::optional<int64_t>& out) 
 
 void TomlTableReader::read(const std::string& key, std::optional<double>& out) {
   if (const auto* node = get(key)) {
-    if (!node->is_number()) throw wrong_type(key, "a number");
+    if (!node->is_number() || !std::isfinite(*node->value<double>()))
+      throw wrong_type(key, "a finite number");
     out = *node->value<double>();
   }
 }
@@ -68,7 +72,8 @@ void TomlTableReader::read(const std::string& key, std::vector<double>& out) {
     if (array == nullptr) throw wrong_type(key, "an array of numbers");
     std::vector<double> values;
     for (const toml::node& e : *array) {
-      if (!e.is_number()) throw wrong_type(key, "an array of numbers");
+      if (!e.is_number() || !std::isfinite(*e.value<double>()))
+        throw wrong_type(key, "an array of finite numbers");
       values.push_back(*e.value<double>());
     }
     out = std::move(values);
@@ -126,10 +131,18 @@ const toml::node* TomlTableReader::get(const std::string& key) {
 }
 
 Error TomlTableReader::wrong_type(const std::string& key, const std::string& expected) const {
-  const auto* node = table_.get(key);
+  return Error(file_.string(), field(key), expected, describe_toml(table_.get(key)));
+}
+
+std::string describe_toml(const toml::node* node) {
+  if (node == nullptr) return "nothing";
+  // A table or array printed whole can run to many lines; its size says enough.
+  if (const toml::table* t = node->as_table())
+    return "a table of " + std::to_string(t->size()) + " keys";
+  if (const toml::array* a = node->as_array()) return "an array of " + std::to_string(a->size());
   std::ostringstream found;
-  if (node != nullptr) node->visit([&found](const auto& value) { found << value; });
-  return Error(file_.string(), field(key), expected, found.str());
+  node->visit([&found](const auto& value) { found << value; });
+  return found.str();
 }
 
 toml::table parse_toml(const std::string& text, const std::filesystem::path& file) {

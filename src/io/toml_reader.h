@@ -21,7 +21,8 @@ class TomlTableReader {
   // `path` is the table's dotted name in errors ("data", "device[zcu104].fpga").
   TomlTableReader(const toml::table& table, std::string path, std::filesystem::path file);
 
-  // Each read leaves `out` alone when the key is absent and throws Error on a wrong type.
+  // Each read leaves `out` alone when the key is absent and throws Error on a wrong type;
+  // numbers read as double must be finite (TOML has nan and inf literals).
   void read(const std::string& key, std::string& out);
   void read(const std::string& key, int& out);
   void read(const std::string& key, uint64_t& out);
@@ -56,6 +57,10 @@ class TomlTableReader {
   std::filesystem::path file_;
   std::set<std::string> known_;  // keys this reader has been asked about
 };
+
+// A value for "found ..." in errors: a scalar as TOML writes it, a table or an array by its
+// size ("nothing" for nullptr).
+std::string describe_toml(const toml::node* node);
 
 // Parses TOML text, turning a syntax error into Error(file, "line N", "valid TOML", why).
 toml::table parse_toml(const std::string& text, const std::filesystem::path& file);

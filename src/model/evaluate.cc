@@ -15,7 +15,8 @@ namespace fitformer::model {
 std::vector<int32_t> build_token_stream(std::span<const data::Example> docs,
                                         const data::Tokenizer& tokenizer, Progress* progress) {
   const int32_t eos = tokenizer.special_tokens().eos;
-  if (eos < 0) throw Error("", "tokenizer", "a tokenizer with an end-of-sequence token", "none");
+  if (eos < 0)
+    throw Error(tokenizer.source(), "", "a vocabulary with an end-of-sequence token", "none");
   std::vector<int32_t> stream;
   for (const data::Example& doc : docs) {
     const std::vector<int32_t> ids = tokenizer.encode(doc.text);
@@ -31,7 +32,7 @@ EncodedRows encode_classification(std::span<const data::Example> examples,
                                   Progress* progress) {
   const data::SpecialTokens special = tokenizer.special_tokens();
   if (special.cls < 0 || special.sep < 0 || special.pad < 0)
-    throw Error("", "tokenizer", "a tokenizer with [CLS], [SEP] and padding tokens");
+    throw Error(tokenizer.source(), "", "a vocabulary with [CLS], [SEP] and [PAD] tokens", "none");
   if (seq_len < 3) throw Error("", "seq_len", "at least 3", std::to_string(seq_len));
   EncodedRows rows;
   rows.seq_len = seq_len;

@@ -151,6 +151,15 @@ TEST(BuiltinTasks, BadInputGivesClearErrors) {
   EXPECT_NE(message("spam-cls", dir.path()).find("0001.txt"), std::string::npos);
   dir.write("spam-assassin/data/file_list.json", "[\"ham-9/0001.txt\"]");
   EXPECT_NE(message("spam-cls", dir.path()).find("group"), std::string::npos);
+  // Regression of issue 12: nested 70,000 deep, this overflowed the stack when printed.
+  dir.write("spam-assassin/data/file_list.json", std::string(70000, '[') + std::string(70000, ']'));
+  EXPECT_EQ(message("spam-cls", dir.path()),
+            (dir.path() / "spam-assassin/data/file_list.json").string() +
+                ": expected JSON nested at most 64 deep, found deeper nesting");
+  dir.write("spam-assassin/data/file_list.json", "[{\"a\": [1, 2, 3]}]");
+  EXPECT_NE(
+      message("spam-cls", dir.path()).find("expected a path string, found an object of 1 keys"),
+      std::string::npos);
 
   // A sotu file with a malformed name.
   dir.write("sotu/data/17x0_washington.txt", "text");

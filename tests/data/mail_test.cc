@@ -74,6 +74,14 @@ TEST(Mail, ToleratesMalformedMail) {
   EXPECT_EQ(clean("Content-Type: text/html\n\nhello <b"), "hello");
 }
 
+// Regression of issue 12: a continuation line of only blanks threw std::out_of_range (exit 3).
+TEST(Mail, BlankContinuationLinesAreIgnored) {
+  EXPECT_EQ(clean("Subject: a\n \t \nX-Other: b\n\nbody"), "body");
+  EXPECT_EQ(clean("Subject: a\n   \r\n\nbody"), "body");
+  EXPECT_EQ(clean("Content-Type: multipart/mixed; boundary=q\n\n--q\nX: y\n \n\npart\n--q--\n"),
+            "part");
+}
+
 TEST(Text, RepairsInvalidUtf8AsLatin1) {
   EXPECT_EQ(to_valid_utf8("caf\xE9"), "caf\xC3\xA9");
   EXPECT_EQ(to_valid_utf8("ok \xE2\x82\xAC"), "ok \xE2\x82\xAC");        // euro sign stays

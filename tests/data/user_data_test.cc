@@ -3,6 +3,7 @@
 #include "data/user_data.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "common/temp_dir.h"
 #include "core/error.h"
@@ -110,7 +111,7 @@ TEST(UserData, MalformedRowsNameLineAndColumn) {
       std::string::npos);
   EXPECT_NE(
       error_of(rows_spec(dir.write("f.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n{oops\n")))
-          .find("f.jsonl: line 2: expected a JSON object"),
+          .find("f.jsonl: line 2: expected valid JSON, found parse error"),
       std::string::npos);
   EXPECT_NE(error_of(rows_spec(dir.write("g.jsonl", "{\"text\": 5, \"label\": \"x\"}\n")))
                 .find("line 1, key \"text\": expected a string, found 5"),
@@ -140,6 +141,83 @@ TEST(UserData, FolderOfDocumentsForLanguageModeling) {
   spec.path = dir.path() / "empty";
   std::filesystem::create_directories(spec.path);
   EXPECT_NE(error_of(spec).find("at least 3 non-empty .txt documents"), std::string::npos);
+}
+
+// Regressions of issue 12: each input once crashed, hung, escaped the folder or was accepted.
+TEST(UserData, JsonLinesAreReadStrictly) {
+  testing::TempDir dir;
+  const std::string deep = std::string(70000, '[') + std::string(70000, ']');
+  EXPECT_EQ(
+      error_of(rows_spec(dir.write("deep.jsonl", "{\"text\": " + deep + ", \"label\": 1}\n"))),
+      (dir.path() / "deep.jsonl").string() +
+          ": line 1: expected JSON nested at most 64 deep, found deeper nesting");
+  EXPECT_EQ(
+      error_of(rows_spec(dir.write("label.jsonl", "{\"text\": \"a\", \"label\": " + deep + "}\n"))),
+      (dir.path() / "label.jsonl").string() +
+          ": line 1: expected JSON nested at most 64 deep, found deeper nesting");
+  EXPECT_EQ(error_of(rows_spec(
+                dir.write("dup.jsonl", "{\"text\": \"a\", \"text\": \"b\", \"label\": 1}\n"))),
+            (dir.path() / "dup.jsonl").string() +
+                ": line 1, text: expected each key once, found it repeated");
+  EXPECT_EQ(error_of(rows_spec(
+                dir.write("nul.jsonl", std::string("{\"text\": \"a\", \"label\": 1}\0x\n", 28)))),
+            (dir.path() / "nul.jsonl").string() +
+                ": line 1: expected valid JSON, found a NUL byte at offset 25");
+  // A non-string text is described, not dumped.
+  EXPECT_EQ(
+      error_of(rows_spec(dir.write("obj.jsonl", "{\"text\": {\"a\": [1, 2]}, \"label\": 1}\n"))),
+      (dir.path() / "obj.jsonl").string() +
+          ": line 1, key \"text\": expected a string, found an object of 1 keys");
+}
+
+TEST(UserData, TextAndLabelMustBeDifferentColumns) {
+  testing::TempDir dir;
+  io::DataSpec spec = rows_spec(dir.write("rows.tsv", "text\tlabel\na\tx\nb\ty\n"));
+  spec.label_field = "text";
+  EXPECT_EQ(error_of(spec), spec.path.string() +
+                                ": data.label_field: expected a column other than "
+                                "data.text_field, found \"text\"");
+}
+
+TEST(UserData, LabelsWithControlCharactersAreRefused) {
+  testing::TempDir dir;
+  const io::DataSpec spec =
+      rows_spec(dir.write("esc.tsv", "text\tlabel\na\tgood\nb\tbad\x1b[2J\n"));
+  EXPECT_EQ(error_of(spec), spec.path.string() +
+                                ": line 3, label: expected a label without control characters, "
+                                "found \"bad\\x1b[2J\"");
+}
+
+TEST(UserData, ErrorsEchoNoMoreThanALineOfTheFile) {
+  testing::TempDir dir;
+  // A 400 KB header line without the text column used to come back whole in the error.
+  const std::string header = std::string(400 * 1000, 'h') + "\tlabel\n";
+  const std::string e = error_of(rows_spec(dir.write("wide.tsv", header + "a\tx\n")));
+  EXPECT_LE(e.size(), 200u);
+  EXPECT_NE(e.find("wide.tsv: line 1: expected a column named \"text\""), std::string::npos) << e;
+}
+
+TEST(UserData, FifoAndLinksOutOfTheFolderAreRefused) {
+  testing::TempDir dir;
+  const auto fifo = dir.path() / "rows.tsv";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of(rows_spec(fifo)), fifo.string() + ": expected a regular file, found a FIFO");
+
+  for (int i = 0; i < 4; ++i) dir.write("docs/d" + std::to_string(i) + ".txt", "words");
+  const auto secret = dir.write("secret.txt", "a file outside the data folder");
+  std::filesystem::create_symlink(secret, dir.path() / "docs" / "zz.txt");
+  io::DataSpec spec;
+  spec.kind = "language-model";
+  spec.path = dir.path() / "docs";
+  EXPECT_EQ(error_of(spec), (spec.path / "zz.txt").string() + ": expected a file inside " +
+                                spec.path.string() + ", found a link that leads out of it");
+}
+
+TEST(UserData, ParsesRowsHeldInMemory) {
+  io::DataSpec spec = rows_spec("/nowhere/rows.csv");
+  const Dataset d = parse_user_rows(twenty_rows("csv"), spec);
+  EXPECT_EQ(d.label_names, (std::vector<std::string>{"bad", "good"}));
+  EXPECT_EQ(d.train.size() + d.valid.size() + d.test.size(), 20u);
 }
 
 TEST(Split, StratifiedKeepsProportionsAndCoversEverything) {

@@ -160,11 +160,62 @@ TEST(ModelConfig, UnknownKeyErrorListsAllowedKeys) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "hiden_size");
+    // The printed line is capped (core/error.h), so it leads with the likeliest key; the
+    // Error still carries the whole list.
     const std::string what = e.what();
+    EXPECT_NE(what.find("hiden_size: expected a known key, e.g. hidden_size (all: model_type"),
+              std::string::npos)
+        << what;
     for (const char* key : {"hidden_size", "id2label", "layer_norm_eps", "architectures"}) {
-      EXPECT_NE(what.find(key), std::string::npos) << key << " missing from: " << what;
+      EXPECT_NE(e.expected().find(key), std::string::npos) << key << " missing from the list";
     }
   }
+}
+
+// Regressions of issue 12: each input once crashed (stack overflow, bad_alloc) or was
+// silently accepted.
+TEST(ModelConfig, RejectsDeepNestingRepeatedKeysAndNul) {
+  const std::string deep = std::string(70000, '[') + std::string(70000, ']');
+  expect_rejected("{\"model_type\": " + deep + "}", "");
+  try {
+    parse_model_config("{\"model_type\": " + deep + "}", "config.json");
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "config.json: expected JSON nested at most 64 deep, found deeper nesting");
+  }
+  const std::string repeated =
+      std::string(kHfBert).replace(std::string(kHfBert).find("\"hidden_size\": 312"), 18,
+                                   "\"hidden_size\": 312, \"hidden_size\": 64");
+  expect_rejected(repeated, "hidden_size");
+  expect_rejected(std::string(kHfBert) + std::string(1, '\0') + "junk", "");
+}
+
+TEST(ModelConfig, BoundsSizesBeforeAnythingIsAllocated) {
+  expect_rejected(bert_with("num_hidden_layers", "2147483647"), "num_hidden_layers");
+  expect_rejected(bert_with("num_hidden_layers", "1025"), "num_hidden_layers");
+  expect_rejected(bert_with("hidden_size", "65536"), "hidden_size");
+  expect_rejected(bert_with("intermediate_size", "1000000000"), "intermediate_size");
+  expect_rejected(bert_with("max_position_embeddings", "18446744073709551615"),
+                  "max_position_embeddings");
+  expect_rejected(bert_with("type_vocab_size", "100000"), "type_vocab_size");
+  expect_rejected(bert_with("num_labels", "1000000"), "num_labels");
+  // Each size within its limit, the whole far beyond 2^31 parameters (8 GiB of fp32).
+  const std::string big = R"({"model_type": "fitformer-causal-lm", "vocab_size": 2000000,
+      "hidden_size": 32768, "num_attention_heads": 8, "num_hidden_layers": 4})";
+  try {
+    parse_model_config(big, "config.json");
+    ADD_FAILURE() << "a 65G-parameter config was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("config.json: hidden_size: expected sizes giving at most "
+                                          "2147483648 parameters, found ",
+                                          0),
+              0u)
+        << e.what();
+  }
+  // BERT-large's shape stays well inside.
+  EXPECT_NO_THROW(parse_model_config(R"({"model_type": "bert", "hidden_size": 1024,
+      "num_attention_heads": 16, "num_hidden_layers": 24, "intermediate_size": 4096})",
+                                     "config.json"));
 }
 
 TEST(ModelConfig, AcceptsBookkeepingKeys) {

@@ -131,7 +131,7 @@ TEST(Recipe, RefusesBadSelectSettingsByField) {
   EXPECT_NE(error_of(base + "sparsity_grid = [0.5, 1.0]\n").find("select.sparsity_grid"),
             std::string::npos);
   EXPECT_NE(error_of(base + "sparsity_grid = [\"a\"]\n")
-                .find("select.sparsity_grid: expected an array of numbers"),
+                .find("select.sparsity_grid: expected an array of finite numbers"),
             std::string::npos);
   EXPECT_NE(error_of(base + "other_rho2 = [0]\n").find("select.other_rho2"), std::string::npos);
   EXPECT_NE(error_of(base + "precisions = [\"int4\"]\n").find("select.precisions"),
@@ -139,6 +139,81 @@ TEST(Recipe, RefusesBadSelectSettingsByField) {
   EXPECT_NE(error_of(base + "metric = \"bleu\"\n").find("select.metric"), std::string::npos);
   EXPECT_NE(error_of(base + "prune_steps = -1\n").find("select.prune_steps"), std::string::npos);
   EXPECT_NE(error_of(base + "grid = [0.5]\n").find("select.grid"), std::string::npos);
+}
+
+// Regressions of issue 12.
+TEST(Recipe, NameMustBeSafeBecauseItBecomesAFolderUnderRuns) {
+  const std::string data = "\n[data]\ntask = \"sotu-lm\"\n";
+  for (const char* name :
+       {"/abs/path", "../../x", ".hidden", "a/b", "two words", "esc\\u001b[31m", "new\\nline"}) {
+    const std::string e = error_of(std::string("name = \"") + name + "\"" + data);
+    EXPECT_EQ(e.rfind("/r/x.toml: name: expected a name of letters, digits, '.', '_' or '-'", 0),
+              0u)
+        << name << ": " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+  }
+  EXPECT_EQ(parse_recipe("name = \"my-run_2.v1\"" + data, "/r/x.toml", "").name, "my-run_2.v1");
+  // A profile's name is appended to the folder's name too.
+  const std::string e =
+      error_of("[data]\ntask = \"a\"\n[profiles.\"../up\".train]\nepochs = 1\n", "../up");
+  EXPECT_EQ(e.rfind("/r/x.toml: profile: expected a name of letters", 0), 0u) << e;
+}
+
+TEST(Recipe, RefusesNonFiniteAndAbsurdNumbers) {
+  const std::string base = "[data]\ntask = \"a\"\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"[train]\nlearning_rate = nan\n",
+       "train.learning_rate: expected a finite number, found nan"},
+      {"[train]\nlearning_rate = inf\n",
+       "train.learning_rate: expected a finite number, found inf"},
+      {"[train]\nweight_decay = nan\n", "train.weight_decay: expected a finite number"},
+      {"[train]\nclip_norm = -inf\n", "train.clip_norm: expected a finite number, found -inf"},
+      {"[train]\nwarmup_fraction = nan\n", "train.warmup_fraction: expected a finite number"},
+      {"[train]\nmax_minutes = inf\n", "train.max_minutes: expected a finite number"},
+      {"[train]\nmax_minutes = 0.0\n", "train.max_minutes: expected a positive number"},
+      {"[train]\nmax_steps = 0\n", "train.max_steps: expected a positive integer"},
+      {"[model]\ndropout = nan\n", "model.dropout: expected a finite number"},
+      {"[select]\nrho2 = nan\n", "select.rho2: expected a finite number"},
+      {"[select]\nsparsity_grid = [0.5, nan]\n",
+       "select.sparsity_grid: expected an array of finite"},
+      {"[data]\nvalid_fraction = nan\n", "data.valid_fraction: expected a finite number"},
+      {"[model]\nhidden_size = 2147483647\nnum_heads = 1\n",
+       "model.hidden_size: expected an integer in [1, 32768], found 2147483647"},
+      {"[model]\nnum_layers = 100000\n", "model.num_layers: expected an integer in [1, 1024]"},
+      {"[train]\nbatch_size = 100000000\n", "train.batch_size: expected an integer in [1, 65536]"},
+      {"[tokenizer]\nvocab_size = 2000000000\n", "tokenizer.vocab_size: expected an integer in"},
+  };
+  for (const auto& [text, needle] : cases) {
+    const std::string where = text.substr(0, text.find('\n'));
+    // [data] is already open in base; the data case appends its keys to that table.
+    const std::string recipe =
+        where == "[data]" ? base + text.substr(text.find('\n') + 1) : base + text;
+    const std::string e = error_of(recipe);
+    EXPECT_NE(e.find("/r/x.toml: " + needle), std::string::npos) << text << " -> " << e;
+  }
+}
+
+TEST(Recipe, TextAndLabelFieldsMustDiffer) {
+  const std::string e = error_of(
+      "[data]\nkind = \"classification\"\npath = \"r.tsv\"\ntext_field = \"x\"\nlabel_field = "
+      "\"x\"\n");
+  EXPECT_EQ(e,
+            "/r/x.toml: data.label_field: expected a column name other than data.text_field, "
+            "found \"x\"");
+}
+
+TEST(Recipe, ErrorsAreOneLineEvenForTablesAndLongValues) {
+  // A table where a string belongs used to print as several lines of TOML.
+  const std::string table =
+      error_of("[data]\ntask = \"a\"\n[model]\nfamily = { a = 1, b = [1, 2] }\n");
+  EXPECT_EQ(table, "/r/x.toml: model.family: expected a string, found a table of 2 keys");
+  const std::string array = error_of("[data]\ntask = [\"a\", \"b\", \"c\"]\n");
+  EXPECT_EQ(array, "/r/x.toml: data.task: expected a string, found an array of 3");
+  const std::string long_value =
+      error_of("[data]\ntask = \"a\"\n[model]\nfamily = \"" + std::string(100000, 'q') + "\"\n");
+  EXPECT_LE(long_value.size(), 200u);
+  EXPECT_EQ(long_value.find('\n'), std::string::npos);
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 #include "io/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "common/temp_dir.h"
 #include "core/error.h"
@@ -214,8 +216,10 @@ TEST(SafeTensors, DecodesBf16BitPatterns) {
 }
 
 TEST(SafeTensors, ReadF32ConvertsHalfTypes) {
-  const uint16_t f16[] = {0x3c00, 0x0001, 0xfc00, 0x7bff};
-  const uint16_t bf16[] = {0x3f80, 0x0001, 0xff80, 0xc2f7};
+  // -2 in place of -inf: read_f32 refuses non-finite weights (RefusesNonFiniteDenseWeights),
+  // and f16_to_f32 / bf16_to_f32 have their infinity cases above.
+  const uint16_t f16[] = {0x3c00, 0x0001, 0xc000, 0x7bff};
+  const uint16_t bf16[] = {0x3f80, 0x0001, 0xc000, 0xc2f7};
   TensorInfo a, b;
   a.name = "half";
   a.dtype = DType::kF16;
@@ -229,11 +233,10 @@ TEST(SafeTensors, ReadF32ConvertsHalfTypes) {
   TempDir dir;
   write_safetensors(dir.path() / "h.safetensors", tensors);
   const SafeTensorsFile file = SafeTensorsFile::open(dir.path() / "h.safetensors");
-  const float inf = std::numeric_limits<float>::infinity();
   EXPECT_EQ(file.read_f32("half", std::vector<int64_t>{2, 2}),
-            (std::vector<float>{1.0f, 0x1p-24f, -inf, 65504.0f}));
+            (std::vector<float>{1.0f, 0x1p-24f, -2.0f, 65504.0f}));
   EXPECT_EQ(file.read_f32("brain", std::vector<int64_t>{4}),
-            (std::vector<float>{1.0f, 0x1p-133f, -inf, -123.5f}));
+            (std::vector<float>{1.0f, 0x1p-133f, -2.0f, -123.5f}));
 }
 
 // One entry: {"name":{"dtype":D,"shape":S,"data_offsets":O}}
@@ -265,7 +268,7 @@ TEST(SafeTensors, RejectsMalformedFiles) {
                   "wt7: expected a byte count");
   expect_rejected(
       raw_file("{" + entry("wt7", "\"F32\"", "[4294967296,4294967296]", "[0,8]") + "}", d8),
-      "wt7: expected a byte count");
+      "wt7.shape: expected sizes whose product fits in 64 bits");
   expect_rejected(raw_file("{" + entry("wt7", "\"F32\"", "[4]", "[0,16]") + "}", d8),
                   "wt7.data_offsets");
   expect_rejected(raw_file("{" + entry("wt7", "\"F32\"", "[0]", "[8,0]") + "}", d8),
@@ -285,7 +288,7 @@ TEST(SafeTensors, RejectsMalformedFiles) {
   expect_rejected(raw_file("{" + entry("wt7", "\"F32\"", "[1]", "[0,4]") + "," +
                                entry("wt7", "\"F32\"", "[1]", "[4,8]") + "}",
                            d8),
-                  "wt7: expected each name once");  // duplicate name
+                  "header, wt7: expected each key once");  // duplicate name
   expect_rejected(raw_file(R"({"wt7":{"dtype":"F32","shape":[2]}})", d8), "wt7.data_offsets");
   expect_rejected(
       raw_file(R"({"wt7":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}})", d8),
@@ -294,6 +297,112 @@ TEST(SafeTensors, RejectsMalformedFiles) {
                   "wt7.x");
   expect_rejected(raw_file(R"({"__metadata__":{"k":1},)" + ok.substr(1), d8), "__metadata__.k");
   expect_rejected(raw_file(R"({"__metadata__":[],)" + ok.substr(1), d8), "__metadata__");
+}
+
+// Regressions of issue 12: each input once crashed, hung or was silently accepted.
+TEST(SafeTensors, RejectsDeepNestingWithoutCrashing) {
+  const std::string d8(8, '\0');
+  const std::string deep = std::string(70000, '[') + std::string(70000, ']');
+  // A tensor entry, a shape element and a __metadata__ value nested 70,000 deep (140 KB).
+  expect_rejected(raw_file("{\"wt7\":" + deep + "}", d8), "header: expected JSON nested at most");
+  expect_rejected(raw_file("{" + entry("wt7", "\"F32\"", "[" + deep + "]", "[0,8]") + "}", d8),
+                  "header: expected JSON nested at most");
+  expect_rejected(raw_file("{\"__metadata__\":{\"k\":" + deep + "}}", d8),
+                  "header: expected JSON nested at most");
+}
+
+TEST(SafeTensors, RejectsShapesWhoseCountsOverflowEvenWhenEmpty) {
+  const std::string d0;
+  // [2^62, 2^62, 0] has zero elements, but numel() would overflow on the way to the zero.
+  expect_rejected(
+      raw_file("{" +
+               entry("wt7", "\"F32\"", "[4611686018427387904,4611686018427387904,0]", "[0,0]") +
+               "}"),
+      "wt7.shape: expected sizes whose product fits in 64 bits");
+  // 2^62 F32 elements fit in 64 bits as a count but not as bytes.
+  expect_rejected(raw_file("{" + entry("wt7", "\"F32\"", "[4611686018427387904]", "[0,0]") + "}"),
+                  "wt7.shape");
+  // An empty tensor whose other sizes are reasonable is fine.
+  TempDir dir;
+  const auto ok = dir.write("ok.safetensors",
+                            raw_file("{" + entry("e", "\"F32\"", "[0,1000000]", "[0,0]") + "}"));
+  EXPECT_EQ(SafeTensorsFile::open(ok).tensor("e").numel(), 0);
+  TensorInfo huge;
+  huge.name = "huge";
+  huge.shape = {int64_t{1} << 62, int64_t{1} << 62, 0};
+  EXPECT_THROW(huge.numel(), Error);
+}
+
+TEST(SafeTensors, RejectsBytesAfterANulInTheHeader) {
+  const std::string ok = "{" + entry("wt7", "\"F32\"", "[2]", "[0,8]") + "}";
+  expect_rejected(
+      raw_file(ok + std::string(1, '\0') + "{\"hidden\": 1}", std::string(8, '\0')),
+      "header: expected valid JSON, found a NUL byte at offset " + std::to_string(ok.size()));
+}
+
+TEST(SafeTensors, RefusesAFifoInsteadOfWaitingForAWriter) {
+  TempDir dir;
+  const auto fifo = dir.path() / "model.safetensors";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    SafeTensorsFile::open(fifo);
+    ADD_FAILURE() << "a FIFO was opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), fifo.string() + ": expected a regular file, found a FIFO");
+  }
+}
+
+TEST(SafeTensors, RefusesNonFiniteDenseWeights) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> with_nan = {1, nan, 3}, with_inf = {1, 2, -inf};
+  const std::vector<uint16_t> f16_inf = {0x3c00, 0x7c00}, bf16_nan = {0x3f80, 0x7fc0};
+  TensorInfo h{"half", DType::kF16, {2}, std::as_bytes(std::span(f16_inf))};
+  TensorInfo b{"brain", DType::kBF16, {2}, std::as_bytes(std::span(bf16_nan))};
+  const TensorInfo tensors[] = {f32_tensor("w_nan", {3}, with_nan),
+                                f32_tensor("w_inf", {3}, with_inf), h, b};
+  TempDir dir;
+  const auto path = dir.path() / "model.safetensors";
+  write_safetensors(path, tensors);
+  const SafeTensorsFile file = SafeTensorsFile::open(path);
+  for (const auto& [name, shape, found] :
+       std::vector<std::tuple<std::string, std::vector<int64_t>, std::string>>{
+           {"w_nan", {3}, "nan at index 1"},
+           {"w_inf", {3}, "-inf at index 2"},
+           {"half", {2}, "inf at index 1"},
+           {"brain", {2}, "nan at index 1"}}) {
+    try {
+      file.read_f32(name, shape);
+      ADD_FAILURE() << name << " was read";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                path.string() + ": " + name + ": expected finite values, found " + found);
+    }
+  }
+}
+
+// Found by the fuzz corpus replay under UBSan: memcpy(nullptr, ..., 0) for an empty tensor.
+TEST(SafeTensors, ReadsEmptyTensors) {
+  const std::string bytes = raw_file("{" + entry("e", "\"F32\"", "[0,4]", "[0,0]") + "," +
+                                     entry("h", "\"F16\"", "[3,0]", "[0,0]") + "}");
+  const SafeTensorsFile file = SafeTensorsFile::parse(bytes, "empty.safetensors");
+  EXPECT_TRUE(file.read_f32("e", std::vector<int64_t>{0, 4}).empty());
+  EXPECT_TRUE(file.read_f32("h", std::vector<int64_t>{3, 0}).empty());
+}
+
+TEST(SafeTensors, ParsesBytesInMemoryLikeAFile) {
+  const std::string bytes = raw_file("{" + entry("wt7", "\"F32\"", "[2]", "[0,8]") + "}",
+                                     std::string("\0\0\x80\x3f\0\0\0\x40", 8));
+  const SafeTensorsFile file = SafeTensorsFile::parse(bytes, "mem.safetensors");
+  EXPECT_EQ(file.read_f32("wt7", std::vector<int64_t>{2}), (std::vector<float>{1.0f, 2.0f}));
+  try {
+    SafeTensorsFile::parse(std::string(3, 'x'), "mem.safetensors");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "mem.safetensors: header length: expected at least 8 bytes in the file, found 3 "
+                 "bytes");
+  }
 }
 
 TEST(SafeTensors, RejectsMissingFile) {
