@@ -55,8 +55,9 @@ void segment_offsets(const format::hpf::Matrix& w, int64_t count, int bits, int6
 
 int64_t PreparedHpf::bytes() const {
   return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
-                              offs.size() + offs4.size() * 4 + vals_f32.size() * 4 +
-                              quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
+                              row_segments.size() * 8 + offs.size() + offs4.size() * 4 +
+                              vals_f32.size() * 4 + quads_i8.size() * 4 + sums_i8.size() * 4 +
+                              scales_i8.size() * 4);
 }
 
 PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
@@ -170,6 +171,10 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
       }
     }
   }
+  p.row_segments.assign(static_cast<size_t>(h.rows + 1), 0);
+  for (uint16_t r : w.rows) ++p.row_segments[static_cast<size_t>(r) + 1];
+  for (int64_t r = 0; r < h.rows; ++r)
+    p.row_segments[static_cast<size_t>(r + 1)] += p.row_segments[static_cast<size_t>(r)];
   return p;
 }
 

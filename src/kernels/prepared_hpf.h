@@ -35,6 +35,9 @@ struct PreparedHpf {
   std::vector<uint16_t> rows;       // [blocks][groups * 16] kept rows, ascending below k1
   std::vector<int32_t> real_banks;  // [blocks] banks holding real columns (format/hpf.h)
   std::vector<int32_t> slot_cols;   // [B * n] (s / n) * bank width
+  // [M + 1]: kept row segments in rows < r, over all blocks (the SpMM's work per row, by which
+  // it splits rows between threads).
+  std::vector<int64_t> row_segments;
 
   std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
   // fp32, when the bank width divides 16 (so no bank straddles a 16-column window): each

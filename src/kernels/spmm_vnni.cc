@@ -29,55 +29,8 @@ namespace fitformer::kernels::detail {
 namespace {
 
 constexpr int64_t G = PreparedHpf::kGroupRows;
-constexpr int64_t kLanes = 16;   // int32 lanes of a zmm
-constexpr int kTileVectors = 8;  // 128 tokens of Y in registers per kept row segment
+constexpr int64_t kLanes = 16;  // int32 lanes of a zmm
 static_assert(G == kLanes, "SpMV puts one row group in one zmm");
-
-// X (K x N int8) as column quads of shifted bytes: out[(b * Q + q) * Np + c] holds
-// x[b * Bc + 4q + k][c] ^ 0x80 in byte k, 0x80 (x = 0) past the block, K or N; Np = N
-// rounded up to 16 so that every token vector is whole. 16 tokens of 4 rows are
-// interleaved by two rounds of byte and word unpacks.
-FITFORMER_VNNI void build_x4(const PreparedHpf& w, const int8_t* x, int64_t N, int64_t Np,
-                             int32_t* out, int threads) {
-  const int64_t K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
-  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t bq = 0; bq < w.blocks * Q; ++bq) {
-    const int64_t b = bq / Q, q = bq % Q;
-    const int8_t* src[4];
-    alignas(16) static const int8_t zeros[16] = {};
-    bool real[4];
-    for (int64_t k = 0; k < 4; ++k) {
-      const int64_t col = 4 * q + k, row = b * Bc + col;
-      real[k] = col < Bc && row < K;
-      src[k] = real[k] ? x + row * N : zeros;
-    }
-    int32_t* dst = out + bq * Np;
-    int64_t c = 0;
-    for (; c + 16 <= N; c += 16) {
-      auto row = [&](int k) {
-        return real[k] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[k] + c))
-                       : _mm_setzero_si128();
-      };
-      const __m128i r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
-      const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
-      const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
-      __m128i* d = reinterpret_cast<__m128i*>(dst + c);
-      _mm_storeu_si128(d + 0, _mm_xor_si128(_mm_unpacklo_epi16(t0, t2), flip));
-      _mm_storeu_si128(d + 1, _mm_xor_si128(_mm_unpackhi_epi16(t0, t2), flip));
-      _mm_storeu_si128(d + 2, _mm_xor_si128(_mm_unpacklo_epi16(t1, t3), flip));
-      _mm_storeu_si128(d + 3, _mm_xor_si128(_mm_unpackhi_epi16(t1, t3), flip));
-    }
-    for (; c < Np; ++c) {
-      uint32_t packed = 0;
-      for (int k = 0; k < 4; ++k) {
-        const uint8_t v = real[k] && c < N ? static_cast<uint8_t>(src[k][c]) : 0;
-        packed |= static_cast<uint32_t>(v ^ 0x80u) << (8 * k);
-      }
-      dst[c] = static_cast<int32_t>(packed);
-    }
-  }
-}
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
 // `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
@@ -120,53 +73,39 @@ bool vnni_available() {
   return ok;
 }
 
-FITFORMER_VNNI void spmm_hpf_i8_vnni(const PlanArgs& a) {
-  const PreparedHpf& w = *a.w;
-  const int64_t N = a.n, Q = w.quads, Np = (N + kLanes - 1) / kLanes * kLanes;
-  std::vector<int32_t> x4(static_cast<size_t>(w.blocks * Q * Np));
-  build_x4(w, a.xq, N, Np, x4.data(), a.threads);
-#pragma omp parallel num_threads(a.threads)
-  {
-    const auto [r0, r1] = split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    constexpr int64_t kTile = kTileVectors * kLanes;
-    const int64_t P = panel_rows(r1 - r0, kTile * static_cast<int64_t>(sizeof(float)));
-    for (int64_t c0 = 0; c0 < N; c0 += kTile) {
-      const int64_t width = std::min(kTile, N - c0);
-      const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
-      const int64_t rest = width - (vectors - 1) * kLanes;
-      const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
-      for (int64_t p0 = r0; p0 < r1; p0 += P) {
-        for (int64_t b = 0; b < w.blocks; ++b) {
-          const auto [i0, i1] = kept_range(w, b, p0, std::min(r1, p0 + P));
-          const int32_t* xt = x4.data() + b * Q * Np + c0;
-          for (int64_t i = i0; i < i1; ++i) {
-            const int64_t g = i / G, l = i % G;
-            const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-            const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-            const float scale = w.scales_i8[at] * a.x_scale;
-            float* yr = a.y + r * N + c0;
-            const int32_t sum = w.sums_i8[at];
-            switch (vectors) {
+FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
+                                       int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+  const int64_t N = xq.n, Np = xq.padded_n, Q = w.quads;
+  const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
+  const int64_t rest = width - (vectors - 1) * kLanes;
+  const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
+  for (int64_t b = 0; b < w.blocks; ++b) {
+    const auto [i0, i1] = kept_range(w, b, p0, p1);
+    const int32_t* xt = xq.values.data() + b * Q * Np + c0;
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t g = i / G, l = i % G;
+      const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+      const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+      const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+      const float scale = w.scales_i8[at] * xq.scale;
+      float* yr = y + r * N + c0;
+      const int32_t sum = w.sums_i8[at];
+      switch (vectors) {
 #define FITFORMER_TILE(V)                                    \
   case V:                                                    \
     segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
     break;
-              FITFORMER_TILE(8)
-              FITFORMER_TILE(7)
-              FITFORMER_TILE(6)
-              FITFORMER_TILE(5)
-              FITFORMER_TILE(4)
-              FITFORMER_TILE(3)
-              FITFORMER_TILE(2)
-              FITFORMER_TILE(1)
+        FITFORMER_TILE(8)
+        FITFORMER_TILE(7)
+        FITFORMER_TILE(6)
+        FITFORMER_TILE(5)
+        FITFORMER_TILE(4)
+        FITFORMER_TILE(3)
+        FITFORMER_TILE(2)
+        FITFORMER_TILE(1)
 #undef FITFORMER_TILE
-              default:
-                break;
-            }
-          }
-        }
+        default:
+          break;
       }
     }
   }

@@ -82,6 +82,39 @@ std::vector<LinearBenchRow> bench_first_layer(const SparseModel& sparse, int64_t
   return rows;
 }
 
+// Runs each forward `reps` times, interleaved, each run with its own OpProfile, and returns
+// per forward the median of every op.
+std::vector<OpBreakdown> profile_interleaved(
+    const std::vector<std::function<void(model::OpProfile*)>>& forwards, int reps) {
+  std::vector<std::vector<model::OpProfile>> runs(forwards.size());
+  for (int rep = 0; rep < reps; ++rep) {
+    for (size_t f = 0; f < forwards.size(); ++f) {
+      model::OpProfile profile;
+      forwards[f](&profile);
+      runs[f].push_back(profile);
+    }
+  }
+  std::vector<OpBreakdown> out;
+  for (const auto& profiles : runs) {
+    OpBreakdown b;
+    b.forwards = static_cast<int>(profiles.size());
+    std::vector<double> totals;
+    for (const model::OpProfile& p : profiles) {
+      double sum = 0;
+      for (double us : p.us) sum += us;
+      totals.push_back(sum);
+    }
+    b.total_median_us = summarize(totals).median_us;
+    for (size_t op = 0; op < model::kOpCount; ++op) {
+      std::vector<double> us;
+      for (const model::OpProfile& p : profiles) us.push_back(p.us[op]);
+      b.median_us[op] = summarize(std::move(us)).median_us;
+    }
+    out.push_back(b);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& calls,
@@ -223,20 +256,30 @@ std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
   std::vector<float> out(static_cast<size_t>(model::shape_numel(output_shape(sparse, batch))));
   std::vector<ModelBenchRow> rows;
   for (const int threads : spec.threads) {
-    const model::RunConfig run{threads};
-    const std::vector<Timing> t =
-        time_interleaved({[&] {
-                            if (const auto* lm = std::get_if<model::CausalLm>(&dense)) {
-                              model::causal_lm_forward(*lm, batch, run, out);
-                            } else {
-                              model::bert_classifier_forward(std::get<model::BertClassifier>(dense),
-                                                             batch, run, out);
-                            }
-                          },
-                          [&] { sparse_forward(sparse, batch, run, out); }},
-                         spec.timing);
-    rows.push_back({threads, spec.batch, spec.seq, t[0], t[1],
-                    bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing)});
+    const auto dense_forward = [&](model::OpProfile* profile) {
+      const model::RunConfig run{threads, profile};
+      if (const auto* lm = std::get_if<model::CausalLm>(&dense)) {
+        model::causal_lm_forward(*lm, batch, run, out);
+      } else {
+        model::bert_classifier_forward(std::get<model::BertClassifier>(dense), batch, run, out);
+      }
+    };
+    const auto sparse_forward_with = [&](model::OpProfile* profile) {
+      sparse_forward(sparse, batch, model::RunConfig{threads, profile}, out);
+    };
+    const std::vector<Timing> t = time_interleaved(
+        {[&] { dense_forward(nullptr); }, [&] { sparse_forward_with(nullptr); }}, spec.timing);
+    ModelBenchRow row{
+        threads, spec.batch, spec.seq,
+        t[0],    t[1],       bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing),
+        {},      {}};
+    if (spec.breakdown_reps > 0) {
+      const std::vector<OpBreakdown> ops =
+          profile_interleaved({dense_forward, sparse_forward_with}, spec.breakdown_reps);
+      row.dense_ops = ops[0];
+      row.sparse_ops = ops[1];
+    }
+    rows.push_back(std::move(row));
     advance(progress);
   }
   return rows;

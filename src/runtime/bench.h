@@ -4,6 +4,7 @@
 // here is `measured` on this host (DESIGN.md §1); one thread count at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/progress.h"
+#include "model/op_profile.h"
 
 namespace fitformer::runtime {
 
@@ -85,6 +87,16 @@ struct ModelBenchSpec {
   int64_t seq = 128;
   std::vector<int> threads = {1};
   TimingSpec timing;
+  // Also time each op of both forwards (model::OpProfile), over this many forwards of each,
+  // interleaved, after the end-to-end timing; 0: no breakdown.
+  int breakdown_reps = 0;
+};
+
+// Per op, the median over forwards of its microseconds in one forward (model::kOpNames order).
+struct OpBreakdown {
+  std::array<double, model::kOpCount> median_us{};
+  double total_median_us = 0;  // the median of the forwards' sums
+  int forwards = 0;
 };
 
 // One encoder linear of the first layer on its own, the same rows as the forward: where the
@@ -103,6 +115,7 @@ struct ModelBenchRow {
   Timing dense;   // the dense engine (model::*_forward) on the masked weights
   Timing sparse;  // the runtime on the pruned folder
   std::vector<LinearBenchRow> linears;
+  OpBreakdown dense_ops, sparse_ops;  // when ModelBenchSpec::breakdown_reps > 0
   double speedup() const { return dense.median_us / sparse.median_us; }
 };
 
