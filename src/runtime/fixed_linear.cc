@@ -44,13 +44,11 @@ void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input,
   }
   std::vector<int64_t> acc(static_cast<size_t>(rows * m));
   kernels::linear_fixed(w, xq, rows, bias, acc, threads);
-  for (int64_t t = 0; t < rows; ++t) {
-    const float x_scale = x_scales[static_cast<size_t>(t / seq_len)];
-    for (int64_t r = 0; r < m; ++r) {
-      output[static_cast<size_t>(t * m + r)] = kernels::dequantize_accumulator(
-          acc[static_cast<size_t>(t * m + r)], w.row_scales[static_cast<size_t>(r)], x_scale);
-    }
-  }
+  std::vector<float> token_scales(static_cast<size_t>(rows));
+  for (int64_t t = 0; t < rows; ++t)
+    token_scales[static_cast<size_t>(t)] = x_scales[static_cast<size_t>(t / seq_len)];
+  kernels::dequantize_accumulators(acc, m, w.row_scales, token_scales,
+                                   output.first(static_cast<size_t>(rows * m)));
 }
 
 }  // namespace fitformer::runtime
