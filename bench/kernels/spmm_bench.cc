@@ -1,4 +1,5 @@
-// The kernel registry on BERT-base layer shapes (768x768, 3072x768, 768x3072), N = 1, 16 and
+// The kernel registry on BERT-base layer shapes (768x768, 3072x768, 768x3072) and TinyBERT's
+// (312x312, 1200x312, 312x1200), N = 1, 16 and
 // 128 token columns, sparsity 50/70/90/95 % with two HP (rho1, rho2) splits each, 1 and 2
 // threads, next to oneDNN's dense sgemm in the same process. Reports useful GFLOP/s
 // (2 * kept weights * N per call) and dense-equivalent GFLOP/s (2 * M * K * N per call); the
@@ -25,7 +26,7 @@ namespace {
 struct Shape {
   int64_t rows, cols;
 };
-constexpr Shape kShapes[] = {{768, 768}, {3072, 768}, {768, 3072}};
+constexpr Shape kShapes[] = {{768, 768}, {3072, 768}, {768, 3072}, {312, 312}, {1200, 312}, {312, 1200}};
 constexpr int64_t kNs[] = {1, 16, 128};
 constexpr double kSparsities[] = {0.5, 0.7, 0.9, 0.95};
 

@@ -150,34 +150,6 @@ nlohmann::json linears_json(const std::vector<runtime::LinearBenchRow>& linears)
   return j;
 }
 
-nlohmann::json breakdown_json(const runtime::ModelBenchRow& r) {
-  nlohmann::json j = {{"forwards", r.sparse_ops.forwards},
-                      {"dense_total_ms", r.dense_ops.total_median_us / 1e3},
-                      {"sparse_total_ms", r.sparse_ops.total_median_us / 1e3},
-                      {"ops", nlohmann::json::array()}};
-  for (size_t op = 0; op < model::kOpCount; ++op) {
-    j["ops"].push_back({{"op", model::kOpNames[op]},
-                        {"dense_ms", r.dense_ops.median_us[op] / 1e3},
-                        {"sparse_ms", r.sparse_ops.median_us[op] / 1e3}});
-  }
-  return j;
-}
-
-void print_breakdown(const runtime::ModelBenchRow& r) {
-  fmt::print("    per op, {} thread(s), median ms over {} forwards of each (measured):\n",
-             r.threads, r.sparse_ops.forwards);
-  fmt::print("      {:<17} {:>9} {:>6} {:>9} {:>6}\n", "op", "dense", "share", "sparse", "share");
-  for (size_t op = 0; op < model::kOpCount; ++op) {
-    fmt::print("      {:<17} {:>9.3f} {:>5.1f}% {:>9.3f} {:>5.1f}%\n", model::kOpNames[op],
-               r.dense_ops.median_us[op] / 1e3,
-               100 * r.dense_ops.median_us[op] / r.dense_ops.total_median_us,
-               r.sparse_ops.median_us[op] / 1e3,
-               100 * r.sparse_ops.median_us[op] / r.sparse_ops.total_median_us);
-  }
-  fmt::print("      {:<17} {:>9.3f} {:>6} {:>9.3f}\n", "total", r.dense_ops.total_median_us / 1e3,
-             "", r.sparse_ops.total_median_us / 1e3);
-}
-
 bool holds_hpf(const fs::path& dir) {
   return !format::hpf_matrix_names(io::SafeTensorsFile::open(dir / model::kWeightsFileName))
               .empty();
@@ -268,7 +240,7 @@ void run_model(const ModelOptions& o) {
            {"first_layer_linears", linears_json(r.linears)},
            {"all_linears_dense_ms", amdahl_split(r, config.num_hidden_layers).dense_linears_ms},
            {"all_linears_sparse_ms", amdahl_split(r, config.num_hidden_layers).sparse_linears_ms},
-           {"breakdown", o.breakdown ? breakdown_json(r) : nlohmann::json()},
+           {"breakdown", o.breakdown ? runtime::breakdown_json(r) : nlohmann::json()},
            {"provenance", "measured"}});
     }
     print_json(std::move(j));
@@ -313,7 +285,7 @@ void run_model(const ModelOptions& o) {
         config.num_hidden_layers, config.num_hidden_layers, split.dense_linears_ms,
         split.sparse_linears_ms, r.dense.median_us / 1e3 - split.dense_linears_ms,
         r.sparse.median_us / 1e3 - split.sparse_linears_ms);
-    if (o.breakdown) print_breakdown(r);
+    if (o.breakdown) fmt::print("{}", runtime::breakdown_table(r));
   }
 }
 

@@ -40,8 +40,11 @@ void attention_f32_reference(std::span<const float> q, std::span<const float> k,
 // Thread `thread` of `threads`' share of attention_f32, for a caller that already runs a team
 // (runtime's one parallel region per layer): the (sequence, head, query block) units are dealt
 // round robin, so the causal mask's longer late blocks spread over the team. No barrier inside;
-// the caller checks the shapes (attention_f32 does) and synchronizes before reading out.
+// the caller checks the shapes (attention_f32 does) and synchronizes before reading out. When
+// max_abs is set, max_abs[thread] = max |out| over the thread's units (for the next int8
+// linear's activation scale; spmm_fused.h's convention).
 void attention_f32_part(const float* q, const float* k, const float* v, const AttentionShape& shape,
-                        const int64_t* lengths, bool causal, float* out, int thread, int threads);
+                        const int64_t* lengths, bool causal, float* out, int thread, int threads,
+                        float* max_abs = nullptr);
 
 }  // namespace fitformer::kernels

@@ -75,7 +75,7 @@ template <class D>
 void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
                  const float* HWY_RESTRICT v, const AttentionShape& s, int64_t length, bool causal,
                  const Block& blk, float* HWY_RESTRICT out, float* HWY_RESTRICT qt,
-                 float* HWY_RESTRICT scores, float* HWY_RESTRICT ot) {
+                 float* HWY_RESTRICT scores, float* HWY_RESTRICT ot, hn::Vec<D>& out_max) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t dh = s.head_dim, stride = s.stride;
   const int64_t col = blk.token0 + blk.s0;
@@ -122,7 +122,9 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     } else {
       OutputTile<1>(d, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
     }
+    const auto valid = hn::FirstN(d, static_cast<size_t>(blk.valid));
     for (int64_t i = 0; i < count; ++i) {
+      out_max = hn::Max(out_max, hn::IfThenElseZero(valid, hn::Abs(hn::Load(d, ot + i * L))));
       float* orow = out0 + (f0 + i) * stride;
       std::memcpy(orow, ot + i * L, static_cast<size_t>(blk.valid) * sizeof(float));
       std::fill(orow + blk.valid, orow + blk.nq, 0.0f);
@@ -132,11 +134,14 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
 }
 
 void AttentionPart(const float* q, const float* k, const float* v, const AttentionShape& s,
-                   const int64_t* lengths, bool causal, float* out, int thread, int threads) {
+                   const int64_t* lengths, bool causal, float* out, int thread, int threads,
+                   float* max_abs) {
   const hn::ScalableTag<float> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t blocks = (s.seq + L - 1) / L;
   const int64_t units = s.batch * s.heads * blocks;
+  auto max = hn::Zero(d);
+  if (max_abs != nullptr) max_abs[thread] = 0.0f;
   if (thread >= units) return;
   auto qt = hwy::AllocateAligned<float>(static_cast<size_t>(s.head_dim * L));
   auto scores = hwy::AllocateAligned<float>(static_cast<size_t>(s.seq * L));
@@ -150,8 +155,9 @@ void AttentionPart(const float* q, const float* k, const float* v, const Attenti
     blk.nq = std::min(L, s.seq - blk.s0);
     blk.valid = std::clamp<int64_t>(length - blk.s0, 0, blk.nq);
     blk.feature0 = h * s.head_dim;
-    AttendBlock(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(), ot.get());
+    AttendBlock(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(), ot.get(), max);
   }
+  if (max_abs != nullptr) max_abs[thread] = hn::GetLane(hn::MaxOfLanes(d, max));
 }
 
 }  // namespace fitformer::kernels::HWY_NAMESPACE
@@ -176,8 +182,10 @@ void require(bool ok, const char* field, const std::string& expected, const std:
 }  // namespace
 
 void attention_f32_part(const float* q, const float* k, const float* v, const AttentionShape& shape,
-                        const int64_t* lengths, bool causal, float* out, int thread, int threads) {
-  HWY_DYNAMIC_DISPATCH(AttentionPart)(q, k, v, shape, lengths, causal, out, thread, threads);
+                        const int64_t* lengths, bool causal, float* out, int thread, int threads,
+                        float* max_abs) {
+  HWY_DYNAMIC_DISPATCH(AttentionPart)
+  (q, k, v, shape, lengths, causal, out, thread, threads, max_abs);
 }
 
 void attention_f32(std::span<const float> q, std::span<const float> k, std::span<const float> v,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -45,8 +46,9 @@ QuantizedFloatRule quantize_activations_float(std::span<const float> x, float ma
   const float inv = 1.0f / q.scale;
   q.values.resize(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    const float r = std::round(x[i] * inv);  // halves away from zero
-    q.values[i] = static_cast<int8_t>(std::fmin(std::fmax(r, -127.0f), 127.0f));
+    const float p = x[i] * inv;
+    const int magnitude = std::min(static_cast<int>(std::fabs(p) + 0.5f), 127);
+    q.values[i] = static_cast<int8_t>(std::signbit(p) ? -magnitude : magnitude);
   }
   return q;
 }

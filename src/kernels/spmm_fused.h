@@ -12,10 +12,11 @@
 // act = GELU, ReLU or identity.
 //
 // int8 activations: the float rule of quantize_activations_float: with s = max|X| / 127
-// (format::symmetric_scale) and inv = 1 / s in float, q = clamp(round_half_away(x * inv),
-// -127, 127), the product in float. It differs from format::quantize_symmetric's double
-// division only where x * inv lands within float rounding of a half; the kernels and their
-// references share this rule exactly.
+// (format::symmetric_scale), inv = 1 / s and p = x * inv, both rounded to float,
+// q = sign(p) * min(trunc(|p| + 0.5), 127): halves round away from zero, as
+// format::quantize_symmetric's rule, but in float (the sum |p| + 0.5 rounds too, so p just below
+// a half, 0.5 - 2^-25, goes up), a few cheap lane operations instead of a division in double.
+// The kernels and their references share this rule exactly.
 #pragma once
 
 #include <cstdint>

@@ -325,6 +325,8 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
               w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
               (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
                          w.vals_f32.size() == w.offs.size() &&
+                         w.seg_cols.size() == static_cast<size_t>(w.blocks * h.k1 * w.slots()) &&
+                         w.seg_vals.size() == w.seg_cols.size() &&
                          w.offs4.size() == (16 % (h.block_cols / h.banks) == 0
                                                 ? lanes * static_cast<size_t>((w.slots() + 7) / 8)
                                                 : 0)

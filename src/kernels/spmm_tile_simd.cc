@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "format/value_type.h"
@@ -36,37 +37,45 @@ constexpr int64_t G = PreparedHpf::kGroupRows;
 // Token tile of SpMM: this many vectors of Y stay in registers per kept row segment.
 constexpr int kTileVectors = 8;
 
-// One kept row segment on V vectors of tokens: yr[0, V * L) += sum_s vals[s] * X[col_s].
-// offs and vals step by G (one lane of a row group); xt is the block's X tile, rows `stride`
-// floats apart.
-template <int V, class D>
-HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, int64_t stride,
-                            const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
-                            const int32_t* HWY_RESTRICT slot_cols, int64_t count,
-                            float* HWY_RESTRICT yr) {
+// One kept row segment on V vectors of tokens: yr[0, V * L) += sum_s vals[s] * X[cols[s]],
+// with xt the block's X tile, rows kStride floats apart (a compile-time stride: the row's
+// address is a shift, not a multiply).
+template <int V, int64_t kStride, class D>
+HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, const uint16_t* HWY_RESTRICT cols,
+                            const float* HWY_RESTRICT vals, int64_t count, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   hn::Vec<D> acc[V];
   for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, yr + v * L);
-  for (int64_t s = 0; s < count; ++s) {
-    const float* xr = xt + (slot_cols[s] + offs[s * G]) * stride;
-    const auto ws = hn::Set(d, vals[s * G]);
-    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(ws, hn::LoadU(d, xr + v * L), acc[v]);
+  const auto slot = [&](int64_t col, float weight) {
+    const float* xr = xt + col * kStride;
+    const auto ws = hn::Set(d, weight);
+    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(ws, hn::Load(d, xr + v * L), acc[v]);
+  };
+  int64_t s = 0;
+  // Four columns per 8-byte load: the load ports are what this loop runs out of first.
+  for (; s + 4 <= count; s += 4) {
+    uint64_t four;
+    std::memcpy(&four, cols + s, sizeof four);
+    slot(static_cast<int64_t>(four & 0xffff), vals[s]);
+    slot(static_cast<int64_t>((four >> 16) & 0xffff), vals[s + 1]);
+    slot(static_cast<int64_t>((four >> 32) & 0xffff), vals[s + 2]);
+    slot(static_cast<int64_t>(four >> 48), vals[s + 3]);
   }
+  for (; s < count; ++s) slot(int64_t{cols[s]}, vals[s]);
   for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, yr + v * L);
 }
 
 // SegmentTile over `width` tokens: whole vectors, then one token at a time.
-template <class D>
-HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt, int64_t stride,
-                           const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
-                           const int32_t* HWY_RESTRICT slot_cols, int64_t count,
-                           float* HWY_RESTRICT yr) {
+template <int64_t kStride, class D>
+HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt,
+                           const uint16_t* HWY_RESTRICT cols, const float* HWY_RESTRICT vals,
+                           int64_t count, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = width / L;
   switch (full) {
-#define FITFORMER_TILE(V)                                            \
-  case V:                                                            \
-    SegmentTile<V>(d, xt, stride, offs, vals, slot_cols, count, yr); \
+#define FITFORMER_TILE(V)                                  \
+  case V:                                                  \
+    SegmentTile<V, kStride>(d, xt, cols, vals, count, yr); \
     break;
     FITFORMER_TILE(8)
     FITFORMER_TILE(7)
@@ -82,8 +91,7 @@ HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt, int
   }
   for (int64_t c = full * L; c < width; ++c) {
     float sum = yr[c];
-    for (int64_t s = 0; s < count; ++s)
-      sum += vals[s * G] * xt[(slot_cols[s] + offs[s * G]) * stride + c];
+    for (int64_t s = 0; s < count; ++s) sum += vals[s] * xt[int64_t{cols[s]} * kStride + c];
     yr[c] = sum;
   }
 }
@@ -165,13 +173,17 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
 void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, const SpmmEpilogue& e,
                  int thread, int threads) {
   const hn::ScalableTag<float> d;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   static_assert(kTileVectors <= 8, "SegmentRow dispatches V = 1..8");
-  const int64_t spp = w.slots(), Bc = w.header.block_cols, T = kTileVectors * L;
-  // The X tile of a block, copied contiguous (Bc rows of T tokens): rows of X are N floats
-  // apart, and a tile strided that way maps to a fraction of L1's sets. When X is one tile
-  // wide (N == T) it already is that tile.
-  const bool direct = N == T;
+  // The tile's row stride, a compile-time constant: kTileVectors vectors of the widest lanes
+  // this target has.
+  constexpr int64_t T = kTileVectors * static_cast<int64_t>(hn::MaxLanes(d));
+  HWY_DASSERT(T == kTileVectors * static_cast<int64_t>(hn::Lanes(d)));
+  const int64_t spp = w.slots(), Bc = w.header.block_cols, k1 = w.header.k1;
+  // The X tile of a block, copied contiguous and 64-byte aligned (Bc rows of T tokens): rows
+  // of X are N floats apart, a tile strided that way maps to a fraction of L1's sets, and
+  // vectors that straddle cache lines cost two loads each. When X is one tile wide (N == T)
+  // and aligned it already is that tile.
+  const bool direct = N == T && reinterpret_cast<uintptr_t>(x) % 64 == 0;
   const auto tile = hwy::AllocateAligned<float>(direct ? 1 : static_cast<size_t>(Bc * T));
   RunPart(w, N, T, y, e, thread, threads, [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
     for (int64_t b = 0; b < w.blocks; ++b) {
@@ -189,24 +201,25 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
         xt = tile.get();
       }
       for (int64_t i = i0; i < i1; ++i) {
-        const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
+        const int64_t seg = (b * k1 + i) * spp;
         const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-        SegmentRow(d, width, xt, direct ? N : T, w.offs.data() + at, w.vals_f32.data() + at,
-                   w.slot_cols.data(), count, y + r * N + c0);
+        SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
+                      y + r * N + c0);
       }
     }
   });
 }
 
-// round_half_away(x * inv) clamped to [-127, 127]: the float rule of spmm_fused.h.
+// The float rule of spmm_fused.h: sign(p) * min(trunc(|p| + 0.5), 127), p = x * inv.
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> QuantizeFloat(D d, hn::Vec<D> x, hn::Vec<D> inv) {
+  const hn::RebindToSigned<D> di;
   const auto p = hn::Mul(x, inv);
-  const auto whole = hn::Trunc(p);
-  const auto up = hn::Ge(hn::Abs(hn::Sub(p, whole)), hn::Set(d, 0.5f));  // exact: |p| < 2^23
-  auto r = hn::IfThenElse(up, hn::Add(whole, hn::CopySign(hn::Set(d, 1.0f), p)), whole);
-  r = hn::Min(hn::Max(r, hn::Set(d, -127.0f)), hn::Set(d, 127.0f));
-  return hn::ConvertTo(hn::RebindToSigned<D>(), r);
+  // |p| + 0.5 >= 0: the truncating conversion is the floor.
+  const auto magnitude =
+      hn::Min(hn::ConvertTo(di, hn::Add(hn::Abs(p), hn::Set(d, 0.5f))), hn::Set(di, 127));
+  const auto sign = hn::ShiftRight<31>(hn::BitCast(di, p));  // -1 where p's sign bit is set
+  return hn::Sub(hn::Xor(magnitude, sign), sign);
 }
 
 // Fills q's column quads from the rows of X (K x N of T): `to_int` turns L values of a row

@@ -1,6 +1,8 @@
 // The timing loop and the two sweeps of `fitformer bench`.
 #include "runtime/bench.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <variant>
@@ -20,14 +22,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Timing summarize(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  const size_t n = us.size();
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  if (n == 0) return 0;
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Timing summarize(const std::vector<double>& us, const std::vector<double>& cpu_us) {
   Timing t;
-  t.reps = static_cast<int>(n);
-  if (n == 0) return t;
-  t.min_us = us.front();
-  t.median_us = n % 2 == 1 ? us[n / 2] : 0.5 * (us[n / 2 - 1] + us[n / 2]);
+  t.reps = static_cast<int>(us.size());
+  if (us.empty()) return t;
+  t.min_us = *std::min_element(us.begin(), us.end());
+  t.median_us = median(us);
+  t.cpu_median_us = median(cpu_us);
   return t;
 }
 
@@ -98,17 +106,26 @@ std::vector<OpBreakdown> profile_interleaved(
   for (const auto& profiles : runs) {
     OpBreakdown b;
     b.forwards = static_cast<int>(profiles.size());
-    std::vector<double> totals;
+    std::vector<double> totals, cpu_totals;
     for (const model::OpProfile& p : profiles) {
-      double sum = 0;
-      for (double us : p.us) sum += us;
+      double sum = 0, cpu = 0;
+      for (size_t op = 0; op < model::kOpCount; ++op) {
+        sum += p.us[op];
+        cpu += p.cpu_us[op];
+      }
       totals.push_back(sum);
+      cpu_totals.push_back(cpu);
     }
-    b.total_median_us = summarize(totals).median_us;
+    b.total_median_us = median(totals);
+    b.total_cpu_median_us = median(cpu_totals);
     for (size_t op = 0; op < model::kOpCount; ++op) {
-      std::vector<double> us;
-      for (const model::OpProfile& p : profiles) us.push_back(p.us[op]);
-      b.median_us[op] = summarize(std::move(us)).median_us;
+      std::vector<double> us, cpu;
+      for (const model::OpProfile& p : profiles) {
+        us.push_back(p.us[op]);
+        cpu.push_back(p.cpu_us[op]);
+      }
+      b.median_us[op] = median(std::move(us));
+      b.cpu_median_us[op] = median(std::move(cpu));
     }
     out.push_back(b);
   }
@@ -122,13 +139,15 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
   for (int i = 0; i < spec.warmup; ++i) {
     for (const auto& call : calls) call();
   }
-  std::vector<std::vector<double>> us(calls.size());
+  std::vector<std::vector<double>> us(calls.size()), cpu_us(calls.size());
   const auto start = Clock::now();
   for (int rep = 0; rep < spec.max_reps; ++rep) {
     for (size_t c = 0; c < calls.size(); ++c) {
+      const double cpu0 = model::process_cpu_us();
       const auto t0 = Clock::now();
       calls[c]();
       us[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      cpu_us[c].push_back(model::process_cpu_us() - cpu0);
     }
     const double spent = std::chrono::duration<double>(Clock::now() - start).count();
     // Each call gets about min_seconds of timing, however many share the rounds.
@@ -136,7 +155,7 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
       break;
   }
   std::vector<Timing> out;
-  for (auto& v : us) out.push_back(summarize(std::move(v)));
+  for (size_t c = 0; c < calls.size(); ++c) out.push_back(summarize(us[c], cpu_us[c]));
   return out;
 }
 
@@ -227,6 +246,46 @@ std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress*
     }
   }
   return rows;
+}
+
+std::string breakdown_table(const ModelBenchRow& r) {
+  const OpBreakdown &d = r.dense_ops, &s = r.sparse_ops;
+  std::string out = fmt::format(
+      "    per op, {} thread(s), median over {} forwards of each, ms (measured; cpu = the "
+      "process's CPU time, all threads):\n      {:<17} {:>8} {:>8} {:>6} {:>8} {:>8} {:>6}\n",
+      r.threads, s.forwards, "op", "dense", "cpu", "share", "sparse", "cpu", "share");
+  for (size_t op = 0; op < model::kOpCount; ++op) {
+    out += fmt::format("      {:<17} {:>8.3f} {:>8.3f} {:>5.1f}% {:>8.3f} {:>8.3f} {:>5.1f}%\n",
+                       model::kOpNames[op], d.median_us[op] / 1e3, d.cpu_median_us[op] / 1e3,
+                       100 * d.median_us[op] / d.total_median_us, s.median_us[op] / 1e3,
+                       s.cpu_median_us[op] / 1e3, 100 * s.median_us[op] / s.total_median_us);
+  }
+  out += fmt::format("      {:<17} {:>8.3f} {:>8.3f} {:>6} {:>8.3f} {:>8.3f}\n", "sum",
+                     d.total_median_us / 1e3, d.total_cpu_median_us / 1e3, "",
+                     s.total_median_us / 1e3, s.total_cpu_median_us / 1e3);
+  out += fmt::format(
+      "      end to end (timed apart): dense {:.3f} ms wall, {:.3f} ms cpu; sparse {:.3f} ms wall, "
+      "{:.3f} ms cpu; speed-up {:.2f}x wall, {:.2f}x cpu\n",
+      r.dense.median_us / 1e3, r.dense.cpu_median_us / 1e3, r.sparse.median_us / 1e3,
+      r.sparse.cpu_median_us / 1e3, r.speedup(), r.dense.cpu_median_us / r.sparse.cpu_median_us);
+  return out;
+}
+
+nlohmann::json breakdown_json(const ModelBenchRow& r) {
+  nlohmann::json j = {{"forwards", r.sparse_ops.forwards},
+                      {"dense_sum_ms", r.dense_ops.total_median_us / 1e3},
+                      {"sparse_sum_ms", r.sparse_ops.total_median_us / 1e3},
+                      {"dense_cpu_ms", r.dense.cpu_median_us / 1e3},
+                      {"sparse_cpu_ms", r.sparse.cpu_median_us / 1e3},
+                      {"ops", nlohmann::json::array()}};
+  for (size_t op = 0; op < model::kOpCount; ++op) {
+    j["ops"].push_back({{"op", model::kOpNames[op]},
+                        {"dense_ms", r.dense_ops.median_us[op] / 1e3},
+                        {"dense_cpu_ms", r.dense_ops.cpu_median_us[op] / 1e3},
+                        {"sparse_ms", r.sparse_ops.median_us[op] / 1e3},
+                        {"sparse_cpu_ms", r.sparse_ops.cpu_median_us[op] / 1e3}});
+  }
+  return j;
 }
 
 std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,

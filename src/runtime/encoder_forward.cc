@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -182,16 +183,13 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
       }
 #pragma omp barrier
       if (t == 0) clock.mark(Op::kQkv);
-      kernels::attention_f32_part(q, k, v, attention, lengths.data(), lm, ws.ctx.data(), t, nt);
+      kernels::attention_f32_part(q, k, v, attention, lengths.data(), lm, ws.ctx.data(), t, nt,
+                                  ws.max_ctx.data());
 #pragma omp barrier
       if (t == 0) clock.mark(Op::kAttention);
       // a = norm(x + out(ctx))
       const Linear& out = layer.at(LinearSite::kAttentionOutput);
-      if (takes_quads(out)) {
-        max_abs_part(ws.ctx.data(), d * n, ws.max_ctx.data(), t, nt);
-#pragma omp barrier
-        quantize_for(out, ws.ctx.data(), d, n, max_of(ws.max_ctx), ws.quads, t, nt);
-      }
+      quantize_for(out, ws.ctx.data(), d, n, max_of(ws.max_ctx), ws.quads, t, nt);
       kernels::SpmmEpilogue add_x;
       add_x.residual = ws.x;
       linear_part(out, ws.ctx.data(), &ws.quads, n, ws.a.data(), add_x, t, nt);

@@ -4,6 +4,7 @@
 // oneDNN path (model::multi_head_attention) on the same numbers in its token-major layout.
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
+#include <omp.h>
 
 #include <cmath>
 #include <string>
@@ -113,6 +114,26 @@ TEST(ActivationKernels, LayerNormReportsItsLargestOutput) {
     layer_norm_columns_f32(x, p.shape.stride, p.gamma, p.beta, 1e-5f, max.data(), threads);
     float want = 0.0f;
     for (float v : x) want = std::max(want, std::fabs(v));
+    float got = 0.0f;
+    for (float m : max) {
+      ASSERT_FALSE(std::isnan(m)) << "every thread's entry is written, threads " << threads;
+      got = std::max(got, m);
+    }
+    EXPECT_EQ(got, want) << "threads " << threads;
+  }
+}
+
+TEST(ActivationKernels, AttentionReportsItsLargestOutput) {
+  // Padded queries (length 9 of 21) write zeros, and must not count.
+  const ActivationProblem p = make_activation_problem({2, 21, 3, 10, 0}, {21, 9}, true, 8);
+  for (int threads : {1, 2, 5}) {
+    std::vector<float> out(p.out_size(), NAN);
+    std::vector<float> max(static_cast<size_t>(threads), NAN);
+#pragma omp parallel num_threads(threads)
+    attention_f32_part(p.q.data(), p.k.data(), p.v.data(), p.shape, p.lengths.data(), p.causal,
+                       out.data(), omp_get_thread_num(), omp_get_num_threads(), max.data());
+    float want = 0.0f;
+    for (float v : out) want = std::max(want, std::fabs(v));
     float got = 0.0f;
     for (float m : max) {
       ASSERT_FALSE(std::isnan(m)) << "every thread's entry is written, threads " << threads;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -217,6 +218,48 @@ TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
   const QuantizedActivations zeros = quantize_activations(std::vector<float>(37, 0.0f));
   EXPECT_EQ(zeros.scale, 1.0f);
   EXPECT_EQ(zeros.values, std::vector<int8_t>(37, 0));
+}
+
+// The int8 input quads built while quantizing (spmm_fused.h's float rule) hold exactly the
+// values of the rule's scalar form, on every target: ties in both signs, the one value below a
+// half that the float sum rounds up, zeros, ragged K (past the block and past K: x = 0) and N
+// (past N: x = 0).
+TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 30.0f);
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (const auto& [k, n, bc] : {std::tuple{70, 37, 64}, std::tuple{13, 16, 12},
+                                   std::tuple{300, 129, 64}, std::tuple{5, 1, 8}}) {
+      std::vector<float> x(static_cast<size_t>(k * n));
+      for (float& v : x) v = normal(rng);
+      x[0] = 127.0f;  // scale 1: the grid is the integers
+      for (int i = 1; i < std::min<int>(40, static_cast<int>(x.size())); ++i)
+        x[static_cast<size_t>(i)] = static_cast<float>(i - 20) + 0.5f;
+      if (x.size() > 41) {
+        x[40] = 0.5f - 0x1p-25f;
+        x[41] = -(0.5f - 0x1p-25f);
+      }
+      const QuantizedFloatRule want = quantize_activations_float(x, 127.0f);
+      const ActivationQuads q = quantize_quads(x, k, n, bc, 127.0f, 2);
+      ASSERT_EQ(q.scale, want.scale);
+      for (int64_t row = 0; row < q.blocks * bc; ++row) {
+        const int64_t b = row / bc, col = row % bc;
+        for (int64_t c = 0; c < q.padded_n; ++c) {
+          const auto word = static_cast<uint32_t>(
+              q.values[static_cast<size_t>((b * q.quads + col / 4) * q.padded_n + c)]);
+          const int got = static_cast<int>((word >> (8 * (col % 4))) & 0xff) - 128;
+          const int expected = row < k && c < n ? want.values[static_cast<size_t>(row * n + c)] : 0;
+          ASSERT_EQ(got, expected) << "K " << k << " N " << n << " at (" << row << ", " << c
+                                   << "), target " << hwy::TargetName(target);
+        }
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  const QuantizedFloatRule r = quantize_activations_float(
+      std::vector<float>{127.0f, 2.5f, -2.5f, 0.5f - 0x1p-25f, -0.5f, 0.0f}, 127.0f);
+  EXPECT_EQ(r.values, (std::vector<int8_t>{127, 3, -3, 1, -1, 0}));
 }
 
 }  // namespace
