@@ -26,11 +26,44 @@
 #define FITFORMER_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 namespace fitformer::kernels::detail {
+
+bool vnni_available() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  return ok;
+}
+
+// Everything below runs only where vnni_available() said so: compiled for those instruction
+// sets.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+
 namespace {
 
 constexpr int64_t G = PreparedHpf::kGroupRows;
 constexpr int64_t kLanes = 16;  // int32 lanes of a zmm
 static_assert(G == kLanes, "SpMV puts one row group in one zmm");
+
+// acc += the 4-byte dot products of x (unsigned) and w (signed) per int32 lane, in place. GCC 12
+// ties the intrinsic's accumulator to a fresh register and copies the array of accumulators
+// around every vpdpbusd (16 moves per 8 products); the one instruction in inline assembly keeps
+// each accumulator in its register.
+FITFORMER_VNNI inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
+// The V accumulators of a tile are eight named locals a0..a7 and every step over them is
+// spelled out (FITFORMER_EACH): held in an array, or in a struct passed to lambdas, GCC 12 keeps
+// them on the stack and stores all of them after every quad.
+#define FITFORMER_EACH(STEP) STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+#define FITFORMER_INIT(i) __m512i a##i = init;
+#define FITFORMER_ADD_TO_Y(i)                                                      \
+  if constexpr (V > i) {                                                           \
+    const __mmask16 m = i == V - 1 ? tail : __mmask16{0xffff};                     \
+    float* yv = yr + i * kLanes;                                                   \
+    const __m512 y = _mm512_maskz_loadu_ps(m, yv);                                 \
+    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##i), s, y)); \
+  }
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
 // `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
@@ -38,21 +71,18 @@ template <int V>
 FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
                                         int64_t Q, int32_t sum, float scale, float* yr,
                                         __mmask16 tail) {
-  __m512i acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = _mm512_set1_epi32(-128 * sum);
+  const __m512i init = _mm512_set1_epi32(-128 * sum);
+  FITFORMER_EACH(FITFORMER_INIT)
   for (int64_t q = 0; q < Q; ++q) {
     const __m512i wq = _mm512_set1_epi32(quads[q * G]);
     const int32_t* xr = x4 + q * Np;
-    for (int v = 0; v < V; ++v)
-      acc[v] = _mm512_dpbusd_epi32(acc[v], _mm512_loadu_si512(xr + v * kLanes), wq);
+#define FITFORMER_STEP(i) \
+  if constexpr (V > i) dpbusd(a##i, _mm512_loadu_si512(xr + i * kLanes), wq);
+    FITFORMER_EACH(FITFORMER_STEP)
+#undef FITFORMER_STEP
   }
   const __m512 s = _mm512_set1_ps(scale);
-  for (int v = 0; v < V; ++v) {
-    const __mmask16 m = v == V - 1 ? tail : __mmask16{0xffff};
-    float* yv = yr + v * kLanes;
-    const __m512 y = _mm512_maskz_loadu_ps(m, yv);
-    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[v]), s, y));
-  }
+  FITFORMER_EACH(FITFORMER_ADD_TO_Y)
 }
 
 // The broadcast x quad q of a block (4 shifted bytes) and the weight quads q of 16 rows.
@@ -66,12 +96,6 @@ FITFORMER_VNNI inline __m512i w_quads(const int32_t* quads, int64_t q) {
 }
 
 }  // namespace
-
-bool vnni_available() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-  return ok;
-}
 
 FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
                                        int64_t c0, int64_t width, int64_t p0, int64_t p1) {
@@ -155,6 +179,8 @@ FITFORMER_VNNI void spmv_hpf_i8_vnni(const PlanArgs& a) {
     sum_partials(partial, a.y, M, t, nt);
   }
 }
+
+#pragma GCC pop_options
 
 }  // namespace fitformer::kernels::detail
 #endif  // __x86_64__

@@ -48,7 +48,8 @@ std::vector<Case> cases() {
   // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
   // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
   const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}, {12, 4}, {64, 2}};
-  const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}};
+  // rho2 0.375 at bank width 8: n = 3, slots per segment not a multiple of 4 or 8.
+  const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}, {0.4, 0.375}};
   // N = 1 (SpMV), odd sizes below, between and above the vector tiles (4, 8, 16 lanes).
   const int64_t ns[] = {3, 16, 37, 70, 129};
   std::vector<Case> out;
