@@ -161,6 +161,20 @@ bool runs_on(const KernelEntry& e, const Problem& p) {
   return true;
 }
 
+int64_t problem_bytes(const Problem& p) {
+  int64_t bytes = p.dense.bytes() + p.csr.bytes() + static_cast<int64_t>(p.x.size() * 4);
+  for (const auto* m : {&p.hpf_f32, &p.hpf_i8})
+    if (m->has_value()) bytes += (*m)->bytes();
+  for (const auto* m : {&p.prepared_f32, &p.prepared_i8})
+    if (m->has_value()) bytes += (*m)->bytes();
+  return bytes;
+}
+
+int cold_copies(const Problem& p) {
+  const int64_t bytes = std::max<int64_t>(1, problem_bytes(p));
+  return static_cast<int>(std::max<int64_t>(2, (2 * kLastLevelCacheBytes + bytes - 1) / bytes));
+}
+
 namespace {
 
 constexpr std::array<ActivationEntry, 2> kActivationKernels = {{

@@ -53,6 +53,14 @@ std::span<const KernelEntry> kernel_registry();
 // Whether entry e can run on p (its operand is present, N fits).
 bool runs_on(const KernelEntry& e, const Problem& p);
 
+// Bytes of every operand the kernels read from p (each format of W, and X). A benchmark that
+// rotates through cold_copies(p) copies of p finds no weights in the caches ("cold", as a real
+// forward finds a layer's weights when the model does not fit the LLC): their operands
+// together exceed twice kLastLevelCacheBytes (Zen 4's 32 MiB L3 per CCD), at least 2 copies.
+inline constexpr int64_t kLastLevelCacheBytes = int64_t{32} << 20;
+int64_t problem_bytes(const Problem& p);
+int cold_copies(const Problem& p);
+
 // The kernels on activations alone (no weight matrix), feature-major as the runtime holds them:
 // attention (attention.h) and the column-wise layer norm (layer_norm.h). One problem carries
 // the inputs of both; `out` is sized out_size().

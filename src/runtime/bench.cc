@@ -195,6 +195,33 @@ int64_t kernel_bench_points(const KernelBenchSpec& spec) {
          splits;
 }
 
+namespace {
+
+// One row per entry: timings t[i + 1] against the dense baseline t[0].
+void add_rows(const LayerShape& shape, double sparsity, const sparsity::HpSplit& split,
+              const kernels::Problem& p, const std::vector<const kernels::KernelEntry*>& entries,
+              int threads, const std::vector<Timing>& t, const std::string& suffix,
+              std::vector<KernelBenchRow>& rows) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    KernelBenchRow row;
+    row.shape = shape.name;
+    row.rows = shape.rows;
+    row.cols = shape.cols;
+    row.tokens = p.n;
+    row.sparsity = sparsity;
+    row.rho1 = split.params.rho1;
+    row.rho2 = split.params.rho2;
+    row.density = split.density;
+    row.kernel = std::string(entries[i]->name) + suffix;
+    row.threads = threads;
+    row.time = t[i + 1];
+    row.dense = t[0];
+    rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
 std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress* progress) {
   const kernels::KernelEntry& dense = dense_entry();
   std::vector<KernelBenchRow> rows;
@@ -223,21 +250,22 @@ std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress*
               calls.push_back([&, e] { e->run(p, y, threads); });
             }
             const std::vector<Timing> t = time_interleaved(calls, spec.timing);
-            for (size_t i = 0; i < entries.size(); ++i) {
-              KernelBenchRow row;
-              row.shape = shape.name;
-              row.rows = shape.rows;
-              row.cols = shape.cols;
-              row.tokens = n;
-              row.sparsity = sp;
-              row.rho1 = split.params.rho1;
-              row.rho2 = split.params.rho2;
-              row.density = split.density;
-              row.kernel = std::string(entries[i]->name);
-              row.threads = threads;
-              row.time = t[i + 1];
-              row.dense = t[0];
-              rows.push_back(std::move(row));
+            add_rows(shape, sp, split, p, entries, threads, t, "", rows);
+            if (n == 1) {
+              // Cold: rotating through copies that together exceed the LLC twice, so each call
+              // reads its weights from DRAM, as a layer of a model larger than the LLC does.
+              const std::vector<kernels::Problem> copies(
+                  static_cast<size_t>(kernels::cold_copies(p)), p);
+              std::vector<const kernels::KernelEntry*> spmv;
+              for (const kernels::KernelEntry* e : entries)
+                if (e->spmv_only) spmv.push_back(e);
+              size_t next = 0;
+              auto rotate = [&] { return &copies[next++ % copies.size()]; };
+              std::vector<std::function<void()>> cold = {[&] { dense.run(*rotate(), y, threads); }};
+              for (const kernels::KernelEntry* e : spmv)
+                cold.push_back([&, e] { e->run(*rotate(), y, threads); });
+              add_rows(shape, sp, split, p, spmv, threads, time_interleaved(cold, spec.timing),
+                       " (cold)", rows);
             }
             advance(progress);
           }
