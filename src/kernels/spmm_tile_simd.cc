@@ -44,25 +44,35 @@ template <int V, int64_t kStride, class D>
 HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, const uint16_t* HWY_RESTRICT cols,
                             const float* HWY_RESTRICT vals, int64_t count, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  hn::Vec<D> acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, yr + v * L);
-  const auto slot = [&](int64_t col, float weight) {
+  // Under 4 vectors of tokens (N = 16 on AVX-512, or a tile's tail) one chain of FMAs per
+  // vector would wait on the FMA latency: C chains per vector take the slots in turn.
+  constexpr int C = V >= 4 ? 1 : (V == 1 ? 4 : 2);
+  hn::Vec<D> acc[C][V];
+  for (int v = 0; v < V; ++v) {
+    acc[0][v] = hn::LoadU(d, yr + v * L);
+    for (int c = 1; c < C; ++c) acc[c][v] = hn::Zero(d);
+  }
+  const auto slot = [&](int chain, int64_t col, float weight) {
     const float* xr = xt + col * kStride;
     const auto ws = hn::Set(d, weight);
-    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(ws, hn::Load(d, xr + v * L), acc[v]);
+    for (int v = 0; v < V; ++v)
+      acc[chain][v] = hn::MulAdd(ws, hn::Load(d, xr + v * L), acc[chain][v]);
   };
   int64_t s = 0;
   // Four columns per 8-byte load: the load ports are what this loop runs out of first.
   for (; s + 4 <= count; s += 4) {
     uint64_t four;
     std::memcpy(&four, cols + s, sizeof four);
-    slot(static_cast<int64_t>(four & 0xffff), vals[s]);
-    slot(static_cast<int64_t>((four >> 16) & 0xffff), vals[s + 1]);
-    slot(static_cast<int64_t>((four >> 32) & 0xffff), vals[s + 2]);
-    slot(static_cast<int64_t>(four >> 48), vals[s + 3]);
+    slot(0, static_cast<int64_t>(four & 0xffff), vals[s]);
+    slot(1 % C, static_cast<int64_t>((four >> 16) & 0xffff), vals[s + 1]);
+    slot(2 % C, static_cast<int64_t>((four >> 32) & 0xffff), vals[s + 2]);
+    slot(3 % C, static_cast<int64_t>(four >> 48), vals[s + 3]);
   }
-  for (; s < count; ++s) slot(int64_t{cols[s]}, vals[s]);
-  for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, yr + v * L);
+  for (; s < count; ++s) slot(0, int64_t{cols[s]}, vals[s]);
+  for (int v = 0; v < V; ++v) {
+    for (int c = 1; c < C; ++c) acc[0][v] = hn::Add(acc[0][v], acc[c][v]);
+    hn::StoreU(acc[0][v], d, yr + v * L);
+  }
 }
 
 // SegmentTile over `width` tokens: whole vectors, then one token at a time.
