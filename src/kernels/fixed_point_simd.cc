@@ -234,7 +234,8 @@ void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_to
   } else {
     a.mode = detail::SumMode::kWide;
   }
-  std::vector<int32_t> plane, lo;
+  // Kept by the calling thread across calls (a runtime calls this per sequence and linear).
+  thread_local std::vector<int32_t> plane, lo;
   to_planes(x, n_tokens, w.cols, a.np, a.mode == detail::SumMode::kSplit, plane, lo);
   a.plane = plane.data();
   a.plane_lo = lo.data();
