@@ -25,7 +25,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // Keys per pass over the head's features (score accumulators in registers), and output
 // features per pass over the keys: 8 vectors each keep the FMA units busy past their latency.
-constexpr int kKeyTile = 8;
+constexpr int kKeyTile = 16;
 constexpr int kFeatureTile = 8;
 
 // scores[(j + i) * L] = sum_f qt[f * L] * kh[f * stride + j + i] for i < J.
