@@ -43,7 +43,7 @@ HWY_INLINE V Gelu(D d, V x) {
     p = hn::MulAdd(p, t, hn::Set(d, kErfP[k]));
     q = hn::MulAdd(q, t, hn::Set(d, kErfQ[k]));
   }
-  const V r0 = hn::ApproximateReciprocal(q);  // q >= 1: no special cases
+  const V r0 = hn::ApproximateReciprocal(q);                        // q >= 1: no special cases
   const V r = hn::Mul(r0, hn::NegMulAdd(q, r0, hn::Set(d, 2.0f)));  // Newton: r0 (2 - q r0)
   const V erf = hn::Mul(hn::Mul(z, p), r);
   const V phi = hn::MulAdd(erf, hn::Set(d, 0.5f), hn::Set(d, 0.5f));
