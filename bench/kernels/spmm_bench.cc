@@ -7,7 +7,11 @@
 // N = 1 only (they decode to dense and accumulate in double).
 //
 // Names: <kernel>/<M>x<K>/N<N>/s<sparsity %>/rho2_<rho2>/t<threads>, dense: gemm_dense_f32/
-// <M>x<K>/N<N>/t<threads>. Filter with --benchmark_filter, e.g. 'N128/s90.*t1'.
+// <M>x<K>/N<N>/t<threads>. At N = 1 each SpMV (and the dense and CSR baselines) is timed twice:
+// warm (one copy of the operands, which stay in the caches between calls) and /cold (rotating
+// through copies that together exceed twice the LLC, so the weights come from DRAM; the
+// GB_per_s counter is the stored weights' bytes per second). Filter with --benchmark_filter, e.g.
+// 'N128/s90.*t1'.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -54,6 +58,44 @@ const Problem& problem(Shape s, int64_t n, double sparsity, double rho2) {
                                                   uniform(static_cast<size_t>(s.cols * n), 2), n));
   }
   return *slot;
+}
+
+// cold_copies(p) copies of p (registry.h): rotating through them, every call reads its weights
+// from DRAM, as a layer does in a model too large for the LLC.
+// Only the last configuration's copies are kept (each set is over 64 MiB).
+const std::vector<Problem>& cold_problems(Shape s, int64_t n, double sparsity, double rho2) {
+  static std::tuple<int64_t, int64_t, int64_t, double, double> key;
+  static std::vector<Problem> copies;
+  const auto wanted = std::tuple{s.rows, s.cols, n, sparsity, rho2};
+  if (copies.empty() || key != wanted) {
+    copies.clear();
+    const Problem& p = problem(s, n, sparsity, rho2);
+    copies.assign(static_cast<size_t>(cold_copies(p)), p);
+    key = wanted;
+  }
+  return copies;
+}
+
+void run_cold(benchmark::State& state, const KernelEntry& e, const std::vector<Problem>& copies,
+              int threads) {
+  const Problem& first = copies.front();
+  std::vector<float> y(static_cast<size_t>(first.rows * first.n));
+  size_t i = 0;
+  for (auto _ : state) {
+    e.run(copies[i], y, threads);
+    i = i + 1 == copies.size() ? 0 : i + 1;
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["copies"] = static_cast<double>(copies.size());
+  // The bytes the layer stores (HPF's own, dense, CSR) per second; the prepared kernels read
+  // their layout of the same weights (PreparedHpf::bytes, larger).
+  const int64_t stored = e.operand == Operand::kDense    ? first.dense.bytes()
+                         : e.operand == Operand::kHpfF32 ? first.hpf_f32->bytes()
+                         : e.operand == Operand::kHpfI8  ? first.hpf_i8->bytes()
+                                                         : first.csr.bytes();
+  state.counters["GB_per_s"] = benchmark::Counter(static_cast<double>(stored) * 1e-9,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void run(benchmark::State& state, const KernelEntry& e, const Problem& p, int threads,
@@ -116,6 +158,15 @@ void register_all() {
                                        })
               ->UseRealTime()
               ->Unit(benchmark::kMicrosecond);
+          if (n == 1) {
+            benchmark::RegisterBenchmark(
+                (std::string(e.name) + "/" + shape + tail + "/cold").c_str(),
+                [s, n, threads, &e](benchmark::State& st) {
+                  run_cold(st, e, cold_problems(s, n, 0.5, 0.5), threads);
+                })
+                ->UseRealTime()
+                ->Unit(benchmark::kMicrosecond);
+          }
         }
         for (const double sp : kSweepSparsities) {
           for (const double rho2 : sweep_rho2s(sp, true)) {
@@ -133,6 +184,15 @@ void register_all() {
                                            })
                   ->UseRealTime()
                   ->Unit(benchmark::kMicrosecond);
+              if (n == 1 && (e.spmv_only || e.operand == Operand::kCsr)) {
+                benchmark::RegisterBenchmark((base + "/cold").c_str(),
+                                             [s, n, sp, rho2, threads, &e](benchmark::State& st) {
+                                               run_cold(st, e, cold_problems(s, n, sp, rho2),
+                                                        threads);
+                                             })
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMicrosecond);
+              }
               const bool prepared = std::string_view(e.name).ends_with("_prepared");
               if (n == 1 && threads == 1 && !prepared) {  // a prepared kernel's twin is the same
                 benchmark::RegisterBenchmark((base + "/reference").c_str(),

@@ -44,6 +44,7 @@ struct ModelOptions {
   int64_t batch = 1;
   std::vector<int> threads = {1};
   std::optional<double> min_time;
+  bool breakdown = false;
   bool json = false;
 };
 
@@ -243,6 +244,7 @@ nlohmann::json model_json(const ModelOptions& o, const ModelBench& b) {
                          {"first_layer_linears", linears_json(r.linears)},
                          {"all_linears_dense_ms", split.dense_linears_ms},
                          {"all_linears_sparse_ms", split.sparse_linears_ms},
+                         {"breakdown", o.breakdown ? runtime::breakdown_json(r) : nlohmann::json()},
                          {"provenance", "measured"}});
   }
   return j;
@@ -290,7 +292,10 @@ void print_model(const ModelOptions& o, const ModelBench& b) {
     fmt::print("  {:>7} {:>12.3f} {:>14.3f} {:>7.2f}x\n", r.threads, r.dense.median_us / 1e3,
                r.sparse.median_us / 1e3, r.speedup());
   }
-  for (const auto& r : b.rows) print_linears(r, config.num_hidden_layers);
+  for (const auto& r : b.rows) {
+    print_linears(r, config.num_hidden_layers);
+    if (o.breakdown) fmt::print("{}", runtime::breakdown_table(r));
+  }
 }
 
 void run_model(const ModelOptions& o) {
@@ -304,6 +309,7 @@ void run_model(const ModelOptions& o) {
   spec.seq = o.seq;
   spec.threads = o.threads;
   if (o.min_time) spec.timing.min_seconds = *o.min_time;
+  if (o.breakdown) spec.breakdown_reps = 21;
   Progress progress("bench model", spec.threads.size(), "thread counts",
                     Progress::terminal_attached() && !o.json);
   b.rows = runtime::bench_model(b.folders.dense, b.folders.pruned, spec, &progress);
@@ -369,6 +375,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   model_cmd->add_option("--min-time", m->min_time, "Seconds of timing per engine and thread count")
       ->check(CLI::PositiveNumber);
+  model_cmd->add_flag("--breakdown", m->breakdown, "Also time each op of both forwards");
   model_cmd->add_flag("--json", m->json, "Machine-readable output");
   model_cmd->callback([m] { run_model(*m); });
 }

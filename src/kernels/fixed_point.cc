@@ -18,90 +18,6 @@ size_t at(int64_t i) {
   return static_cast<size_t>(i);
 }
 
-// x token-major [n][k] -> xt feature-major [k][n], so a weight's products with every token
-// are one contiguous run.
-std::vector<int16_t> to_feature_major(std::span<const int16_t> x, int64_t n, int64_t k) {
-  std::vector<int16_t> xt(x.size());
-  for (int64_t t = 0; t < n; ++t) {
-    for (int64_t c = 0; c < k; ++c) xt[at(c * n + t)] = x[at(t * k + c)];
-  }
-  return xt;
-}
-
-// sum[t] += v * plane[col * n + t] over segment s's entries, in int32: the caller makes sure
-// the sums cannot overflow.
-void add_products(const FixedMatrix& w, int64_t s, const int16_t* plane, int64_t n, int32_t* sum) {
-  for (int64_t e = w.segment_entries[at(s)]; e < w.segment_entries[at(s + 1)]; ++e) {
-    const int32_t v = w.entry_val[at(e)];
-    const int16_t* xc = plane + int64_t{w.entry_col[at(e)]} * n;
-    for (int64_t t = 0; t < n; ++t) sum[t] += v * int32_t{xc[t]};
-  }
-}
-
-// The same in int64, for int16 segments too long for the split below.
-void add_products(const FixedMatrix& w, int64_t s, const int16_t* plane, int64_t n, int64_t* sum) {
-  for (int64_t e = w.segment_entries[at(s)]; e < w.segment_entries[at(s + 1)]; ++e) {
-    const int64_t v = w.entry_val[at(e)];
-    const int16_t* xc = plane + int64_t{w.entry_col[at(e)]} * n;
-    for (int64_t t = 0; t < n; ++t) sum[t] += v * int64_t{xc[t]};
-  }
-}
-
-// How a segment's exact sum is formed from int32 sums, fastest first.
-//  - kDirect (int8): |v * x| <= 127^2, so a segment of Bc < 133,000 entries fits int32.
-//  - kSplit (int16, segments of at most 256 entries): x = 256 * hi + lo with hi = x >> 8 in
-//    [-128, 127] and lo = x & 255 in [0, 255]; |v * lo| <= 32767 * 255 and 256 of those stay
-//    below 2^31, likewise v * hi; the segment sum is 256 * sum(v * hi) + sum(v * lo), exact.
-//  - kWide: int64 sums.
-enum class SumMode { kDirect, kSplit, kWide };
-constexpr int64_t kMaxSplitEntries = 256;
-
-// Every row's accumulators over the n tokens, rows split over the threads. planes holds xt
-// (kDirect, kWide) or its hi and lo planes (kSplit), each feature-major [K][n].
-void run_rows(const FixedMatrix& w, SumMode mode, const std::vector<std::vector<int16_t>>& planes,
-              int64_t n, std::span<int64_t> acc, int threads) {
-  const int bits = accumulator_bits(w.value_type);
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<int32_t> sum(at(n)), sum_lo(at(n));
-    std::vector<int64_t> a(at(n)), wide(at(n));
-#pragma omp for schedule(dynamic, 8)
-    for (int64_t r = 0; r < w.rows; ++r) {
-      for (int64_t t = 0; t < n; ++t) a[at(t)] = acc[at(t * w.rows + r)];
-      for (int64_t s = w.row_segments[at(r)]; s < w.row_segments[at(r + 1)]; ++s) {
-        if (mode == SumMode::kDirect) {
-          std::fill(sum.begin(), sum.end(), 0);
-          add_products(w, s, planes[0].data(), n, sum.data());
-          for (int64_t t = 0; t < n; ++t) a[at(t)] = accumulate_segment(a[at(t)], sum[at(t)], bits);
-        } else if (mode == SumMode::kSplit) {
-          std::fill(sum.begin(), sum.end(), 0);
-          std::fill(sum_lo.begin(), sum_lo.end(), 0);
-          add_products(w, s, planes[0].data(), n, sum.data());
-          add_products(w, s, planes[1].data(), n, sum_lo.data());
-          for (int64_t t = 0; t < n; ++t) {
-            const int64_t partial = int64_t{sum[at(t)]} * 256 + sum_lo[at(t)];
-            a[at(t)] = accumulate_segment(a[at(t)], partial, bits);
-          }
-        } else {
-          std::fill(wide.begin(), wide.end(), 0);
-          add_products(w, s, planes[0].data(), n, wide.data());
-          for (int64_t t = 0; t < n; ++t) {
-            a[at(t)] = accumulate_segment(a[at(t)], wide[at(t)], bits);
-          }
-        }
-      }
-      for (int64_t t = 0; t < n; ++t) acc[at(t * w.rows + r)] = a[at(t)];
-    }
-  }
-}
-
-int64_t longest_segment(const FixedMatrix& w) {
-  int64_t longest = 0;
-  for (size_t s = 0; s + 1 < w.segment_entries.size(); ++s)
-    longest = std::max(longest, w.segment_entries[s + 1] - w.segment_entries[s]);
-  return longest;
-}
-
 // Builds a FixedMatrix from per-row segment lists given as (column, value) entries in
 // ascending block order, with the row scales already chosen.
 struct SegmentBuilder {
@@ -140,14 +56,14 @@ int accumulator_bits(format::ValueType type) {
   return type == format::ValueType::kI8 ? 32 : 48;
 }
 
-float activation_scale(std::span<const float> x, format::ValueType type) {
+float activation_scale_reference(std::span<const float> x, format::ValueType type) {
   float max_abs = 0.0f;
   for (float v : x) max_abs = std::max(max_abs, std::fabs(v));
   return format::symmetric_scale(max_abs, fixed_qmax(type));
 }
 
-void quantize_activations(std::span<const float> x, float scale, format::ValueType type,
-                          std::span<int16_t> q) {
+void quantize_activations_reference(std::span<const float> x, float scale, format::ValueType type,
+                                    std::span<int16_t> q) {
   const int32_t qmax = fixed_qmax(type);
   if (q.size() != x.size()) {
     throw Error("", "q", fmt::format("{} values", x.size()), fmt::format("{}", q.size()));
@@ -342,30 +258,6 @@ FixedMatrix make_fixed_matrix(std::span<const float> weights, int64_t rows, int6
     }
   }
   return builder.finish();
-}
-
-void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_tokens,
-                  std::span<const int64_t> bias, std::span<int64_t> acc, int threads) {
-  fixed_qmax(w.value_type);
-  if (threads < 1) throw Error("", "threads", ">= 1", fmt::format("{}", threads));
-  init_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc);
-  if (n_tokens == 0) return;
-  std::vector<std::vector<int16_t>> planes = {to_feature_major(x, n_tokens, w.cols)};
-  // int8: at most Bc entries of |w * x| <= 127^2 per segment, below 2^31 for Bc < 133,000.
-  SumMode mode = SumMode::kWide;
-  if (w.value_type == format::ValueType::kI8 && w.block_cols * 127 * 127 < INT32_MAX) {
-    mode = SumMode::kDirect;
-  } else if (longest_segment(w) <= kMaxSplitEntries) {
-    mode = SumMode::kSplit;
-    planes.reserve(2);  // hi stays valid across the emplace_back
-    std::vector<int16_t>& hi = planes[0];
-    std::vector<int16_t>& lo = planes.emplace_back(hi.size());
-    for (size_t i = 0; i < hi.size(); ++i) {
-      lo[i] = static_cast<int16_t>(hi[i] & 255);
-      hi[i] = static_cast<int16_t>(hi[i] >> 8);  // arithmetic shift: floor(x / 256)
-    }
-  }
-  run_rows(w, mode, planes, n_tokens, acc, threads);
 }
 
 }  // namespace fitformer::kernels

@@ -48,9 +48,13 @@ int32_t fixed_qmax(format::ValueType type);
 // symmetric_scale(max |x|, qmax) for one activation tensor.
 float activation_scale(std::span<const float> x, format::ValueType type);
 // sat(rnd(x / scale)) per element into q (same size), stored as int16 whatever the precision
-// (int8 values fit).
+// (int8 values fit). Highway bodies (kernels/quantize_simd.cc); the scalar _reference twins
+// give the same values (tested on every target).
 void quantize_activations(std::span<const float> x, float scale, format::ValueType type,
                           std::span<int16_t> q);
+float activation_scale_reference(std::span<const float> x, format::ValueType type);
+void quantize_activations_reference(std::span<const float> x, float scale, format::ValueType type,
+                                    std::span<int16_t> q);
 std::vector<int16_t> quantize_activations(std::span<const float> x, float scale,
                                           format::ValueType type);
 
@@ -128,11 +132,23 @@ FixedMatrix make_fixed_matrix(std::span<const float> weights, int64_t rows, int6
                               int64_t block_cols, format::ValueType type);
 
 // The fast linear: the same result as linear_fixed_reference on the HPF the matrix was built
-// from, same layouts and checks. Rows are split over `threads` OpenMP threads; per row and
-// segment the sum runs over all tokens at once, in int32 wherever that is provably exact
-// (int8; int16 by halves of the activations when segments have at most 256 entries, see the
-// .cc), else in int64.
+// from, bit for bit, same layouts and checks. A Highway body for every target
+// (kernels/fixed_point_simd.cc): tokens in the lanes, each row's segments summed exactly in
+// int32 wherever that is provably exact (int8; int16 by high and low bytes of the activations
+// when segments have at most 256 entries), else in int64, and added to the accumulators with
+// saturation in block order. Rows are split over `threads` OpenMP threads.
 void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_tokens,
                   std::span<const int64_t> bias, std::span<int64_t> acc, int threads = 1);
+
+// out[t * rows + r] = dequantize_accumulator(acc[t * rows + r], row_scales[r], x_scales[t]) for
+// tokens t < x_scales.size() and rows r < rows (token-major, as linear_fixed's acc): a Highway
+// body and its scalar twin, equal bit for bit. Error naming the arguments unless acc and out
+// hold tokens x rows values and row_scales `rows`.
+void dequantize_accumulators(std::span<const int64_t> acc, int64_t rows,
+                             std::span<const float> row_scales, std::span<const float> x_scales,
+                             std::span<float> out);
+void dequantize_accumulators_reference(std::span<const int64_t> acc, int64_t rows,
+                                       std::span<const float> row_scales,
+                                       std::span<const float> x_scales, std::span<float> out);
 
 }  // namespace fitformer::kernels

@@ -55,7 +55,8 @@ void segment_offsets(const format::hpf::Matrix& w, int64_t count, int bits, int6
 
 int64_t PreparedHpf::bytes() const {
   return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
-                              offs.size() + offs4.size() * 4 + vals_f32.size() * 4 +
+                              row_segments.size() * 8 + offs.size() + offs4.size() * 4 +
+                              vals_f32.size() * 4 + seg_cols.size() * 2 + seg_vals.size() * 4 +
                               quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
 }
 
@@ -93,6 +94,8 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
   if (f32) {
     p.offs.assign(static_cast<size_t>(p.blocks * lanes * spp), 0);
     p.vals_f32.assign(p.offs.size(), 0.0f);
+    p.seg_cols.assign(static_cast<size_t>(p.blocks * h.k1 * spp), 0);
+    p.seg_vals.assign(p.seg_cols.size(), 0.0f);
     if (16 % bw == 0) p.offs4.assign(static_cast<size_t>(p.blocks * lanes * ((spp + 7) / 8)), 0);
   } else {
     p.quads_i8.assign(static_cast<size_t>(p.blocks * lanes * p.quads), 0);
@@ -129,6 +132,11 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
           for (int64_t l = 0; l < real; ++l) {
             segment_offsets(w, spp, bits, seg0 + l, offs.data());
             const float* v = w.vals_f32.data() + (seg0 + l) * spp;
+            for (int64_t s = 0; s < spp; ++s) {
+              p.seg_cols[static_cast<size_t>((seg0 + l) * spp + s)] = static_cast<uint16_t>(
+                  p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(s)]);
+              p.seg_vals[static_cast<size_t>((seg0 + l) * spp + s)] = v[s];
+            }
             for (int64_t s = 0; s < spp; ++s) {
               out_offs[s * G + l] = offs[static_cast<size_t>(s)];
               out_vals[s * G + l] = v[s];
@@ -170,6 +178,10 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
       }
     }
   }
+  p.row_segments.assign(static_cast<size_t>(h.rows + 1), 0);
+  for (uint16_t r : w.rows) ++p.row_segments[static_cast<size_t>(r) + 1];
+  for (int64_t r = 0; r < h.rows; ++r)
+    p.row_segments[static_cast<size_t>(r + 1)] += p.row_segments[static_cast<size_t>(r)];
   return p;
 }
 

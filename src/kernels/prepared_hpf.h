@@ -14,7 +14,8 @@
 //   int8: the kept row segment as Bc / 4 column quads (columns 4q .. 4q + 3 of the block,
 //         4 int8 in one int32, little-endian, 0 where not kept), [blocks][groups][quads][16],
 //         with each segment's weight sum and its row's scale, [blocks][groups][16].
-// Memory (modeled): fp32 5.5 B per slot against HPF's 4 + 3/8; int8 Bc + 8 B per kept row
+// Memory (modeled): fp32 5.5 B per slot for SpMV's lanes plus 6 B for SpMM's segments,
+// against HPF's 4 + 3/8; int8 Bc + 8 B per kept row
 // segment against HPF's B * n * (1 + 3/8); both plus the padding to 16 rows per group.
 #pragma once
 
@@ -35,6 +36,9 @@ struct PreparedHpf {
   std::vector<uint16_t> rows;       // [blocks][groups * 16] kept rows, ascending below k1
   std::vector<int32_t> real_banks;  // [blocks] banks holding real columns (format/hpf.h)
   std::vector<int32_t> slot_cols;   // [B * n] (s / n) * bank width
+  // [M + 1]: kept row segments in rows < r, over all blocks (the SpMM's work per row, by which
+  // it splits rows between threads).
+  std::vector<int64_t> row_segments;
 
   std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
   // fp32, when the bank width divides 16 (so no bank straddles a 16-column window): each
@@ -43,6 +47,10 @@ struct PreparedHpf {
   // and a mask per slot give the index into the slot's aligned window of x.
   std::vector<uint32_t> offs4;
   std::vector<float> vals_f32;  // fp32: same shape
+  // fp32, for SpMM (one kept row segment at a time): each segment's slots contiguous, its
+  // in-block column (slot_cols[s] + offs) and weight, [blocks][k1][B * n].
+  std::vector<uint16_t> seg_cols;
+  std::vector<float> seg_vals;
 
   std::vector<int32_t> quads_i8;  // int8: [blocks][groups][quads][16]
   std::vector<int32_t> sums_i8;   // int8: [blocks][groups][16]

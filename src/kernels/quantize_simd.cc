@@ -1,12 +1,14 @@
-// quantize_activations (spmm.h) as a Highway body for every target: the max |x| in float
-// vectors, then each value divided by the scale in double and rounded half away from zero,
-// exactly as format::quantize_symmetric does one value at a time (the scalar loop, a double
-// division and lround per value, cost more than the 90 %-sparse SpMM it feeds; docs/kernels.md).
+// quantize_activations (spmm.h, and fixed_point.h's int8/int16 one) as a Highway body for
+// every target: the max |x| in float vectors, then each value divided by the scale in double and
+// rounded half away from zero, exactly as format::quantize_symmetric does one value at a time (the
+// scalar loop, a double division and lround per value, cost more than the 90 %-sparse SpMM it
+// feeds; docs/kernels.md).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 
 #include "format/value_type.h"
+#include "kernels/fixed_point.h"
 #include "kernels/spmm.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -29,16 +31,20 @@ float MaxAbs(const float* HWY_RESTRICT x, size_t n) {
   return result;
 }
 
-// q[i] = clamp(round_half_away(x[i] / scale), -127, 127), the division in double.
-void QuantizeI8(const float* HWY_RESTRICT x, size_t n, float scale, int8_t* HWY_RESTRICT q) {
+// q[i] = clamp(round_half_away(x[i] / scale), -qmax, qmax), the division in double, for int8
+// or int16 outputs.
+template <typename T>
+void QuantizeQ(const float* HWY_RESTRICT x, size_t n, float scale, int32_t qmax_int,
+               T* HWY_RESTRICT q) {
   const hn::ScalableTag<double> dd;
   const hn::Rebind<float, decltype(dd)> df;
   const hn::Rebind<int32_t, decltype(dd)> di32;
-  const hn::Rebind<int8_t, decltype(dd)> di8;
+  const hn::Rebind<T, decltype(dd)> dq;
   const size_t lanes = hn::Lanes(dd);
   const auto s = hn::Set(dd, static_cast<double>(scale));
   const auto half = hn::Set(dd, 0.5), one = hn::Set(dd, 1.0);
-  const auto qmax = hn::Set(dd, 127.0), qmin = hn::Set(dd, -127.0);
+  const auto qmax = hn::Set(dd, static_cast<double>(qmax_int));
+  const auto qmin = hn::Neg(qmax);
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
     const auto v = hn::Div(hn::PromoteTo(dd, hn::LoadU(df, x + i)), s);
@@ -47,19 +53,33 @@ void QuantizeI8(const float* HWY_RESTRICT x, size_t n, float scale, int8_t* HWY_
     const auto tie = hn::Eq(hn::Abs(hn::Sub(v, whole)), half);
     auto r = hn::IfThenElse(tie, hn::Add(whole, hn::CopySign(one, v)), hn::Round(v));
     r = hn::Min(hn::Max(r, qmin), qmax);
-    hn::StoreU(hn::DemoteTo(di8, hn::DemoteTo(di32, r)), di8, q + i);
+    hn::StoreU(hn::DemoteTo(dq, hn::DemoteTo(di32, r)), dq, q + i);
   }
-  for (; i < n; ++i) q[i] = static_cast<int8_t>(format::quantize_symmetric(x[i], scale, 127));
+  for (; i < n; ++i) q[i] = static_cast<T>(format::quantize_symmetric(x[i], scale, qmax_int));
+}
+
+void QuantizeI8(const float* HWY_RESTRICT x, size_t n, float scale, int8_t* HWY_RESTRICT q) {
+  QuantizeQ(x, n, scale, 127, q);
+}
+
+void QuantizeI16(const float* HWY_RESTRICT x, size_t n, float scale, int32_t qmax,
+                 int16_t* HWY_RESTRICT q) {
+  QuantizeQ(x, n, scale, qmax, q);
 }
 
 }  // namespace fitformer::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <fmt/format.h>
+
+#include "core/error.h"
+
 namespace fitformer::kernels {
 
 HWY_EXPORT(MaxAbs);
 HWY_EXPORT(QuantizeI8);
+HWY_EXPORT(QuantizeI16);
 
 QuantizedActivations quantize_activations(std::span<const float> x) {
   QuantizedActivations q;
@@ -67,6 +87,20 @@ QuantizedActivations quantize_activations(std::span<const float> x) {
   q.values.resize(x.size());
   HWY_DYNAMIC_DISPATCH(QuantizeI8)(x.data(), x.size(), q.scale, q.values.data());
   return q;
+}
+
+float activation_scale(std::span<const float> x, format::ValueType type) {
+  return format::symmetric_scale(HWY_DYNAMIC_DISPATCH(MaxAbs)(x.data(), x.size()),
+                                 fixed_qmax(type));
+}
+
+void quantize_activations(std::span<const float> x, float scale, format::ValueType type,
+                          std::span<int16_t> q) {
+  const int32_t qmax = fixed_qmax(type);
+  if (q.size() != x.size()) {
+    throw Error("", "q", fmt::format("{} values", x.size()), fmt::format("{}", q.size()));
+  }
+  HWY_DYNAMIC_DISPATCH(QuantizeI16)(x.data(), x.size(), scale, qmax, q.data());
 }
 
 }  // namespace fitformer::kernels

@@ -1,12 +1,31 @@
 // The kernel table and the Problem builder of registry.h.
 #include "kernels/registry.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+
+#include "core/random.h"
+#include "kernels/layer_norm.h"
 
 namespace fitformer::kernels {
 namespace {
 
-constexpr std::array<KernelEntry, 10> kKernels = {{
+SpmmEpilogue gelu_epilogue(const Problem& p) {
+  SpmmEpilogue e;
+  e.bias = p.bias;
+  e.activation = EpilogueActivation::kGelu;
+  return e;
+}
+
+SpmmEpilogue residual_epilogue(const Problem& p) {
+  SpmmEpilogue e;
+  e.bias = p.bias;
+  e.residual = p.residual;
+  return e;
+}
+
+constexpr std::array<KernelEntry, 14> kKernels = {{
     {"spmm_hpf_f32", Operand::kHpfF32, false,
      [](const Problem& p, std::span<float> y, int t) { spmm_hpf_f32(*p.hpf_f32, p.x, p.n, y, t); },
      [](const Problem& p, std::span<float> y, int t) {
@@ -57,6 +76,34 @@ constexpr std::array<KernelEntry, 10> kKernels = {{
      [](const Problem& p, std::span<float> y, int t) {
        spmv_hpf_i8_reference(*p.hpf_i8, p.xq.values, p.xq.scale, y, t);
      }},
+    {"spmm_hpf_f32_fused_gelu", Operand::kHpfF32, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32_fused(*p.prepared_f32, p.x, p.n, y, gelu_epilogue(p), t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32_fused_reference(*p.hpf_f32, p.x, p.n, y, gelu_epilogue(p), t);
+     }},
+    {"spmm_hpf_f32_fused_residual", Operand::kHpfF32, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32_fused(*p.prepared_f32, p.x, p.n, y, residual_epilogue(p), t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_f32_fused_reference(*p.hpf_f32, p.x, p.n, y, residual_epilogue(p), t);
+     }},
+    {"spmm_hpf_i8_fused_gelu", Operand::kHpfI8, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused(*p.prepared_i8, p.x, p.x_max_abs, p.n, y, gelu_epilogue(p), t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused_reference(*p.hpf_i8, p.x, p.x_max_abs, p.n, y, gelu_epilogue(p), t);
+     }},
+    {"spmm_hpf_i8_fused_residual", Operand::kHpfI8, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused(*p.prepared_i8, p.x, p.x_max_abs, p.n, y, residual_epilogue(p), t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused_reference(*p.hpf_i8, p.x, p.x_max_abs, p.n, y, residual_epilogue(p), t);
+     }},
     {"spmm_csr_f32", Operand::kCsr, false,
      [](const Problem& p, std::span<float> y, int t) { spmm_csr_f32(p.csr, p.x, p.n, y, t); },
      [](const Problem& p, std::span<float> y, int t) {
@@ -88,8 +135,15 @@ Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
   p.csr = format::pack_csr(weights, mask);
   p.dense = format::pack_dense(weights, mask);
   p.xq = quantize_activations(x);
+  for (float v : x) p.x_max_abs = std::max(p.x_max_abs, std::fabs(v));
   p.x = std::move(x);
   p.nonzeros = sparsity::kept_count(mask);
+  // Bias and residual of the size of the inputs, from fixed seeds.
+  Rng rng(rows * 7919 + cols * 31 + n);
+  p.bias.resize(static_cast<size_t>(rows));
+  for (float& b : p.bias) b = static_cast<float>(rng.uniform() - 0.5);
+  p.residual.resize(static_cast<size_t>(rows * n));
+  for (float& r : p.residual) r = static_cast<float>(2.0 * rng.uniform() - 1.0);
   return p;
 }
 
@@ -99,12 +153,73 @@ std::span<const KernelEntry> kernel_registry() {
 
 bool runs_on(const KernelEntry& e, const Problem& p) {
   if (e.spmv_only && p.n != 1) return false;
-  const bool prepared = e.name.ends_with("_prepared");
+  const bool prepared = e.name.ends_with("_prepared") || e.name.find("_fused") != e.name.npos;
   if (e.operand == Operand::kHpfF32)
     return p.hpf_f32.has_value() && (!prepared || p.prepared_f32.has_value());
   if (e.operand == Operand::kHpfI8)
     return p.hpf_i8.has_value() && (!prepared || p.prepared_i8.has_value());
   return true;
+}
+
+int64_t problem_bytes(const Problem& p) {
+  int64_t bytes = p.dense.bytes() + p.csr.bytes() + static_cast<int64_t>(p.x.size() * 4);
+  for (const auto* m : {&p.hpf_f32, &p.hpf_i8})
+    if (m->has_value()) bytes += (*m)->bytes();
+  for (const auto* m : {&p.prepared_f32, &p.prepared_i8})
+    if (m->has_value()) bytes += (*m)->bytes();
+  return bytes;
+}
+
+int cold_copies(const Problem& p) {
+  const int64_t bytes = std::max<int64_t>(1, problem_bytes(p));
+  return static_cast<int>(std::max<int64_t>(2, (2 * kLastLevelCacheBytes + bytes - 1) / bytes));
+}
+
+namespace {
+
+constexpr std::array<ActivationEntry, 2> kActivationKernels = {{
+    {"attention_f32",
+     [](const ActivationProblem& p, std::span<float> out, int t) {
+       attention_f32(p.q, p.k, p.v, p.shape, p.lengths, p.causal, out, t);
+     },
+     [](const ActivationProblem& p, std::span<float> out, int t) {
+       attention_f32_reference(p.q, p.k, p.v, p.shape, p.lengths, p.causal, out, t);
+     }},
+    {"layer_norm_columns_f32",
+     [](const ActivationProblem& p, std::span<float> out, int t) {
+       std::copy(p.q.begin(), p.q.end(), out.begin());
+       layer_norm_columns_f32(out, p.shape.stride, p.gamma, p.beta, 1e-5f, nullptr, t);
+     },
+     [](const ActivationProblem& p, std::span<float> out, int t) {
+       std::copy(p.q.begin(), p.q.end(), out.begin());
+       layer_norm_columns_f32_reference(out, p.shape.stride, p.gamma, p.beta, 1e-5f, nullptr, t);
+     }},
+}};
+
+}  // namespace
+
+ActivationProblem make_activation_problem(const AttentionShape& shape, std::vector<int64_t> lengths,
+                                          bool causal, uint64_t seed, float scale) {
+  ActivationProblem p;
+  p.shape = shape;
+  p.shape.stride = shape.batch * shape.seq;
+  p.lengths = std::move(lengths);
+  p.causal = causal;
+  const int64_t width = shape.heads * shape.head_dim;
+  Rng rng(seed);
+  for (auto* v : {&p.q, &p.k, &p.v}) {
+    v->resize(static_cast<size_t>(width * p.shape.stride));
+    for (float& f : *v) f = static_cast<float>((2.0 * rng.uniform() - 1.0) * scale);
+  }
+  p.gamma.resize(static_cast<size_t>(width));
+  p.beta.resize(static_cast<size_t>(width));
+  for (float& g : p.gamma) g = static_cast<float>(1.0 + 0.2 * (rng.uniform() - 0.5));
+  for (float& b : p.beta) b = static_cast<float>(0.2 * (rng.uniform() - 0.5));
+  return p;
+}
+
+std::span<const ActivationEntry> activation_registry() {
+  return kActivationKernels;
 }
 
 }  // namespace fitformer::kernels

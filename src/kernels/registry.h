@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/attention.h"
 #include "kernels/spmm.h"
+#include "kernels/spmm_fused.h"
 #include "sparsity/patterns.h"
 
 namespace fitformer::kernels {
@@ -23,6 +25,9 @@ struct Problem {
   std::vector<float> x;       // K x N
   QuantizedActivations xq;    // x for the int8 kernels
   int64_t nonzeros = 0;       // kept weights: the useful work is 2 * nonzeros * N flops
+  // For the fused kernels (spmm_fused.h): a bias [M], a residual M x N and max |x|.
+  std::vector<float> bias, residual;
+  float x_max_abs = 0;
 };
 
 // Packs weights (M x K) under `mask` into every format; with hp set, mask must be its HP mask
@@ -47,5 +52,36 @@ std::span<const KernelEntry> kernel_registry();
 
 // Whether entry e can run on p (its operand is present, N fits).
 bool runs_on(const KernelEntry& e, const Problem& p);
+
+// Bytes of every operand the kernels read from p (each format of W, and X). A benchmark that
+// rotates through cold_copies(p) copies of p finds no weights in the caches ("cold", as a real
+// forward finds a layer's weights when the model does not fit the LLC): their operands
+// together exceed twice kLastLevelCacheBytes (Zen 4's 32 MiB L3 per CCD), at least 2 copies.
+inline constexpr int64_t kLastLevelCacheBytes = int64_t{32} << 20;
+int64_t problem_bytes(const Problem& p);
+int cold_copies(const Problem& p);
+
+// The kernels on activations alone (no weight matrix), feature-major as the runtime holds them:
+// attention (attention.h) and the column-wise layer norm (layer_norm.h). One problem carries
+// the inputs of both; `out` is sized out_size().
+struct ActivationProblem {
+  AttentionShape shape;  // stride = batch * seq
+  std::vector<int64_t> lengths;
+  bool causal = false;
+  std::vector<float> q, k, v;      // [heads * head_dim][stride] each
+  std::vector<float> gamma, beta;  // [heads * head_dim]: the layer norm's
+  size_t out_size() const { return q.size(); }
+};
+
+// Inputs uniform in [-scale, scale) from `seed` (scale ~2 puts softmax between flat and peaked).
+ActivationProblem make_activation_problem(const AttentionShape& shape, std::vector<int64_t> lengths,
+                                          bool causal, uint64_t seed, float scale = 2.0f);
+
+struct ActivationEntry {
+  std::string_view name;
+  void (*run)(const ActivationProblem& p, std::span<float> out, int threads);
+  void (*reference)(const ActivationProblem& p, std::span<float> out, int threads);
+};
+std::span<const ActivationEntry> activation_registry();
 
 }  // namespace fitformer::kernels

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/prepared_hpf.h"
+#include "kernels/spmm_fused.h"
 
 namespace fitformer::kernels::detail {
 
@@ -39,6 +40,22 @@ inline std::pair<int64_t, int64_t> kept_range(const PreparedHpf& w, int64_t b, i
   return {lo - rows, hi - rows};
 }
 
+// Output rows [r0, r1) of thread t of nt in an SpMM: contiguous, cut where the running count of
+// kept row segments (w.row_segments) crosses t / nt of the total, so every thread adds about
+// the same number of segments whatever the rows' density.
+inline std::pair<int64_t, int64_t> balanced_rows(const PreparedHpf& w, int t, int nt) {
+  const int64_t rows = w.header.rows;
+  const int64_t total = w.row_segments.back();
+  auto cut = [&](int u) -> int64_t {
+    if (u <= 0) return 0;
+    if (u >= nt) return rows;
+    const int64_t target = (total * u + nt / 2) / nt;
+    return std::lower_bound(w.row_segments.begin(), w.row_segments.end(), target) -
+           w.row_segments.begin();
+  };
+  return {std::min(cut(t), rows), std::min(cut(t + 1), rows)};
+}
+
 // SpMM walks a thread's output rows in panels whose Y tile (rows x tile_bytes) stays in L2
 // while every column block adds to it: a quarter of Zen 4's 1 MiB L2 per core, leaving room
 // for the weights and X streaming past. Returns the rows per panel (>= 1).
@@ -64,10 +81,17 @@ inline void sum_partials(const std::vector<float>& partial, float* y, int64_t ro
   }
 }
 
+// X (int8, K x N) into q's column quads (q sized by size_quads; q.scale is left alone): the
+// input layout of the int8 SpMM for callers that quantized X already. Thread t of nt's share.
+void quads_from_i8_part(const int8_t* x, ActivationQuads& q, int t, int nt);
+
 #if defined(__x86_64__)
 // spmm_vnni.cc: the int8 kernels on AVX512-VNNI, run when vnni_available() (checked once).
 bool vnni_available();
-void spmm_hpf_i8_vnni(const PlanArgs& a);
+// Adds every column block's kept row segments of output rows [p0, p1) into Y's tokens
+// [c0, c0 + width) (width <= 128): one panel of spmm_tile_simd.cc's int8 SpMM.
+void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y, int64_t c0,
+                        int64_t width, int64_t p0, int64_t p1);
 void spmv_hpf_i8_vnni(const PlanArgs& a);
 #endif
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kernels/spmm.h"
+#include "kernels/spmm_fused.h"
 #include "kernels/spmm_internal.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -58,101 +59,6 @@ namespace fitformer::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 constexpr int64_t G = PreparedHpf::kGroupRows;
-// Token tile of SpMM: this many vectors of Y stay in registers per kept row segment.
-constexpr int kTileVectors = 8;
-
-// One kept row segment on V vectors of tokens: yr[0, V * L) += sum_s vals[s] * X[col_s].
-// offs and vals step by G (one lane of a row group); xt is the block's X tile.
-template <int V, class D>
-HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, int64_t N,
-                            const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
-                            const int32_t* HWY_RESTRICT slot_cols, int64_t count,
-                            float* HWY_RESTRICT yr) {
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  hn::Vec<D> acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, yr + v * L);
-  for (int64_t s = 0; s < count; ++s) {
-    const float* xr = xt + (slot_cols[s] + offs[s * G]) * N;
-    const auto ws = hn::Set(d, vals[s * G]);
-    for (int v = 0; v < V; ++v) acc[v] = hn::MulAdd(ws, hn::LoadU(d, xr + v * L), acc[v]);
-  }
-  for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, yr + v * L);
-}
-
-// SegmentTile over `width` tokens: whole vectors, then one token at a time.
-template <class D>
-HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt, int64_t N,
-                           const uint8_t* HWY_RESTRICT offs, const float* HWY_RESTRICT vals,
-                           const int32_t* HWY_RESTRICT slot_cols, int64_t count,
-                           float* HWY_RESTRICT yr) {
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t full = width / L;
-  switch (full) {
-#define FITFORMER_TILE(V)                                       \
-  case V:                                                       \
-    SegmentTile<V>(d, xt, N, offs, vals, slot_cols, count, yr); \
-    break;
-    FITFORMER_TILE(8)
-    FITFORMER_TILE(7)
-    FITFORMER_TILE(6)
-    FITFORMER_TILE(5)
-    FITFORMER_TILE(4)
-    FITFORMER_TILE(3)
-    FITFORMER_TILE(2)
-    FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-    default:
-      break;
-  }
-  for (int64_t c = full * L; c < width; ++c) {
-    float sum = yr[c];
-    for (int64_t s = 0; s < count; ++s)
-      sum += vals[s * G] * xt[(slot_cols[s] + offs[s * G]) * N + c];
-    yr[c] = sum;
-  }
-}
-
-void SpmmHpfF32(const detail::PlanArgs& a) {
-  const PreparedHpf& w = *a.w;
-  const int64_t N = a.n, spp = w.slots(), Bc = w.header.block_cols;
-#pragma omp parallel num_threads(a.threads)
-  {
-    const hn::ScalableTag<float> d;
-    const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    static_assert(kTileVectors <= 8, "SegmentRow dispatches V = 1..8");
-    const auto [r0, r1] =
-        detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    // The X tile of a block, copied contiguous (Bc rows of kTileVectors * L tokens): rows of
-    // X are N floats apart, and a tile strided that way maps to a fraction of L1's sets.
-    const int64_t T = kTileVectors * L;
-    const auto tile = hwy::AllocateAligned<float>(static_cast<size_t>(Bc * T));
-    const int64_t P = detail::panel_rows(r1 - r0, T * static_cast<int64_t>(sizeof(float)));
-    for (int64_t c0 = 0; c0 < N; c0 += T) {
-      const int64_t width = std::min(T, N - c0);
-      for (int64_t p0 = r0; p0 < r1; p0 += P) {
-        for (int64_t b = 0; b < w.blocks; ++b) {
-          const auto [i0, i1] = detail::kept_range(w, b, p0, std::min(r1, p0 + P));
-          if (i0 == i1) continue;
-          const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
-          // Kept weights lie in real columns only (format/hpf.h): rows past K are not read.
-          const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
-          for (int64_t k = 0; k < real_rows; ++k) {
-            std::memcpy(tile.get() + k * T, a.x + (b * Bc + k) * N + c0,
-                        static_cast<size_t>(width) * sizeof(float));
-          }
-          for (int64_t i = i0; i < i1; ++i) {
-            const int64_t at = ((b * w.groups + i / G) * spp) * G + i % G;
-            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-            SegmentRow(d, width, tile.get(), T, w.offs.data() + at, w.vals_f32.data() + at,
-                       w.slot_cols.data(), count, a.y + r * N + c0);
-          }
-        }
-      }
-    }
-  }
-}
-
 void SpmvHpfF32(const detail::PlanArgs& a) {
   const PreparedHpf& w = *a.w;
   const int64_t M = w.header.rows, spp = w.slots(), Bc = w.header.block_cols;
@@ -241,78 +147,6 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
 template <int k, class V>
 HWY_INLINE V ByteOf(V v) {
   return hn::ShiftRight<24>(hn::ShiftLeft<24 - 8 * k>(v));
-}
-
-void SpmmHpfI8(const detail::PlanArgs& a) {
-#if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
-  if (detail::vnni_available()) return detail::spmm_hpf_i8_vnni(a);
-#endif
-  const PreparedHpf& w = *a.w;
-  const int64_t N = a.n, K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
-  // X as column quads: x4[(b * Q + q) * N + c] holds x[b * Bc + 4q + k][c] in byte k (0 past
-  // the block or K), so one int32 lane carries the 4 inputs of one weight quad.
-  std::vector<int32_t> x4(static_cast<size_t>(w.blocks * Q * N));
-#pragma omp parallel for num_threads(a.threads) schedule(static)
-  for (int64_t bq = 0; bq < w.blocks * Q; ++bq) {
-    const int64_t b = bq / Q, q = bq % Q;
-    for (int64_t c = 0; c < N; ++c) {
-      uint32_t packed = 0;
-      for (int64_t k = 0; k < 4; ++k) {
-        const int64_t col = 4 * q + k, row = b * Bc + col;
-        if (col < Bc && row < K)
-          packed |= static_cast<uint32_t>(static_cast<uint8_t>(a.xq[row * N + c])) << (8 * k);
-      }
-      x4[static_cast<size_t>(bq * N + c)] = static_cast<int32_t>(packed);
-    }
-  }
-#pragma omp parallel num_threads(a.threads)
-  {
-    const hn::ScalableTag<int32_t> d32;
-    const hn::Rebind<float, decltype(d32)> df;
-    const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
-    const auto [r0, r1] =
-        detail::split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    for (int64_t b = 0; b < w.blocks; ++b) {
-      const auto [i0, i1] = detail::kept_range(w, b, r0, r1);
-      const int32_t* xb = x4.data() + b * Q * N;
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t g = i / G, l = i % G;
-        const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-        const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-        const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-        const float scale = w.scales_i8[at] * a.x_scale;
-        float* yr = a.y + r * N;
-        int64_t c = 0;
-        for (; c + L <= N; c += L) {
-          auto acc = hn::Zero(d32);
-          for (int64_t q = 0; q < Q; ++q) {
-            const int32_t wq = quads[q * G];
-            if (wq == 0) continue;
-            const auto xv = hn::LoadU(d32, xb + q * N + c);
-            const auto wv = hn::Set(d32, wq);
-            acc = hn::Add(acc, hn::Mul(ByteOf<0>(xv), ByteOf<0>(wv)));
-            acc = hn::Add(acc, hn::Mul(ByteOf<1>(xv), ByteOf<1>(wv)));
-            acc = hn::Add(acc, hn::Mul(ByteOf<2>(xv), ByteOf<2>(wv)));
-            acc = hn::Add(acc, hn::Mul(ByteOf<3>(xv), ByteOf<3>(wv)));
-          }
-          hn::StoreU(hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, scale), hn::LoadU(df, yr + c)),
-                     df, yr + c);
-        }
-        for (; c < N; ++c) {
-          int32_t sum = 0;
-          for (int64_t q = 0; q < Q; ++q) {
-            const int32_t wq = quads[q * G], xq = xb[q * N + c];
-            for (int k = 0; k < 4; ++k) {
-              sum += static_cast<int8_t>(static_cast<uint32_t>(wq) >> (8 * k)) *
-                     static_cast<int8_t>(static_cast<uint32_t>(xq) >> (8 * k));
-            }
-          }
-          yr[c] += static_cast<float>(sum) * scale;
-        }
-      }
-    }
-  }
 }
 
 void SpmvHpfI8(const detail::PlanArgs& a) {
@@ -440,9 +274,7 @@ HWY_AFTER_NAMESPACE();
 
 namespace fitformer::kernels {
 
-HWY_EXPORT(SpmmHpfF32);
 HWY_EXPORT(SpmvHpfF32);
-HWY_EXPORT(SpmmHpfI8);
 HWY_EXPORT(SpmvHpfI8);
 HWY_EXPORT(SpmmCsrF32);
 HWY_EXPORT(TargetName);
@@ -489,9 +321,12 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
   const size_t lanes = static_cast<size_t>(w.blocks * w.groups * PreparedHpf::kGroupRows);
   const bool f32 = type == format::ValueType::kF32;
   require(w.rows.size() == lanes && w.real_banks.size() == static_cast<size_t>(w.blocks) &&
+              w.row_segments.size() == static_cast<size_t>(h.rows + 1) &&
               w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
               (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
                          w.vals_f32.size() == w.offs.size() &&
+                         w.seg_cols.size() == static_cast<size_t>(w.blocks * h.k1 * w.slots()) &&
+                         w.seg_vals.size() == w.seg_cols.size() &&
                          w.offs4.size() == (16 % (h.block_cols / h.banks) == 0
                                                 ? lanes * static_cast<size_t>((w.slots() + 7) / 8)
                                                 : 0)
@@ -511,9 +346,11 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
 void spmm_hpf_f32(const PreparedHpf& w, std::span<const float> x, int64_t n, std::span<float> y,
                   int threads) {
   check_prepared(w, format::ValueType::kF32, x.size(), n, y.size(), threads);
-  const detail::PlanArgs args{&w, x.data(), nullptr, 1.0f, n, y.data(), threads};
-  if (n == 1) return HWY_DYNAMIC_DISPATCH(SpmvHpfF32)(args);
-  HWY_DYNAMIC_DISPATCH(SpmmHpfF32)(args);
+  if (n == 1)
+    return HWY_DYNAMIC_DISPATCH(SpmvHpfF32)({&w, x.data(), nullptr, 1.0f, 1, y.data(), threads});
+#pragma omp parallel num_threads(threads)
+  spmm_hpf_f32_fused_part(w, x.data(), n, y.data(), {}, omp_get_thread_num(),
+                          omp_get_num_threads());
 }
 
 void spmv_hpf_f32(const PreparedHpf& w, std::span<const float> x, std::span<float> y, int threads) {
@@ -524,9 +361,18 @@ void spmv_hpf_f32(const PreparedHpf& w, std::span<const float> x, std::span<floa
 void spmm_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, int64_t n,
                  std::span<float> y, int threads) {
   check_prepared(w, format::ValueType::kI8, x.size(), n, y.size(), threads);
-  const detail::PlanArgs args{&w, nullptr, x.data(), x_scale, n, y.data(), threads};
-  if (n == 1) return HWY_DYNAMIC_DISPATCH(SpmvHpfI8)(args);
-  HWY_DYNAMIC_DISPATCH(SpmmHpfI8)(args);
+  if (n == 1) {
+    return HWY_DYNAMIC_DISPATCH(SpmvHpfI8)({&w, nullptr, x.data(), x_scale, 1, y.data(), threads});
+  }
+  ActivationQuads q;
+  size_quads(w.header.cols, n, w.header.block_cols, q);
+  q.scale = x_scale;
+#pragma omp parallel num_threads(threads)
+  {
+    detail::quads_from_i8_part(x.data(), q, omp_get_thread_num(), omp_get_num_threads());
+#pragma omp barrier
+    spmm_hpf_i8_fused_part(w, q, y.data(), {}, omp_get_thread_num(), omp_get_num_threads());
+  }
 }
 
 void spmv_hpf_i8(const PreparedHpf& w, std::span<const int8_t> x, float x_scale, std::span<float> y,

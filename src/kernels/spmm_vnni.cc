@@ -26,58 +26,44 @@
 #define FITFORMER_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 namespace fitformer::kernels::detail {
+
+bool vnni_available() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  return ok;
+}
+
+// Everything below runs only where vnni_available() said so: compiled for those instruction
+// sets.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+
 namespace {
 
 constexpr int64_t G = PreparedHpf::kGroupRows;
-constexpr int64_t kLanes = 16;   // int32 lanes of a zmm
-constexpr int kTileVectors = 8;  // 128 tokens of Y in registers per kept row segment
+constexpr int64_t kLanes = 16;  // int32 lanes of a zmm
 static_assert(G == kLanes, "SpMV puts one row group in one zmm");
 
-// X (K x N int8) as column quads of shifted bytes: out[(b * Q + q) * Np + c] holds
-// x[b * Bc + 4q + k][c] ^ 0x80 in byte k, 0x80 (x = 0) past the block, K or N; Np = N
-// rounded up to 16 so that every token vector is whole. 16 tokens of 4 rows are
-// interleaved by two rounds of byte and word unpacks.
-FITFORMER_VNNI void build_x4(const PreparedHpf& w, const int8_t* x, int64_t N, int64_t Np,
-                             int32_t* out, int threads) {
-  const int64_t K = w.header.cols, Bc = w.header.block_cols, Q = w.quads;
-  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t bq = 0; bq < w.blocks * Q; ++bq) {
-    const int64_t b = bq / Q, q = bq % Q;
-    const int8_t* src[4];
-    alignas(16) static const int8_t zeros[16] = {};
-    bool real[4];
-    for (int64_t k = 0; k < 4; ++k) {
-      const int64_t col = 4 * q + k, row = b * Bc + col;
-      real[k] = col < Bc && row < K;
-      src[k] = real[k] ? x + row * N : zeros;
-    }
-    int32_t* dst = out + bq * Np;
-    int64_t c = 0;
-    for (; c + 16 <= N; c += 16) {
-      auto row = [&](int k) {
-        return real[k] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src[k] + c))
-                       : _mm_setzero_si128();
-      };
-      const __m128i r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3);
-      const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
-      const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
-      __m128i* d = reinterpret_cast<__m128i*>(dst + c);
-      _mm_storeu_si128(d + 0, _mm_xor_si128(_mm_unpacklo_epi16(t0, t2), flip));
-      _mm_storeu_si128(d + 1, _mm_xor_si128(_mm_unpackhi_epi16(t0, t2), flip));
-      _mm_storeu_si128(d + 2, _mm_xor_si128(_mm_unpacklo_epi16(t1, t3), flip));
-      _mm_storeu_si128(d + 3, _mm_xor_si128(_mm_unpackhi_epi16(t1, t3), flip));
-    }
-    for (; c < Np; ++c) {
-      uint32_t packed = 0;
-      for (int k = 0; k < 4; ++k) {
-        const uint8_t v = real[k] && c < N ? static_cast<uint8_t>(src[k][c]) : 0;
-        packed |= static_cast<uint32_t>(v ^ 0x80u) << (8 * k);
-      }
-      dst[c] = static_cast<int32_t>(packed);
-    }
-  }
+// acc += the 4-byte dot products of x (unsigned) and w (signed) per int32 lane, in place. GCC 12
+// ties the intrinsic's accumulator to a fresh register and copies the array of accumulators
+// around every vpdpbusd (16 moves per 8 products); the one instruction in inline assembly keeps
+// each accumulator in its register.
+FITFORMER_VNNI inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
 }
+
+// The V accumulators of a tile are eight named locals a0..a7 and every step over them is
+// spelled out (FITFORMER_EACH): held in an array, or in a struct passed to lambdas, GCC 12 keeps
+// them on the stack and stores all of them after every quad.
+#define FITFORMER_EACH(STEP) STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+#define FITFORMER_INIT(i) __m512i a##i = init;
+#define FITFORMER_ADD_TO_Y(i)                                                      \
+  if constexpr (V > i) {                                                           \
+    const __mmask16 m = i == V - 1 ? tail : __mmask16{0xffff};                     \
+    float* yv = yr + i * kLanes;                                                   \
+    const __m512 y = _mm512_maskz_loadu_ps(m, yv);                                 \
+    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##i), s, y)); \
+  }
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
 // `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
@@ -85,21 +71,18 @@ template <int V>
 FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
                                         int64_t Q, int32_t sum, float scale, float* yr,
                                         __mmask16 tail) {
-  __m512i acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = _mm512_set1_epi32(-128 * sum);
+  const __m512i init = _mm512_set1_epi32(-128 * sum);
+  FITFORMER_EACH(FITFORMER_INIT)
   for (int64_t q = 0; q < Q; ++q) {
     const __m512i wq = _mm512_set1_epi32(quads[q * G]);
     const int32_t* xr = x4 + q * Np;
-    for (int v = 0; v < V; ++v)
-      acc[v] = _mm512_dpbusd_epi32(acc[v], _mm512_loadu_si512(xr + v * kLanes), wq);
+#define FITFORMER_STEP(i) \
+  if constexpr (V > i) dpbusd(a##i, _mm512_loadu_si512(xr + i * kLanes), wq);
+    FITFORMER_EACH(FITFORMER_STEP)
+#undef FITFORMER_STEP
   }
   const __m512 s = _mm512_set1_ps(scale);
-  for (int v = 0; v < V; ++v) {
-    const __mmask16 m = v == V - 1 ? tail : __mmask16{0xffff};
-    float* yv = yr + v * kLanes;
-    const __m512 y = _mm512_maskz_loadu_ps(m, yv);
-    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[v]), s, y));
-  }
+  FITFORMER_EACH(FITFORMER_ADD_TO_Y)
 }
 
 // The broadcast x quad q of a block (4 shifted bytes) and the weight quads q of 16 rows.
@@ -114,59 +97,39 @@ FITFORMER_VNNI inline __m512i w_quads(const int32_t* quads, int64_t q) {
 
 }  // namespace
 
-bool vnni_available() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-  return ok;
-}
-
-FITFORMER_VNNI void spmm_hpf_i8_vnni(const PlanArgs& a) {
-  const PreparedHpf& w = *a.w;
-  const int64_t N = a.n, Q = w.quads, Np = (N + kLanes - 1) / kLanes * kLanes;
-  std::vector<int32_t> x4(static_cast<size_t>(w.blocks * Q * Np));
-  build_x4(w, a.xq, N, Np, x4.data(), a.threads);
-#pragma omp parallel num_threads(a.threads)
-  {
-    const auto [r0, r1] = split_range(w.header.rows, omp_get_thread_num(), omp_get_num_threads());
-    std::fill(a.y + r0 * N, a.y + r1 * N, 0.0f);
-    constexpr int64_t kTile = kTileVectors * kLanes;
-    const int64_t P = panel_rows(r1 - r0, kTile * static_cast<int64_t>(sizeof(float)));
-    for (int64_t c0 = 0; c0 < N; c0 += kTile) {
-      const int64_t width = std::min(kTile, N - c0);
-      const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
-      const int64_t rest = width - (vectors - 1) * kLanes;
-      const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
-      for (int64_t p0 = r0; p0 < r1; p0 += P) {
-        for (int64_t b = 0; b < w.blocks; ++b) {
-          const auto [i0, i1] = kept_range(w, b, p0, std::min(r1, p0 + P));
-          const int32_t* xt = x4.data() + b * Q * Np + c0;
-          for (int64_t i = i0; i < i1; ++i) {
-            const int64_t g = i / G, l = i % G;
-            const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-            const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-            const float scale = w.scales_i8[at] * a.x_scale;
-            float* yr = a.y + r * N + c0;
-            const int32_t sum = w.sums_i8[at];
-            switch (vectors) {
+FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
+                                       int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+  const int64_t N = xq.n, Np = xq.padded_n, Q = w.quads;
+  const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
+  const int64_t rest = width - (vectors - 1) * kLanes;
+  const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
+  for (int64_t b = 0; b < w.blocks; ++b) {
+    const auto [i0, i1] = kept_range(w, b, p0, p1);
+    const int32_t* xt = xq.values.data() + b * Q * Np + c0;
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t g = i / G, l = i % G;
+      const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+      const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+      const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+      const float scale = w.scales_i8[at] * xq.scale;
+      float* yr = y + r * N + c0;
+      const int32_t sum = w.sums_i8[at];
+      switch (vectors) {
 #define FITFORMER_TILE(V)                                    \
   case V:                                                    \
     segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
     break;
-              FITFORMER_TILE(8)
-              FITFORMER_TILE(7)
-              FITFORMER_TILE(6)
-              FITFORMER_TILE(5)
-              FITFORMER_TILE(4)
-              FITFORMER_TILE(3)
-              FITFORMER_TILE(2)
-              FITFORMER_TILE(1)
+        FITFORMER_TILE(8)
+        FITFORMER_TILE(7)
+        FITFORMER_TILE(6)
+        FITFORMER_TILE(5)
+        FITFORMER_TILE(4)
+        FITFORMER_TILE(3)
+        FITFORMER_TILE(2)
+        FITFORMER_TILE(1)
 #undef FITFORMER_TILE
-              default:
-                break;
-            }
-          }
-        }
+        default:
+          break;
       }
     }
   }
@@ -216,6 +179,8 @@ FITFORMER_VNNI void spmv_hpf_i8_vnni(const PlanArgs& a) {
     sum_partials(partial, a.y, M, t, nt);
   }
 }
+
+#pragma GCC pop_options
 
 }  // namespace fitformer::kernels::detail
 #endif  // __x86_64__

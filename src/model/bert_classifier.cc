@@ -155,6 +155,7 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
                 std::to_string(logits.size()));
   }
   ThreadScope threads(run);
+  OpClock clock(run.profile);
   const Activation act = parse_activation(c.hidden_act);
   std::vector<int64_t> lengths(static_cast<size_t>(batch.batch_size));
   for (int64_t b = 0; b < batch.batch_size; ++b) lengths[b] = row_length(batch, b);
@@ -173,6 +174,7 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
     }
   }
   apply_layer_norm(m.embedding_norm, x, tokens);
+  clock.mark(Op::kEmbed);
 
   std::vector<float> q(x.size()), k(x.size()), v(x.size()), ctx(x.size()), sub(x.size());
   std::vector<float> hidden(static_cast<size_t>(tokens * ff));
@@ -184,16 +186,24 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
     linears(i, LinearSite::kQuery, layer.query, x, tokens, q);
     linears(i, LinearSite::kKey, layer.key, x, tokens, k);
     linears(i, LinearSite::kValue, layer.value, x, tokens, v);
+    clock.mark(Op::kQkv);
     multi_head_attention(q, k, v, d, shape, lengths, /*causal=*/false, ctx);
+    clock.mark(Op::kAttention);
     linears(i, LinearSite::kAttentionOutput, layer.attention_output, ctx, tokens, sub);
+    clock.mark(Op::kAttentionOutput);
     add_residual(sub, x);
     apply_layer_norm(layer.attention_norm, sub, tokens);
+    clock.mark(Op::kAddNorm);
     // x = LayerNorm(a + output(act(intermediate(a))))
     linears(i, LinearSite::kFfnUp, layer.intermediate, sub, tokens, hidden);
+    clock.mark(Op::kFfnUp);
     apply_activation(act, hidden);
+    clock.mark(Op::kActivation);
     linears(i, LinearSite::kFfnDown, layer.output, hidden, tokens, x);
+    clock.mark(Op::kFfnDown);
     add_residual(x, sub);
     apply_layer_norm(layer.output_norm, x, tokens);
+    clock.mark(Op::kAddNorm);
   }
 
   // pooled = tanh(pooler(h[:, 0])); logits = classifier(pooled)
@@ -205,6 +215,7 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
   apply_linear(m.pooler, first, batch.batch_size, pooled);
   apply_tanh(pooled);
   apply_linear(m.classifier, pooled, batch.batch_size, logits);
+  clock.mark(Op::kHead);
 }
 
 Tensor bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,

@@ -99,6 +99,7 @@ CausalLm build_causal_lm(const io::ModelConfig& config, const io::SafeTensorsFil
     }
   }
   m.decoder = read_linear(w, "decoder.", v, d);
+  m.positions = sinusoidal_positions(config.max_position_embeddings, d);
   return m;
 }
 
@@ -137,6 +138,7 @@ void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConf
                 std::to_string(logits.size()));
   }
   ThreadScope threads(run);
+  OpClock clock(run.profile);
   const Activation act = parse_activation(c.hidden_act);
   std::vector<int64_t> lengths(static_cast<size_t>(batch.batch_size));
   for (int64_t b = 0; b < batch.batch_size; ++b) lengths[b] = row_length(batch, b);
@@ -144,7 +146,7 @@ void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConf
   // x = embedding[token] * sqrt(d) + pe[pos]; padded rows start at zero and, since every
   // other op is row-wise or masks them out, never reach a valid row.
   std::vector<float> x(static_cast<size_t>(tokens * d), 0.0f);
-  const std::vector<float> pe = sinusoidal_positions(seq, d);
+  const std::vector<float>& pe = m.positions;
   const auto emb_scale = static_cast<float>(std::sqrt(static_cast<double>(d)));
   for (int64_t b = 0; b < batch.batch_size; ++b) {
     for (int64_t s = 0; s < lengths[b]; ++s) {
@@ -154,6 +156,7 @@ void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConf
     }
   }
 
+  clock.mark(Op::kEmbed);
   std::vector<float> qkv(static_cast<size_t>(tokens * 3 * d));
   std::vector<float> ctx(static_cast<size_t>(tokens * d));
   std::vector<float> sub(static_cast<size_t>(tokens * d));
@@ -165,19 +168,28 @@ void causal_lm_forward(const CausalLm& m, const TokenBatch& batch, const RunConf
     const CausalLmLayer& layer = m.layers[i];
     // x = norm1(x + out_proj(attention(in_proj(x))))
     linears(i, LinearSite::kQkv, layer.in_proj, x, tokens, qkv);
+    clock.mark(Op::kQkv);
     multi_head_attention(qkv_view, qkv_view.subspan(d), qkv_view.subspan(2 * d), 3 * d, shape,
                          lengths, /*causal=*/true, ctx);
+    clock.mark(Op::kAttention);
     linears(i, LinearSite::kAttentionOutput, layer.out_proj, ctx, tokens, sub);
+    clock.mark(Op::kAttentionOutput);
     add_residual(x, sub);
     apply_layer_norm(layer.norm1, x, tokens);
+    clock.mark(Op::kAddNorm);
     // x = norm2(x + linear2(act(linear1(x))))
     linears(i, LinearSite::kFfnUp, layer.linear1, x, tokens, hidden);
+    clock.mark(Op::kFfnUp);
     apply_activation(act, hidden);
+    clock.mark(Op::kActivation);
     linears(i, LinearSite::kFfnDown, layer.linear2, hidden, tokens, sub);
+    clock.mark(Op::kFfnDown);
     add_residual(x, sub);
     apply_layer_norm(layer.norm2, x, tokens);
+    clock.mark(Op::kAddNorm);
   }
   apply_linear(m.decoder, x, tokens, logits);
+  clock.mark(Op::kHead);
 }
 
 Tensor causal_lm_forward(const CausalLm& model, const TokenBatch& batch, const RunConfig& run) {

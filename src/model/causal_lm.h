@@ -33,6 +33,9 @@ struct CausalLm {
   std::vector<float> embedding;  // "encoder.weight" [vocab, d]
   std::vector<CausalLmLayer> layers;
   Linear decoder;  // [vocab, d]
+  // sinusoidal_positions(max_position_embeddings, d), built once: a forward reads its first
+  // seq rows (the table's sin, cos and pow calls cost more than a small model's encoder).
+  std::vector<float> positions;
 };
 
 // Every tensor a checkpoint must hold, in state_dict order, with its shape.

@@ -17,33 +17,12 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 #include <hwy/contrib/math/math-inl.h>
+#include "model/gelu-inl.h"
 // clang-format on
 
 HWY_BEFORE_NAMESPACE();
 namespace fitformer::model::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// P(s) for erfc(u) = t exp(-u^2 + P(s)), s = (2t - 7/6) / (5/6) maps t in [1/6, 1] (u in
-// [0, 10]; erfc(10) is below float's range) to [-1, 1]. Lowest power first.
-constexpr float kErfcPoly[] = {-5.585953511e-01f, 5.703071040e-01f,  1.574494621e-02f,
-                               -2.947034941e-02f, -1.044538672e-03f, 3.707520304e-03f,
-                               -2.787787610e-04f, -5.343771746e-04f, 1.330719282e-04f,
-                               5.488488707e-05f,  -2.413217420e-05f};
-
-template <class D, class V = hn::Vec<D>>
-HWY_INLINE V Gelu(D d, V x) {
-  const V u = hn::Mul(hn::Abs(x), hn::Set(d, 0.70710678118654752f));
-  const V t = hn::Div(hn::Set(d, 1.0f), hn::MulAdd(u, hn::Set(d, 0.5f), hn::Set(d, 1.0f)));
-  const V s = hn::MulAdd(t, hn::Set(d, 2.4f), hn::Set(d, -1.4f));
-  constexpr size_t kTerms = sizeof(kErfcPoly) / sizeof(kErfcPoly[0]);
-  V p = hn::Set(d, kErfcPoly[kTerms - 1]);
-  for (size_t k = kTerms - 1; k-- > 0;) p = hn::MulAdd(p, s, hn::Set(d, kErfcPoly[k]));
-  const V half_erfc =
-      hn::Mul(hn::Mul(t, hn::Set(d, 0.5f)), hn::Exp(d, hn::NegMulAdd(u, u, p)));  // Phi(-|x|)
-  const V phi =
-      hn::IfThenElse(hn::Lt(x, hn::Zero(d)), half_erfc, hn::Sub(hn::Set(d, 1.0f), half_erfc));
-  return hn::Mul(x, phi);
-}
 
 void GeluInPlace(float* HWY_RESTRICT x, size_t n) {
   const hn::ScalableTag<float> d;

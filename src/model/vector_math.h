@@ -8,10 +8,9 @@
 
 namespace fitformer::model {
 
-// x = gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), the exact (erf) form, in place.
-// Phi comes from erfc(u) = t exp(-u^2 + P(s)), t = 1 / (1 + u / 2), u = |x| / sqrt 2, with P a
-// degree-10 polynomial fitted at Chebyshev nodes by scripts/fit_gelu.py (Phi within 1.8e-8 in
-// double arithmetic); evaluated in float, the result is within 1.7e-7 |x| of the exact form
+// x = gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), the exact (erf) form, in place, with
+// erf from a rational function of degree 5 / 5 in z^2 fitted by scripts/fit_erf.py
+// (model/gelu-inl.h); evaluated in float, the result is within 4e-7 |x| of the exact form
 // (tests/model/vector_math_test.cc). NaN stays NaN; -inf gives NaN (as torch's gelu: -inf * 0).
 void gelu_in_place(std::span<float> x);
 

@@ -1,6 +1,8 @@
 // The timing loop and the two sweeps of `fitformer bench`.
 #include "runtime/bench.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iterator>
@@ -22,14 +24,20 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Timing summarize(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  const size_t n = us.size();
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  if (n == 0) return 0;
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Timing summarize(const std::vector<double>& us, const std::vector<double>& cpu_us) {
   Timing t;
-  t.reps = static_cast<int>(n);
-  if (n == 0) return t;
-  t.min_us = us.front();
-  t.median_us = n % 2 == 1 ? us[n / 2] : 0.5 * (us[n / 2 - 1] + us[n / 2]);
+  t.reps = static_cast<int>(us.size());
+  if (us.empty()) return t;
+  t.min_us = *std::min_element(us.begin(), us.end());
+  t.median_us = median(us);
+  t.cpu_median_us = median(cpu_us);
   return t;
 }
 
@@ -84,6 +92,48 @@ std::vector<LinearBenchRow> bench_first_layer(const SparseModel& sparse, int64_t
   return rows;
 }
 
+// Runs each forward `reps` times, interleaved, each run with its own OpProfile, and returns
+// per forward the median of every op.
+std::vector<OpBreakdown> profile_interleaved(
+    const std::vector<std::function<void(model::OpProfile*)>>& forwards, int reps) {
+  std::vector<std::vector<model::OpProfile>> runs(forwards.size());
+  for (int rep = 0; rep < reps; ++rep) {
+    for (size_t f = 0; f < forwards.size(); ++f) {
+      model::OpProfile profile;
+      forwards[f](&profile);
+      runs[f].push_back(profile);
+    }
+  }
+  std::vector<OpBreakdown> out;
+  for (const auto& profiles : runs) {
+    OpBreakdown b;
+    b.forwards = static_cast<int>(profiles.size());
+    std::vector<double> totals, cpu_totals;
+    for (const model::OpProfile& p : profiles) {
+      double sum = 0, cpu = 0;
+      for (size_t op = 0; op < model::kOpCount; ++op) {
+        sum += p.us[op];
+        cpu += p.cpu_us[op];
+      }
+      totals.push_back(sum);
+      cpu_totals.push_back(cpu);
+    }
+    b.total_median_us = median(totals);
+    b.total_cpu_median_us = median(cpu_totals);
+    for (size_t op = 0; op < model::kOpCount; ++op) {
+      std::vector<double> us, cpu;
+      for (const model::OpProfile& p : profiles) {
+        us.push_back(p.us[op]);
+        cpu.push_back(p.cpu_us[op]);
+      }
+      b.median_us[op] = median(std::move(us));
+      b.cpu_median_us[op] = median(std::move(cpu));
+    }
+    out.push_back(b);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& calls,
@@ -91,13 +141,15 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
   for (int i = 0; i < spec.warmup; ++i) {
     for (const auto& call : calls) call();
   }
-  std::vector<std::vector<double>> us(calls.size());
+  std::vector<std::vector<double>> us(calls.size()), cpu_us(calls.size());
   const auto start = Clock::now();
   for (int rep = 0; rep < spec.max_reps; ++rep) {
     for (size_t c = 0; c < calls.size(); ++c) {
+      const double cpu0 = model::process_cpu_us();
       const auto t0 = Clock::now();
       calls[c]();
       us[c].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      cpu_us[c].push_back(model::process_cpu_us() - cpu0);
     }
     const double spent = std::chrono::duration<double>(Clock::now() - start).count();
     // Each call gets about min_seconds of timing, however many share the rounds.
@@ -105,7 +157,7 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
       break;
   }
   std::vector<Timing> out;
-  for (auto& v : us) out.push_back(summarize(std::move(v)));
+  for (size_t c = 0; c < calls.size(); ++c) out.push_back(summarize(us[c], cpu_us[c]));
   return out;
 }
 
@@ -138,6 +190,33 @@ int64_t kernel_bench_points(const KernelBenchSpec& spec) {
          splits;
 }
 
+namespace {
+
+// One row per entry: timings t[i + 1] against the dense baseline t[0].
+void add_rows(const LayerShape& shape, double sparsity, const sparsity::HpSplit& split,
+              const kernels::Problem& p, const std::vector<const kernels::KernelEntry*>& entries,
+              int threads, const std::vector<Timing>& t, const std::string& suffix,
+              std::vector<KernelBenchRow>& rows) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    KernelBenchRow row;
+    row.shape = shape.name;
+    row.rows = shape.rows;
+    row.cols = shape.cols;
+    row.tokens = p.n;
+    row.sparsity = sparsity;
+    row.rho1 = split.params.rho1;
+    row.rho2 = split.params.rho2;
+    row.density = split.density;
+    row.kernel = std::string(entries[i]->name) + suffix;
+    row.threads = threads;
+    row.time = t[i + 1];
+    row.dense = t[0];
+    rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
 std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress* progress) {
   const kernels::KernelEntry& dense = dense_entry();
   std::vector<KernelBenchRow> rows;
@@ -166,21 +245,22 @@ std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress*
               calls.push_back([&, e] { e->run(p, y, threads); });
             }
             const std::vector<Timing> t = time_interleaved(calls, spec.timing);
-            for (size_t i = 0; i < entries.size(); ++i) {
-              KernelBenchRow row;
-              row.shape = shape.name;
-              row.rows = shape.rows;
-              row.cols = shape.cols;
-              row.tokens = n;
-              row.sparsity = sp;
-              row.rho1 = split.params.rho1;
-              row.rho2 = split.params.rho2;
-              row.density = split.density;
-              row.kernel = std::string(entries[i]->name);
-              row.threads = threads;
-              row.time = t[i + 1];
-              row.dense = t[0];
-              rows.push_back(std::move(row));
+            add_rows(shape, sp, split, p, entries, threads, t, "", rows);
+            if (n == 1) {
+              // Cold: rotating through copies that together exceed the LLC twice, so each call
+              // reads its weights from DRAM, as a layer of a model larger than the LLC does.
+              const std::vector<kernels::Problem> copies(
+                  static_cast<size_t>(kernels::cold_copies(p)), p);
+              std::vector<const kernels::KernelEntry*> spmv;
+              for (const kernels::KernelEntry* e : entries)
+                if (e->spmv_only) spmv.push_back(e);
+              size_t next = 0;
+              auto rotate = [&] { return &copies[next++ % copies.size()]; };
+              std::vector<std::function<void()>> cold = {[&] { dense.run(*rotate(), y, threads); }};
+              for (const kernels::KernelEntry* e : spmv)
+                cold.push_back([&, e] { e->run(*rotate(), y, threads); });
+              add_rows(shape, sp, split, p, spmv, threads, time_interleaved(cold, spec.timing),
+                       " (cold)", rows);
             }
             advance(progress);
           }
@@ -189,6 +269,46 @@ std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress*
     }
   }
   return rows;
+}
+
+std::string breakdown_table(const ModelBenchRow& r) {
+  const OpBreakdown &d = r.dense_ops, &s = r.sparse_ops;
+  std::string out = fmt::format(
+      "    per op, {} thread(s), median over {} forwards of each, ms (measured; cpu = the "
+      "process's CPU time, all threads):\n      {:<17} {:>8} {:>8} {:>6} {:>8} {:>8} {:>6}\n",
+      r.threads, s.forwards, "op", "dense", "cpu", "share", "sparse", "cpu", "share");
+  for (size_t op = 0; op < model::kOpCount; ++op) {
+    out += fmt::format("      {:<17} {:>8.3f} {:>8.3f} {:>5.1f}% {:>8.3f} {:>8.3f} {:>5.1f}%\n",
+                       model::kOpNames[op], d.median_us[op] / 1e3, d.cpu_median_us[op] / 1e3,
+                       100 * d.median_us[op] / d.total_median_us, s.median_us[op] / 1e3,
+                       s.cpu_median_us[op] / 1e3, 100 * s.median_us[op] / s.total_median_us);
+  }
+  out += fmt::format("      {:<17} {:>8.3f} {:>8.3f} {:>6} {:>8.3f} {:>8.3f}\n", "sum",
+                     d.total_median_us / 1e3, d.total_cpu_median_us / 1e3, "",
+                     s.total_median_us / 1e3, s.total_cpu_median_us / 1e3);
+  out += fmt::format(
+      "      end to end (timed apart): dense {:.3f} ms wall, {:.3f} ms cpu; sparse {:.3f} ms wall, "
+      "{:.3f} ms cpu; speed-up {:.2f}x wall, {:.2f}x cpu\n",
+      r.dense.median_us / 1e3, r.dense.cpu_median_us / 1e3, r.sparse.median_us / 1e3,
+      r.sparse.cpu_median_us / 1e3, r.speedup(), r.dense.cpu_median_us / r.sparse.cpu_median_us);
+  return out;
+}
+
+nlohmann::json breakdown_json(const ModelBenchRow& r) {
+  nlohmann::json j = {{"forwards", r.sparse_ops.forwards},
+                      {"dense_sum_ms", r.dense_ops.total_median_us / 1e3},
+                      {"sparse_sum_ms", r.sparse_ops.total_median_us / 1e3},
+                      {"dense_cpu_ms", r.dense.cpu_median_us / 1e3},
+                      {"sparse_cpu_ms", r.sparse.cpu_median_us / 1e3},
+                      {"ops", nlohmann::json::array()}};
+  for (size_t op = 0; op < model::kOpCount; ++op) {
+    j["ops"].push_back({{"op", model::kOpNames[op]},
+                        {"dense_ms", r.dense_ops.median_us[op] / 1e3},
+                        {"dense_cpu_ms", r.dense_ops.cpu_median_us[op] / 1e3},
+                        {"sparse_ms", r.sparse_ops.median_us[op] / 1e3},
+                        {"sparse_cpu_ms", r.sparse_ops.cpu_median_us[op] / 1e3}});
+  }
+  return j;
 }
 
 std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
@@ -218,20 +338,30 @@ std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
   std::vector<float> out(static_cast<size_t>(model::shape_numel(output_shape(sparse, batch))));
   std::vector<ModelBenchRow> rows;
   for (const int threads : spec.threads) {
-    const model::RunConfig run{threads};
-    const std::vector<Timing> t =
-        time_interleaved({[&] {
-                            if (const auto* lm = std::get_if<model::CausalLm>(&dense)) {
-                              model::causal_lm_forward(*lm, batch, run, out);
-                            } else {
-                              model::bert_classifier_forward(std::get<model::BertClassifier>(dense),
-                                                             batch, run, out);
-                            }
-                          },
-                          [&] { sparse_forward(sparse, batch, run, out); }},
-                         spec.timing);
-    rows.push_back({threads, spec.batch, spec.seq, t[0], t[1],
-                    bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing)});
+    const auto dense_forward = [&](model::OpProfile* profile) {
+      const model::RunConfig run{threads, profile};
+      if (const auto* lm = std::get_if<model::CausalLm>(&dense)) {
+        model::causal_lm_forward(*lm, batch, run, out);
+      } else {
+        model::bert_classifier_forward(std::get<model::BertClassifier>(dense), batch, run, out);
+      }
+    };
+    const auto sparse_forward_with = [&](model::OpProfile* profile) {
+      sparse_forward(sparse, batch, model::RunConfig{threads, profile}, out);
+    };
+    const std::vector<Timing> t = time_interleaved(
+        {[&] { dense_forward(nullptr); }, [&] { sparse_forward_with(nullptr); }}, spec.timing);
+    ModelBenchRow row{
+        threads, spec.batch, spec.seq,
+        t[0],    t[1],       bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing),
+        {},      {}};
+    if (spec.breakdown_reps > 0) {
+      const std::vector<OpBreakdown> ops =
+          profile_interleaved({dense_forward, sparse_forward_with}, spec.breakdown_reps);
+      row.dense_ops = ops[0];
+      row.sparse_ops = ops[1];
+    }
+    rows.push_back(std::move(row));
     advance(progress);
   }
   return rows;

@@ -4,13 +4,16 @@
 // here is `measured` on this host (DESIGN.md §1); one thread count at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/progress.h"
+#include "model/op_profile.h"
 
 namespace fitformer::runtime {
 
@@ -24,6 +27,9 @@ struct TimingSpec {
 struct Timing {
   double median_us = 0;
   double min_us = 0;
+  // The process's CPU time per call (all threads), median: on a shared machine, the time the
+  // call actually ran when it runs on one thread.
+  double cpu_median_us = 0;
   int reps = 0;
 };
 
@@ -83,6 +89,17 @@ struct ModelBenchSpec {
   int64_t seq = 128;
   std::vector<int> threads = {1};
   TimingSpec timing;
+  // Also time each op of both forwards (model::OpProfile), over this many forwards of each,
+  // interleaved, after the end-to-end timing; 0: no breakdown.
+  int breakdown_reps = 0;
+};
+
+// Per op, the median over forwards of its microseconds in one forward (model::kOpNames order),
+// wall and process CPU time.
+struct OpBreakdown {
+  std::array<double, model::kOpCount> median_us{}, cpu_median_us{};
+  double total_median_us = 0, total_cpu_median_us = 0;  // the medians of the forwards' sums
+  int forwards = 0;
 };
 
 // One encoder linear of the first layer on its own, the same rows as the forward: where the
@@ -101,8 +118,14 @@ struct ModelBenchRow {
   Timing dense;   // the dense engine (model::*_forward) on the masked weights
   Timing sparse;  // the runtime on the pruned folder
   std::vector<LinearBenchRow> linears;
+  OpBreakdown dense_ops, sparse_ops;  // when ModelBenchSpec::breakdown_reps > 0
   double speedup() const { return dense.median_us / sparse.median_us; }
 };
+
+// The breakdown of a row measured with breakdown_reps > 0, as a text table (per op: dense and
+// sparse wall and CPU milliseconds, shares of the sum) and as JSON.
+std::string breakdown_table(const ModelBenchRow& row);
+nlohmann::json breakdown_json(const ModelBenchRow& row);
 
 // Loads the dense folder `dense_dir` into the dense engine and the pruned folder `pruned_dir`
 // into the runtime (same family and config), and times both forwards, interleaved, on one

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "format/hpf_safetensors.h"
 #include "model/weights.h"
+#include "runtime/encoder_forward.h"
 #include "sparsity/mask.h"
 
 namespace fitformer::runtime {
@@ -140,27 +141,17 @@ void sparse_forward(const SparseModel& model, const model::TokenBatch& batch,
     fixed_forward(model, batch, run, output);
     return;
   }
-  LinearScratch scratch;
-  // Called inside the forward's ThreadScope, so the OpenMP team size is run.num_threads (or
-  // OpenMP's default for 0), the count the dense GEMMs use too.
+  if (sparse_model_stats(model).hpf_linears > 0) {
+    encoder_forward(model, batch, run, output);
+    return;
+  }
+  // A dense folder runs as the engine does, bit for bit (its linears are the engine's).
   const model::LinearHook hook = [&](int layer, model::LinearSite site, const model::Linear&,
                                      std::span<const float> input, int64_t rows,
                                      std::span<float> out) {
-    const LayerLinears& linears = model.layers.at(static_cast<size_t>(layer));
-    // When both FFN linears are HPF the hidden block stays in the kernels' feature-major
-    // layout between them (model::LinearHook allows it): the two largest transposes of the
-    // layer, [rows, ff] each way, are skipped.
-    const bool hidden_feature_major =
-        std::holds_alternative<HpfLinear>(linears.at(model::LinearSite::kFfnUp)) &&
-        std::holds_alternative<HpfLinear>(linears.at(model::LinearSite::kFfnDown));
-    const Layout up_out = site == model::LinearSite::kFfnUp && hidden_feature_major
-                              ? Layout::kFeatureMajor
-                              : Layout::kTokenMajor;
-    const Layout down_in = site == model::LinearSite::kFfnDown && hidden_feature_major
-                               ? Layout::kFeatureMajor
-                               : Layout::kTokenMajor;
-    apply_linear(linears.at(site), input, rows, out, scratch, omp_get_max_threads(), down_in,
-                 up_out);
+    model::apply_linear(
+        std::get<model::Linear>(model.layers.at(static_cast<size_t>(layer)).at(site)), input, rows,
+        out);
   };
   forward_with(model, batch, run, output, hook);
 }

@@ -1,8 +1,10 @@
 // A pruned model as the sparse runtime runs it (DESIGN.md §1, "CPU: measured on this host with
-// fitformer's own sparse runtime"): the dense engine's forward pass with every prunable
-// encoder linear (Q/K/V or the fused in_proj, attention output, FFN up and down) routed
-// through runtime::apply_linear, so HPF layers run on the sparse kernels. Embeddings, norms,
-// attention, the LM decoder, BERT's pooler and classifier stay the dense engine's.
+// fitformer's own sparse runtime"): the dense engine's frame (embeddings, norms, heads) with
+// every prunable encoder linear (Q/K/V or the fused in_proj, attention output, FFN up and down)
+// held as a runtime::Linear, so HPF layers run on the sparse kernels. A model with HPF layers
+// runs the runtime's own forward (runtime/encoder_forward.h: feature-major activations, fused
+// kernels, one OpenMP team); an all-dense folder runs the engine's forward bit for bit; the
+// fixed-point emulation runs the engine's forward with the integer linears.
 #pragma once
 
 #include <cstdint>
@@ -57,9 +59,10 @@ void convert_to_fixed_point(SparseModel& model, format::ValueType type);
 // LM, [batch, num_labels] for the classifier.
 std::vector<int64_t> output_shape(const SparseModel& model, const model::TokenBatch& batch);
 
-// The family's forward pass (model::causal_lm_forward or model::bert_classifier_forward,
-// same padding rules and errors) with the encoder linears run by the runtime on
-// run.num_threads threads. output has shape_numel(output_shape(model, batch)) floats.
+// The family's forward pass (model::causal_lm_forward or model::bert_classifier_forward, same
+// results up to rounding, same padding rules and errors) on run.num_threads threads; see the
+// top of this file for which forward runs. output has shape_numel(output_shape(model, batch))
+// floats.
 void sparse_forward(const SparseModel& model, const model::TokenBatch& batch,
                     const model::RunConfig& run, std::span<float> output);
 model::Tensor sparse_forward(const SparseModel& model, const model::TokenBatch& batch,

@@ -8,7 +8,9 @@
 #include "kernels/fixed_point.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -78,20 +80,89 @@ TEST(FixedPointKernel, LinearMatchesReference) {
             with_bias ? std::span<const int64_t>(bias) : std::span<const int64_t>();
         std::vector<int64_t> want(static_cast<size_t>(c.tokens * c.rows), -7);
         linear_fixed_reference(w, x, c.tokens, b, want);
-        for (const int threads : {1, 2}) {
-          std::vector<int64_t> got(want.size(), 0x5a5a5a5a5a);
-          linear_fixed(fixed, x, c.tokens, b, got, threads);
-          for (size_t i = 0; i < want.size(); ++i) {
-            ASSERT_EQ(got[i], want[i])
-                << c.name() << " " << format::value_type_name(type) << " bias " << with_bias
-                << " threads " << threads << " token " << i / c.rows << " row " << i % c.rows;
+        for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+          hwy::SetSupportedTargetsForTest(target);
+          for (const int threads : {1, 2}) {
+            std::vector<int64_t> got(want.size(), 0x5a5a5a5a5a);
+            linear_fixed(fixed, x, c.tokens, b, got, threads);
+            for (size_t i = 0; i < want.size(); ++i) {
+              ASSERT_EQ(got[i], want[i])
+                  << c.name() << " " << format::value_type_name(type) << " bias " << with_bias
+                  << " threads " << threads << " token " << i / c.rows << " row " << i % c.rows
+                  << " target " << hwy::TargetName(target);
+            }
           }
         }
+        hwy::SetSupportedTargetsForTest(0);
         for (const int64_t a : want) saturated += a == top || a == -top - 1;
       }
     }
   }
   EXPECT_GT(saturated, 0) << "no case exercised the saturating accumulation";
+}
+
+// Rows whose every segment sum pushes the int8 (32-bit) accumulator past a limit, in the lanes
+// of every vector position (a token count that is not a multiple of any vector width).
+TEST(FixedPointKernel, Int8SaturatesInEveryLane) {
+  const int64_t rows = 3, cols = 256, tokens = 37;
+  const sparsity::HpParams hp{1.0, 1.0, 64, 8};
+  for (const float sign : {1.0f, -1.0f}) {
+    std::vector<float> w(static_cast<size_t>(rows * cols), sign);
+    const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
+    const auto m = format::pack_hpf(w, rows, cols, mask, hp, format::ValueType::kI8);
+    const std::vector<int16_t> x(static_cast<size_t>(tokens * cols), 127);
+    // 64 products of 127 * 127 per segment, about 2^20: a bias 2^20 from the limit saturates.
+    const int64_t top = (int64_t{1} << 31) - 1;
+    const std::vector<int64_t> bias = {sign > 0 ? top - (1 << 20) : -top + (1 << 20), 0,
+                                       sign > 0 ? -top : top};
+    std::vector<int64_t> want(static_cast<size_t>(tokens * rows));
+    linear_fixed_reference(m, x, tokens, bias, want);
+    EXPECT_EQ(want[0], sign > 0 ? top : -top - 1);
+    const FixedMatrix fixed = make_fixed_matrix(m, format::ValueType::kI8);
+    for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      hwy::SetSupportedTargetsForTest(target);
+      std::vector<int64_t> got(want.size(), -1);
+      linear_fixed(fixed, x, tokens, bias, got, 2);
+      EXPECT_EQ(got, want) << "sign " << sign << " target " << hwy::TargetName(target);
+    }
+    hwy::SetSupportedTargetsForTest(0);
+  }
+}
+
+TEST(FixedPointKernel, QuantizeAndDequantizeMatchTheirScalarTwins) {
+  Rng rng(21);
+  std::vector<float> x(1003);
+  for (float& v : x) v = static_cast<float>((rng.uniform() - 0.5) * 40);
+  // Exact ties of the int8 grid at scale 1/8: k + 1/2 steps.
+  for (int i = 0; i < 20; ++i) x[static_cast<size_t>(i)] = (static_cast<float>(i) - 10.5f) / 8;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (const format::ValueType type : {format::ValueType::kI8, format::ValueType::kI16}) {
+      const float scale = activation_scale(x, type);
+      EXPECT_EQ(scale, activation_scale_reference(x, type));
+      for (const float s : {scale, 0.125f}) {
+        std::vector<int16_t> got(x.size(), -1), want(x.size(), -2);
+        quantize_activations(x, s, type, got);
+        quantize_activations_reference(x, s, type, want);
+        EXPECT_EQ(got, want) << format::value_type_name(type) << " target "
+                             << hwy::TargetName(target);
+      }
+    }
+    // Accumulators across the 48-bit range (past float's 24-bit mantissa, so rounding shows).
+    const int64_t rows = 37, tokens = 5;
+    std::vector<int64_t> acc(static_cast<size_t>(rows * tokens));
+    for (int64_t& a : acc) a = static_cast<int64_t>(rng.next_u64() >> 17) - (int64_t{1} << 46);
+    acc[0] = (int64_t{1} << 47) - 1;
+    acc[1] = -(int64_t{1} << 47);
+    std::vector<float> row_scales(static_cast<size_t>(rows)), x_scales(static_cast<size_t>(tokens));
+    for (float& s : row_scales) s = static_cast<float>(rng.uniform() * 1e-3);
+    for (float& s : x_scales) s = static_cast<float>(rng.uniform() * 1e-2);
+    std::vector<float> got(acc.size(), NAN), want(acc.size(), NAN);
+    dequantize_accumulators(acc, rows, row_scales, x_scales, got);
+    dequantize_accumulators_reference(acc, rows, row_scales, x_scales, want);
+    EXPECT_EQ(got, want) << hwy::TargetName(target);
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 // One int16 row of n products 32767 * 32767 (just under 2^30) in 64-column segments, at full

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -47,7 +48,8 @@ std::vector<Case> cases() {
   // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
   // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
   const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}, {12, 4}, {64, 2}};
-  const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}};
+  // rho2 0.375 at bank width 8: n = 3, slots per segment not a multiple of 4 or 8.
+  const Split splits[] = {{0.5, 0.5}, {0.25, 1.0}, {1.0, 0.25}, {0.3, 0.75}, {0.4, 0.375}};
   // N = 1 (SpMV), odd sizes below, between and above the vector tiles (4, 8, 16 lanes).
   const int64_t ns[] = {3, 16, 37, 70, 129};
   std::vector<Case> out;
@@ -107,6 +109,11 @@ TEST(Kernels, EveryTargetMatchesTheReference) {
       std::vector<float> want(static_cast<size_t>(p.rows * p.n), NAN);
       e.reference(p, want, 1);
       const bool int8 = e.operand == Operand::kHpfI8;
+      // The fused kernels add the bias (and residual) before rounding and GELU's error
+      // (4e-7 |x|, model/vector_math.h) after; GELU's slope is below 1.13.
+      const bool fused = e.name.find("_fused") != std::string_view::npos;
+      const bool gelu = e.name.ends_with("_gelu");
+      const bool residual = e.name.ends_with("_residual");
       for (int64_t target : targets) {
         hwy::SetSupportedTargetsForTest(target);
         for (int threads : {1, 3}) {
@@ -114,7 +121,11 @@ TEST(Kernels, EveryTargetMatchesTheReference) {
           e.run(p, got, threads);
           ++runs;
           for (size_t i = 0; i < got.size(); ++i) {
-            const double tol = 2e-6 * (int8 ? mag_i8[i] * 1.01 + 1e-6 : mag_f32[i]) + 1e-7;
+            const double mag = int8 ? mag_i8[i] * 1.01 + 1e-6 : mag_f32[i];
+            const double extra = fused ? std::fabs(p.bias[i / p.n]) : 0.0;
+            const double res = residual ? std::fabs(p.residual[i]) : 0.0;
+            double tol = 2e-6 * (mag + extra + res) + 1e-7;
+            if (gelu) tol = 1.13 * tol + 4e-7 * (mag + extra);
             ASSERT_LE(std::fabs(double(got[i]) - want[i]), tol)
                 << e.name << " on " << c.name() << " at (" << i / p.n << ", " << i % p.n
                 << "): expected " << want[i] << ", got " << got[i] << ", target "
@@ -208,6 +219,48 @@ TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
   const QuantizedActivations zeros = quantize_activations(std::vector<float>(37, 0.0f));
   EXPECT_EQ(zeros.scale, 1.0f);
   EXPECT_EQ(zeros.values, std::vector<int8_t>(37, 0));
+}
+
+// The int8 input quads built while quantizing (spmm_fused.h's float rule) hold exactly the
+// values of the rule's scalar form, on every target: ties in both signs, the one value below a
+// half that the float sum rounds up, zeros, ragged K (past the block and past K: x = 0) and N
+// (past N: x = 0).
+TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 30.0f);
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (const auto& [k, n, bc] : {std::tuple{70, 37, 64}, std::tuple{13, 16, 12},
+                                   std::tuple{300, 129, 64}, std::tuple{5, 1, 8}}) {
+      std::vector<float> x(static_cast<size_t>(k * n));
+      for (float& v : x) v = normal(rng);
+      x[0] = 127.0f;  // scale 1: the grid is the integers
+      for (int i = 1; i < std::min<int>(40, static_cast<int>(x.size())); ++i)
+        x[static_cast<size_t>(i)] = static_cast<float>(i - 20) + 0.5f;
+      if (x.size() > 41) {
+        x[40] = 0.5f - 0x1p-25f;
+        x[41] = -(0.5f - 0x1p-25f);
+      }
+      const QuantizedFloatRule want = quantize_activations_float(x, 127.0f);
+      const ActivationQuads q = quantize_quads(x, k, n, bc, 127.0f, 2);
+      ASSERT_EQ(q.scale, want.scale);
+      for (int64_t row = 0; row < q.blocks * bc; ++row) {
+        const int64_t b = row / bc, col = row % bc;
+        for (int64_t c = 0; c < q.padded_n; ++c) {
+          const auto word = static_cast<uint32_t>(
+              q.values[static_cast<size_t>((b * q.quads + col / 4) * q.padded_n + c)]);
+          const int got = static_cast<int>((word >> (8 * (col % 4))) & 0xff) - 128;
+          const int expected = row < k && c < n ? want.values[static_cast<size_t>(row * n + c)] : 0;
+          ASSERT_EQ(got, expected) << "K " << k << " N " << n << " at (" << row << ", " << c
+                                   << "), target " << hwy::TargetName(target);
+        }
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  const QuantizedFloatRule r = quantize_activations_float(
+      std::vector<float>{127.0f, 2.5f, -2.5f, 0.5f - 0x1p-25f, -0.5f, 0.0f}, 127.0f);
+  EXPECT_EQ(r.values, (std::vector<int8_t>{127, 3, -3, 1, -1, 0}));
 }
 
 }  // namespace

@@ -1,0 +1,303 @@
+// encoder_forward: embedding, the encoder layers in one OpenMP team on feature-major blocks,
+// then the dense head. Step by step it is the engine's forward (model/bert_classifier.cc,
+// model/causal_lm.cc), with the kernels of spmm_fused.h, attention.h and layer_norm.h.
+#include "runtime/encoder_forward.h"
+
+#include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "core/error.h"
+#include "kernels/attention.h"
+#include "kernels/layer_norm.h"
+#include "kernels/spmm_fused.h"
+#include "model/layers.h"
+#include "runtime/team_linear.h"
+#include "runtime/transpose.h"
+
+namespace fitformer::runtime {
+namespace {
+
+using model::LinearSite;
+using model::Op;
+
+// Buffers of one forward, kept by the calling thread between forwards so that a run of
+// forwards (scoring, benchmarks) does not fault its pages in every time.
+struct Workspace {
+  std::vector<float> tokens;              // token-major embedding [N][d]
+  std::vector<float> x, a, q, k, v, ctx;  // feature-major [d][N] (q: [3d][N] for the LM)
+  std::vector<float> hidden;              // [ff][N]
+  kernels::ActivationQuads quads, quads_hidden;
+  // max |.| per thread of the last block written into x, a, ctx and hidden.
+  std::vector<float> max_x, max_a, max_ctx, max_hidden;
+};
+
+Workspace& workspace() {
+  thread_local Workspace ws;
+  return ws;
+}
+
+float max_of(const std::vector<float>& per_thread) {
+  return *std::max_element(per_thread.begin(), per_thread.end());
+}
+
+// max |x| over this thread's slice of count values.
+void max_abs_part(const float* x, int64_t count, float* out, int thread, int threads) {
+  const int64_t base = count / threads, extra = count % threads;
+  const int64_t i0 = thread * base + std::min<int64_t>(thread, extra);
+  const int64_t i1 = i0 + base + (thread < extra ? 1 : 0);
+  float max = 0.0f;
+  for (int64_t i = i0; i < i1; ++i) max = std::max(max, std::fabs(x[i]));
+  out[thread] = max;
+}
+
+// When `linear` runs on int8 activations, quantizes x (k x n, max |x| = max_abs) into q, by
+// every thread of the team, and waits for all of them; otherwise does nothing. Called by every
+// thread with the same arguments.
+void quantize_for(const Linear& linear, const float* x, int64_t k, int64_t n, float max_abs,
+                  kernels::ActivationQuads& q, int thread, int threads) {
+  if (!takes_quads(linear)) return;
+  const int64_t bc = quads_block_cols(linear);
+  if (q.cols != k || q.n != n || q.block_cols != bc) {
+#pragma omp barrier
+    if (thread == 0) kernels::size_quads(k, n, bc, q);
+#pragma omp barrier
+  }
+  kernels::quantize_quads_part(std::span<const float>(x, static_cast<size_t>(k * n)), max_abs, q,
+                               thread, threads);
+#pragma omp barrier
+}
+
+// Whether the quads quantize_for built for `built` (may be null) also serve `next`.
+bool shares_quads(const Linear* built, const Linear& next) {
+  return built != nullptr && takes_quads(*built) && takes_quads(next) &&
+         quads_block_cols(*built) == quads_block_cols(next);
+}
+
+struct Dims {
+  int64_t n = 0, d = 0, ff = 0, seq = 0;
+};
+
+// The BERT embedding sum, token-major (padded rows zero), into ws.tokens.
+void embed_bert(const model::BertClassifier& m, const model::TokenBatch& batch,
+                std::span<const int64_t> lengths, const Dims& dims, float* out) {
+  const int64_t d = dims.d;
+  std::fill(out, out + dims.n * d, 0.0f);
+  for (int64_t b = 0; b < batch.batch_size; ++b) {
+    for (int64_t s = 0; s < lengths[static_cast<size_t>(b)]; ++s) {
+      const int64_t row = b * dims.seq + s;
+      const int64_t type = batch.token_type_ids.empty() ? 0 : batch.token_type_ids[row];
+      const float* word = m.word_embeddings.data() + int64_t{batch.token_ids[row]} * d;
+      const float* pos = m.position_embeddings.data() + s * d;
+      const float* seg = m.token_type_embeddings.data() + type * d;
+      float* o = out + row * d;
+      for (int64_t i = 0; i < d; ++i) o[i] = word[i] + pos[i] + seg[i];
+    }
+  }
+}
+
+// The causal LM's embedding * sqrt(d) + positions, token-major (padded rows zero).
+void embed_lm(const model::CausalLm& m, const model::TokenBatch& batch,
+              std::span<const int64_t> lengths, const Dims& dims, float* out) {
+  const int64_t d = dims.d;
+  std::fill(out, out + dims.n * d, 0.0f);
+  const auto scale = static_cast<float>(std::sqrt(static_cast<double>(d)));
+  for (int64_t b = 0; b < batch.batch_size; ++b) {
+    for (int64_t s = 0; s < lengths[static_cast<size_t>(b)]; ++s) {
+      const int64_t row = b * dims.seq + s;
+      const float* e = m.embedding.data() + int64_t{batch.token_ids[row]} * d;
+      const float* pe = m.positions.data() + s * d;
+      float* o = out + row * d;
+      for (int64_t i = 0; i < d; ++i) o[i] = e[i] * scale + pe[i];
+    }
+  }
+}
+
+// The encoder's layer norms: BERT's attention/output norms, the LM's norm1/norm2.
+struct LayerNorms {
+  const model::LayerNorm* after_attention;
+  const model::LayerNorm* after_ffn;
+};
+
+LayerNorms layer_norms(const SparseModel& m, size_t i) {
+  if (const auto* lm = std::get_if<model::CausalLm>(&m.frame))
+    return {&lm->layers[i].norm1, &lm->layers[i].norm2};
+  const auto& bert = std::get<model::BertClassifier>(m.frame);
+  return {&bert.layers[i].attention_norm, &bert.layers[i].output_norm};
+}
+
+void layer_norm_part(const model::LayerNorm& norm, float* x, const Dims& dims, float* max_abs,
+                     int thread, int threads) {
+  kernels::layer_norm_columns_f32_part(x, dims.d, dims.n, norm.weight.data(), norm.bias.data(),
+                                       static_cast<float>(norm.eps), max_abs, thread, threads);
+}
+
+// The encoder layers on ws.x (feature-major, with max_x set) in one team.
+void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const int64_t> lengths,
+                kernels::EpilogueActivation act, const model::LayerNorm* embedding_norm,
+                Workspace& ws, model::OpClock& clock) {
+  const io::ModelConfig& c = model_config(m);
+  const int64_t n = dims.n, d = dims.d, ff = dims.ff;
+  const kernels::AttentionShape attention{static_cast<int64_t>(lengths.size()), dims.seq,
+                                          c.num_attention_heads, d / c.num_attention_heads, n};
+#pragma omp parallel
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    if (embedding_norm != nullptr) {
+      layer_norm_part(*embedding_norm, ws.x.data(), dims, ws.max_x.data(), t, nt);
+    } else {
+      max_abs_part(ws.x.data(), d * n, ws.max_x.data(), t, nt);
+    }
+#pragma omp barrier
+    if (t == 0) clock.mark(Op::kEmbed);
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      const LayerLinears& layer = m.layers[i];
+      const LayerNorms norms = layer_norms(m, i);
+      // Q, K, V (or the fused in_proj) from x.
+      const float* q = ws.q.data();
+      const float* k = ws.k.data();
+      const float* v = ws.v.data();
+      if (lm) {
+        const Linear& in_proj = layer.at(LinearSite::kQkv);
+        quantize_for(in_proj, ws.x.data(), d, n, max_of(ws.max_x), ws.quads, t, nt);
+        linear_part(in_proj, ws.x.data(), &ws.quads, n, ws.q.data(), {}, t, nt);
+        k = q + d * n;
+        v = q + 2 * d * n;
+      } else {
+        const Linear* sites[] = {&layer.at(LinearSite::kQuery), &layer.at(LinearSite::kKey),
+                                 &layer.at(LinearSite::kValue)};
+        float* outs[] = {ws.q.data(), ws.k.data(), ws.v.data()};
+        const Linear* built = nullptr;  // whose Bc ws.quads holds x under
+        for (int s = 0; s < 3; ++s) {
+          if (!shares_quads(built, *sites[s]) && takes_quads(*sites[s])) {
+            quantize_for(*sites[s], ws.x.data(), d, n, max_of(ws.max_x), ws.quads, t, nt);
+            built = sites[s];
+          }
+          linear_part(*sites[s], ws.x.data(), &ws.quads, n, outs[s], {}, t, nt);
+        }
+      }
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kQkv);
+      kernels::attention_f32_part(q, k, v, attention, lengths.data(), lm, ws.ctx.data(), t, nt,
+                                  ws.max_ctx.data());
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kAttention);
+      // a = norm(x + out(ctx))
+      const Linear& out = layer.at(LinearSite::kAttentionOutput);
+      quantize_for(out, ws.ctx.data(), d, n, max_of(ws.max_ctx), ws.quads, t, nt);
+      kernels::SpmmEpilogue add_x;
+      add_x.residual = ws.x;
+      linear_part(out, ws.ctx.data(), &ws.quads, n, ws.a.data(), add_x, t, nt);
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kAttentionOutput);
+      layer_norm_part(*norms.after_attention, ws.a.data(), dims, ws.max_a.data(), t, nt);
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kAddNorm);
+      // x = norm(a + down(act(up(a))))
+      const Linear& up = layer.at(LinearSite::kFfnUp);
+      quantize_for(up, ws.a.data(), d, n, max_of(ws.max_a), ws.quads, t, nt);
+      kernels::SpmmEpilogue activate;
+      activate.activation = act;
+      activate.max_abs = ws.max_hidden.data();
+      linear_part(up, ws.a.data(), &ws.quads, n, ws.hidden.data(), activate, t, nt);
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kFfnUp);
+      const Linear& down = layer.at(LinearSite::kFfnDown);
+      quantize_for(down, ws.hidden.data(), ff, n, max_of(ws.max_hidden), ws.quads_hidden, t, nt);
+      kernels::SpmmEpilogue add_a;
+      add_a.residual = ws.a;
+      linear_part(down, ws.hidden.data(), &ws.quads_hidden, n, ws.x.data(), add_a, t, nt);
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kFfnDown);
+      layer_norm_part(*norms.after_ffn, ws.x.data(), dims, ws.max_x.data(), t, nt);
+#pragma omp barrier
+      if (t == 0) clock.mark(Op::kAddNorm);
+    }
+  }
+}
+
+void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const dnnl_status_t status = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  if (status != dnnl_success) {
+    throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
+  }
+}
+
+}  // namespace
+
+void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
+                     const model::RunConfig& run, std::span<float> output) {
+  if (!m.fixed_layers.empty()) {
+    throw std::logic_error("encoder_forward: the fixed-point linears run through the engine");
+  }
+  const io::ModelConfig& c = model_config(m);
+  const bool lm = c.family == io::ModelFamily::kCausalLm;
+  model::validate_token_batch(batch, c.vocab_size, c.max_position_embeddings,
+                              lm ? 1 : c.type_vocab_size);
+  const Dims dims{batch.batch_size * batch.seq_len, c.hidden_size, c.intermediate_size,
+                  batch.seq_len};
+  const int64_t n = dims.n, d = dims.d;
+  const int64_t outputs = lm ? n * c.vocab_size : batch.batch_size * c.num_labels;
+  if (static_cast<int64_t>(output.size()) != outputs) {
+    throw Error("", "logits",
+                std::to_string(outputs) +
+                    (lm ? " floats (batch x seq x vocab)" : " floats (batch x num_labels)"),
+                std::to_string(output.size()));
+  }
+  model::ThreadScope scope(run);
+  model::OpClock clock(run.profile);
+  const auto act = model::parse_activation(c.hidden_act) == model::Activation::kGelu
+                       ? kernels::EpilogueActivation::kGelu
+                       : kernels::EpilogueActivation::kRelu;
+  std::vector<int64_t> lengths(static_cast<size_t>(batch.batch_size));
+  for (int64_t b = 0; b < batch.batch_size; ++b) lengths[b] = model::row_length(batch, b);
+
+  Workspace& ws = workspace();
+  for (auto* buf : {&ws.x, &ws.a, &ws.k, &ws.v, &ws.ctx, &ws.tokens})
+    buf->resize(static_cast<size_t>(d * n));
+  ws.q.resize(static_cast<size_t>((lm ? 3 : 1) * d * n));
+  ws.hidden.resize(static_cast<size_t>(dims.ff * n));
+  const auto threads = static_cast<size_t>(omp_get_max_threads());
+  for (auto* maxes : {&ws.max_x, &ws.max_a, &ws.max_ctx, &ws.max_hidden})
+    maxes->assign(threads, 0.0f);
+
+  const model::LayerNorm* embedding_norm = nullptr;
+  if (lm) {
+    embed_lm(std::get<model::CausalLm>(m.frame), batch, lengths, dims, ws.tokens.data());
+  } else {
+    const auto& bert = std::get<model::BertClassifier>(m.frame);
+    embed_bert(bert, batch, lengths, dims, ws.tokens.data());
+    embedding_norm = &bert.embedding_norm;
+  }
+  transpose(ws.tokens.data(), n, d, {}, ws.x.data());
+  run_layers(m, lm, dims, lengths, act, embedding_norm, ws, clock);
+
+  if (lm) {
+    // logits [N][vocab] = x^T W^T + b: x is [d][N] (A transposed), W is [vocab][d].
+    const model::Linear& decoder = std::get<model::CausalLm>(m.frame).decoder;
+    const int64_t vocab = c.vocab_size;
+    for (int64_t t = 0; t < n; ++t)
+      std::copy(decoder.bias.begin(), decoder.bias.end(), output.begin() + t * vocab);
+    sgemm('T', 'T', n, vocab, d, ws.x.data(), n, decoder.weight.data(), d, 1.0f, output.data(),
+          vocab);
+  } else {
+    // logits = classifier(tanh(pooler(x[:, first token of each sequence])))
+    const auto& bert = std::get<model::BertClassifier>(m.frame);
+    std::vector<float> first(static_cast<size_t>(batch.batch_size * d));
+    for (int64_t b = 0; b < batch.batch_size; ++b)
+      for (int64_t f = 0; f < d; ++f) first[b * d + f] = ws.x[f * n + b * dims.seq];
+    std::vector<float> pooled(first.size());
+    model::apply_linear(bert.pooler, first, batch.batch_size, pooled);
+    model::apply_tanh(pooled);
+    model::apply_linear(bert.classifier, pooled, batch.batch_size, output);
+  }
+  clock.mark(Op::kHead);
+}
+
+}  // namespace fitformer::runtime
