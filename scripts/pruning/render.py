@@ -453,7 +453,8 @@ def render_compute(comp, out_dir, page):
         cpu, wall = s["cpu_seconds"] / 3600, s["wall_seconds"] / 3600
         tot_cpu += cpu
         tot_wall += wall
-        proj = f"{cpu * s['jobs'] / s['done']:.2f}" if s["done"] else ""
+        timed = s["done"] - s.get("resumed", 0)
+        proj = f"{cpu * s['jobs'] / timed:.2f}" if timed else ""
         lines.append(f"| {s['name']} | {s['priority']} | {s['what']} | {s['done']} / {s['jobs']} | "
                      f"{s['estimate_cpu_h']:.1f} | {cpu:.2f} | {wall:.2f} | {proj} |")
     for d in comp["dense"]:
@@ -465,6 +466,11 @@ def render_compute(comp, out_dir, page):
         lines.append(f"| train {d['model']} | | dense model, `fitformer train` | 1 / 1 | | {cpu:.2f} | "
                      f"{wall:.2f} | |")
     lines.append(f"| **total** | | | | | **{tot_cpu:.2f}** | **{tot_wall:.2f}** | |")
+    resumed = sum(s.get("resumed", 0) for s in comp["stages"])
+    if resumed:
+        lines.append(f"\n{resumed} job(s) found their prune finished by a run that was stopped "
+                     "before scoring it; their prune time is unknown and not counted (the "
+                     "projection scales from the timed jobs).")
     text = "\n".join(lines) + "\n"
     write_atomic(os.path.join(out_dir, "compute.md"), text)
     splice(page, "compute", text)

@@ -140,7 +140,9 @@ class Runner:
         out = self.dense_dir(task, profile, dense_seed)
         cache = os.path.join(self.work, f"{task}-{profile}-d{dense_seed}", "dense.json")
         model = os.path.join(out, "model.safetensors")
-        if not os.path.exists(os.path.join(out, "job.key")) or not os.path.exists(model):
+        # `fitformer train` exports model.safetensors and train_log.json when it finishes (an
+        # interrupted run leaves a checkpoint, and running it again resumes from there).
+        if not (os.path.exists(model) and os.path.exists(os.path.join(out, "train_log.json"))):
             if not run:
                 return None
             cmd = [self.bin, "train", "--recipe", self.recipe(task, dense_seed), "--profile",
@@ -201,11 +203,17 @@ class Runner:
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed (exit {p.returncode})")
         pj = read_json(os.path.join(out, "prune.json"))
+        try:
+            # True when the trainer found its own finished result (a study killed after the
+            # trainer finished): then the CPU time above is not the prune's.
+            cached = bool(json.loads(p.stdout).get("cached"))
+        except (ValueError, AttributeError):
+            cached = False
         test, ewall, ecpu = self.eval(out, job.task, "test")
         st = {"key": pj["key"], "dense_sha256": dense_sha, "recipe_sha256": recipe_sha,
               "command": " ".join(os.path.relpath(c, self.root) if c.startswith(self.root) else c
                                   for c in cmd),
-              "prune_wall_seconds": wall, "prune_cpu_seconds": cpu,
+              "prune_wall_seconds": wall, "prune_cpu_seconds": cpu, "prune_cached": cached,
               "eval_wall_seconds": ewall, "eval_cpu_seconds": ecpu,
               "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "test": test}
         write_atomic(os.path.join(out, "study.json"), json.dumps(st, indent=2) + "\n")
@@ -224,6 +232,7 @@ def record(job, series, pj, st):
          "finished": st["finished"]}
     for k in ["prune_wall_seconds", "prune_cpu_seconds", "eval_wall_seconds", "eval_cpu_seconds"]:
         r[k] = st[k]
+    r["prune_cached"] = st.get("prune_cached", False)
     if "perplexity" in t:
         r.update({"test_ppl": t["perplexity"], "test_next_token_acc": t["next_token_accuracy"],
                   "tokens": t["tokens"]})
