@@ -133,7 +133,28 @@ class TaskView:
         out.append("")
         if not self.metric.lm:
             out.append(self.binomial_note(steps))
-        return out
+        return out + self.loss_table(steps, order, cols)
+
+    def loss_cell(self, series, sparsity, steps):
+        got = self.loss_summary(series, sparsity, steps)
+        if got is None:
+            return ""
+        m, h, n, _ = got
+        out = f"{m:+.1f}" + (f" ± {h:.1f}" if h is not None else " (1 seed)")
+        return out + ("" if n in (1, 3) else f" (n = {n})")
+
+    def loss_table(self, steps, order, cols):
+        what = ("% above the control's perplexity" if self.metric.lm else
+                "accuracy points below the control's")
+        out = [f"**The same cells as the loss against the control, paired by seed: {what}** "
+               "(measured; mean ± 95 % t half-width of the per-seed differences; a seed "
+               "moves every cell of a table together, so these intervals are narrower)\n",
+               "| pattern | " + " | ".join(pct(s) for s in cols) + " |",
+               "|---|" + "---:|" * len(cols)]
+        for k in order:
+            out.append(f"| {self.labels[k]} | " +
+                       " | ".join(self.loss_cell(k, s, steps) for s in cols) + " |")
+        return out + [""]
 
     def binomial_note(self, steps):
         runs = [r for r in self.runs if r["steps"] == steps and r["dense_seed"] == 1]
@@ -225,7 +246,7 @@ class TaskView:
                 f"sparsity with {what}** (measured; paired with the control per seed; each cell: "
                 "by the mean [by the 95 % interval's pessimistic end – by its optimistic end]; a "
                 "sparsity counts only when every lower measured one of the pattern passes too)\n",
-                "| pattern | lowest measured | within 1 % | within 2 % | within 5 % |",
+                "| pattern | lowest target measured | within 1 % | within 2 % | within 5 % |",
                 "|---|---:|---:|---:|---:|"] + rows + [""]
 
     def hp_table(self, steps):
@@ -337,60 +358,64 @@ class TaskView:
 
     # ---- figures ----
 
+    def loss_summary(self, series, sparsity, steps):
+        """(mean, half-width, n, achieved sparsity) of the loss against the control, paired by
+        seed, or None."""
+        ctrl = self.cell_runs("control", 0.0, steps)
+        runs = self.cell_runs(series, sparsity, steps)
+        common = sorted(set(runs) & set(ctrl))
+        if not common:
+            return None
+        m, h, n = stats.mean_interval([self.metric.loss(runs[k], ctrl[k]) for k in common])
+        return m, h, n, sum(runs[k]["sparsity"] for k in common) / len(common)
+
+    def loss_label(self):
+        return ("test perplexity, % above the control's (lower is better)" if self.metric.lm else
+                "test accuracy, points below the control's (lower is better)")
+
     def plot(self, path, steps, order, title):
         blocks, plots = [], []
         shift = {k: (i - (len(order) - 1) / 2) * 0.25 for i, k in enumerate(order)}
         for i, k in enumerate(order):
-            pts = []
-            for s in GRID:
-                sm = self.summary(k, s, steps)
-                if sm is None:
-                    continue
-                (m, h, _), achieved, _ = sm
-                pts.append((100 * achieved + shift[k], m, h or 0))
+            pts = [(100 * a + shift[k], m, h or 0) for m, h, _, a in
+                   filter(None, (self.loss_summary(k, s, steps) for s in GRID))]
             if not pts:
                 continue
             blocks.append(f"$d{i} << EOD\n" + "\n".join(f"{x:.3f} {y:.5f} {e:.5f}" for x, y, e in pts) + "\nEOD")
             plots.append(f"$d{i} using 1:2:3 with yerrorlines {STYLES[k]} title '{self.labels[k]}'")
-        c = self.summary("control", 0.0, steps)
-        if c:
-            m, h, _ = c[0]
-            plots.append(f"{m} with lines dt 1 lw 2 lc rgb 'black' title 'control (dense + same steps), mean'")
-            if h:
-                plots.append(f"{m - h} with lines dt 2 lc rgb 'black' title 'control, 95 % interval'")
-                plots.append(f"{m + h} with lines dt 2 lc rgb 'black' notitle")
+        if plots:
+            plots.append("0 with lines lw 2 lc rgb 'black' title 'control (dense + the same steps)'")
         return self.gnuplot(path, blocks, plots, title,
                             "achieved sparsity (%); points shifted up to 1 % sideways to show every bar",
                             "set xrange [45:100]")
 
     def budget_plot(self, path, sparsity):
         budgets = self.budgets()
-        order = [k for k in MAIN_ORDER if sum(bool(self.cell_runs(k, sparsity, b)) for b in budgets) >= 2]
+        order = [k for k in MAIN_ORDER if sum(bool(self.loss_summary(k, sparsity, b)) for b in budgets) >= 2]
         blocks, plots = [], []
-        for i, k in enumerate(["control"] + order):
-            s = 0.0 if k == "control" else sparsity
-            pts = [(b, self.summary(k, s, b)[0]) for b in budgets if self.summary(k, s, b)]
+        for i, k in enumerate(order):
+            pts = [(b, self.loss_summary(k, sparsity, b)) for b in budgets]
             blocks.append(f"$d{i} << EOD\n" + "\n".join(
-                f"{b * (1 + 0.02 * (i - len(order) / 2)):.1f} {m:.5f} {h or 0:.5f}" for b, (m, h, _) in pts) + "\nEOD")
-            style = "lw 2 pt 1 lc rgb 'black'" if k == "control" else STYLES[k]
-            plots.append(f"$d{i} using 1:2:3 with yerrorlines {style} title '{self.labels[k]}'")
-        return self.gnuplot(path, blocks, plots,
-                            f"at {pct(sparsity)} (control: sparsity 0) against the prune budget",
+                f"{b * (1 + 0.02 * (i - len(order) / 2)):.1f} {m:.5f} {h or 0:.5f}"
+                for b, (m, h, _, _) in ((b, x) for b, x in pts if x)) + "\nEOD")
+            plots.append(f"$d{i} using 1:2:3 with yerrorlines {STYLES[k]} title '{self.labels[k]}'")
+        if plots:
+            plots.append("0 with lines lw 2 lc rgb 'black' title 'control (dense + the same steps)'")
+        return self.gnuplot(path, blocks, plots, f"at {pct(sparsity)} against the prune budget",
                             "prune steps per job (log scale); points shifted a little sideways",
                             "set logscale x")
 
     def gnuplot(self, path, blocks, plots, title, xlabel, xset):
         if not plots:
             return False
-        ylabel = "test perplexity (lower is better)" if self.metric.lm else "test accuracy % (higher is better)"
         script = "\n".join(blocks + [
-            "set terminal svg size 960,540 dynamic font 'sans,12' background rgb 'white'",
+            "set terminal svg size 1000,640 dynamic font 'sans,12' background rgb 'white'",
             f"set output '{path}.tmp'",
-            f"set title \"{self.task} ({self.profile}) {title}\\nmean of the fine-tuning seeds, "
-            "bars: 95 % t interval (measured)\"",
-            f"set xlabel '{xlabel}'", f"set ylabel '{ylabel}'", xset,
+            f"set title \"{self.task} ({self.profile}) {title}\\nloss against the control, paired "
+            "by fine-tuning seed: mean, bars 95 % t interval (measured)\"",
+            f"set xlabel '{xlabel}'", f'set ylabel "{self.loss_label()}"', xset,
             "set autoscale yfix", "set offsets graph 0.02, graph 0.02, graph 0.03, graph 0.03",
-            "set grid", "set key outside right top", "set bars small",
+            "set grid", "set key below maxrows 3", "set bars small",
             "plot " + ", \\\n  ".join(plots)])
         p = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
         if p.returncode != 0:
