@@ -9,6 +9,7 @@
 #include "accel/rtl_sources.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "io/json_reader.h"
 
 namespace fitformer::accel {
 namespace {
@@ -23,7 +24,7 @@ T field(const nlohmann::json& j, const std::string& file, const char* name, cons
   try {
     return j.at(name).get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(file, name, expected, j.at(name).dump());
+    throw Error(file, name, expected, io::describe_json(j.at(name)));
   }
 }
 
@@ -55,7 +56,7 @@ RtlDesign rtl_design(const AccelSpec& spec, const Mapping& mapping) {
 }
 
 RtlDesign rtl_design_from_json(const nlohmann::json& j, const std::string& file) {
-  if (!j.is_object()) throw Error(file, "accelerator", "a JSON object", j.dump().substr(0, 40));
+  if (!j.is_object()) throw Error(file, "accelerator", "a JSON object", io::describe_json(j));
   AccelSpec s;
   s.pes = field<int64_t>(j, file, "pes", "an integer >= 1");
   s.banks = field<int64_t>(j, file, "banks", "an integer >= 1");
@@ -82,8 +83,8 @@ RtlDesign rtl_design_from_json(const nlohmann::json& j, const std::string& file)
   m.max_token_tile = field<int64_t>(j, file, "max_token_tile", "an integer >= 0");
   try {
     return rtl_design(s, m);
-  } catch (const Error& e) {
-    throw Error(file, "accelerator", "a configuration the RTL can build", e.what());
+  } catch (const Error& e) {  // rtl_design names the field; the file is ours to add
+    throw Error(file, e.field(), e.expected(), e.found());
   }
 }
 
@@ -241,12 +242,7 @@ Verilator) and the synthesis results.
 std::vector<std::filesystem::path> emit_rtl(const std::filesystem::path& accelerator_json,
                                             const std::filesystem::path& out) {
   const std::string file = accelerator_json.string();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(accelerator_json));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file, "accelerator", "JSON", e.what());
-  }
+  const nlohmann::json j = io::parse_json(read_file(accelerator_json), file);
   const RtlDesign d = rtl_design_from_json(j, file);
   const std::string source = accelerator_json.filename().string();
   std::vector<std::filesystem::path> written;

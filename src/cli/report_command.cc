@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "io/json_reader.h"
 #include "report/html.h"
 
 namespace fitformer::cli {
@@ -20,9 +21,9 @@ struct ReportOptions {
 };
 
 void run_report(const ReportOptions& o) {
-  const auto result = nlohmann::json::parse(read_file(o.result), nullptr, false);
-  if (result.is_discarded() || !result.is_object())
-    throw Error(o.result, "", "a select result (JSON object)", "not a JSON object");
+  const auto result = io::parse_json(read_file(o.result), o.result);
+  if (!result.is_object())
+    throw Error(o.result, "", "a select result (JSON object)", io::describe_json(result));
   const std::filesystem::path out = o.out.empty()
                                         ? std::filesystem::absolute(o.result).parent_path()
                                         : std::filesystem::path(o.out);

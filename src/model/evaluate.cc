@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/json_reader.h"
 #include "io/safetensors.h"
 
 namespace fitformer::model {
@@ -96,10 +97,7 @@ nlohmann::json read_meta(const io::SafeTensorsFile& file, const std::string& key
   const auto it = file.metadata().find(key);
   if (it == file.metadata().end())
     throw Error(file.path().string(), "__metadata__." + key, "a value", "none");
-  nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
-  if (j.is_discarded())
-    throw Error(file.path().string(), "__metadata__." + key, "JSON", it->second);
-  return j;
+  return io::parse_json(it->second, file.path().string(), "__metadata__." + key);
 }
 
 }  // namespace
