@@ -51,18 +51,10 @@ void segment_offsets(const format::hpf::Matrix& w, int64_t count, int bits, int6
   }
 }
 
-}  // namespace
-
-int64_t PreparedHpf::bytes() const {
-  return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
-                              row_segments.size() * 8 + offs.size() + offs4.size() * 4 +
-                              vals_f32.size() * 4 + seg_cols.size() * 2 + seg_vals.size() * 4 +
-                              quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
-}
-
-PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
+// Throws unless w is an HPF matrix the prepared kernels can run: f32 or i8 values, a header
+// that holds together, arrays of the sizes it implies.
+void check_preparable(const format::hpf::Matrix& w) {
   const format::hpf::Header& h = w.header;
-  if (threads < 1) throw Error("", "threads", "at least 1", std::to_string(threads));
   const bool f32 = h.value_type == format::ValueType::kF32;
   require(f32 || h.value_type == format::ValueType::kI8, "value type f32 or i8",
           std::string(format::value_type_name(h.value_type)));
@@ -79,7 +71,11 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
           w.offs.size() == static_cast<size_t>(format::packed_bytes(w.slots(), w.offset_bits())) &&
           (f32 || w.scales.size() == 1 || w.scales.size() == static_cast<size_t>(h.rows)),
       "arrays sized as the header says", "other sizes");
+}
 
+// The prepared arrays at their final sizes, zero-filled (padding lanes and slots stay zero).
+PreparedHpf allocate_prepared(const format::hpf::Matrix& w) {
+  const format::hpf::Header& h = w.header;
   constexpr int64_t G = PreparedHpf::kGroupRows;
   PreparedHpf p;
   p.header = h;
@@ -91,7 +87,7 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
   p.real_banks.resize(static_cast<size_t>(p.blocks));
   p.slot_cols.resize(static_cast<size_t>(spp));
   for (int64_t s = 0; s < spp; ++s) p.slot_cols[static_cast<size_t>(s)] = (s / h.n) * bw;
-  if (f32) {
+  if (h.value_type == format::ValueType::kF32) {
     p.offs.assign(static_cast<size_t>(p.blocks * lanes * spp), 0);
     p.vals_f32.assign(p.offs.size(), 0.0f);
     p.seg_cols.assign(static_cast<size_t>(p.blocks * h.k1 * spp), 0);
@@ -102,6 +98,83 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
     p.sums_i8.assign(static_cast<size_t>(p.blocks * lanes), 0);
     p.scales_i8.assign(p.sums_i8.size(), 0.0f);
   }
+  return p;
+}
+
+// Where one segment's slots go in the f32 layouts: `offs` holds its decoded in-bank offsets,
+// `col16` each slot's column mod 16 (for the nibble-packed offs4), `unit` its (block, group)
+// and `l` its lane in the group.
+void fill_segment_f32(const format::hpf::Matrix& w, const uint8_t* offs, const uint8_t* col16,
+                      int64_t seg, int64_t unit, int64_t l, PreparedHpf& p) {
+  constexpr int64_t G = PreparedHpf::kGroupRows;
+  const int64_t spp = w.slots_per_segment(), chunks = (spp + 7) / 8;
+  const float* v = w.vals_f32.data() + seg * spp;
+  for (int64_t s = 0; s < spp; ++s) {
+    p.seg_cols[static_cast<size_t>(seg * spp + s)] =
+        static_cast<uint16_t>(p.slot_cols[static_cast<size_t>(s)] + offs[s]);
+    p.seg_vals[static_cast<size_t>(seg * spp + s)] = v[s];
+  }
+  uint8_t* out_offs = p.offs.data() + unit * spp * G;
+  float* out_vals = p.vals_f32.data() + unit * spp * G;
+  for (int64_t s = 0; s < spp; ++s) {
+    out_offs[s * G + l] = offs[s];
+    out_vals[s * G + l] = v[s];
+  }
+  if (p.offs4.empty()) return;
+  uint32_t* out4 = p.offs4.data() + unit * chunks * G;
+  for (int64_t c = 0; c < chunks; ++c) {  // 8 nibbles per word, constant shifts
+    const uint8_t* o = offs + 8 * c;
+    const uint8_t* c16 = col16 + 8 * c;
+    uint32_t word = 0;
+    for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(c16[k] + o[k]) << (4 * k);
+    out4[c * G + l] = word;
+  }
+}
+
+// One segment as a row of int8 quads (four weights per int32) in its lane, with its sum and
+// scale. `dense` is the caller's scratch of Bc bytes.
+void fill_segment_i8(const format::hpf::Matrix& w, const uint8_t* offs, int64_t seg, int64_t unit,
+                     int64_t l, int64_t row, std::vector<uint8_t>& dense, PreparedHpf& p) {
+  constexpr int64_t G = PreparedHpf::kGroupRows;
+  const int64_t spp = w.slots_per_segment();
+  const int8_t* v = w.vals_i8.data() + seg * spp;
+  int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
+  // The row segment as Bc bytes first (plain stores), then as quads: OR-ing bytes into the
+  // quads in place chained every slot through store-to-load forwarding.
+  std::fill(dense.begin(), dense.end(), uint8_t{0});
+  int32_t sum = 0;
+  for (int64_t s = 0; s < spp; ++s) {
+    const int64_t col = p.slot_cols[static_cast<size_t>(s)] + offs[s];
+    // Unused slots hold 0 at offset 0, which a kept weight may share: skip them.
+    if (v[s] != 0) dense[static_cast<size_t>(col)] = static_cast<uint8_t>(v[s]);
+    sum += v[s];
+  }
+  for (int64_t q = 0; q < p.quads; ++q) {
+    const uint8_t* d = dense.data() + 4 * q;
+    out[q * G] = static_cast<int32_t>(d[0] | (uint32_t{d[1]} << 8) | (uint32_t{d[2]} << 16) |
+                                      (uint32_t{d[3]} << 24));
+  }
+  p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
+  p.scales_i8[static_cast<size_t>(unit * G + l)] = w.row_scale(row);
+}
+
+}  // namespace
+
+int64_t PreparedHpf::bytes() const {
+  return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
+                              row_segments.size() * 8 + offs.size() + offs4.size() * 4 +
+                              vals_f32.size() * 4 + seg_cols.size() * 2 + seg_vals.size() * 4 +
+                              quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
+}
+
+PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
+  if (threads < 1) throw Error("", "threads", "at least 1", std::to_string(threads));
+  check_preparable(w);
+  const format::hpf::Header& h = w.header;
+  const bool f32 = h.value_type == format::ValueType::kF32;
+  constexpr int64_t G = PreparedHpf::kGroupRows;
+  PreparedHpf p = allocate_prepared(w);
+  const int64_t spp = w.slots_per_segment(), lanes = p.groups * G;
   // Blocks are independent: each thread fills whole blocks. Within a row group, row by row:
   // a row's offsets are decoded into a scratch line, then scattered into its lane (the
   // group's output, under 3 KiB at B * n = 32, stays in L1 across its 16 rows).
@@ -125,55 +198,14 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
       for (int64_t g = 0; g < p.groups; ++g) {
         const int64_t real = std::min(G, h.k1 - g * G);  // rows past k1 keep weight 0
         const int64_t seg0 = b * h.k1 + g * G, unit = b * p.groups + g;
-        if (f32) {
-          uint8_t* out_offs = p.offs.data() + unit * spp * G;
-          float* out_vals = p.vals_f32.data() + unit * spp * G;
-          uint32_t* out4 = p.offs4.empty() ? nullptr : p.offs4.data() + unit * chunks * G;
-          for (int64_t l = 0; l < real; ++l) {
-            segment_offsets(w, spp, bits, seg0 + l, offs.data());
-            const float* v = w.vals_f32.data() + (seg0 + l) * spp;
-            for (int64_t s = 0; s < spp; ++s) {
-              p.seg_cols[static_cast<size_t>((seg0 + l) * spp + s)] = static_cast<uint16_t>(
-                  p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(s)]);
-              p.seg_vals[static_cast<size_t>((seg0 + l) * spp + s)] = v[s];
-            }
-            for (int64_t s = 0; s < spp; ++s) {
-              out_offs[s * G + l] = offs[static_cast<size_t>(s)];
-              out_vals[s * G + l] = v[s];
-            }
-            if (out4 == nullptr) continue;
-            for (int64_t c = 0; c < chunks; ++c) {  // 8 nibbles per word, constant shifts
-              const uint8_t* o = offs.data() + 8 * c;
-              const uint8_t* c16 = col16.data() + 8 * c;
-              uint32_t word = 0;
-              for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(c16[k] + o[k]) << (4 * k);
-              out4[c * G + l] = word;
-            }
-          }
-          continue;
-        }
         for (int64_t l = 0; l < real; ++l) {
           segment_offsets(w, spp, bits, seg0 + l, offs.data());
-          const int8_t* v = w.vals_i8.data() + (seg0 + l) * spp;
-          int32_t* out = p.quads_i8.data() + unit * p.quads * G + l;
-          // The row segment as Bc bytes first (plain stores), then as quads: OR-ing bytes
-          // into the quads in place chained every slot through store-to-load forwarding.
-          std::fill(dense.begin(), dense.end(), uint8_t{0});
-          int32_t sum = 0;
-          for (int64_t s = 0; s < spp; ++s) {
-            const int64_t col = p.slot_cols[static_cast<size_t>(s)] + offs[static_cast<size_t>(s)];
-            // Unused slots hold 0 at offset 0, which a kept weight may share: skip them.
-            if (v[s] != 0) dense[static_cast<size_t>(col)] = static_cast<uint8_t>(v[s]);
-            sum += v[s];
+          if (f32) {
+            fill_segment_f32(w, offs.data(), col16.data(), seg0 + l, unit, l, p);
+          } else {
+            const int64_t row = p.rows[static_cast<size_t>(b * lanes + g * G + l)];
+            fill_segment_i8(w, offs.data(), seg0 + l, unit, l, row, dense, p);
           }
-          for (int64_t q = 0; q < p.quads; ++q) {
-            const uint8_t* d = dense.data() + 4 * q;
-            out[q * G] = static_cast<int32_t>(d[0] | (uint32_t{d[1]} << 8) |
-                                              (uint32_t{d[2]} << 16) | (uint32_t{d[3]} << 24));
-          }
-          p.sums_i8[static_cast<size_t>(unit * G + l)] = sum;
-          p.scales_i8[static_cast<size_t>(unit * G + l)] =
-              w.row_scale(p.rows[static_cast<size_t>(b * lanes + g * G + l)]);
         }
       }
     }
