@@ -64,7 +64,9 @@ Prediction predict_fpga(const io::DeviceSpec& device, const CandidateModel& mode
   e.device_id = device.id;
   e.kind = device.kind;
   e.provenance = Provenance::kModeled;
-  accel::SizedAccel sized = accel::size_accelerator(device, problem);
+  io::DeviceSpec clocked = device;
+  clocked.fpga->clock_mhz *= options.assumptions.fpga_clock_scale;
+  accel::SizedAccel sized = accel::size_accelerator(clocked, problem);
   e.verdict = sized.verdict;
   if (sized.verdict.ok) {
     const accel::AccelSpec& s = sized.spec;
@@ -85,14 +87,17 @@ Prediction predict_fpga(const io::DeviceSpec& device, const CandidateModel& mode
   return e;
 }
 
-Prediction predict_roofline(const io::DeviceSpec& device, const CandidateModel& model) {
+Prediction predict_roofline(const io::DeviceSpec& device, const CandidateModel& model,
+                            const Assumptions& assumptions) {
   const int64_t vb = value_bytes(model.candidate.precision);
   const double peak = peak_ops_per_s(device, vb);  // checks the kind's spec
   if (!(device.memory_bandwidth_gbs > 0)) {
     throw Error(device_file(device), "memory_bandwidth_gbs", "> 0",
                 fmt::format("{}", device.memory_bandwidth_gbs));
   }
-  const RooflineFactors f = roofline_factors(device.kind);
+  RooflineFactors f = roofline_factors(device.kind);
+  if (device.kind == io::DeviceKind::kGpu && assumptions.gpu_op_overhead_us)
+    f.op_overhead_us = *assumptions.gpu_op_overhead_us;
   const accel::Workload w =
       accel::build_workload(model.config, model.seq, model.batch, model.candidate.plan);
   Prediction e;
@@ -201,7 +206,8 @@ Prediction predict_host(const io::DeviceSpec& device, const CandidateModel& m,
   e.device_id = device.id;
   e.kind = device.kind;
   e.provenance = Provenance::kMeasured;
-  if (device.cpu || device.gpu) e.roofline_us = predict_roofline(device, m).latency_us;
+  if (device.cpu || device.gpu)
+    e.roofline_us = predict_roofline(device, m, options.assumptions).latency_us;
   const std::string key = host_cache_key(device, m, options);
   const fs::path cache_file =
       options.cache_dir.empty() ? fs::path() : options.cache_dir / "devices" / (key + ".json");
@@ -276,7 +282,7 @@ Prediction predict_latency(const io::DeviceSpec& device, const CandidateModel& m
                            const PredictOptions& options) {
   if (device.is_host) return predict_host(device, model, options);
   if (device.kind == io::DeviceKind::kFpga) return predict_fpga(device, model, options);
-  return predict_roofline(device, model);
+  return predict_roofline(device, model, options.assumptions);
 }
 
 std::vector<Prediction> predict_catalog(const std::vector<io::DeviceSpec>& devices,
@@ -285,7 +291,7 @@ std::vector<Prediction> predict_catalog(const std::vector<io::DeviceSpec>& devic
   std::vector<Prediction> out;
   out.reserve(devices.size());
   for (const auto& d : devices) out.push_back(predict_latency(d, model, options));
-  if (!options.calibrate_cpus) return out;
+  if (!options.assumptions.calibrate_cpus) return out;
   std::optional<double> factor;
   for (const Prediction& e : out)
     if (e.provenance == Provenance::kMeasured && e.roofline_us && *e.roofline_us > 0)

@@ -50,6 +50,16 @@ struct CandidateModel {
   int64_t batch = 1;
 };
 
+// The estimates behind modeled figures that a sensitivity check varies (issue 13 item 7;
+// scripts/selection_table --sensitivity, explore/sensitivity.h). The defaults are the
+// catalog's and roofline_factors' own figures.
+struct Assumptions {
+  // predict_catalog: scale the other CPUs' rooflines by the host's measured / roofline ratio.
+  bool calibrate_cpus = true;
+  std::optional<double> gpu_op_overhead_us;  // replaces roofline_factors' per-op GPU overhead
+  double fpga_clock_scale = 1;               // multiplies every FPGA's catalog clock_mhz
+};
+
 struct PredictOptions {
   bool simulate_fpga = false;       // also run the cycle simulator on the sized design
   std::filesystem::path cache_dir;  // host measurements; empty: measure every time
@@ -58,8 +68,7 @@ struct PredictOptions {
   // change, remeasure.
   bool remeasure = false;
   int host_threads = 1;  // the runtime's threads on the host
-  // predict_catalog: scale the other CPUs' rooflines by the host's measured / roofline ratio.
-  bool calibrate_cpus = true;
+  Assumptions assumptions;
   runtime::TimingSpec timing{.warmup = 1, .min_reps = 3, .min_seconds = 0.2};
 };
 
@@ -113,8 +122,8 @@ Prediction predict_latency(const io::DeviceSpec& device, const CandidateModel& m
                            const PredictOptions& options = {});
 
 // predict_latency for every device of the catalog, in catalog order. When the catalog holds
-// the host and options.calibrate_cpus is set, every other CPU's roofline is multiplied by the
-// host's measured / roofline ratio for the same candidate: the efficiency factors above are
+// the host and options.assumptions.calibrate_cpus is set, every other CPU's roofline is multiplied
+// by the host's measured / roofline ratio for the same candidate: the efficiency factors above are
 // estimates, and how far fitformer's own runtime falls short of its roofline on this host is
 // the best evidence of how far it falls short on another CPU running the same code.
 // Still modeled; the method line says so and names the factor.

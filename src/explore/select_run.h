@@ -16,6 +16,7 @@
 #include "explore/closed_loop.h"
 #include "explore/loop_steps.h"
 #include "explore/select.h"
+#include "explore/sensitivity.h"
 #include "jobs/workspace.h"
 
 namespace fitformer::explore {
@@ -52,6 +53,8 @@ struct SelectRun {
   LoopResult loop;
   Selection selection;
   DevicePredictor predictor;  // the catalog, the input shape and every estimate
+  // The selection redone with each modeled assumption moved (explore/sensitivity.h).
+  std::vector<SensitivityOutcome> sensitivity;
 };
 
 struct SelectOutcome {

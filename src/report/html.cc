@@ -115,6 +115,30 @@ std::string candidate_text(const Result& r, long index) {
   return text + ", " + c->precision;
 }
 
+// Which modeled assumption, moved, would change the answer (explore/sensitivity.h).
+void write_sensitivity(const Result& r, std::string& out) {
+  if (r.sensitivity.empty()) return;
+  out +=
+      "<p>How the answer rests on estimates: the selection redone on the same candidates with one "
+      "assumption moved.</p>\n<table>\n<tr><th>Assumption</th><th>Answer"
+      "</th><th>Latency</th><th>The chosen device under it</th></tr>\n";
+  for (const SensitivityRow& s : r.sensitivity) {
+    const std::string answer =
+        s.feasible ? html(device_name(r, s.device)) : std::string("no device");
+    std::string chosen = "—";
+    if (s.chosen_latency_us) {
+      chosen = fmt::format("{} {} ({})", latency(*s.chosen_latency_us), badge(s.chosen_provenance),
+                           s.chosen_meets_lc ? "<span class=\"ok\">meets LC</span>"
+                                             : "<span class=\"fail\">misses LC</span>");
+    }
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>\n", html(s.assumption),
+        s.changes_choice ? "<strong>changes to</strong> " : "", answer,
+        s.latency_us ? latency(*s.latency_us) + " " + badge(s.provenance) : "—", chosen);
+  }
+  out += "</table>\n";
+}
+
 void write_answer(const Result& r, std::string& out) {
   if (r.feasible && r.chosen) {
     const Best& b = *r.chosen;
@@ -139,7 +163,12 @@ void write_answer(const Result& r, std::string& out) {
       out += fmt::format("<li>Price {}, power {}</li>\n", number(device->price_usd, "USD"),
                          number(device->power_w, "W"));
     }
+    if (r.lc_margin) {
+      out += fmt::format("<li>Margin: {:.1f} % below LC {}</li>\n", 100 * *r.lc_margin,
+                         badge(b.provenance));
+    }
     out += "</ul></div>\n";
+    write_sensitivity(r, out);
     return;
   }
   out += fmt::format(

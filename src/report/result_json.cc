@@ -135,6 +135,22 @@ json result_json(const explore::SelectOutcome& outcome) {
   const std::vector<io::DeviceSpec>& devices = run.predictor.devices;
   for (size_t d = 0; d < devices.size(); ++d)
     j["devices"].push_back(device_json(run, devices[d], sel.devices.at(d)));
+  j["sensitivity"] = json::array();
+  for (const explore::SensitivityOutcome& s : run.sensitivity) {
+    json row = {{"assumption", s.assumption},
+                {"feasible", s.feasible},
+                {"device", s.feasible ? json(s.device_id) : json()},
+                {"latency_us", s.feasible ? json(s.latency_us) : json()},
+                {"changes_choice", s.changes_choice},
+                {"provenance", provenance(s.provenance)}};
+    if (s.chosen_latency_us) {
+      row["chosen_latency_us"] = *s.chosen_latency_us;
+      row["chosen_meets_lc"] = s.chosen_meets_lc;
+      row["chosen_provenance"] = provenance(s.chosen_provenance);
+    }
+    j["sensitivity"].push_back(std::move(row));
+  }
+  if (sel.feasible) j["chosen"]["lc_margin"] = explore::lc_margin(sel, run.lc_us);
   add_artifacts(outcome, j);
   return j;
 }

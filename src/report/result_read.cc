@@ -195,6 +195,20 @@ void read_outcome(const Node& root, Result& r) {
   if (const auto chosen = root.find("chosen")) {
     r.chosen_device = chosen->text("device");
     r.chosen = read_best(chosen);
+    r.lc_margin = chosen->opt_number("lc_margin");
+  }
+  for (const Node& n : root.list("sensitivity", false)) {
+    SensitivityRow row;
+    row.assumption = n.text("assumption");
+    row.feasible = n.flag("feasible", false);
+    row.device = n.text("device");
+    row.latency_us = n.opt_number("latency_us");
+    row.provenance = n.text("provenance", "modeled");
+    row.changes_choice = n.flag("changes_choice", false);
+    row.chosen_latency_us = n.opt_number("chosen_latency_us");
+    row.chosen_meets_lc = n.flag("chosen_meets_lc", false);
+    row.chosen_provenance = n.text("chosen_provenance", "modeled");
+    r.sensitivity.push_back(std::move(row));
   }
   if (const auto nearest = root.find("nearest")) {
     const std::array<std::pair<std::string_view, std::string_view>, 2> kinds = {

@@ -51,6 +51,15 @@ struct Nearest {
   std::optional<double> candidate, latency_us, metric;
 };
 
+// The selection with one modeled assumption moved (explore/sensitivity.h).
+struct SensitivityRow {
+  std::string assumption, device;             // device: empty when none is feasible under it
+  std::string provenance, chosen_provenance;  // of latency_us, chosen_latency_us
+  bool feasible = false, changes_choice = false;
+  std::optional<double> latency_us, chosen_latency_us;
+  bool chosen_meets_lc = false;
+};
+
 struct Result {
   std::string command, recipe, profile, task;
   double lc_us = 0, threshold = 0;
@@ -60,6 +69,8 @@ struct Result {
   bool feasible = false;
   std::optional<Best> chosen;
   std::string chosen_device;
+  std::optional<double> lc_margin;  // 1 - latency / LC of the choice
+  std::vector<SensitivityRow> sensitivity;
   std::vector<Candidate> candidates;
   std::vector<Device> devices;
   std::vector<Nearest> nearest;

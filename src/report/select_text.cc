@@ -81,6 +81,27 @@ void answer_text(const explore::SelectRun& run, std::string& out) {
                  provenance(run, sel.device_id, sel.candidate), ms(run.lc_us));
 }
 
+// The margin to LC and what each modeled assumption, moved, does to the answer.
+void sensitivity_text(const explore::SelectRun& run, std::string& out) {
+  if (run.sensitivity.empty()) return;
+  auto o = std::back_inserter(out);
+  if (run.selection.feasible)
+    fmt::format_to(o, "margin: {:.1f} % below LC ({})\n",
+                   100 * explore::lc_margin(run.selection, run.lc_us),
+                   provenance(run, run.selection.device_id, run.selection.candidate));
+  fmt::format_to(o, "with one assumption moved (the same candidates, predictions redone):\n");
+  for (const explore::SensitivityOutcome& s : run.sensitivity) {
+    std::string chosen;
+    if (s.chosen_latency_us)
+      chosen = fmt::format("; {} would take {} ({} LC)", run.selection.device_id,
+                           ms(*s.chosen_latency_us), s.chosen_meets_lc ? "meets" : "misses");
+    const std::string answer =
+        s.feasible ? fmt::format("{} at {}", s.device_id, ms(s.latency_us)) : "no device";
+    fmt::format_to(o, "  {:26} {} {}{}\n", s.assumption,
+                   s.changes_choice ? "CHANGES the answer to" : "same answer:", answer, chosen);
+  }
+}
+
 }  // namespace
 
 std::string select_text(const explore::SelectOutcome& outcome, const SelectFiles& files) {
@@ -88,6 +109,7 @@ std::string select_text(const explore::SelectOutcome& outcome, const SelectFiles
   candidates_text(outcome.run, out);
   devices_text(outcome.run, out);
   answer_text(outcome.run, out);
+  sensitivity_text(outcome.run, out);
   auto o = std::back_inserter(out);
   if (const auto& a = outcome.artifacts) {
     fmt::format_to(o, "model: {}\ndeployment: {}\n", a->model.string(), a->deployment.string());

@@ -132,8 +132,50 @@ TEST(Predict, OtherCpusAreCalibratedByTheHostsMeasuredOverRooflineRatio) {
   // GPUs run other code: left alone. So is everything when calibration is off.
   EXPECT_FALSE(e[2].calibration.has_value());
   EXPECT_DOUBLE_EQ(e[2].latency_us, predict_latency(devices[2], m, o).latency_us);
-  o.calibrate_cpus = false;
+  o.assumptions.calibrate_cpus = false;
   EXPECT_DOUBLE_EQ(predict_catalog(devices, m, o)[0].latency_us, plain.latency_us);
+}
+
+TEST(Predict, GpuOverheadAssumptionReplacesThePerOpTerm) {
+  const CandidateModel m = tiny_model();
+  const io::DeviceSpec& gpu = catalog_device("jetson-nano");
+  const Prediction base = predict_latency(gpu, m);
+  ASSERT_FALSE(base.ops.empty());
+  const double ops = static_cast<double>(base.ops.size());
+  const double per_op = base.overhead_us / ops;
+  PredictOptions o;
+  o.assumptions.gpu_op_overhead_us = per_op + 5;
+  const Prediction moved = predict_latency(gpu, m, o);
+  EXPECT_NEAR(moved.overhead_us, (per_op + 5) * ops, 1e-9);
+  EXPECT_NEAR(moved.latency_us - base.latency_us, 5 * ops, 1e-6);
+  // A CPU's roofline keeps its own overhead.
+  const io::DeviceSpec& cpu = catalog_device("rpi5");
+  EXPECT_DOUBLE_EQ(predict_latency(cpu, m, o).latency_us, predict_latency(cpu, m).latency_us);
+}
+
+TEST(Predict, FpgaClockAssumptionScalesTheSizedClock) {
+  CandidateModel m;
+  m.config = task_model_config("causal-lm");
+  m.seq = 64;
+  const io::DeviceSpec& d = catalog_device("zcu104");
+  const Prediction base = predict_latency(d, m);
+  ASSERT_TRUE(base.verdict.ok) << base.verdict.reason;
+  for (const double scale : {0.8, 1.2}) {
+    PredictOptions o;
+    o.assumptions.fpga_clock_scale = scale;
+    const Prediction e = predict_latency(d, m, o);
+    ASSERT_TRUE(e.verdict.ok) << e.verdict.reason;
+    EXPECT_DOUBLE_EQ(e.accel->spec.clock_mhz, d.fpga->clock_mhz * scale);
+    // The analytical model of the design sized at that clock, not a rescaled figure.
+    const accel::LatencyEstimate direct =
+        accel::estimate_latency(e.accel->spec, e.accel->mapping, e.accel->workload);
+    EXPECT_DOUBLE_EQ(e.latency_us, direct.latency_us);
+    if (scale < 1) {
+      EXPECT_GT(e.latency_us, base.latency_us);
+    } else {
+      EXPECT_LT(e.latency_us, base.latency_us);
+    }
+  }
 }
 
 TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {

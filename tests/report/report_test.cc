@@ -1,8 +1,6 @@
 // write_report on synthetic select results: a feasible one (the chosen device, escaped names,
 // LC, plots that gnuplot really drew), an infeasible one (the nearest points, no artifacts),
 // and the errors for a missing field or a missing gnuplot.
-#include "report/html.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include "common/temp_dir.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "report/html.h"
 
 namespace fitformer::report {
 namespace {
@@ -180,6 +179,48 @@ TEST(WriteReport, FeasibleNamesTheChoiceAndDrawsThePlots) {
   // The LC line is drawn where the script says.
   EXPECT_NE(read_file(tmp.path() / "out" / "plots" / "latency.gp").find("lc_us = 5000"),
             std::string::npos);
+}
+
+// The margin and the sensitivity table: which assumption changes the answer, with its figures.
+TEST(WriteReport, SensitivityTableSaysWhichAssumptionChangesTheAnswer) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not on PATH (scripts/setup installs it)";
+  testing::TempDir tmp;
+  json r = feasible_result();
+  r["chosen"]["lc_margin"] = 0.8858;
+  r["sensitivity"] = {{{"assumption", "FPGA clocks -20 %"},
+                       {"feasible", true},
+                       {"device", "u280"},
+                       {"latency_us", 123.0},
+                       {"provenance", "modeled"},
+                       {"changes_choice", true},
+                       {"chosen_latency_us", 5100.0},
+                       {"chosen_meets_lc", false},
+                       {"chosen_provenance", "modeled"}},
+                      {{"assumption", "GPU per-op overhead 16 us"},
+                       {"feasible", true},
+                       {"device", "kv260"},
+                       {"latency_us", 571.0},
+                       {"provenance", "modeled"},
+                       {"changes_choice", false},
+                       {"chosen_latency_us", 571.0},
+                       {"chosen_meets_lc", true}}};
+  const std::string page = read_file(write_report(r, tmp.path()));
+  EXPECT_NE(page.find("Margin: 88.6 % below LC"), std::string::npos);
+  const size_t flip =
+      page.find("<td>FPGA clocks -20 %</td><td><strong>changes to</strong> AMD Alveo U280");
+  EXPECT_NE(flip, std::string::npos) << page;
+  EXPECT_NE(page.find("misses LC", flip), std::string::npos);
+  const size_t same = page.find("<td>GPU per-op overhead 16 us</td><td>AMD Kria KV260");
+  EXPECT_NE(same, std::string::npos);
+  EXPECT_NE(page.find("meets LC", same), std::string::npos);
+  // A sensitivity row of the wrong type is named.
+  r["sensitivity"][0]["changes_choice"] = "yes";
+  try {
+    write_report(r, tmp.path());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "sensitivity[0].changes_choice");
+  }
 }
 
 TEST(WriteReport, InfeasibleQuotesTheNearestPoints) {
