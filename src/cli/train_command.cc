@@ -22,8 +22,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   cmd->callback([options, &global]() {
     const bool bars = Progress::terminal_attached() && !options->json;
-    const auto tool = jobs::trainer_path();
-    jobs::exec_trainer(tool, jobs::trainer_train_args(*options, workspace_of(global), bars));
+    jobs::exec_train_job(*options, workspace_of(global), bars);
   });
 }
 

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "accel/analytical.h"
 #include "core/error.h"
@@ -12,6 +11,7 @@
 #include "core/hash.h"
 #include "core/random.h"
 #include "devices/fpga_sim.h"
+#include "devices/host_cache.h"
 #include "devices/roofline.h"
 #include "format/hpf_folder.h"
 #include "format/hpf_safetensors.h"
@@ -215,11 +215,10 @@ Prediction predict_host(const io::DeviceSpec& device, const CandidateModel& m,
       "fitformer's sparse runtime on this host, {} thread(s), {} weights, "
       "median of timed forwards",
       options.host_threads, m.candidate.precision == Precision::kInt8 ? "i8" : "f32");
-  if (!cache_file.empty() && !options.remeasure && fs::exists(cache_file)) {
-    const auto j = nlohmann::json::parse(read_file(cache_file), nullptr, false);
-    if (!j.is_discarded() && j.contains("median_us") && j.contains("reps")) {
-      e.latency_us = j["median_us"].get<double>();
-      e.reps = j["reps"].get<int64_t>();
+  if (!cache_file.empty() && !options.remeasure) {
+    if (const auto cached = read_host_measurement(cache_file, device.id)) {
+      e.latency_us = cached->median_us;
+      e.reps = cached->reps;
       e.from_cache = true;
       return e;
     }
@@ -238,14 +237,8 @@ Prediction predict_host(const io::DeviceSpec& device, const CandidateModel& m,
   fs::remove_all(scratch);
   e.latency_us = t.median_us;
   e.reps = t.reps;
-  if (!cache_file.empty()) {
-    const nlohmann::json j = {{"device", device.id},
-                              {"median_us", t.median_us},
-                              {"min_us", t.min_us},
-                              {"reps", t.reps},
-                              {"provenance", "measured"}};
-    write_file_atomic(cache_file, j.dump(2) + "\n");
-  }
+  if (!cache_file.empty())
+    write_host_measurement(cache_file, device.id, {t.median_us, t.min_us, t.reps});
   return e;
 }
 

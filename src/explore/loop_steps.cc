@@ -1,9 +1,13 @@
 #include "explore/loop_steps.h"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
+#include "io/json_reader.h"
 #include "model/weights.h"
 
 namespace fitformer::explore {
@@ -39,10 +43,20 @@ nlohmann::json to_json(const runtime::ModelScore& s) {
           {"provenance", "measured"}};
 }
 
-// A cache file that does not parse as a score is ignored (and rewritten), never trusted.
-std::optional<runtime::ModelScore> from_json(const std::string& text) {
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("metrics")) return std::nullopt;
+// A cache file that is not a score as to_json writes it (unreadable, not a regular file,
+// malformed, a figure that is not finite, no examples) is a miss: scored again and rewritten,
+// never an error and never shown as measured.
+std::optional<runtime::ModelScore> read_cached_score(const fs::path& file) {
+  nlohmann::json j;
+  try {
+    if (!fs::exists(file)) return std::nullopt;
+    j = io::parse_json(read_file(file), file.string());
+  } catch (const Error&) {
+    return std::nullopt;
+  } catch (const fs::filesystem_error&) {
+    return std::nullopt;
+  }
+  if (!j.is_object() || !j.contains("metrics")) return std::nullopt;
   try {
     runtime::ModelScore s;
     s.task = j.at("task").get<std::string>();
@@ -54,6 +68,13 @@ std::optional<runtime::ModelScore> from_json(const std::string& text) {
     s.baseline = j.at("baseline").get<std::map<std::string, double>>();
     s.baseline_kind = j.at("baseline_kind").get<std::string>();
     s.seconds = j.at("seconds").get<double>();
+    const auto finite = [](const std::map<std::string, double>& m) {
+      return std::all_of(m.begin(), m.end(),
+                         [](const auto& kv) { return std::isfinite(kv.second); });
+    };
+    if (s.examples < 1 || s.predictions < 0 || !finite(s.metrics) || !finite(s.baseline) ||
+        s.metrics.empty() || !std::isfinite(s.seconds) || s.seconds < 0)
+      return std::nullopt;
     return s;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -66,8 +87,7 @@ runtime::ModelScore cached_score(const fs::path& model_dir, const io::DataSpec& 
                                  const fs::path& data_dir, const fs::path& cache_dir,
                                  const runtime::ScoreOptions& options) {
   const fs::path file = cache_dir / "scores" / (score_key(model_dir, data, options) + ".json");
-  if (fs::exists(file))
-    if (auto s = from_json(read_file(file))) return *s;
+  if (auto s = read_cached_score(file)) return *s;
   const runtime::ModelScore s = runtime::score_model(model_dir, data, data_dir, options);
   write_file_atomic(file, to_json(s).dump(2) + "\n");
   return s;
@@ -104,7 +124,7 @@ std::vector<DeviceLatency> DevicePredictor::predict(const devices::Candidate& ca
 }
 
 const devices::Prediction* DevicePredictor::estimate(const std::string& device,
-                                                          std::size_t index) const {
+                                                     std::size_t index) const {
   const auto it = estimates.find({device, index});
   return it == estimates.end() ? nullptr : &it->second;
 }

@@ -11,6 +11,7 @@
 #include "format/hpf_safetensors.h"
 #include "io/recipe.h"
 #include "io/safetensors.h"
+#include "jobs/folder_lock.h"
 #include "jobs/job_key.h"
 #include "jobs/trainer_input.h"
 #include "sparsity/patterns.h"
@@ -127,6 +128,7 @@ PruneJobResult run_prune_job(const PruneJob& job, const Workspace& workspace,
     result.note = out.string() + ": cached";
     return result;
   }
+  const FolderLock lock(out);  // before tokenizing: that writes the folder too
   clear_job_mark(out);
   run_trainer_or_throw(trainer_path(), trainer_prune_args(job, workspace, out), output);
   if (hpf) {

@@ -40,7 +40,8 @@ struct PruneJobResult {
 };
 
 // Prunes with retraining and, for HP with one plan for every layer, makes sure of the HPF
-// form in <out>/hpf. Throws Error for bad settings or when the trainer fails.
+// form in <out>/hpf. Throws Error for bad settings, when the trainer fails, or when another
+// run holds the folder's lock (jobs/folder_lock.h).
 PruneJobResult run_prune_job(const PruneJob& job, const Workspace& workspace, TrainerOutput output);
 
 }  // namespace fitformer::jobs

@@ -1,6 +1,7 @@
 // The train step: tokenize, run the trainer, mark the run folder done.
 #include "jobs/train_job.h"
 
+#include "jobs/folder_lock.h"
 #include "jobs/job_key.h"
 #include "jobs/trainer_input.h"
 
@@ -41,10 +42,18 @@ std::filesystem::path run_train_job(const TrainJob& job, const Workspace& worksp
   const std::string key =
       job_key("train", job.recipe_file, job.profile, workspace, {std::to_string(job.threads)});
   if (!job.restart && job_done(out, key)) return out;
+  const FolderLock lock(out);  // before tokenizing: that writes the folder too
   clear_job_mark(out);
   run_trainer_or_throw(tool, trainer_train_args(job, workspace, bars), output);
   mark_job_done(out, key);
   return out;
+}
+
+void exec_train_job(const TrainJob& job, const Workspace& workspace, bool bars) {
+  const std::filesystem::path tool = trainer_path();
+  // Never released here: the exec'd trainer inherits it and holds it until it exits.
+  const FolderLock lock(train_out(job, io::load_recipe(job.recipe_file, job.profile)));
+  exec_trainer(tool, trainer_train_args(job, workspace, bars));
 }
 
 }  // namespace fitformer::jobs

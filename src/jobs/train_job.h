@@ -31,8 +31,12 @@ std::vector<std::string> trainer_train_args(const TrainJob& job, const Workspace
                                             bool bars);
 
 // Trains (or resumes, or finds finished) the job's model; returns its folder. Throws Error
-// when the trainer fails.
+// when the trainer fails, or when another run holds the folder's lock (jobs/folder_lock.h).
 std::filesystem::path run_train_job(const TrainJob& job, const Workspace& workspace, bool bars,
                                     TrainerOutput output);
+
+// `fitformer train`: locks the run folder, tokenizes and execs the trainer, which keeps the
+// lock until it exits. Throws Error as run_train_job does; returns only by throwing.
+[[noreturn]] void exec_train_job(const TrainJob& job, const Workspace& workspace, bool bars);
 
 }  // namespace fitformer::jobs

@@ -1,7 +1,9 @@
 // Starting `fitformer-train`: as a child the caller waits for, or in place of this process.
 #include "jobs/trainer_process.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,9 +51,15 @@ void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> ar
 int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args,
                 TrainerOutput output) {
   std::vector<char*> argv = argv_of(tool, args);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw Error(tool.string(), "fork", "a child process", std::strerror(errno));
   if (pid == 0) {
+    // The trainer dies with us: killed or not, fitformer leaves no trainer behind writing a
+    // folder a rerun will write too. The death signal survives exec (the trainer is not
+    // set-uid). If we died between fork and prctl, the signal will never come: the child has
+    // been reparented by then, so its parent is no longer `parent`, and it stops at once.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(128 + SIGKILL);
     if (output == TrainerOutput::kToStderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
     ::execv(tool.c_str(), argv.data());
     std::fprintf(stderr, "fitformer: error: %s: exec: %s\n", tool.c_str(), std::strerror(errno));

@@ -22,7 +22,8 @@ std::filesystem::path trainer_path();
 [[noreturn]] void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> args);
 
 // Runs the trainer as a child and waits: for callers with work left after it. Returns its
-// exit status (128 + signal when killed).
+// exit status (128 + signal when killed). The child gets SIGKILL when this process dies
+// (PR_SET_PDEATHSIG), so killing fitformer never leaves an orphan trainer.
 int run_trainer(const std::filesystem::path& tool, std::vector<std::string> args,
                 TrainerOutput output);
 

@@ -17,6 +17,7 @@
 #include "core/random.h"
 #include "format/hpf.h"
 #include "format/hpf_folder.h"
+#include "io/json_reader.h"
 #include "io/safetensors.h"
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
@@ -249,18 +250,26 @@ std::optional<PruneResult> cached_result(const std::filesystem::path& dir, const
   if (!std::filesystem::exists(file) || !std::filesystem::exists(dir / "model.safetensors") ||
       (hpf && !std::filesystem::exists(dir / "hpf" / "model.safetensors")))
     return std::nullopt;
-  const nlohmann::json j = nlohmann::json::parse(read_file(file), nullptr, false);
-  if (j.is_discarded() || j.value("key", "") != key) return std::nullopt;
-  PruneResult r;
-  r.cached = true;
-  r.key = key;
-  r.steps = j.value("steps", int64_t{0});
-  r.density = j.value("density", 0.0);
-  r.valid_loss = j.value("valid_loss", 0.0);
-  r.valid_metric = j.value("valid_metric", 0.0);
-  for (const auto& l : j.at("layers"))
-    r.layers.push_back({l.at("name"), l.at("rows"), l.at("cols"), l.at("density")});
-  return r;
+  // A prune.json that is not what this run writes (another JSON type, a field missing, a
+  // file that is not regular) is no result: the folder is pruned again, never an error.
+  try {
+    const nlohmann::json j = io::parse_json(read_file(file), file.string());
+    if (!j.is_object() || j.value("key", "") != key) return std::nullopt;
+    PruneResult r;
+    r.cached = true;
+    r.key = key;
+    r.steps = j.at("steps").get<int64_t>();
+    r.density = j.at("density").get<double>();
+    r.valid_loss = j.at("valid_loss").get<double>();
+    r.valid_metric = j.at("valid_metric").get<double>();
+    for (const auto& l : j.at("layers"))
+      r.layers.push_back({l.at("name"), l.at("rows"), l.at("cols"), l.at("density")});
+    return r;
+  } catch (const Error&) {
+    return std::nullopt;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::string format_double(double v) {

@@ -23,7 +23,8 @@ struct TrainOptions {
   // The tokenizer's file (a SentencePiece .model or a vocab.txt), copied into out_dir.
   std::filesystem::path tokenizer_file;
   int64_t checkpoint_every_steps = 500;  // besides every epoch end and the last step
-  double checkpoint_every_minutes = 5;
+  // By time too, so a kill loses at most a minute of training (issue 12).
+  double checkpoint_every_minutes = 1;
   bool progress = true;  // draw a progress bar on stderr (when it is a terminal)
   // Without a terminal: one plain progress line (step, rate, ETA, loss) per minute on stderr.
   bool progress_log = false;

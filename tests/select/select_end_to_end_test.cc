@@ -1,17 +1,25 @@
 // `fitformer select` end to end on a tiny language-model recipe of generated text: it trains,
 // prunes, scores and predicts for real (fitformer-train included), writes the result, the
-// report and the artifacts; an impossible LC exits 2 with the nearest points; and a run killed
-// in the middle resumes from its cache to the same answer as an uninterrupted one.
+// report and the artifacts; an impossible LC exits 2 with the nearest points; a run killed in
+// the middle takes its trainer with it and resumes from its cache to the same answer and the
+// same model bytes as an uninterrupted one; a folder another run is writing is refused.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/run_fitformer.h"
 #include "common/temp_dir.h"
@@ -152,38 +160,94 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   EXPECT_EQ(k["candidates"], j["candidates"]);  // the same scores, from the cache
 }
 
-// Starts the command in its own process group, waits until `ready` exists, then kills the
-// whole group (the trainer child included) with SIGKILL.
-void run_and_kill_when(const std::string& args, const fs::path& ready) {
+// The children of `pid` that run fitformer-train with `arg` on their command line.
+std::vector<pid_t> trainer_children(pid_t pid, const std::string& arg) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != pid || state == 'Z') continue;
+    std::ifstream cmdline(entry.path() / "cmdline", std::ios::binary);
+    const std::string args((std::istreambuf_iterator<char>(cmdline)),
+                           std::istreambuf_iterator<char>());
+    if (args.find("fitformer-train") != std::string::npos && args.find(arg) != std::string::npos)
+      found.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return found;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+// Starts the command and, once it runs a trainer child with `trainer_arg` on its command line,
+// kills fitformer alone (not its process group) with SIGKILL, as `kill -9 PID` does. The
+// trainer must then die with it, by that signal: as this test's orphan (the test is their
+// subreaper) it would otherwise finish its work and exit 0.
+void kill_fitformer_during(const std::string& args, const std::string& trainer_arg) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::setpgid(0, 0);
-    const std::string command = std::string(FITFORMER_BINARY) + " " + args + " >/dev/null 2>&1";
+    const std::string command =
+        "exec " + std::string(FITFORMER_BINARY) + " " + args + " >/dev/null 2>&1";
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  ::setpgid(pid, pid);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(ready) && std::chrono::steady_clock::now() < deadline) {
+  // A guard against a hang, not a speed check.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  std::vector<pid_t> trainers;
+  while (trainers.empty() && std::chrono::steady_clock::now() < deadline) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) FAIL() << "select ended before being killed";
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    trainers = trainer_children(pid, trainer_arg);
+    if (trainers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ::kill(-pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(fs::exists(ready)) << "timed out waiting for " << ready;
+  ::kill(pid, SIGKILL);
+  wait_status(pid);
+  for (const pid_t t : trainers) {
+    const int status = wait_status(t);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the trainer outlived fitformer and ended by itself (status " << status << ")";
+  }
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  ASSERT_EQ(trainers.size(), 1u) << "select ended before a trainer with " << trainer_arg
+                                 << " started";
 }
 
+// The model files under `root` (model.safetensors at any depth), relative to it.
+std::vector<fs::path> model_files(const fs::path& root) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.path().filename() == "model.safetensors") files.push_back(fs::relative(e.path(), root));
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Issue 12's kill test: select killed (fitformer alone, SIGKILL) while the trainer trains the
+// dense model, and again while it prunes; no trainer outlives it, and the rerun resumes from
+// the cache to the answer of an uninterrupted run, with byte-identical models.
 TEST(SelectEndToEnd, AKilledRunResumesToTheSameAnswer) {
   TinyRecipe s;
   const auto reference = run_select(s.select_args("cache_a", "out_a"));
   ASSERT_EQ(reference.exit_code, 0) << reference.output;
   const nlohmann::json a = parse(reference.output);
 
-  // Killed once the dense model is trained and the first prune has started.
-  run_and_kill_when(s.select_args("cache_b", "out_b"), s.dir.path() / "cache_b" / "prune");
+  kill_fitformer_during(s.select_args("cache_b", "out_b"), "--tokenizer-file");
+  kill_fitformer_during(s.select_args("cache_b", "out_b"), "--prune-model");
   EXPECT_FALSE(fs::exists(s.dir.path() / "out_b" / "result.json"));
   const auto resumed = run_select(s.select_args("cache_b", "out_b"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
@@ -193,6 +257,34 @@ TEST(SelectEndToEnd, AKilledRunResumesToTheSameAnswer) {
   ASSERT_EQ(b["candidates"].size(), a["candidates"].size());
   for (size_t i = 0; i < a["candidates"].size(); ++i)
     EXPECT_EQ(b["candidates"][i]["value"], a["candidates"][i]["value"]) << "candidate " << i;
+  const fs::path cache_a = s.dir.path() / "cache_a", cache_b = s.dir.path() / "cache_b";
+  const std::vector<fs::path> models = model_files(cache_a);
+  EXPECT_GE(models.size(), 3u) << "the dense model and at least one pruned model with its HPF";
+  EXPECT_EQ(model_files(cache_b), models);
+  for (const fs::path& m : models)
+    EXPECT_TRUE(testing::read_text(cache_a / m) == testing::read_text(cache_b / m))
+        << m << " differs from the uninterrupted run's";
+}
+
+// A folder another run is writing is refused with one line naming its lock, before any work.
+TEST(SelectEndToEnd, AFolderBeingWrittenIsRefused) {
+  TinyRecipe s;
+  const fs::path dense = s.dir.path() / "cache" / "dense";
+  fs::create_directories(dense);
+  const int fd = ::open((dense / "fitformer.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ASSERT_EQ(::write(fd, "4242\n", 5), 5);
+  const auto r = run_fitformer(s.select_args("cache", "out"), true);
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(
+                "fitformer: error: " + (dense / "fitformer.lock").string() +
+                ": lock: expected no other fitformer run writing its folder, found process 4242 "
+                "holds it"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dense / "model.safetensors"));
 }
 
 }  // namespace

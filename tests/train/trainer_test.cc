@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "common/temp_dir.h"
 #include "core/error.h"
@@ -132,6 +133,34 @@ TEST(Trainer, ResumedRunEqualsUninterruptedRun) {
   // A finished run is not trained again.
   const TrainResult again = train_model(recipe, tokenized(task), resume);
   EXPECT_EQ(again.steps, a.steps);
+}
+
+// Issue 12: a kill loses at most a minute of training. A time period of 0 is due after every
+// step, so a run killed after step 3 (no step period or epoch end reached) resumes at step 2;
+// with the time period not due either, the same kill leaves no checkpoint at all.
+TEST(Trainer, CheckpointsByTimeBetweenStepCheckpoints) {
+  EXPECT_LE(TrainOptions{}.checkpoint_every_minutes, 1.0) << "the default loses at most a minute";
+  const io::Recipe recipe = tiny_recipe("causal-lm");
+  const model::TokenizedTask task = tokenized(language_task());
+  for (const double minutes : {0.0, 1e9}) {
+    testing::TempDir dir;
+    TrainOptions killed = quiet_options(dir.path());
+    killed.checkpoint_every_steps = 1'000'000;
+    killed.checkpoint_every_minutes = minutes;
+    killed.abort_after_steps = 3;
+    const TrainResult first = train_model(recipe, task, killed);
+    ASSERT_FALSE(first.completed);
+    ASSERT_GT(first.total_steps, 3) << "the kill must come before the first epoch ends";
+    EXPECT_EQ(std::filesystem::exists(dir.path() / "checkpoint.pt"), minutes == 0) << minutes;
+    if (minutes != 0) continue;
+    std::vector<std::string> lines;
+    TrainOptions resume = quiet_options(dir.path());
+    resume.log = [&](const std::string& line) { lines.push_back(line); };
+    const TrainResult b = train_model(recipe, task, resume);
+    EXPECT_TRUE(b.resumed);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines[0].find(" at step 2 of "), std::string::npos) << lines[0];
+  }
 }
 
 TEST(Trainer, RefusesACheckpointOfAnotherRecipe) {
