@@ -4,7 +4,7 @@
 //
 // Two parts. The linear engine is what rtl/ implements (hpa_top); its formulas follow the RTL's
 // units and its LUT/FF constants are fitted to Yosys 0.23 synth_xilinx (UltraScale+) of rtl/ at
-// 5 sizes, P 2-8, B 4-8, int8, 1-2 lanes (docs/rtl.md "Synthesis", docs/rtl_synth/*.json,
+// 6 sizes, P 2-8, B 4-16, int8, 1-2 lanes (docs/rtl.md "Synthesis", docs/rtl_synth/*.json,
 // scripts/fit_resources). The vector unit and the shell (DMA, AXI interconnect, host registers) are
 // not in rtl/: their constants stay estimates.
 //
@@ -49,13 +49,13 @@
 namespace fitformer::accel {
 
 // Fitted to synthesis (scripts/fit_resources over docs/rtl_synth/*.json).
-inline constexpr double kEngineLut = 3026;
-inline constexpr double kPeLut = 1073;
-inline constexpr double kMultBitLut = 8.1;
-inline constexpr double kCrossbarLut = 91;
-inline constexpr double kEngineFf = 2672;
-inline constexpr double kPeFf = 531;
-inline constexpr double kMultBitFf = 9.36;
+inline constexpr double kEngineLut = 3277;
+inline constexpr double kPeLut = 1021;
+inline constexpr double kMultBitLut = 6.46;
+inline constexpr double kCrossbarLut = 107;
+inline constexpr double kEngineFf = 2650;
+inline constexpr double kPeFf = 555;
+inline constexpr double kMultBitFf = 9.02;
 // DSPs of one requantizer (as synthesized): int8 (32 x 32-bit product) and int16 (48 x 32).
 inline constexpr int64_t kRequantDspInt8 = 4;
 inline constexpr int64_t kRequantDspInt16 = 6;
