@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "accel/fixed_point.h"
@@ -15,45 +17,80 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-int64_t memories(int64_t bytes, int64_t port_bits, int64_t capacity) {
-  if (bytes <= 0) return 0;
-  return std::max(ceil_div(bytes, capacity), ceil_div(port_bits, kMemoryPortBits));
+int64_t lround64(double v) {
+  return static_cast<int64_t>(std::llround(v));
 }
 
-int log2_ceil(int64_t v) {
-  int bits = 0;
-  while ((int64_t{1} << bits) < v) ++bits;
-  return bits;
+// URAM288 blocks of one memory: 4096 x 72 only.
+int64_t uram_blocks(int64_t depth, int64_t width) {
+  return ceil_div(depth, kUramDepth) * ceil_div(width, kUramWidth);
+}
+
+// LUTs a row memory of `depth` words (16 bits, two read ports) takes beyond a 64-word one.
+int64_t row_memory_extra_luts(int64_t depth) {
+  const int64_t k = ceil_div(depth, 64);
+  return k > 1 ? 2 * 16 * (k - 1 + ceil_div(k - 1, 3)) : 0;
+}
+
+// LUTs of a memory of at most kLutramMaxDepth words: RAM64M8, 7 data bits per 8 LUTs.
+int64_t lutram_luts(int64_t depth, int64_t width) {
+  return depth > kLutramMaxDepth || width <= 0 ? 0 : 8 * ceil_div(width, 7);
 }
 
 }  // namespace
+
+int64_t bram18_units(int64_t depth, int64_t width) {
+  if (depth <= kLutramMaxDepth || width <= 0) return 0;
+  static constexpr int64_t kShapes[][2] = {{512, 36}, {1024, 18}, {2048, 9},
+                                           {4096, 4}, {8192, 2},  {16384, 1}};
+  int64_t best = INT64_MAX;
+  for (const auto& [d, w] : kShapes) best = std::min(best, ceil_div(depth, d) * ceil_div(width, w));
+  return best;
+}
+
+ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepths& depths) {
+  validate_spec(spec);
+  const int64_t p = spec.pes, b = spec.banks, l = spec.token_lanes, nb = rtl_out_banks(p);
+  const int64_t w = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
+  const int64_t a = 8 * accumulator_bytes(spec.precision);
+  ResourceEstimate e;
+  e.dsp =
+      p * b * l + nb * (spec.precision == Precision::kInt16 ? kRequantDspInt16 : kRequantDspInt8);
+
+  // Buffers: {depth, width, copies}; block RAM when deeper than kLutramMaxDepth, else LUTRAM.
+  const int64_t buffers[][3] = {{depths.act_words, l * b * w, 1}, {depths.out_words, 1 + l * a, nb},
+                                {depths.rp_words, a, nb},         {depths.rp_words, 40, nb},
+                                {depths.wb_words, b * w, p},      {depths.wb_words, b * ob, p}};
+  const bool uram = spec.weight_memory == Memory::kUram;
+  int64_t units = 0, memory_luts = 0;
+  for (int i = 0; i < 6; ++i) {
+    const auto [depth, width, copies] = buffers[i];
+    if (uram && i >= 4) {  // the weight values and offsets
+      e.uram += width > 0 ? copies * uram_blocks(depth, width) : 0;
+      continue;
+    }
+    units += copies * bram18_units(depth, width);
+    memory_luts += copies * lutram_luts(depth, width);
+  }
+  e.bram36 = ceil_div(units, 2);
+
+  const double mult_bits = static_cast<double>(p * b * l * w);
+  const double crossbar = static_cast<double>(p * nb);
+  e.lut = lround64(kEngineLut + p * kPeLut + mult_bits * kMultBitLut + crossbar * kCrossbarLut) +
+          p * row_memory_extra_luts(depths.row_words) + memory_luts;
+  e.ff = lround64(kEngineFf + p * kPeFf + mult_bits * kMultBitFf);
+  return e;
+}
 
 ResourceEstimate estimate_resources(const AccelSpec& spec, std::string_view dsp_type) {
   validate_spec(spec);
   if (dsp_type != "DSP48E1" && dsp_type != "DSP48E2") {
     throw Error("", "dsp_type", "DSP48E1 or DSP48E2", std::string(dsp_type));
   }
-  const int64_t p = spec.pes, b = spec.banks, l = spec.token_lanes, bw = bank_width(spec);
-  const int64_t w = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
-  ResourceEstimate e;
-  const int64_t mults = l == 1 || dsp_type == "DSP48E2" ? 1 : 2;
-  e.dsp = p * b * mults + p * kRequantDsp + spec.vector_lanes * kVectorLaneDsp;
-
-  const int64_t weight_port = p * b * (w + ob);
-  if (spec.weight_memory == Memory::kUram) {
-    e.uram = memories(spec.weight_buffer_bytes, weight_port, kUramBytes);
-  } else {
-    e.bram36 = memories(spec.weight_buffer_bytes, weight_port, kBram36Bytes);
-  }
-  e.bram36 += memories(spec.act_buffer_bytes, b * w * l, kBram36Bytes);
-  e.bram36 +=
-      memories(spec.out_buffer_bytes, p * accumulator_bits(spec.precision) * l, kBram36Bytes);
-
-  const int64_t tree = l * ((b - 1) * (2 * w + log2_ceil(b)) + 48);
-  e.lut = p * b * (w * l * ceil_div(bw - 1, 3) + w * l) + p * tree + p * kPeControlLut +
-          spec.vector_lanes * kVectorLaneLut + kShellLut;
-  e.ff = p * b * 2 * w * l + p * tree + p * kPeControlFf + spec.vector_lanes * kVectorLaneFf +
-         kShellFf;
+  ResourceEstimate e = estimate_engine_resources(spec, rtl_depths(spec));
+  e.dsp += spec.vector_lanes * kVectorLaneDsp;
+  e.lut += spec.vector_lanes * kVectorLaneLut + kShellLut;
+  e.ff += spec.vector_lanes * kVectorLaneFf + kShellFf;
   return e;
 }
 

@@ -2,27 +2,40 @@
 // URAM, LUT and FF as functions of (P, B, Bc, token lanes, precision, buffer sizes), and
 // whether they fit a device's usable share.
 //
-// Formulas (w = 8 * precision bytes, L = token lanes, bw = Bc / B, ob = offset bits):
-//  DSP  = P * B * mults + P * kRequantDsp + vector_lanes * kVectorLaneDsp, where mults = 1
-//         when L = 1 (int8 or int16 fit one 25x18 / 27x18 multiplier), and for L = 2 (int8
-//         only) 1 on a DSP48E2 (two int8 products sharing the weight operand, Xilinx WP486)
-//         but 2 on a DSP48E1, whose 25x18 multiplier cannot keep the two products apart.
-//  BRAM36 / URAM per buffer = max(ceil(bytes / capacity), ceil(port bits / 72)): capacity
-//         4608 B (36 Kb) or 36864 B (288 Kb), 72-bit ports. Port widths: weights P * B *
-//         (w + ob) (every PE reads B values and offsets per cycle; lanes share them);
-//         activations B * w * L (one slice value per bank per cycle, broadcast to all PEs);
-//         outputs P * a * L with a = accumulator_bits (32 for int8, 48 for int16: one
-//         accumulator per PE per cycle at worst). The output buffer's bytes are M x T
-//         accumulators of accumulator_bytes (mapping.h), so int16 holds 2/3 the tokens. Only the
-//         weight buffer may sit in URAM (AccelSpec::weight_memory); a buffer of 0 bytes costs none.
-//  LUT  = P * B * (w * L * ceil((bw - 1) / 3)   bank read mux, bw:1, three inputs per LUT6
-//                  + w * L)                     slice banks as double-buffered LUTRAM
-//       + P * L * ((B - 1) * (2 * w + log2 B) + 48)   adder tree and 48-bit partial sum
-//       + P * kPeControlLut + vector_lanes * kVectorLaneLut + kShellLut
-//  FF   = P * B * 2 * w * L (operand registers) + P * L * ((B - 1) * (2 * w + log2 B) + 48)
-//       + P * kPeControlFf + vector_lanes * kVectorLaneFf + kShellFf
-// The k-constants below are estimates (typical HLS results for units of this kind), not
-// measurements of a synthesized design; the formulas' structure is exact arithmetic.
+// Two parts. The linear engine is what rtl/ implements (hpa_top); its formulas follow the RTL's
+// units and its LUT/FF constants are fitted to Yosys 0.23 synth_xilinx (UltraScale+) of rtl/ at
+// 6 sizes, P 2-8, B 4-16, int8, 1-2 lanes (docs/rtl.md "Synthesis", docs/rtl_synth/*.json,
+// scripts/fit_resources). The vector unit and the shell (DMA, AXI interconnect, host registers) are
+// not in rtl/: their constants stay estimates.
+//
+// Engine (w = 8 * precision bytes, L = token lanes, NB = P rounded up to a power of two,
+// a = accumulator bits, 32 for int8 and 48 for int16, depths from rtl_depths):
+//  DSP  = P * B * L                  one multiplier per bank and lane (the RTL does not pack two
+//                                    int8 products into one DSP48E2, Xilinx WP486)
+//       + NB * requant               the requantizer's |acc| x M0 product, a x 32 bits, in 27 x 18
+//                                    tiles: 4 for int8, 6 for int16 (as Yosys maps it)
+//  BRAM36 = ceil(sum of 18 Kb units / 2) over the RTL's memories deeper than 64 words (shallower
+//         ones are LUTRAM), each of depth d and
+//         width x taking min over the RAMB18 shapes (512 x 36 ... 16K x 1) of
+//         ceil(d / depth) * ceil(x / width) units: per PE the weight values (wb_words x B w) and
+//         offsets (wb_words x B ob); the activations (act_words x L B w); per output bank the
+//         accumulators (out_words x (1 + L a)), biases (rp_words x a) and requantization words
+//         (rp_words x 40). With weight_memory URAM, the per-PE weight memories take
+//         ceil(d / 4096) * ceil(x / 72) URAM288 each instead. A buffer of at most 64 words is
+//         LUTRAM instead: 8 LUTs per 7 bits of width (RAM64M8), added to LUT.
+//  LUT  = kEngineLut + P * kPeLut + P B L w * kMultBitLut + P NB * kCrossbarLut
+//       + P * row memory beyond 64 words + LUTRAM buffers
+//  FF   = kEngineFf + P * kPeFf + P B L w * kMultBitFf
+//  The fixed part is the controller, sequencer, weight loader, slice feed and drain; per PE
+//  its control, row memory and output bank (NB = P at every synthesized size); per multiplier
+//  bit the operand registers, slice banks, multiplier glue and adder tree; the crossbar term is
+//  the commit stage, where each of the NB banks picks among the P partial sums and forms the
+//  row's addresses (hpa_commit.sv): it grows with P x NB.
+//  LUT counts CLB LUTs: logic, LUTRAM and shift registers, as Vivado reports them. The row
+//  memory (row_words x 16 bits, two asynchronous read ports, LUTRAM) was synthesized at 64 words
+//  only; deeper ones add 2 x 16 x (k - 1 + ceil((k - 1) / 3)) LUTs per PE, k = ceil(row_words /
+//  64) (64-bit LUTs and their read multiplexer: derived, not synthesized).
+// Whole accelerator = engine + vector_lanes * kVectorLane* + kShell* (estimates).
 #pragma once
 
 #include <cstdint>
@@ -30,24 +43,32 @@
 
 #include "accel/accel_spec.h"
 #include "accel/result_tags.h"
+#include "accel/rtl_image.h"
 #include "io/catalog.h"
 
 namespace fitformer::accel {
 
-// Estimates (see above).
-// A 32 x 32 (int8) or 48 x 32-bit (int16) multiply: 2 x 2 tiles of 27 x 18 either way.
-inline constexpr int64_t kRequantDsp = 4;
-inline constexpr int64_t kVectorLaneDsp = 4;   // exp / rsqrt polynomial and scaling
-inline constexpr int64_t kPeControlLut = 150;  // segment counters, row index, handshakes
-inline constexpr int64_t kPeControlFf = 200;
+// Fitted to synthesis (scripts/fit_resources over docs/rtl_synth/*.json).
+inline constexpr double kEngineLut = 3277;
+inline constexpr double kPeLut = 1021;
+inline constexpr double kMultBitLut = 6.46;
+inline constexpr double kCrossbarLut = 107;
+inline constexpr double kEngineFf = 2650;
+inline constexpr double kPeFf = 555;
+inline constexpr double kMultBitFf = 9.02;
+// DSPs of one requantizer (as synthesized): int8 (32 x 32-bit product) and int16 (48 x 32).
+inline constexpr int64_t kRequantDspInt8 = 4;
+inline constexpr int64_t kRequantDspInt16 = 6;
+
+// Estimates (not synthesized: no RTL of these units).
+inline constexpr int64_t kVectorLaneDsp = 4;  // exp / rsqrt polynomial and scaling
 inline constexpr int64_t kVectorLaneLut = 600;
 inline constexpr int64_t kVectorLaneFf = 800;
 inline constexpr int64_t kShellLut = 8000;  // DMA engines, AXI interconnect, control registers
 inline constexpr int64_t kShellFf = 10000;
 
-inline constexpr int64_t kBram36Bytes = 4608;
-inline constexpr int64_t kUramBytes = 36864;
-inline constexpr int64_t kMemoryPortBits = 72;
+inline constexpr int64_t kUramDepth = 4096;  // URAM288: 4096 x 72
+inline constexpr int64_t kUramWidth = 72;
 
 struct ResourceEstimate {
   Provenance provenance = Provenance::kModeled;
@@ -60,8 +81,19 @@ struct ResourceEstimate {
   Verdict fit;
 };
 
-// dsp_type "DSP48E1" or "DSP48E2" (io::FpgaSpec::dsp_type); Error for another, or for a
-// spec validate_spec refuses.
+// 18 Kb block-RAM units of one memory of `depth` words of `width` bits (the best RAMB18 shape);
+// 0 at most kLutramMaxDepth words (LUTRAM, as Yosys and Vivado build them; their LUTs are in the
+// fitted constants).
+inline constexpr int64_t kLutramMaxDepth = 64;
+int64_t bram18_units(int64_t depth, int64_t width);
+
+// The linear engine alone (rtl/hpa_top with these depths); Error for a spec validate_spec
+// refuses.
+ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepths& depths);
+
+// Engine at rtl_depths(spec), plus the vector unit and shell. dsp_type "DSP48E1" or "DSP48E2"
+// (io::FpgaSpec::dsp_type; both take one product per multiplier here); Error for another, or
+// for a spec validate_spec refuses.
 ResourceEstimate estimate_resources(const AccelSpec& spec, std::string_view dsp_type);
 
 // Each resource against floor(total * usable_fraction) of the device's FPGA; the reason

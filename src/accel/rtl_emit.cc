@@ -14,10 +14,6 @@
 namespace fitformer::accel {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
-
 template <class T>
 T field(const nlohmann::json& j, const std::string& file, const char* name, const char* expected) {
   if (!j.contains(name)) throw Error(file, name, expected, "missing");
@@ -41,17 +37,13 @@ RtlDesign rtl_design(const AccelSpec& spec, const Mapping& mapping) {
   RtlDesign d;
   d.spec = spec;
   d.mapping = mapping;
-  const int64_t w_bits = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
-  const int64_t word_bits = spec.pes * spec.banks * (w_bits + ob);
   d.beat = rtl_beat_bytes(spec);
-  d.wb_words = std::max<int64_t>(2, ceil_div(spec.weight_buffer_bytes * 8, word_bits));
-  d.wb_words += d.wb_words % 2;
-  d.row_words = d.wb_words;
-  d.act_words = std::max<int64_t>(1, ceil_div(spec.act_buffer_bytes, rtl_act_word_bytes(spec)));
-  const int64_t word_bytes = spec.token_lanes * accumulator_bytes(spec.precision);
-  d.out_words = std::max<int64_t>(
-      1, ceil_div(ceil_div(spec.out_buffer_bytes, word_bytes), rtl_out_banks(spec.pes)));
-  d.rp_words = d.out_words;
+  const RtlDepths depths = rtl_depths(spec);
+  d.wb_words = depths.wb_words;
+  d.row_words = depths.row_words;
+  d.act_words = depths.act_words;
+  d.out_words = depths.out_words;
+  d.rp_words = depths.rp_words;
   return d;
 }
 

@@ -15,16 +15,8 @@
 
 namespace fitformer::accel {
 
-// hpa_top's parameters for a sized configuration. Depths (words):
-//   beat       rtl_beat_bytes(spec)
-//   wb_words   per PE, the weight buffer's bytes as B values and B offsets per word, at least
-//              2 and even (two halves when streaming)
-//   row_words  per PE, = wb_words (a block has at most as many rounds as weight words)
-//   act_words  the activation buffer in words of L x B values
-//   out_words  per output bank (NB = P rounded up to a power of two), the output buffer's
-//              accumulators in words of L
-//   rp_words   per output bank, = out_words (a tile of one token needs Q <= out_words)
-//   desc_n     16 layer descriptors
+// hpa_top's parameters for a sized configuration: beat rtl_beat_bytes(spec), the depths of
+// rtl_depths(spec) (accel/rtl_image.h), desc_n 16 layer descriptors.
 struct RtlDesign {
   AccelSpec spec;
   Mapping mapping;

@@ -64,6 +64,21 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
   return slots;
 }
 
+RtlDepths rtl_depths(const AccelSpec& spec) {
+  RtlDepths d;
+  const int64_t w_bits = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
+  const int64_t word_bits = spec.pes * spec.banks * (w_bits + ob);
+  d.wb_words = std::max<int64_t>(2, ceil_div(spec.weight_buffer_bytes * 8, word_bits));
+  d.wb_words += d.wb_words % 2;
+  d.row_words = d.wb_words;
+  d.act_words = std::max<int64_t>(1, ceil_div(spec.act_buffer_bytes, rtl_act_word_bytes(spec)));
+  const int64_t word_bytes = spec.token_lanes * accumulator_bytes(spec.precision);
+  d.out_words = std::max<int64_t>(
+      1, ceil_div(ceil_div(spec.out_buffer_bytes, word_bytes), rtl_out_banks(spec.pes)));
+  d.rp_words = d.out_words;
+  return d;
+}
+
 int64_t rtl_out_banks(int64_t pes) {
   int64_t nb = 1;
   while (nb < pes) nb *= 2;

@@ -53,6 +53,20 @@ int64_t rtl_beat_bytes(const AccelSpec& spec);
 // max(arrival of beat k - 1, plus one; ceil(bytes / rate)).
 int64_t rtl_beat_arrival(int64_t k, int64_t bytes, int64_t beat, double bytes_per_cycle);
 
+// Depths (words) of hpa_top's buffers for a spec; the RTL's memories, which the resource model
+// counts and `fitformer rtl emit` writes:
+//   wb_words   per PE, the weight buffer's bytes as B values and B offsets per word, at least
+//              2 and even (two halves when streaming)
+//   row_words  per PE, = wb_words (a block has at most as many rounds as weight words)
+//   act_words  the activation buffer in words of L x B values
+//   out_words  per output bank (NB = P rounded up to a power of two), the output buffer's
+//              accumulators in words of L
+//   rp_words   per output bank, = out_words (a tile of one token needs Q <= out_words)
+struct RtlDepths {
+  int64_t wb_words = 0, row_words = 0, act_words = 0, out_words = 0, rp_words = 0;
+};
+RtlDepths rtl_depths(const AccelSpec& spec);
+
 // Throws Error (field named) when the RTL cannot take the spec: B * offset bits not a
 // multiple of 8, token lanes above 2, or a precision other than int8/int16.
 void rtl_check_spec(const AccelSpec& spec);

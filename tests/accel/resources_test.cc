@@ -1,8 +1,10 @@
-// The resource model: monotone in P, buffers and precision; the DSP48E2 int8 packing; the
+// The resource model: monotone in P, buffers and precision; two token lanes; the
 // formulas on a hand-computed point; feasibility verdicts against the real catalog.
 #include "accel/resources.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "core/error.h"
 #include "io/catalog.h"
@@ -25,29 +27,47 @@ TEST(Resources, MonotoneInPesAndBuffers) {
     const ResourceEstimate e = estimate_resources(s, "DSP48E2");
     if (p > 1) {
       EXPECT_GT(e.dsp, prev.dsp);
-      EXPECT_GE(e.bram36, prev.bram36);
       EXPECT_GT(e.lut, prev.lut);
       EXPECT_GT(e.ff, prev.ff);
     }
     prev = e;
   }
+  // Block RAM is not monotone in P at a fixed buffer: split over more PEs, each PE's weight
+  // memory gets shallower, and at 64 words it is LUTRAM.
+  AccelSpec shallow;
+  shallow.pes = 512;
+  shallow.weight_buffer_bytes = 512 * 8 * 11 * 64 / 8;  // 64 words per PE
+  AccelSpec deep = shallow;
+  deep.weight_buffer_bytes *= 2;  // 128 words per PE: block RAM
+  const ResourceEstimate s = estimate_resources(shallow, "DSP48E2");
+  const ResourceEstimate d = estimate_resources(deep, "DSP48E2");
+  EXPECT_GT(d.bram36, s.bram36 + 512 / 2);
+  EXPECT_GT(s.lut, d.lut);
   AccelSpec a, b;
   b.weight_buffer_bytes = 4 * a.weight_buffer_bytes;
   EXPECT_GT(estimate_resources(b, "DSP48E2").bram36, estimate_resources(a, "DSP48E2").bram36);
+  // int16 widens the datapath; at equal depths (at equal bytes its memories are shallower,
+  // and the row memory follows them) it takes more LUTs and FFs.
   b = a;
   b.precision = Precision::kInt16;
-  EXPECT_GT(estimate_resources(b, "DSP48E2").lut, estimate_resources(a, "DSP48E2").lut);
+  const RtlDepths depths = rtl_depths(a);
+  EXPECT_GT(estimate_engine_resources(b, depths).lut, estimate_engine_resources(a, depths).lut);
+  EXPECT_GT(estimate_engine_resources(b, depths).ff, estimate_engine_resources(a, depths).ff);
 }
 
-TEST(Resources, Int8PackingHalvesMultipliersOnlyOnDsp48e2) {
+TEST(Resources, TwoTokenLanesDoubleTheMultipliersOnEitherDsp) {
   AccelSpec s;
   s.pes = 32;
   s.token_lanes = 2;
-  const int64_t fixed = s.pes * kRequantDsp + s.vector_lanes * kVectorLaneDsp;
-  EXPECT_EQ(estimate_resources(s, "DSP48E2").dsp, 32 * 8 + fixed);
+  const int64_t fixed = 32 * kRequantDspInt8 + s.vector_lanes * kVectorLaneDsp;  // NB = 32
+  EXPECT_EQ(estimate_resources(s, "DSP48E2").dsp, 2 * 32 * 8 + fixed);
   EXPECT_EQ(estimate_resources(s, "DSP48E1").dsp, 2 * 32 * 8 + fixed);
   s.token_lanes = 1;
   EXPECT_EQ(estimate_resources(s, "DSP48E1").dsp, 32 * 8 + fixed);
+  s.pes = 24;  // 32 output banks, each with its requantizer
+  s.precision = Precision::kInt16;
+  EXPECT_EQ(estimate_resources(s, "DSP48E2").dsp,
+            24 * 8 + 32 * kRequantDspInt16 + s.vector_lanes * kVectorLaneDsp);
   EXPECT_THROW(estimate_resources(s, "DSP58"), Error);
 }
 
@@ -57,22 +77,29 @@ TEST(Resources, FormulasOnAHandComputedPoint) {
   s.act_buffer_bytes = 4608;
   s.out_buffer_bytes = 0;
   const ResourceEstimate e = estimate_resources(s, "DSP48E2");
-  EXPECT_EQ(e.dsp, 128 + 64 + 64);
-  // weights: max(ceil(100000 / 4608) = 22, ceil(16 * 8 * 11 / 72) = 20); activations 1.
-  EXPECT_EQ(e.bram36, 22 + 1);
+  EXPECT_EQ(e.dsp, 128 + 16 * 4 + 16 * 4);
+  // Depths: weights ceil(800000 / (16 * 8 * 11)) = 569, even 570; activations 4608 / 8 = 576;
+  // outputs and row parameters 1 word (LUTRAM). Per PE 570 x 64 (4 units) and 570 x 24 (2);
+  // activations 576 x 64 (4): 100 units.
+  EXPECT_EQ(e.bram36, 50);
   EXPECT_EQ(e.uram, 0);
-  // 128 banks * (8 * 3 + 8) + 16 * (7 * 19 + 48) + 16 * 150 + 16 * 600 + 8000.
-  EXPECT_EQ(e.lut, 128 * 32 + 16 * 181 + 2400 + 9600 + 8000);
+  // Row memory 570 words: k = 9, 2 * 16 * (8 + 3) LUTs per PE beyond 64 words.
+  const double engine =
+      kEngineLut + 16 * kPeLut + 16 * 8 * 8 * kMultBitLut + 16 * 16 * kCrossbarLut;
+  // Output and row-parameter memories of 1 word are LUTRAM: 8 * (ceil(33 / 7) + ceil(32 / 7) +
+  // ceil(40 / 7)) = 128 LUTs per bank.
+  EXPECT_EQ(e.lut, std::llround(engine) + 16 * 352 + 16 * 128 + 16 * kVectorLaneLut + kShellLut);
   s.weight_memory = Memory::kUram;
   const ResourceEstimate u = estimate_resources(s, "DSP48E2");
-  EXPECT_EQ(u.uram, 20);  // port width dominates 100000 / 36864
-  EXPECT_EQ(u.bram36, 1);
+  EXPECT_EQ(u.uram, 16 * 2);  // values and offsets: one 4096 x 72 block each per PE
+  EXPECT_EQ(u.bram36, 2);
 }
 
 TEST(Resources, VerdictsOnSmallAndLargeDevices) {
   const auto catalog = io::load_catalog(io::default_catalog_path());
   AccelSpec big;
-  big.pes = 256;  // 2048 multipliers
+  // 512 multipliers. (P 256 fits no FPGA now: the commit crossbar's LUTs grow with P x NB.)
+  big.pes = 64;
   big.weight_buffer_bytes = 2 << 20;
   const ResourceEstimate on_pynq = estimate_resources(big, device(catalog, "pynq-z2"));
   EXPECT_FALSE(on_pynq.fit.ok);

@@ -78,7 +78,7 @@ struct Layer {
 
 std::vector<Layer> model_layers(const std::filesystem::path& dir, const accel::AccelSpec& spec) {
   const auto file = io::SafeTensorsFile::open(dir / "model.safetensors");
-  const format::ValueType type = accel::precision_value_type(spec.precision);
+  const format::ValueType type = format::precision_value_type(spec.precision);
   std::vector<Layer> out;
   auto bias_of = [&](const std::string& weight, int64_t rows) {
     std::string b = weight.substr(0, weight.size() - 6) + "bias";  // ...weight -> ...bias
@@ -119,7 +119,7 @@ Layer random_layer(const std::string& name, int64_t rows, int64_t cols, double s
                   .params;
   const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
   return {name,
-          format::pack_hpf(w, rows, cols, mask, hp, accel::precision_value_type(spec.precision),
+          format::pack_hpf(w, rows, cols, mask, hp, format::precision_value_type(spec.precision),
                            format::ScaleMode::kPerRow),
           bias, dense};
 }
@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
       LayerData d;
       d.w = layer.w;
       d.tokens = n_tokens;
-      d.x = random_x(n_tokens, h.cols, accel::precision_qmax(spec.precision), rng);
+      d.x = random_x(n_tokens, h.cols, format::precision_qmax(spec.precision), rng);
       const float x_scale = 0.05f;  // a nominal activation step: sets the bias's magnitude
       if (!layer.bias.empty())
         d.bias = accel::quantize_bias(layer.bias, d.w.scales, x_scale, spec.precision);
