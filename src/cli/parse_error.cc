@@ -94,11 +94,11 @@ std::string parse_error_line(const CLI::App& app, const CLI::ParseError& error,
   const std::vector<const CLI::App*> chain = parsed_chain(app);
   std::string message = error.what();
   message = message.substr(0, message.find('\n'));
-  if (error.get_name() == "ExtrasError") {
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
     const std::vector<std::string> unexpected = unexpected_in_order(message, args);
     message = (unexpected.size() > 1 ? "unexpected arguments: " : "unexpected argument: ") +
               join(unexpected, " ") + suggestion(chain, unexpected);
-  } else if (error.get_name() == "RequiredError" && chain.size() == 1 &&
+  } else if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr && chain.size() == 1 &&
              message.find("subcommand") != std::string::npos) {
     // No command was recognised: a misspelt one is left over, unparsed.
     const std::vector<std::string> left = app.remaining();

@@ -182,8 +182,9 @@ namespace {
 
 // SentencePiece's failure in fitformer's terms. Its messages carry the source location and
 // the failed check ("./src/trainer_interface.cc(580) [(...) <= (...)] Vocabulary size is
-// smaller than required_chars. 10 vs 978. Increase ..."): the one a user meets, a vocabulary
-// smaller than the text's characters, names the size needed; the others keep their sentence.
+// smaller than required_chars. 10 vs 978. Increase ..."): the two a user meets, a vocabulary
+// smaller than the text's characters or larger than its pieces, name the size that works;
+// the others keep their sentence.
 Error training_error(const std::string& status, int vocab_size) {
   const std::string marker = "Vocabulary size is smaller than required_chars. ";
   if (const size_t at = status.find(marker); at != std::string::npos) {
@@ -197,6 +198,16 @@ Error training_error(const std::string& status, int vocab_size) {
         "", "vocab_size",
         "at least " + needed + " for this text (its distinct characters and the special pieces)",
         std::to_string(vocab_size));
+  }
+  // "Vocabulary size too high (300). Please set it to a value <= 54."
+  if (const size_t at = status.find("value <= ");
+      at != std::string::npos && status.find("Vocabulary size too high") != std::string::npos) {
+    const size_t from = at + 9;
+    const std::string most =
+        status.substr(from, status.find_first_not_of("0123456789", from) - from);
+    return Error("", "vocab_size",
+                 "at most " + most + " for this text (it has too few distinct pieces)",
+                 std::to_string(vocab_size));
   }
   const size_t bracket = status.find("] ");
   return Error("", "SentencePiece training (vocab_size " + std::to_string(vocab_size) + ")",

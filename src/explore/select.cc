@@ -179,8 +179,10 @@ void check_scope(const DeviceScope& scope, const std::vector<io::DeviceSpec>& de
   check(scope.excluded, "--exclude-devices");
   for (const io::DeviceSpec& d : devices)
     if (out_of_scope(scope, d).empty()) return;
-  throw Error("", "--devices", "at least one device left to choose from",
-              "none after --devices, --exclude-devices and the host rule (--include-host)");
+  throw Error("", "--devices",
+              "a device left to choose from after --devices, --exclude-devices and the host "
+              "rule (--include-host)",
+              "none");
 }
 
 std::string out_of_scope(const DeviceScope& scope, const io::DeviceSpec& device) {

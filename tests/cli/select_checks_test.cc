@@ -83,8 +83,8 @@ TEST(SelectChecks, EveryMistakeIsOneLineBeforeAnyWork) {
        "--exclude-devices: expected a device id of the catalog (fitformer devices lists them), "
        "found \"zcu1o4\" (did you mean \"zcu104\"?)"},
       {"--ac-drop 5% --devices host --exclude-devices host", "",
-       "--devices: expected at least one device left to choose from, found none after "
-       "--devices, --exclude-devices and the host rule (--include-host)"},
+       "--devices: expected a device left to choose from after --devices, --exclude-devices "
+       "and the host rule (--include-host), found none"},
       {"--ac acc>=13", "",
        "--ac: expected acc as a fraction in [0, 1] (0.80 for 80 %), found \"acc>=13\""},
       {"--ac f1>=0.5", "", "--ac: expected ppl or acc (a language model's metrics), found \"f1\""},

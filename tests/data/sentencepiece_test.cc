@@ -163,6 +163,22 @@ TEST_F(SentencePieceTest, AVocabularyTooSmallForTheTextNamesTheSizeNeeded) {
   }
 }
 
+TEST_F(SentencePieceTest, AVocabularyTooLargeForTheTextNamesTheLargestThatWorks) {
+  const std::vector<std::string> texts(20, "the union is strong and will grow.");
+  try {
+    train_sentencepiece(texts, 300, dir_, nullptr);
+    ADD_FAILURE() << "vocab_size 300 trained on 8 words";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "vocab_size");
+    EXPECT_EQ(e.found(), "300");
+    EXPECT_EQ(e.expected().rfind("at most ", 0), 0u) << e.what();
+    const int most = std::stoi(e.expected().substr(8));
+    EXPECT_LT(most, 300) << e.what();
+    // The size named trains.
+    EXPECT_NO_THROW(train_sentencepiece(texts, most, dir_, nullptr)) << e.what();
+  }
+}
+
 TEST_F(SentencePieceTest, BadInputsThrow) {
   EXPECT_THROW(train_sentencepiece(std::vector<std::string>{" ", "\n"}, 100, dir_, nullptr), Error);
   // Far more pieces than the corpus has.

@@ -244,7 +244,9 @@ TEST(SelectDevice, AnUnknownIdOrAnEmptyScopeIsRefusedWithTheNearestId) {
             "--devices: expected a device id of the catalog (fitformer devices lists them), "
             "found \"tpu\"");
   EXPECT_NE(message(scope({"cpu-mid"}, {"cpu-mid"}))
-                .find("--devices: expected at least one device left to choose from"),
+                .find("--devices: expected a device left to choose from after --devices, "
+                      "--exclude-devices and "
+                      "the host rule (--include-host), found none"),
             std::string::npos);
   EXPECT_EQ(message(scope({"cpu-mid"}, {"gpu-big"})), "no error");
 }
