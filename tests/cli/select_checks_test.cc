@@ -85,10 +85,10 @@ TEST(SelectChecks, EveryMistakeIsOneLineBeforeAnyWork) {
       {"--ac-drop 5% --devices host --exclude-devices host", "",
        "--devices: expected a device left to choose from after --devices, --exclude-devices "
        "and the host rule (--include-host), found none"},
-      {"--ac acc>=13", "",
+      {"--ac 'acc>=13'", "",
        "--ac: expected acc as a fraction in [0, 1] (0.80 for 80 %), found \"acc>=13\""},
-      {"--ac f1>=0.5", "", "--ac: expected ppl or acc (a language model's metrics), found \"f1\""},
-      {"--ac bleu>=3", "", "--ac: expected a metric among acc, f1, ppl, found \"bleu\""},
+      {"--ac 'f1>=0.5'", "", "--ac: expected ppl or acc (a language model's metrics), found \"f1\""},
+      {"--ac 'bleu>=3'", "", "--ac: expected a metric among acc, f1, ppl, found \"bleu\""},
       {"--ac-drop 100%", "",
        "--ac-drop: expected a relative drop in [0%, 100%) such as 1% or 0.01, found \"100%\""},
       {"--ac-drop 5", "",

@@ -72,7 +72,7 @@ TEST(ParseAccuracyConstraint, AThresholdOutOfTheMetricsRangeIsRefused) {
   EXPECT_EQ(message("acc>=13"),
             "--ac: expected acc as a fraction in [0, 1] (0.80 for 80 %), found "
             "\"acc>=13\"");
-  EXPECT_EQ(message("f1>=1.01").substr(0, 40), "--ac: expected f1 as a fraction in [0, 1]");
+  EXPECT_EQ(message("f1>=1.01").substr(0, 41), "--ac: expected f1 as a fraction in [0, 1]");
   EXPECT_EQ(message("ppl<=0.5"),
             "--ac: expected ppl of at least 1 (perplexity is never below 1), found \"ppl<=0.5\"");
   EXPECT_EQ(message("acc>=1"), "no error");
