@@ -136,10 +136,10 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   EXPECT_EQ(deployment["precision"], chosen["precision"]);
   // The deployed model answers through `fitformer predict` at its deployed precision.
   const std::string precision = deployment["precision"];
-  const auto predicted = run_fitformer("predict --model " + (out / "model").string() +
-                                           " --text 'the union is' --tokens 3 --json --precision " +
-                                           precision,
-                                       false);
+  const auto predicted =
+      run_fitformer("predict --model " + (out / "model").string() +
+                        " --text 'the union is' --tokens 3 --json --precision " + precision,
+                    false);
   ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
   const nlohmann::json p = parse(predicted.output);
   EXPECT_EQ(p["tokens"].size(), 3u);
