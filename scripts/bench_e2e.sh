@@ -12,7 +12,7 @@ sparsities=${3:-0.5 0.7 0.9 0.95}
 threads=${4:-1,2}
 mkdir -p "$out"
 for fam in bert-classifier causal-lm; do
-  for p in f32 i8; do
+  for p in fp32 int8; do
     for sp in $sparsities; do
       "$bin" bench model --family "$fam" --sparsity "$sp" --precision "$p" --threads "$threads" \
         --breakdown --min-time 0.3 --json >"$out/${fam}_${p}_${sp}.json" \

@@ -39,7 +39,7 @@ struct ModelOptions {
   std::string model_dir;
   std::string family = "causal-lm";
   sparsity::HpPlan plan;
-  std::string precision = "f32";
+  std::string precision = "fp32";  // fp32 or int8 (format::Precision's names)
   int64_t seq = 128;
   int64_t batch = 1;
   std::vector<int> threads = {1};
@@ -166,8 +166,20 @@ struct BenchFolders {
 // retraining runs its HPF form (hpf/, re-encoded with its own mask at the precision asked)
 // against its dense masked weights; a dense folder, or random weights in a task shape, is
 // pruned here by magnitude.
+// The HPF value type of --precision: the precision names every command takes (fp32, int8;
+// the runtime has no int16 path), with the HPF storage names refused by name.
+format::ValueType bench_value_type(const std::string& precision) {
+  if (precision == "fp32" || precision == "int8")
+    return format::precision_value_type(format::parse_precision(precision));
+  throw Error("", "--precision",
+              precision == "f32" || precision == "i8"
+                  ? "fp32 or int8 (f32 and i8 are HPF storage names, not precisions)"
+                  : "fp32 or int8",
+              "\"" + precision + "\"");
+}
+
 BenchFolders bench_folders(const ModelOptions& o, const fs::path& scratch) {
-  const format::ValueType type = format::parse_value_type(o.precision);
+  const format::ValueType type = bench_value_type(o.precision);
   BenchFolders f;
   if (!o.model_dir.empty() && holds_hpf(o.model_dir)) {
     f.pruned = o.model_dir;
@@ -230,7 +242,7 @@ nlohmann::json model_json(const ModelOptions& o, const ModelBench& b) {
         {"sparsity", o.plan.sparsity},
         {"rho1", o.plan.rho1 ? nlohmann::json(*o.plan.rho1) : nlohmann::json()},
         {"rho2", o.plan.rho1 ? nlohmann::json() : nlohmann::json(sparsity::fixed_density(o.plan))},
-        {"value_type", o.precision}};
+        {"precision", o.precision}};
   }
   for (const auto& r : b.rows) {
     const Split split = amdahl_split(r, config.num_hidden_layers);
@@ -299,6 +311,7 @@ void print_model(const ModelOptions& o, const ModelBench& b) {
 }
 
 void run_model(const ModelOptions& o) {
+  bench_value_type(o.precision);  // before any work
   ScratchFolder scratch;
   ModelBench b;
   b.folders = bench_folders(o, scratch.path());
@@ -361,8 +374,7 @@ void add_bench_command(CLI::App& app) {
       ->add_option("--rho2", m->plan.rho2, "Level-2 density (weights kept per bank; default 0.5)")
       ->check(CLI::Range(0.0, 1.0))
       ->excludes(rho1);
-  model_cmd->add_option("--precision", m->precision, "HPF values: f32 or i8")
-      ->check(CLI::IsMember({"f32", "i8"}))
+  model_cmd->add_option("--precision", m->precision, "HPF values: fp32 or int8")
       ->capture_default_str();
   model_cmd->add_option("--seq", m->seq, "Sequence length")
       ->check(CLI::PositiveNumber)

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/nearest_name.h"
 #include "core/progress.h"
 #include "devices/predict.h"
 #include "io/catalog.h"
@@ -42,6 +43,8 @@ nlohmann::json device_json(const io::DeviceSpec& d) {
                       {"tier", d.tier},
                       {"host", d.is_host},
                       {"price_usd", d.price_usd},
+                      {"host_system_usd", d.host_system_usd},
+                      {"system_price_usd", io::system_price_usd(d)},
                       {"power_w", d.power_w},
                       {"memory_gb", d.memory_gb},
                       {"memory_bandwidth_gbs", d.memory_bandwidth_gbs},
@@ -78,9 +81,10 @@ void run_list(const ListOptions& options) {
     const auto it = std::find_if(devices.begin(), devices.end(),
                                  [&](const io::DeviceSpec& d) { return d.id == options.device; });
     if (it == devices.end()) {
-      std::string ids;
-      for (const auto& d : devices) ids += (ids.empty() ? "" : ", ") + d.id;
-      throw Error(options.catalog, "--device", "one of: " + ids, "\"" + options.device + "\"");
+      std::vector<std::string> ids;
+      for (const auto& d : devices) ids.push_back(d.id);
+      throw Error(options.catalog, "--device", "a device id of the catalog (devices list)",
+                  quoted_with_suggestion(options.device, ids));
     }
     if (options.json) {
       fmt::print("{}\n", device_json(*it).dump(2));
@@ -98,12 +102,14 @@ void run_list(const ListOptions& options) {
     return;
   }
   fmt::print("[catalog: data-sheet figures and marked estimates; `--device ID` shows sources]\n");
-  fmt::print("{:<13} {:<4} {:>4} {:>9} {:>7} {:>9}  {}\n", "id", "kind", "tier", "price $",
-             "power W", "mem GB/s", "compute");
+  fmt::print("{:<13} {:<4} {:>4} {:>9} {:>8} {:>7} {:>9}  {}\n", "id", "kind", "tier", "price $",
+             "+ host $", "power W", "mem GB/s", "compute");
   for (const auto& d : devices) {
-    fmt::print("{:<13} {:<4} {:>4} {:>9} {:>7} {:>9}  {}\n", d.id, io::device_kind_name(d.kind),
-               d.tier, d.is_host ? std::string("(host)") : fmt::format("{:.0f}", d.price_usd),
-               d.power_w, d.memory_bandwidth_gbs, compute_summary(d));
+    fmt::print("{:<13} {:<4} {:>4} {:>9} {:>8} {:>7} {:>9}  {}\n", d.id,
+               io::device_kind_name(d.kind), d.tier,
+               d.is_host ? std::string("(host)") : fmt::format("{:.0f}", d.price_usd),
+               d.host_system_usd > 0 ? fmt::format("{:.0f}", d.host_system_usd) : "-", d.power_w,
+               d.memory_bandwidth_gbs, compute_summary(d));
   }
 }
 

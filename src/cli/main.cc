@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/parse_error.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,10 @@ int main(int argc, char** argv) {
       "fitformer: find the cheapest device that runs your Transformer within a latency "
       "and an accuracy constraint"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("fitformer ") + FITFORMER_VERSION);
+  // Global options (--cache-dir, --data-dir) are accepted after the subcommand as well:
+  // subcommands created below inherit this.
+  app.fallthrough();
   fitformer::cli::GlobalOptions global;
   app.add_option("--data-dir", global.data_dir, "Folder of fetched datasets (scripts/setup)")
       ->capture_default_str();
@@ -21,6 +26,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_train_command(app, global);
   fitformer::cli::add_prune_command(app, global);
   fitformer::cli::add_eval_command(app, global);
+  fitformer::cli::add_predict_command(app);
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);
   fitformer::cli::add_report_command(app);
@@ -35,7 +41,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "%s\n",
+                 fitformer::cli::parse_error_line(app, e, {argv + 1, argv + argc}).c_str());
+    return 1;
   } catch (const fitformer::Error& e) {
     std::fprintf(stderr, "fitformer: error: %s\n", e.what());
     return 1;

@@ -19,7 +19,8 @@ namespace {
 
 struct SelectOptions {
   explore::SelectRequest request;
-  std::string devices;  // comma-separated
+  std::string devices;          // comma-separated
+  std::string exclude_devices;  // comma-separated
   bool json = false;
 };
 
@@ -39,6 +40,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 int run_select(SelectOptions o, const GlobalOptions& global) {
   o.request.devices = split_list(o.devices);
+  o.request.exclude_devices = split_list(o.exclude_devices);
   o.request.workspace = workspace_of(global);
   o.request.progress_bars = Progress::terminal_attached() && !o.json;
   const explore::SelectOutcome outcome = explore::run_select(o.request);
@@ -75,7 +77,13 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   ac->excludes(drop);
   cmd->add_option("--objective", r.objective, "What cheapest means: price, power or latency")
       ->capture_default_str();
-  cmd->add_option("--devices", o->devices, "Only these catalog ids (comma-separated)");
+  cmd->add_option("--devices", o->devices,
+                  "Only these catalog ids (comma-separated; naming host includes it)");
+  cmd->add_option("--exclude-devices", o->exclude_devices,
+                  "Never these catalog ids (comma-separated)");
+  cmd->add_flag("--include-host", r.include_host,
+                "Also consider this machine (price 0, measured); it calibrates the CPU models "
+                "either way");
   cmd->add_option("--batch", r.batch, "Sequences per forward")->capture_default_str();
   cmd->add_option("--seq", r.seq, "Sequence length (default: the model's maximum)");
   cmd->add_option("--threads", r.threads, "Threads of the host's latency measurement")

@@ -178,6 +178,44 @@ class SentencePieceTokenizer final : public Tokenizer {
 
 }  // namespace
 
+namespace {
+
+// SentencePiece's failure in fitformer's terms. Its messages carry the source location and
+// the failed check ("./src/trainer_interface.cc(580) [(...) <= (...)] Vocabulary size is
+// smaller than required_chars. 10 vs 978. Increase ..."): the two a user meets, a vocabulary
+// smaller than the text's characters or larger than its pieces, name the size that works;
+// the others keep their sentence.
+Error training_error(const std::string& status, int vocab_size) {
+  const std::string marker = "Vocabulary size is smaller than required_chars. ";
+  if (const size_t at = status.find(marker); at != std::string::npos) {
+    const std::string counts = status.substr(at + marker.size());
+    const size_t vs = counts.find(" vs ");
+    const std::string needed =
+        vs == std::string::npos
+            ? std::string("more")
+            : counts.substr(vs + 4, counts.find_first_not_of("0123456789", vs + 4) - (vs + 4));
+    return Error(
+        "", "vocab_size",
+        "at least " + needed + " for this text (its distinct characters and the special pieces)",
+        std::to_string(vocab_size));
+  }
+  // "Vocabulary size too high (300). Please set it to a value <= 54."
+  if (const size_t at = status.find("value <= ");
+      at != std::string::npos && status.find("Vocabulary size too high") != std::string::npos) {
+    const size_t from = at + 9;
+    const std::string most =
+        status.substr(from, status.find_first_not_of("0123456789", from) - from);
+    return Error("", "vocab_size",
+                 "at most " + most + " for this text (it has too few distinct pieces)",
+                 std::to_string(vocab_size));
+  }
+  const size_t bracket = status.find("] ");
+  return Error("", "SentencePiece training (vocab_size " + std::to_string(vocab_size) + ")",
+               "success", bracket == std::string::npos ? status : status.substr(bracket + 2));
+}
+
+}  // namespace
+
 fs::path train_sentencepiece(std::span<const std::string> texts, int vocab_size,
                              const fs::path& cache_dir, Progress* progress) {
   ContentHash hash;
@@ -201,11 +239,7 @@ fs::path train_sentencepiece(std::span<const std::string> texts, int vocab_size,
   std::string model;
   const auto status =
       sentencepiece::SentencePieceTrainer::Train(trainer_options(vocab_size), &iterator, &model);
-  if (!status.ok()) {
-    throw Error(model_file.string(),
-                "SentencePiece training (vocab_size " + std::to_string(vocab_size) + ")", "success",
-                status.ToString());
-  }
+  if (!status.ok()) throw training_error(status.ToString(), vocab_size);
   write_file_atomic(model_file, model);
   if (progress != nullptr) progress->set_note("SentencePiece model cached");
   return model_file;

@@ -71,29 +71,58 @@ AccuracyConstraint parse_accuracy_constraint(std::string_view text) {
   }
   const std::optional<double> value = parse_number(text.substr(op + 2));
   if (!value || *value < 0) throw Error("", "--ac", expected, found);
+  // A threshold no model can reach would only surface as "no candidate meets AC" after the
+  // whole loop has run.
+  if (ac.higher_is_better && *value > 1)
+    throw Error("", "--ac", ac.metric + " as a fraction in [0, 1] (0.80 for 80 %)", found);
+  if (!ac.higher_is_better && *value < 1)
+    throw Error("", "--ac", ac.metric + " of at least 1 (perplexity is never below 1)", found);
   ac.threshold = *value;
   return ac;
 }
 
-AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
-                                       double dense_value) {
+void check_task_metric(std::string_view metric, bool language_model, std::string_view field,
+                       const std::string& file) {
+  const bool known =
+      language_model ? (metric == "ppl" || metric == "acc") : (metric == "acc" || metric == "f1");
+  if (!known)
+    throw Error(file, std::string(field),
+                language_model ? "ppl or acc (a language model's metrics)"
+                               : "acc or f1 (a classifier's metrics)",
+                "\"" + std::string(metric) + "\"");
+}
+
+AccuracyDrop parse_drop(std::string_view text) {
   const std::string found = "\"" + std::string(text) + "\"";
   std::string_view s = trim(text);
-  const bool percent = !s.empty() && s.back() == '%';
-  if (percent) s.remove_suffix(1);
-  std::optional<double> drop = parse_number(s);
-  if (drop && percent) *drop /= 100.0;
-  if (!drop || *drop < 0 || *drop >= 1) {
+  AccuracyDrop drop;
+  drop.percent = !s.empty() && s.back() == '%';
+  if (drop.percent) s.remove_suffix(1);
+  std::optional<double> value = parse_number(s);
+  if (value && drop.percent) *value /= 100.0;
+  if (!value || *value < 0 || *value >= 1) {
     throw Error("", "--ac-drop", "a relative drop in [0%, 100%) such as 1% or 0.01", found);
   }
+  drop.fraction = *value;
+  return drop;
+}
+
+AccuracyConstraint accuracy_drop_constraint(const AccuracyDrop& drop, std::string_view metric,
+                                            double dense_value) {
   AccuracyConstraint ac;
   ac.metric = std::string(metric);
   ac.higher_is_better = higher_is_better(metric, "--ac-drop");
   if (!(dense_value > 0) || !std::isfinite(dense_value)) {
     throw Error("", "--ac-drop", "a positive dense " + ac.metric, format_value(dense_value));
   }
-  ac.threshold = ac.higher_is_better ? dense_value * (1 - *drop) : dense_value * (1 + *drop);
+  ac.threshold =
+      ac.higher_is_better ? dense_value * (1 - drop.fraction) : dense_value * (1 + drop.fraction);
   return ac;
+}
+
+AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
+                                       double dense_value) {
+  return accuracy_drop_constraint(parse_drop(text), metric, dense_value);
 }
 
 bool meets(const AccuracyConstraint& ac, double value) {

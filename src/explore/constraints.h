@@ -22,11 +22,30 @@ struct AccuracyConstraint {
 };
 
 // "acc>=0.80", "ppl<=180", "f1>=0.9" (spaces allowed around the operator). The operator must
-// match the metric's direction ("acc<=0.8" is refused). Throws Error (field "--ac").
+// match the metric's direction ("acc<=0.8" is refused) and the value be one the metric can
+// reach: acc and f1 are fractions in [0, 1] ("acc>=80" is refused), ppl is at least 1.
+// Throws Error (field "--ac").
 AccuracyConstraint parse_accuracy_constraint(std::string_view text);
-// "--ac-drop 1%" (or "0.01"): a relative drop from the dense model's `dense_value` of
-// `metric`, in [0, 100%). acc/f1: value >= dense*(1-drop); ppl: value <= dense*(1+drop).
-// Throws Error (field "--ac-drop") for a malformed or out-of-range drop or dense_value <= 0.
+
+// The metrics a task's scorer reports: ppl and acc for a language model, acc and f1 for a
+// classifier. Throws Error (file `file`, field `field`) naming them when `metric` is not
+// among them.
+void check_task_metric(std::string_view metric, bool language_model, std::string_view field,
+                       const std::string& file = {});
+
+// "--ac-drop 1%" or "0.01": a relative drop in [0, 100%), read before any work.
+struct AccuracyDrop {
+  double fraction = 0;
+  bool percent = false;  // written with '%'; a bare number is a fraction (0.5 is 50 %)
+};
+// Throws Error (field "--ac-drop") for a malformed or out-of-range drop.
+AccuracyDrop parse_drop(std::string_view text);
+// The constraint a drop makes from the dense model's `dense_value` of `metric`. acc/f1:
+// value >= dense*(1-drop); ppl: value <= dense*(1+drop). Throws Error (field "--ac-drop")
+// for dense_value <= 0 or an unknown metric.
+AccuracyConstraint accuracy_drop_constraint(const AccuracyDrop& drop, std::string_view metric,
+                                            double dense_value);
+// parse_drop then accuracy_drop_constraint.
 AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view metric,
                                        double dense_value);
 // Whether `value` (of ac.metric) satisfies the constraint.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/nearest_name.h"
 
 namespace fitformer::explore {
 namespace {
@@ -36,7 +37,7 @@ using Rows = std::vector<std::vector<const DeviceLatency*>>;
 Rows rows_per_device(const std::vector<CandidatePoint>& candidates,
                      const std::vector<DeviceLatency>& latencies,
                      const std::vector<io::DeviceSpec>& devices, const AccuracyConstraint& ac,
-                     const std::vector<std::string>& subset) {
+                     const DeviceScope& scope) {
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (candidates[i].metric != ac.metric) {
       throw Error("", "candidates", "metric " + ac.metric + " (the constraint's)",
@@ -45,11 +46,7 @@ Rows rows_per_device(const std::vector<CandidatePoint>& candidates,
   }
   std::map<std::string, size_t> device_index;
   for (size_t d = 0; d < devices.size(); ++d) device_index.emplace(devices[d].id, d);
-  for (const std::string& id : subset) {
-    if (!device_index.contains(id)) {
-      throw Error("", "--devices", "a device id of the catalog", "\"" + id + "\"");
-    }
-  }
+  check_scope(scope, devices);
   Rows rows(devices.size());
   std::set<std::pair<std::string, size_t>> seen;
   for (const DeviceLatency& row : latencies) {
@@ -135,7 +132,7 @@ class Ranking {
 double objective_value(Objective objective, const io::DeviceSpec& device, double latency_us) {
   switch (objective) {
     case Objective::kPrice:
-      return device.price_usd;
+      return io::system_price_usd(device);
     case Objective::kPower:
       return device.power_w;
     case Objective::kLatency:
@@ -154,7 +151,7 @@ void choose(Selection& sel, size_t winner, const std::vector<double>& objective_
   sel.candidate = won.best->candidate;
   sel.latency_us = won.best->latency_us;
   sel.objective_value = objective_of[winner];
-  const std::string field = objective == Objective::kPrice   ? "price_usd"
+  const std::string field = objective == Objective::kPrice   ? "system_price_usd"
                             : objective == Objective::kPower ? "power_w"
                                                              : "latency_us";
   for (size_t d = 0; d < sel.devices.size(); ++d) {
@@ -169,12 +166,43 @@ void choose(Selection& sel, size_t winner, const std::vector<double>& objective_
 
 }  // namespace
 
+void check_scope(const DeviceScope& scope, const std::vector<io::DeviceSpec>& devices) {
+  std::vector<std::string> ids;
+  for (const io::DeviceSpec& d : devices) ids.push_back(d.id);
+  const auto check = [&](const std::vector<std::string>& list, const char* field) {
+    for (const std::string& id : list)
+      if (std::find(ids.begin(), ids.end(), id) == ids.end())
+        throw Error("", field, "a device id of the catalog (fitformer devices lists them)",
+                    quoted_with_suggestion(id, ids));
+  };
+  check(scope.only, "--devices");
+  check(scope.excluded, "--exclude-devices");
+  for (const io::DeviceSpec& d : devices)
+    if (out_of_scope(scope, d).empty()) return;
+  throw Error("", "--devices",
+              "a device left to choose from after --devices, --exclude-devices and the host "
+              "rule (--include-host)",
+              "none");
+}
+
+std::string out_of_scope(const DeviceScope& scope, const io::DeviceSpec& device) {
+  const auto names = [&](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), device.id) != list.end();
+  };
+  if (!scope.only.empty() && !names(scope.only)) return "not in --devices";
+  if (names(scope.excluded)) return "excluded by --exclude-devices";
+  // Naming the host in --devices asks for it as much as --include-host does.
+  if (device.is_host && !scope.include_host && !names(scope.only))
+    return "the host (this machine) is not a candidate without --include-host";
+  return "";
+}
+
 Selection select_device(const std::vector<CandidatePoint>& candidates,
                         const std::vector<DeviceLatency>& latencies,
                         const std::vector<io::DeviceSpec>& devices, double lc_us,
                         const AccuracyConstraint& ac, Objective objective,
-                        const std::vector<std::string>& subset) {
-  const Rows rows = rows_per_device(candidates, latencies, devices, ac, subset);
+                        const DeviceScope& scope) {
+  const Rows rows = rows_per_device(candidates, latencies, devices, ac, scope);
   Ranking ranking(candidates, ac, lc_us);
   Selection sel;
   sel.devices.resize(devices.size());
@@ -183,8 +211,8 @@ Selection select_device(const std::vector<CandidatePoint>& candidates,
   for (size_t d = 0; d < devices.size(); ++d) {
     DeviceOutcome& out = sel.devices[d];
     out.device_id = devices[d].id;
-    if (!subset.empty() && std::find(subset.begin(), subset.end(), out.device_id) == subset.end()) {
-      out.reason = "not in --devices";
+    if (std::string reason = out_of_scope(scope, devices[d]); !reason.empty()) {
+      out.reason = std::move(reason);
       continue;
     }
     const DeviceLatency* first_unfit = nullptr;

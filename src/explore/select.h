@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accel/result_tags.h"
@@ -19,6 +20,30 @@ namespace fitformer::explore {
 
 using accel::Provenance;
 using accel::Verdict;
+
+// Which catalog devices may be chosen (issue 14). The host, the machine fitformer runs on,
+// is listed at price 0 because you already have it: it is not a product to buy, so it is a
+// candidate only when asked for (include_host, or its id named in `only`). It is measured
+// whatever the scope: its measurement calibrates the other CPUs' rooflines.
+struct DeviceScope {
+  std::vector<std::string> only;      // --devices; empty: every device
+  std::vector<std::string> excluded;  // --exclude-devices
+  bool include_host = false;          // --include-host
+};
+
+// What the price objective compares, for the report: like with like.
+inline constexpr std::string_view kPriceBasis =
+    "the price of a working system: the device's price_usd plus its host_system_usd (the server a "
+    "PCIe or SXM card needs, the rest of a desktop or server around a bare CPU; catalog "
+    "estimates); the host, this machine, counts 0 and is a candidate only with --include-host";
+
+// Throws Error (field "--devices" or "--exclude-devices") for an id the catalog does not have,
+// naming the nearest id, and (field "--devices") when the scope leaves no device to choose.
+void check_scope(const DeviceScope& scope, const std::vector<io::DeviceSpec>& devices);
+
+// Why `device` is out of the scope ("not in --devices", "excluded by --exclude-devices",
+// "the host (this machine) is not a candidate without --include-host"); empty when in it.
+std::string out_of_scope(const DeviceScope& scope, const io::DeviceSpec& device);
 
 // One candidate (a pruned model, or the dense one: plan.sparsity 0, at the precision it was
 // scored at) with its accuracy there.
@@ -64,7 +89,7 @@ struct Selection {
   double latency_us = 0;
   double objective_value = 0;          // price_usd, power_w or latency_us of the choice
   std::vector<DeviceOutcome> devices;  // one per catalog device, in catalog order
-  // Nearest feasible points over the devices in the subset (filled whether or not the
+  // Nearest feasible points over the devices in the scope (filled whether or not the
   // constraints are feasible): the lowest latency of any fitting candidate meeting AC, and
   // the best metric of any fitting candidate within LC (ties: lower latency, then the
   // first in catalog order and row order).
@@ -72,19 +97,19 @@ struct Selection {
   std::optional<PointOnDevice> best_accuracy_at_lc;
 };
 
-// Picks the device with the lowest objective (price_usd, power_w, or its best latency;
-// ties go to the smaller device id) among the devices of `subset` (empty: all) for which a
-// candidate meets `ac`, fits, and runs in <= lc_us. On a device, candidates rank by lowest
-// latency, then best metric, then lowest sparsity, then lowest index. Losing devices get
-// one reason: "not in --devices", "no candidate meets AC", "model does not fit: ...",
-// "too slow: best X ms > LC Y ms" or "more expensive than the chosen: ...". Throws Error
-// (field "candidates", "device_latencies" or "--devices") when a candidate's metric differs
-// from ac.metric, a row names an unknown device or candidate index or repeats a pair, or the
-// subset names an unknown device. lc_us > 0.
+// Picks the device with the lowest objective (io::system_price_usd: the device and the host
+// system it needs; power_w; or its best latency; ties go to the smaller device id) among the
+// devices in `scope` for which a candidate meets `ac`, fits, and runs in <= lc_us. On a
+// device, candidates rank by lowest latency, then best metric, then lowest sparsity, then
+// lowest index. Losing devices get one reason: out_of_scope's, "no candidate meets AC",
+// "model does not fit: ...", "too slow: best X ms > LC Y ms" or "more expensive than the
+// chosen: ...". Throws Error (field "candidates", "device_latencies", "--devices" or
+// "--exclude-devices") when a candidate's metric differs from ac.metric, a row names an
+// unknown device or candidate index or repeats a pair, or check_scope fails. lc_us > 0.
 Selection select_device(const std::vector<CandidatePoint>& candidates,
                         const std::vector<DeviceLatency>& latencies,
                         const std::vector<io::DeviceSpec>& devices, double lc_us,
                         const AccuracyConstraint& ac, Objective objective,
-                        const std::vector<std::string>& subset = {});
+                        const DeviceScope& scope = {});
 
 }  // namespace fitformer::explore

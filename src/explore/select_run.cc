@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "data/tasks.h"
 #include "io/catalog.h"
 #include "io/model_config.h"
 #include "io/recipe.h"
@@ -34,10 +35,50 @@ struct CheckedRequest {
   double lc_us = 0;
   Objective objective = Objective::kPrice;
   std::optional<AccuracyConstraint> ac;  // absent: from ac_drop once the dense model is scored
+  std::optional<AccuracyDrop> drop;      // --ac-drop, read
+  std::string drop_metric;               // what --ac-drop is relative to
   io::Recipe recipe;
   std::vector<io::DeviceSpec> catalog;
   std::vector<format::Precision> precisions;
+  DeviceScope scope;
 };
+
+// The dense model's job: trained when its folder is absent.
+jobs::TrainJob train_job_of(const SelectRequest& r) {
+  jobs::TrainJob train;
+  train.recipe_file = r.recipe_file;
+  train.profile = r.profile;
+  train.out = r.model_dir;
+  return train;
+}
+
+// Whether the dense model is a language model, and its longest sequence with where that
+// limit comes from: the model folder's config.json when it exists (a given --model, or a
+// finished run), else the recipe's [model], which the training will follow.
+struct ModelShape {
+  bool language_model = false;
+  int64_t max_positions = 0;
+  std::string source;
+};
+
+ModelShape model_shape(const SelectRequest& r, const io::Recipe& recipe) {
+  const fs::path config = jobs::train_out(train_job_of(r), recipe) / model::kConfigFileName;
+  ModelShape shape;
+  if (fs::exists(config)) {
+    const io::ModelConfig c = io::load_model_config(config);
+    shape.language_model = c.family == io::ModelFamily::kCausalLm;
+    shape.max_positions = c.max_position_embeddings;
+    shape.source = "max_position_embeddings of " + config.string();
+    return shape;
+  }
+  if (recipe.model.family != "causal-lm" && recipe.model.family != "bert-classifier")
+    throw Error(recipe.file.string(), "model.family", "causal-lm or bert-classifier",
+                "\"" + recipe.model.family + "\"");
+  shape.language_model = recipe.model.family == "causal-lm";
+  shape.max_positions = recipe.model.max_length;
+  shape.source = "model.max_length of " + recipe.file.string();
+  return shape;
+}
 
 CheckedRequest check_request(const SelectRequest& r) {
   if (r.ac.empty() == r.ac_drop.empty())
@@ -47,11 +88,33 @@ CheckedRequest check_request(const SelectRequest& r) {
   c.lc_us = parse_latency(r.lc);
   c.objective = parse_objective(r.objective);
   if (!r.ac.empty()) c.ac = parse_accuracy_constraint(r.ac);
-  c.recipe = io::load_recipe(r.recipe_file, r.profile);
-  c.catalog = io::load_catalog(r.catalog.empty() ? io::default_catalog_path() : r.catalog);
+  if (!r.ac_drop.empty()) c.drop = parse_drop(r.ac_drop);
   if (r.batch < 1) throw Error("", "--batch", "at least 1", std::to_string(r.batch));
+  if (r.seq < 0)
+    throw Error("", "--seq", "a positive length (0: the model's longest)", std::to_string(r.seq));
+  if (r.threads < 1) throw Error("", "--threads", "at least 1", std::to_string(r.threads));
+  c.catalog = io::load_catalog(r.catalog.empty() ? io::default_catalog_path() : r.catalog);
+  c.scope = DeviceScope{r.devices, r.exclude_devices, r.include_host};
+  check_scope(c.scope, c.catalog);
+  c.recipe = io::load_recipe(r.recipe_file, r.profile);
   for (const std::string& p : c.recipe.select.precisions)
     c.precisions.push_back(format::parse_precision(p));
+
+  const ModelShape shape = model_shape(r, c.recipe);
+  if (c.ac) check_task_metric(c.ac->metric, shape.language_model, "--ac");
+  c.drop_metric = !c.recipe.select.metric.empty() ? c.recipe.select.metric
+                  : shape.language_model          ? "ppl"
+                                                  : "acc";
+  if (!c.recipe.select.metric.empty())
+    check_task_metric(c.recipe.select.metric, shape.language_model, "select.metric",
+                      c.recipe.file.string());
+  if (r.seq > shape.max_positions)
+    throw Error("", "--seq",
+                "at most " + std::to_string(shape.max_positions) + " (" + shape.source + ")",
+                std::to_string(r.seq));
+  // The data the dense model trains on and every candidate is scored on: a missing folder or
+  // a malformed file is reported now, not after a training run.
+  data::load_dataset(c.recipe.data, r.workspace.data_dir);
   return c;
 }
 
@@ -136,11 +199,8 @@ class SelectSteps : public LoopSteps {
 
 // The dense model, trained when absent (a job: a finished run folder returns at once).
 fs::path dense_model_dir(const SelectRequest& r) {
-  jobs::TrainJob train;
-  train.recipe_file = r.recipe_file;
-  train.profile = r.profile;
-  train.out = r.model_dir;
-  return jobs::run_train_job(train, r.workspace, r.progress_bars, jobs::TrainerOutput::kToStderr);
+  return jobs::run_train_job(train_job_of(r), r.workspace, r.progress_bars,
+                             jobs::TrainerOutput::kToStderr);
 }
 
 DevicePredictor make_predictor(const SelectRequest& r, const CheckedRequest& c,
@@ -173,6 +233,11 @@ fs::path out_dir_of(const SelectRequest& r, const io::Recipe& recipe) {
 
 SelectOutcome run_select(const SelectRequest& request) {
   const CheckedRequest checked = check_request(request);
+  if (checked.drop && !checked.drop->percent)
+    log_line(request, fmt::format("--ac-drop {} read as a fraction: {:g}% (write {:g}% to say so, "
+                                  "or {}% for {} percent)",
+                                  request.ac_drop, checked.drop->fraction * 100,
+                                  checked.drop->fraction * 100, request.ac_drop, request.ac_drop));
   SelectOutcome outcome;
   SelectRun& run = outcome.run;
   run.command = request.command;
@@ -181,7 +246,7 @@ SelectOutcome run_select(const SelectRequest& request) {
   run.task = checked.recipe.name;
   run.lc_us = checked.lc_us;
   run.objective = checked.objective;
-  run.subset = request.devices;
+  run.scope = checked.scope;
 
   log_line(request, "dense model (trained when absent)");
   const fs::path dense_dir = dense_model_dir(request);
@@ -190,23 +255,21 @@ SelectOutcome run_select(const SelectRequest& request) {
   SelectSteps steps(request, checked, dense_dir, run.predictor);
 
   // AC: as given, or relative to the dense model at fp32 on the recipe's metric.
-  const bool lm = config.family == io::ModelFamily::kCausalLm;
-  const std::string drop_metric =
-      !checked.recipe.select.metric.empty() ? checked.recipe.select.metric : (lm ? "ppl" : "acc");
   run.dense_fp32_metric = steps.metric_of(dense_dir, format::Precision::kFp32,
-                                          checked.ac ? checked.ac->metric : drop_metric);
+                                          checked.ac ? checked.ac->metric : checked.drop_metric);
   run.ac = checked.ac ? *checked.ac
-                      : parse_accuracy_drop(request.ac_drop, drop_metric, run.dense_fp32_metric);
+                      : accuracy_drop_constraint(*checked.drop, checked.drop_metric,
+                                                 run.dense_fp32_metric);
   log_line(request, fmt::format("AC {} (dense fp32 {} = {:.4g}), LC {}", to_string(run.ac),
                                 run.ac.metric, run.dense_fp32_metric, ms(run.lc_us)));
   steps.set_metric(run.ac.metric);
 
   run.loop = run_closed_loop(run.ac, loop_settings(checked), steps);
   run.selection = select_device(run.loop.candidates, run.loop.latencies, checked.catalog, run.lc_us,
-                                run.ac, run.objective, run.subset);
+                                run.ac, run.objective, run.scope);
   log_line(request, "the selection with each modeled assumption moved");
   run.sensitivity = check_sensitivity(run.loop.candidates, run.predictor, run.selection, run.lc_us,
-                                      run.ac, run.objective, run.subset);
+                                      run.ac, run.objective, run.scope);
   outcome.out_dir = out_dir_of(request, checked.recipe);
   fs::create_directories(outcome.out_dir);
   if (run.selection.feasible) outcome.artifacts = write_artifacts(run, outcome.out_dir);

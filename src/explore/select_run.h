@@ -23,15 +23,17 @@ namespace fitformer::explore {
 
 struct SelectRequest {
   std::filesystem::path recipe_file;
-  std::string profile;               // "" applies none
-  std::filesystem::path model_dir;   // the dense model; empty: runs/<recipe>[-<profile>]
-  std::string lc;                    // "5ms", "250us", "0.5s"
-  std::string ac;                    // "acc>=0.8", or empty when ac_drop is given
-  std::string ac_drop;               // "1%" relative to the dense model's select.metric
-  std::string objective = "price";   // price, power or latency
-  std::vector<std::string> devices;  // catalog ids to choose among; empty: all
-  std::filesystem::path catalog;     // empty: io::default_catalog_path()
-  std::filesystem::path out_dir;     // empty: runs/<recipe>[-<profile>]-select
+  std::string profile;                       // "" applies none
+  std::filesystem::path model_dir;           // the dense model; empty: runs/<recipe>[-<profile>]
+  std::string lc;                            // "5ms", "250us", "0.5s"
+  std::string ac;                            // "acc>=0.8", or empty when ac_drop is given
+  std::string ac_drop;                       // "1%" relative to the dense model's select.metric
+  std::string objective = "price";           // price, power or latency
+  std::vector<std::string> devices;          // catalog ids to choose among; empty: all
+  std::vector<std::string> exclude_devices;  // catalog ids never to choose
+  bool include_host = false;                 // the host (price 0) as a candidate
+  std::filesystem::path catalog;             // empty: io::default_catalog_path()
+  std::filesystem::path out_dir;             // empty: runs/<recipe>[-<profile>]-select
   int64_t batch = 1;
   int64_t seq = 0;      // 0: the model's max_position_embeddings
   int threads = 1;      // the runtime's threads when the host's latency is measured
@@ -48,8 +50,8 @@ struct SelectRun {
   double lc_us = 0;
   AccuracyConstraint ac;
   Objective objective = Objective::kPrice;
-  std::vector<std::string> subset;  // --devices; empty: all
-  double dense_fp32_metric = 0;     // the constraint's metric of the dense model at fp32
+  DeviceScope scope;             // --devices, --exclude-devices, --include-host
+  double dense_fp32_metric = 0;  // the constraint's metric of the dense model at fp32
   LoopResult loop;
   Selection selection;
   DevicePredictor predictor;  // the catalog, the input shape and every estimate

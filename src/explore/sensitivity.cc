@@ -27,7 +27,7 @@ std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoi
                                                   const DevicePredictor& predictor,
                                                   const Selection& baseline, double lc_us,
                                                   const AccuracyConstraint& ac, Objective objective,
-                                                  const std::vector<std::string>& subset) {
+                                                  const DeviceScope& scope) {
   std::vector<SensitivityOutcome> out;
   for (const AssumptionCase& c : assumption_cases()) {
     DevicePredictor moved = predictor;
@@ -39,7 +39,7 @@ std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoi
       for (const DeviceLatency& row : moved.predict(candidates[i].candidate, i))
         latencies.push_back(row);
     const Selection s =
-        select_device(candidates, latencies, predictor.devices, lc_us, ac, objective, subset);
+        select_device(candidates, latencies, predictor.devices, lc_us, ac, objective, scope);
     SensitivityOutcome o;
     o.assumption = c.name;
     o.feasible = s.feasible;

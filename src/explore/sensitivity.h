@@ -40,13 +40,13 @@ struct SensitivityOutcome {
 
 // Redoes the prediction of every candidate of `candidates` on `predictor`'s devices with each
 // case's assumptions (the host's measurement is reused from the cache) and select_device with
-// the same constraints, objective and subset. The closed loop is not rerun: a case that would
+// the same constraints, objective and device scope. The closed loop is not rerun: a case that would
 // have led the loop to prune other sparsities is judged on the candidates this run made.
 std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoint>& candidates,
                                                   const DevicePredictor& predictor,
                                                   const Selection& baseline, double lc_us,
                                                   const AccuracyConstraint& ac, Objective objective,
-                                                  const std::vector<std::string>& subset);
+                                                  const DeviceScope& scope);
 
 // 1 - latency / LC of the choice: the share of LC left over (0.25: 25 % below LC).
 double lc_margin(const Selection& selection, double lc_us);

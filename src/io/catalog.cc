@@ -32,6 +32,7 @@ struct FieldRange {
 constexpr FieldRange kRanges[] = {
     {"tier", 1, 4},
     {"price_usd", 1, 1e7},
+    {"host_system_usd", 0, 1e7},
     {"power_w", 0.1, 1e5},
     {"memory_gb", 1e-3, 1e5},
     {"memory_bandwidth_gbs", 0.01, 1e5},
@@ -179,6 +180,8 @@ DeviceSpec read_device(const toml::table& t, size_t index, const fs::path& file)
   d.number("tier", dev.tier);
   // The host is what you already have: no price to pay, and its rates are measured.
   d.number("price_usd", dev.price_usd, /*allow_zero=*/dev.is_host);
+  // Optional: absent means the price buys a working system.
+  if (r.has("host_system_usd")) d.number("host_system_usd", dev.host_system_usd);
   d.number("power_w", dev.power_w);
   d.number("memory_gb", dev.memory_gb);
   d.number("memory_bandwidth_gbs", dev.memory_bandwidth_gbs);
@@ -228,6 +231,10 @@ std::string_view device_kind_name(DeviceKind kind) {
     if (k == kind) return name;
   }
   return "?";
+}
+
+double system_price_usd(const DeviceSpec& device) {
+  return device.price_usd + device.host_system_usd;
 }
 
 std::vector<DeviceSpec> parse_catalog(const std::string& toml_text, const fs::path& file) {

@@ -53,6 +53,10 @@ struct DeviceSpec {
   int tier = 1;          // 1 embedded / low-end ... 4 datacenter
   bool is_host = false;  // the machine fitformer runs on: measured, not modeled
   double price_usd = 0;
+  // What the device needs around it before it can run anything, in USD: the server a PCIe
+  // or SXM card sits in, the rest of a desktop or server around a bare CPU, a carrier board
+  // for a module. 0 when price_usd already buys a working system (a development board).
+  double host_system_usd = 0;
   double power_w = 0;
   double memory_gb = 0;
   double memory_bandwidth_gbs = 0;  // off-chip, peak
@@ -63,6 +67,9 @@ struct DeviceSpec {
   // "derived: ..." or "estimate: ...". Every numeric field has one.
   std::map<std::string, std::string> sources;
 };
+
+// What the price objective compares (like with like): price_usd + host_system_usd.
+double system_price_usd(const DeviceSpec& device);
 
 // Parses the catalog text; `file` names it in errors. A missing or ill-typed field, an
 // unknown key, a duplicate id, or a number without a source throws Error naming the file,

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/nearest_name.h"
 #include "io/json_reader.h"
 
 namespace fitformer::io {
@@ -116,23 +117,6 @@ struct Reader {
   }
 };
 
-// Levenshtein distance, for suggesting the key a typo meant: the full list of allowed keys
-// is longer than an error line may be, so the likeliest one goes first.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      diagonal = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
-    }
-  }
-  return row[b.size()];
-}
-
 void check_keys(const json& root, ModelFamily family, const std::string& file) {
   for (const auto& [key, value] : root.items()) {
     if (contains(kCommonKeys, key) || contains(kBookkeepingKeys, key) ||
@@ -143,7 +127,8 @@ void check_keys(const json& root, ModelFamily family, const std::string& file) {
     std::string allowed = join(kCommonKeys);
     if (family == ModelFamily::kBertClassifier) allowed += ", " + join(kBertKeys);
     allowed += ", " + join(kBookkeepingKeys) + ", gradient_checkpointing, or keys starting with _";
-    // A copy: clang 14 cannot capture a structured binding in a lambda.
+    // The likeliest key goes first: the full list is longer than an error line may be. A
+    // copy: clang 14 cannot capture a structured binding in a lambda.
     const std::string typed = key.substr(0, 64);
     std::string_view closest = kCommonKeys[0];
     const auto consider = [&](std::string_view candidate) {

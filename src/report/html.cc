@@ -160,7 +160,12 @@ void write_answer(const Result& r, std::string& out) {
           c->meets_ac ? "<span class=\"ok\">met</span>" : "<span class=\"fail\">not met</span>");
     }
     if (device) {
-      out += fmt::format("<li>Price {}, power {}</li>\n", number(device->price_usd, "USD"),
+      const bool needs_host = device->system_price_usd && device->price_usd &&
+                              *device->system_price_usd > *device->price_usd;
+      out += fmt::format("<li>Price {}{}, power {}</li>\n", number(device->price_usd, "USD"),
+                         needs_host ? fmt::format(" ({} with the host system it needs)",
+                                                  number(device->system_price_usd, "USD"))
+                                    : std::string(),
                          number(device->power_w, "W"));
     }
     if (r.lc_margin) {
@@ -220,7 +225,8 @@ void write_figure(const std::optional<Figure>& figure, std::string_view heading,
 void write_devices(const Result& r, std::string& out) {
   out +=
       "<h2>6. Every device</h2>\n<table>\n<tr><th>Device</th><th>Kind</th><th>Tier</th>"
-      "<th class=\"n\">Price</th><th class=\"n\">Power</th><th class=\"n\">Best latency</th>"
+      "<th class=\"n\">Price</th><th class=\"n\">With host</th><th class=\"n\">Power</th>"
+      "<th class=\"n\">Best latency</th>"
       "<th>Model</th><th>Verdict</th></tr>\n";
   for (const auto& d : r.devices) {
     std::string verdict = d.chosen     ? "<span class=\"ok\">chosen</span>"
@@ -229,13 +235,16 @@ void write_devices(const Result& r, std::string& out) {
     if (!d.reason.empty()) verdict += ": " + html(d.reason);
     out += fmt::format(
         "<tr{}><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
-        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>"
+        "<td>{}</td></tr>\n",
         d.chosen ? " class=\"chosen\"" : "", html(d.name), html(d.id), html(d.kind), html(d.tier),
-        number(d.price_usd, "USD"), number(d.power_w, "W"),
+        number(d.price_usd, "USD"), number(d.system_price_usd, "USD"), number(d.power_w, "W"),
         d.best ? latency(d.best->latency_us) + " " + badge(d.best->provenance) : "—",
         d.best ? html(candidate_text(r, d.best->candidate)) : "—", verdict);
   }
   out += "</table>\n";
+  if (!r.price_basis.empty())
+    out += fmt::format("<p>Price compared: {}.</p>\n", html(r.price_basis));
 }
 
 void write_accelerators(const Result& r, std::string& out) {

@@ -332,16 +332,16 @@ std::optional<Figure> plot_price(const Result& r, const fs::path& dir) {
   std::vector<double> latencies, prices;
   for (const auto& d : r.devices) {
     // A log axis has no place for a free device or a missing price.
-    if (!d.best || !d.meets_ac || !d.price_usd || *d.price_usd <= 0) continue;
+    if (!d.best || !d.meets_ac || !d.system_price_usd || *d.system_price_usd <= 0) continue;
     groups[d.chosen ? 1 : 0].rows +=
-        fmt::format("{:.8g} {:.8g} {}\n", d.best->latency_us, *d.price_usd,
+        fmt::format("{:.8g} {:.8g} {}\n", d.best->latency_us, *d.system_price_usd,
                     dat_string(d.chosen ? "chosen: " + d.id : d.id));
     provenance.insert(d.best->provenance);
     latencies.push_back(d.best->latency_us);
-    prices.push_back(*d.price_usd);
+    prices.push_back(*d.system_price_usd);
   }
   if (latencies.empty()) return std::nullopt;
-  std::string dat = "# latency_us price_usd device, one block per verdict\n";
+  std::string dat = "# latency_us system_price_usd device, one block per verdict\n";
   const std::string plots = gp_groups("price", "1:2", "1:2:3", groups, dat);
   const auto [x_lo, x_hi] = log_range(latencies, r.lc_us, 8);
   const auto [y_lo, y_hi] = log_range(prices, prices.front(), 3);
@@ -353,13 +353,14 @@ std::optional<Figure> plot_price(const Result& r, const fs::path& dir) {
       "set xrange [{:.6g}:{:.6g}]\n"
       "set yrange [{:.6g}:{:.6g}]\n"
       "set xlabel 'best latency (µs, log scale)'\n"
-      "set ylabel 'price (USD, log scale)'\n"
+      "set ylabel 'system price: device + host (USD, log scale)'\n"
       "{}plot \\\n{}\n",
       x_lo, x_hi, y_lo, y_hi, gp_lc_line(r.lc_us), plots);
   draw(dir, "price", dat, gp);
   return Figure{"price", prov,
-                "Every device whose best model meets AC: left of the LC line meets both; the "
-                "cheapest of those by the objective is the choice."};
+                "Every device whose best model meets AC, at the price of a working system (the "
+                "device plus the host it needs): left of the LC line meets both; the cheapest of "
+                "those by the objective is the choice."};
 }
 
 }  // namespace fitformer::report

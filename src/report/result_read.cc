@@ -147,6 +147,7 @@ void read_constraints(const Node& root, Result& r) {
   r.ac = c.text("ac",
                 fmt::format("{}{}{:g}", r.metric, r.higher_is_better ? ">=" : "<=", r.threshold));
   r.objective = c.text("objective", "price");
+  r.price_basis = c.text("price_basis");
   r.batch = c.opt_number("batch");
   r.seq = c.opt_number("seq");
   if (const auto dense = root.find("dense")) r.dense_fp32 = dense->opt_number("metric_fp32");
@@ -177,6 +178,8 @@ Device read_device(const Node& n, const Result& r) {
   d.tier = n.text("tier");
   d.reason = n.text("reason");
   d.price_usd = n.opt_number("price_usd");
+  d.system_price_usd = n.opt_number("system_price_usd");
+  if (!d.system_price_usd) d.system_price_usd = d.price_usd;
   d.power_w = n.opt_number("power_w");
   d.chosen = n.flag("chosen", false);
   d.feasible = n.flag("feasible", false);

@@ -41,6 +41,9 @@ struct Accelerator {
 struct Device {
   std::string id, name, kind, tier, reason;
   std::optional<double> price_usd, power_w;
+  // price_usd plus the host system the device needs (what the price objective compares);
+  // price_usd in a result written before issue 14.
+  std::optional<double> system_price_usd;
   bool chosen = false, feasible = false, meets_ac = false;
   std::optional<Best> best;
   std::optional<Accelerator> accel;
@@ -64,6 +67,7 @@ struct Result {
   std::string command, recipe, profile, task;
   double lc_us = 0, threshold = 0;
   std::string ac, metric, objective;
+  std::string price_basis;  // what the price objective compared; empty in older results
   bool higher_is_better = true;
   std::optional<double> batch, seq, dense_fp32;
   bool feasible = false;

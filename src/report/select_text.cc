@@ -57,6 +57,14 @@ void devices_text(const explore::SelectRun& run, std::string& out) {
                          provenance(run, d.device_id, d.best->candidate), d.best->candidate);
     fmt::format_to(o, "  {:13} {:30} {}\n", d.device_id, best, d.chosen ? "CHOSEN" : d.reason);
   }
+  if (run.objective == explore::Objective::kPrice)
+    fmt::format_to(o, "price compared: {}\n", explore::kPriceBasis);
+}
+
+// "249 USD", or "7500 USD + 5000 USD host system" for a device that needs one.
+std::string price_text(const io::DeviceSpec& device) {
+  if (device.host_system_usd <= 0) return fmt::format("{} USD", device.price_usd);
+  return fmt::format("{} USD + {} USD host system", device.price_usd, device.host_system_usd);
 }
 
 void answer_text(const explore::SelectRun& run, std::string& out) {
@@ -74,9 +82,9 @@ void answer_text(const explore::SelectRun& run, std::string& out) {
   for (const io::DeviceSpec& d : run.predictor.devices)
     if (d.id == sel.device_id) device = &d;
   fmt::format_to(std::back_inserter(out),
-                 "\nchosen: {} ({}, {} USD, {} W): {}, {} = {:.4g} (measured) meets {}; {} {} "
+                 "\nchosen: {} ({}, {}, {} W): {}, {} = {:.4g} (measured) meets {}; {} {} "
                  "<= LC {}\n",
-                 sel.device_id, device->name, device->price_usd, device->power_w, describe(c),
+                 sel.device_id, device->name, price_text(*device), device->power_w, describe(c),
                  c.metric, c.metric_value, explore::to_string(run.ac), ms(sel.latency_us),
                  provenance(run, sel.device_id, sel.candidate), ms(run.lc_us));
 }

@@ -97,5 +97,56 @@ TEST(Cli, BadInputExitsNonZeroWithOneLine) {
   EXPECT_NE(run_fitformer("frobnicate").exit_code, 0);
 }
 
+// Issue 14: CLI11's parse errors in fitformer's form: one line, exit 1, the nearest command or
+// flag when the mistake looks like a typo, and where --help is.
+TEST(Cli, ParseErrorsAreOneLineWithTheNearestName) {
+  struct Case {
+    const char* args;
+    const char* line;
+  };
+  for (const Case& c : {
+           Case{"selct --recipe r.toml",
+                "fitformer: error: unknown command: selct (did you mean select?); see fitformer "
+                "--help\n"},
+           Case{"data stats --tsk spam-cls",
+                "fitformer: error: unexpected arguments: --tsk spam-cls (did you mean --task?); "
+                "see fitformer data stats --help\n"},
+           Case{"devices list --jsn",
+                "fitformer: error: unexpected argument: --jsn (did you mean --json?); see "
+                "fitformer devices list --help\n"},
+           Case{"data stats --frobnicate",
+                "fitformer: error: unexpected argument: --frobnicate; see fitformer data stats "
+                "--help\n"},
+           Case{"bench model --precision i8",
+                "fitformer: error: --precision: expected fp32 or int8 (f32 and i8 are HPF storage "
+                "names, not precisions), found \"i8\"\n"},
+       }) {
+    const CommandResult r = run_fitformer(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args;
+    EXPECT_EQ(r.output, c.line) << c.args;
+  }
+  const CommandResult none = run_fitformer("");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.output.rfind("fitformer: error: a command is required: data, devices,", 0), 0u)
+      << none.output;
+  EXPECT_EQ(none.output.find('\n'), none.output.size() - 1) << none.output;
+  const CommandResult missing = run_fitformer("select --lc 1ms --ac-drop 1%");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.output,
+            "fitformer: error: --recipe is required; see fitformer select --help\n");
+}
+
+TEST(Cli, VersionAndGlobalOptionsAfterTheCommand) {
+  const CommandResult version = run_fitformer("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output.rfind("fitformer ", 0), 0u) << version.output;
+  // --data-dir after the subcommand is honoured: the folder it names does not exist.
+  testing::TempDir dir;
+  const CommandResult late =
+      run_fitformer("data stats --task sotu-lm --data-dir " + (dir.path() / "none").string());
+  EXPECT_EQ(late.exit_code, 1);
+  EXPECT_NE(late.output.find("run it first"), std::string::npos) << late.output;
+}
+
 }  // namespace
 }  // namespace fitformer

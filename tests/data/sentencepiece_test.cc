@@ -147,6 +147,38 @@ TEST_F(SentencePieceTest, LongLinesAreSplitNotDropped) {
   EXPECT_EQ(tokenizer->decode(tokenizer->encode(sample)), sample);
 }
 
+// Issue 14: SentencePiece's own message (source file, failed check) becomes one that names
+// vocab_size and the size this text needs.
+TEST_F(SentencePieceTest, AVocabularyTooSmallForTheTextNamesTheSizeNeeded) {
+  try {
+    train_sentencepiece(corpus_, 10, dir_, nullptr);
+    ADD_FAILURE() << "vocab_size 10 trained";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "vocab_size");
+    EXPECT_EQ(e.found(), "10");
+    EXPECT_EQ(e.expected().rfind("at least ", 0), 0u) << e.what();
+    const int needed = std::stoi(e.expected().substr(9));
+    EXPECT_GT(needed, 10) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(".cc("), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SentencePieceTest, AVocabularyTooLargeForTheTextNamesTheLargestThatWorks) {
+  const std::vector<std::string> texts(20, "the union is strong and will grow.");
+  try {
+    train_sentencepiece(texts, 300, dir_, nullptr);
+    ADD_FAILURE() << "vocab_size 300 trained on 8 words";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "vocab_size");
+    EXPECT_EQ(e.found(), "300");
+    EXPECT_EQ(e.expected().rfind("at most ", 0), 0u) << e.what();
+    const int most = std::stoi(e.expected().substr(8));
+    EXPECT_LT(most, 300) << e.what();
+    // The size named trains.
+    EXPECT_NO_THROW(train_sentencepiece(texts, most, dir_, nullptr)) << e.what();
+  }
+}
+
 TEST_F(SentencePieceTest, BadInputsThrow) {
   EXPECT_THROW(train_sentencepiece(std::vector<std::string>{" ", "\n"}, 100, dir_, nullptr), Error);
   // Far more pieces than the corpus has.

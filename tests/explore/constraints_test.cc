@@ -1,11 +1,12 @@
 // The constraints of `fitformer select` as parsed from the command line: units, directions,
 // the relative drop, and errors that name the flag at fault.
+#include "explore/constraints.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "core/error.h"
-#include "explore/constraints.h"
 
 namespace fitformer::explore {
 namespace {
@@ -55,6 +56,45 @@ TEST(ParseAccuracyConstraint, BadInputNamesTheAcFlag) {
                           "acc>=0.8x", "", ">=0.8", "acc>=-1"}) {
     EXPECT_EQ(error_field([&] { parse_accuracy_constraint(bad); }), "--ac") << bad;
   }
+}
+
+// Issue 14: a threshold no model can reach is refused when the command is read, not after
+// the closed loop found that nothing meets it.
+TEST(ParseAccuracyConstraint, AThresholdOutOfTheMetricsRangeIsRefused) {
+  const auto message = [](const char* text) -> std::string {
+    try {
+      parse_accuracy_constraint(text);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(message("acc>=13"),
+            "--ac: expected acc as a fraction in [0, 1] (0.80 for 80 %), found "
+            "\"acc>=13\"");
+  EXPECT_EQ(message("f1>=1.01").substr(0, 41), "--ac: expected f1 as a fraction in [0, 1]");
+  EXPECT_EQ(message("ppl<=0.5"),
+            "--ac: expected ppl of at least 1 (perplexity is never below 1), found \"ppl<=0.5\"");
+  EXPECT_EQ(message("acc>=1"), "no error");
+  EXPECT_EQ(message("acc>=0"), "no error");
+  EXPECT_EQ(message("ppl<=1"), "no error");
+}
+
+TEST(CheckTaskMetric, EachFamilyHasItsMetrics) {
+  EXPECT_EQ(error_field([] { check_task_metric("ppl", true, "--ac"); }), "");
+  EXPECT_EQ(error_field([] { check_task_metric("acc", true, "--ac"); }), "");
+  EXPECT_EQ(error_field([] { check_task_metric("f1", true, "--ac"); }), "--ac");
+  EXPECT_EQ(error_field([] { check_task_metric("acc", false, "select.metric"); }), "");
+  EXPECT_EQ(error_field([] { check_task_metric("f1", false, "select.metric"); }), "");
+  EXPECT_EQ(error_field([] { check_task_metric("ppl", false, "select.metric"); }), "select.metric");
+}
+
+TEST(ParseDrop, SaysWhetherTheDropWasWrittenAsAPercentage) {
+  EXPECT_DOUBLE_EQ(parse_drop("5%").fraction, 0.05);
+  EXPECT_TRUE(parse_drop("5%").percent);
+  EXPECT_DOUBLE_EQ(parse_drop("0.5").fraction, 0.5);  // 50 %: the caller warns
+  EXPECT_FALSE(parse_drop("0.5").percent);
+  EXPECT_DOUBLE_EQ(parse_drop("0.5%").fraction, 0.005);
 }
 
 TEST(ParseAccuracyDrop, IsRelativeToTheDenseModelInTheMetricsDirection) {

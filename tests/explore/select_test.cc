@@ -78,6 +78,17 @@ std::string error_field(Fn fn) {
   return "";
 }
 
+// A scope in one expression (designated initializers that skip a field trip
+// -Wmissing-field-initializers).
+DeviceScope scope(std::vector<std::string> only, std::vector<std::string> excluded = {},
+                  bool include_host = false) {
+  DeviceScope s;
+  s.only = std::move(only);
+  s.excluded = std::move(excluded);
+  s.include_host = include_host;
+  return s;
+}
+
 const AccuracyConstraint kAcc80 = {.metric = "acc", .threshold = 0.80, .higher_is_better = true};
 
 TEST(SelectDevice, TighteningLcMovesTheChoiceUpTheCatalog) {
@@ -110,7 +121,8 @@ TEST(SelectDevice, EveryLoserSaysWhy) {
   EXPECT_DOUBLE_EQ(s.objective_value, 500);
   EXPECT_EQ(outcome(s, "cpu-small").reason, "too slow: best 10 ms > LC 3 ms");
   EXPECT_EQ(outcome(s, "cpu-mid").reason, "too slow: best 4 ms > LC 3 ms");
-  EXPECT_EQ(outcome(s, "gpu-big").reason, "more expensive than the chosen: price_usd 3000 > 500");
+  EXPECT_EQ(outcome(s, "gpu-big").reason,
+            "more expensive than the chosen: system_price_usd 3000 > 500");
   EXPECT_FALSE(outcome(s, "cpu-mid").feasible);
   EXPECT_TRUE(outcome(s, "gpu-big").feasible);
   ASSERT_TRUE(outcome(s, "cpu-mid").best);
@@ -153,7 +165,7 @@ TEST(SelectDevice, EachObjectivePicksItsOwnDevice) {
 
 TEST(SelectDevice, ADeviceSubsetExcludesTheOthers) {
   const Selection s = select_device(candidates(), latencies(), catalog(), 5000, kAcc80,
-                                    Objective::kPrice, {"cpu-small", "fpga-mid"});
+                                    Objective::kPrice, scope({"cpu-small", "fpga-mid"}));
   ASSERT_TRUE(s.feasible);
   EXPECT_EQ(s.device_id, "fpga-mid");  // cpu-mid would win without the subset
   EXPECT_EQ(outcome(s, "cpu-mid").reason, "not in --devices");
@@ -161,9 +173,82 @@ TEST(SelectDevice, ADeviceSubsetExcludesTheOthers) {
   EXPECT_EQ(outcome(s, "cpu-small").reason, "too slow: best 10 ms > LC 5 ms");
   EXPECT_EQ(error_field([] {
               select_device(candidates(), latencies(), catalog(), 5000, kAcc80, Objective::kPrice,
-                            {"tpu"});
+                            scope({"tpu"}));
             }),
             "--devices");
+}
+
+TEST(SelectDevice, ExcludedDevicesLoseForThatReason) {
+  const Selection s = select_device(candidates(), latencies(), catalog(), 5000, kAcc80,
+                                    Objective::kPrice, scope({}, {"cpu-mid"}));
+  ASSERT_TRUE(s.feasible);
+  EXPECT_EQ(s.device_id, "fpga-mid");  // cpu-mid (300 USD) would win
+  EXPECT_EQ(outcome(s, "cpu-mid").reason, "excluded by --exclude-devices");
+  EXPECT_FALSE(outcome(s, "cpu-mid").best);
+}
+
+// Issue 14: the machine fitformer runs on costs 0 and would win every LC it meets; it is not
+// a product to buy, so it is a candidate only when asked for.
+TEST(SelectDevice, TheHostIsACandidateOnlyWhenAskedFor) {
+  std::vector<io::DeviceSpec> devices = catalog();
+  io::DeviceSpec host = device("host", 0, 50);
+  host.is_host = true;
+  devices.push_back(host);
+  std::vector<DeviceLatency> rows = latencies();
+  rows.push_back(row("host", 1, 4500));
+  const Selection without =
+      select_device(candidates(), rows, devices, 5000, kAcc80, Objective::kPrice);
+  EXPECT_EQ(without.device_id, "cpu-mid");
+  EXPECT_EQ(outcome(without, "host").reason,
+            "the host (this machine) is not a candidate without --include-host");
+  const Selection with = select_device(candidates(), rows, devices, 5000, kAcc80, Objective::kPrice,
+                                       scope({}, {}, true));
+  EXPECT_EQ(with.device_id, "host");
+  EXPECT_DOUBLE_EQ(with.objective_value, 0);
+  // Naming it in --devices asks for it too.
+  const Selection named = select_device(candidates(), rows, devices, 5000, kAcc80,
+                                        Objective::kPrice, scope({"host", "cpu-mid"}));
+  EXPECT_EQ(named.device_id, "host");
+}
+
+// Issue 14: the price objective compares working systems: a card that needs a server costs
+// the card plus the server.
+TEST(SelectDevice, ThePriceObjectiveAddsTheHostSystemADeviceNeeds) {
+  std::vector<io::DeviceSpec> devices = catalog();
+  devices[2].host_system_usd = 4000;  // fpga-mid: 500 USD card in a 4000 USD server
+  const Selection s =
+      select_device(candidates(), latencies(), devices, 3000, kAcc80, Objective::kPrice);
+  ASSERT_TRUE(s.feasible);
+  EXPECT_EQ(s.device_id, "gpu-big");  // 3000 < 4500; without the server fpga-mid (500) wins
+  EXPECT_DOUBLE_EQ(s.objective_value, 3000);
+  EXPECT_EQ(outcome(s, "fpga-mid").reason,
+            "more expensive than the chosen: system_price_usd 4500 > 3000");
+}
+
+TEST(SelectDevice, AnUnknownIdOrAnEmptyScopeIsRefusedWithTheNearestId) {
+  const auto message = [](const DeviceScope& scope) -> std::string {
+    try {
+      check_scope(scope, catalog());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(message(scope({"fpga-mdi"})),
+            "--devices: expected a device id of the catalog (fitformer devices lists them), "
+            "found \"fpga-mdi\" (did you mean \"fpga-mid\"?)");
+  EXPECT_EQ(message(scope({}, {"gpu-bgi"})),
+            "--exclude-devices: expected a device id of the catalog (fitformer devices lists "
+            "them), found \"gpu-bgi\" (did you mean \"gpu-big\"?)");
+  EXPECT_EQ(message(scope({"tpu"})),
+            "--devices: expected a device id of the catalog (fitformer devices lists them), "
+            "found \"tpu\"");
+  EXPECT_NE(message(scope({"cpu-mid"}, {"cpu-mid"}))
+                .find("--devices: expected a device left to choose from after --devices, "
+                      "--exclude-devices and "
+                      "the host rule (--include-host), found none"),
+            std::string::npos);
+  EXPECT_EQ(message(scope({"cpu-mid"}, {"gpu-big"})), "no error");
 }
 
 TEST(SelectDevice, TiesGoToTheSmallerDeviceIdWhateverTheCatalogOrder) {
@@ -173,8 +258,9 @@ TEST(SelectDevice, TiesGoToTheSmallerDeviceIdWhateverTheCatalogOrder) {
   for (int order = 0; order < 2; ++order) {
     const Selection s = select_device(cands, rows, devices, 5000, kAcc80, Objective::kPrice);
     EXPECT_EQ(s.device_id, "a-dev");
-    EXPECT_EQ(outcome(s, "b-dev").reason,
-              "more expensive than the chosen: price_usd 200 = 200, tie broken by device id");
+    EXPECT_EQ(
+        outcome(s, "b-dev").reason,
+        "more expensive than the chosen: system_price_usd 200 = 200, tie broken by device id");
     std::swap(devices[0], devices[1]);
   }
 }

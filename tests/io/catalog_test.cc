@@ -99,6 +99,39 @@ TEST(Catalog, ReadsEveryField) {
   EXPECT_EQ(d.sources.at("fpga.dsp"), "s");
 }
 
+// Issue 14: a card that needs a server is compared at the price of both; the field is
+// optional (a development board is a working system), sourced and range-checked like the rest.
+TEST(Catalog, HostSystemCostIsOptionalSourcedAndAddedToThePrice) {
+  const DeviceSpec board = parse_catalog(kGood, "/c/devices.toml").at(0);
+  EXPECT_EQ(board.host_system_usd, 0);
+  EXPECT_EQ(system_price_usd(board), 100);
+  const std::string with_host =
+      replaced(replaced(kGood, "price_usd = 100\n", "price_usd = 100\nhost_system_usd = 2500\n"),
+               "price_usd = \"s\"\n", "price_usd = \"s\"\nhost_system_usd = \"a server\"\n");
+  const DeviceSpec card = parse_catalog(with_host, "/c/devices.toml").at(0);
+  EXPECT_EQ(card.host_system_usd, 2500);
+  EXPECT_EQ(system_price_usd(card), 2600);
+  EXPECT_EQ(card.sources.at("host_system_usd"), "a server");
+  std::string e = error_of(replaced(with_host, "host_system_usd = \"a server\"\n", ""));
+  EXPECT_NE(e.find("device[board].sources: expected a source for host_system_usd"),
+            std::string::npos)
+      << e;
+  e = error_of(replaced(with_host, "host_system_usd = 2500", "host_system_usd = -1"));
+  EXPECT_NE(e.find("device[board].host_system_usd: expected a number in [0, 1e+07], found -1"),
+            std::string::npos)
+      << e;
+  // The shipped catalog: every PCIe or SXM card and every bare server CPU names its host.
+  for (const DeviceSpec& d : load_catalog(default_catalog_path())) {
+    for (const char* id : {"u50", "u200", "u250", "u280", "rtx3090", "v100", "a100", "h200",
+                           "xeon-8480", "ryzen9-7950x"}) {
+      if (d.id == id) {
+        EXPECT_GT(d.host_system_usd, 0) << id;
+        EXPECT_TRUE(d.sources.contains("host_system_usd")) << id;
+      }
+    }
+  }
+}
+
 TEST(Catalog, RefusesBadEntriesNamingDeviceAndField) {
   const auto has = [](const std::string& message, const std::string& part) {
     return message.find(part) != std::string::npos;

@@ -142,6 +142,16 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   const nlohmann::json deployment = parse(testing::read_text(out / "deployment.json"));
   EXPECT_EQ(deployment["device"], device);
   EXPECT_EQ(deployment["precision"], chosen["precision"]);
+  // The deployed model answers through `fitformer predict` at its deployed precision.
+  const std::string precision = deployment["precision"];
+  const auto predicted =
+      run_fitformer("predict --model " + (out / "model").string() +
+                        " --text 'the union is' --tokens 3 --json --precision " + precision,
+                    false);
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+  const nlohmann::json p = parse(predicted.output);
+  EXPECT_EQ(p["tokens"].size(), 3u);
+  for (const auto& t : p["tokens"]) EXPECT_GT(t["probability"].get<double>(), 0);
   for (const auto& d : j["devices"]) {
     if (d["id"] == device && d["kind"] == "fpga") {
       EXPECT_TRUE(fs::exists(out / "accelerator.json"));
