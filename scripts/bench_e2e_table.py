@@ -7,7 +7,8 @@ rows = []
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
     try:
         j = json.load(open(f))
-    except Exception:
+    except (OSError, ValueError) as e:  # a run that failed or is still writing: say so
+        print(f"skipped {f}: {e}", file=sys.stderr)
         continue
     name = os.path.basename(f)[:-5]
     fam, prec, sp = name.split("_")

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kernels/layer_norm.h"
+#include "kernels/split_range.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/layer_norm_simd.cc"
@@ -60,9 +61,7 @@ void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma
   const hn::ScalableTag<float> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vectors = (n + L - 1) / L;
-  const int64_t base = vectors / threads, extra = vectors % threads;
-  const int64_t v0 = thread * base + std::min<int64_t>(thread, extra);
-  const int64_t v1 = v0 + base + (thread < extra ? 1 : 0);
+  const auto [v0, v1] = split_range(vectors, thread, threads);
   auto max = hn::Zero(d);
   for (int64_t v = v0; v < v1; ++v) {
     const int64_t t0 = v * L;

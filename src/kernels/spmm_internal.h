@@ -1,5 +1,6 @@
 // What the kernel bodies of spmm_simd.cc (Highway, every target) and spmm_vnni.cc (x86
-// AVX512-VNNI) share: their argument block and the work splits. Not part of the API.
+// AVX512-VNNI) share: their argument block and the work splits (split_range.h, kept_range).
+// Not part of the API.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "kernels/prepared_hpf.h"
+#include "kernels/split_range.h"
 #include "kernels/spmm_fused.h"
 
 namespace fitformer::kernels::detail {
@@ -21,13 +23,6 @@ struct PlanArgs {
   float* y = nullptr;
   int threads = 1;
 };
-
-// Items [begin, end) of thread t of nt: contiguous, sizes differing by at most one.
-inline std::pair<int64_t, int64_t> split_range(int64_t count, int t, int nt) {
-  const int64_t base = count / nt, extra = count % nt;
-  const int64_t begin = t * base + std::min<int64_t>(t, extra);
-  return {begin, begin + base + (t < extra ? 1 : 0)};
-}
 
 // The kept rows [first, last) of column block b that fall in output rows [r0, r1): rows are
 // ascending within a block, so a thread that owns [r0, r1) finds its share by two searches.

@@ -82,7 +82,7 @@ void SpmvHpfF32(const detail::PlanArgs& a) {
     const int64_t chunks = (spp + 7) / 8;
     const int32_t* slot_cols = w.slot_cols.data();
     HWY_ALIGN float sums[G];
-    const auto [u0, u1] = detail::split_range(units, t, nt);
+    const auto [u0, u1] = split_range(units, t, nt);
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t b = u / w.groups;
       const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
@@ -172,7 +172,7 @@ void SpmvHpfI8(const detail::PlanArgs& a) {
     const hn::Rebind<float, decltype(d32)> df;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
     HWY_ALIGN float sums[G];
-    const auto [u0, u1] = detail::split_range(units, t, nt);
+    const auto [u0, u1] = split_range(units, t, nt);
     for (int64_t u = u0; u < u1; ++u) {
       const int32_t* xb = xw.data() + (u / w.groups) * Q * 4;
       for (int64_t h = 0; h < G; h += L) {
@@ -205,7 +205,7 @@ void SpmmCsrF32(const detail::CsrArgs& a) {
     const hn::ScalableTag<float> d;
     const hn::RebindToSigned<decltype(d)> di;
     const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-    const auto [r0, r1] = detail::split_range(w.rows, omp_get_thread_num(), omp_get_num_threads());
+    const auto [r0, r1] = split_range(w.rows, omp_get_thread_num(), omp_get_num_threads());
     for (int64_t r = r0; r < r1; ++r) {
       const int32_t begin = w.row_ptr[static_cast<size_t>(r)],
                     end = w.row_ptr[static_cast<size_t>(r + 1)];

@@ -241,7 +241,7 @@ void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const To
   const int64_t N = q.n, Np = q.padded_n, Bc = q.block_cols, K = q.cols;
   const auto bias = hn::Set(di, 128), low = hn::Set(di, 0xff);
   HWY_ALIGN T tail[HWY_MAX_BYTES / sizeof(int32_t)];
-  const auto [u0, u1] = detail::split_range(q.blocks * q.quads, thread, threads);
+  const auto [u0, u1] = split_range(q.blocks * q.quads, thread, threads);
   for (int64_t u = u0; u < u1; ++u) {
     const int64_t b = u / q.quads, qq = u % q.quads;
     const T* rows[4];

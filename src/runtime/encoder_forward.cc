@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "kernels/attention.h"
 #include "kernels/layer_norm.h"
+#include "kernels/split_range.h"
 #include "kernels/spmm_fused.h"
 #include "model/layers.h"
 #include "runtime/team_linear.h"
@@ -48,9 +49,7 @@ float max_of(const std::vector<float>& per_thread) {
 
 // max |x| over this thread's slice of count values.
 void max_abs_part(const float* x, int64_t count, float* out, int thread, int threads) {
-  const int64_t base = count / threads, extra = count % threads;
-  const int64_t i0 = thread * base + std::min<int64_t>(thread, extra);
-  const int64_t i1 = i0 + base + (thread < extra ? 1 : 0);
+  const auto [i0, i1] = kernels::split_range(count, thread, threads);
   float max = 0.0f;
   for (int64_t i = i0; i < i1; ++i) max = std::max(max, std::fabs(x[i]));
   out[thread] = max;
@@ -70,6 +69,17 @@ void quantize_for(const Linear& linear, const float* x, int64_t k, int64_t n, fl
   }
   kernels::quantize_quads_part(std::span<const float>(x, static_cast<size_t>(k * n)), max_abs, q,
                                thread, threads);
+#pragma omp barrier
+}
+
+// This thread's share of y = epilogue(linear(x)) for x (k x n, max |x| = max_abs), x first
+// quantized into q when the linear takes int8 activations; returns after the whole team has
+// written y. Called by every thread with the same arguments.
+void linear_step(const Linear& linear, const float* x, int64_t k, int64_t n, float max_abs,
+                 kernels::ActivationQuads& q, float* y, const kernels::SpmmEpilogue& epilogue,
+                 int thread, int threads) {
+  quantize_for(linear, x, k, n, max_abs, q, thread, threads);
+  linear_part(linear, x, &q, n, y, epilogue, thread, threads);
 #pragma omp barrier
 }
 
@@ -188,31 +198,20 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
 #pragma omp barrier
       if (t == 0) clock.mark(Op::kAttention);
       // a = norm(x + out(ctx))
-      const Linear& out = layer.at(LinearSite::kAttentionOutput);
-      quantize_for(out, ws.ctx.data(), d, n, max_of(ws.max_ctx), ws.quads, t, nt);
-      kernels::SpmmEpilogue add_x;
-      add_x.residual = ws.x;
-      linear_part(out, ws.ctx.data(), &ws.quads, n, ws.a.data(), add_x, t, nt);
-#pragma omp barrier
+      linear_step(layer.at(LinearSite::kAttentionOutput), ws.ctx.data(), d, n, max_of(ws.max_ctx),
+                  ws.quads, ws.a.data(), {.bias = {}, .residual = ws.x}, t, nt);
       if (t == 0) clock.mark(Op::kAttentionOutput);
       layer_norm_part(*norms.after_attention, ws.a.data(), dims, ws.max_a.data(), t, nt);
 #pragma omp barrier
       if (t == 0) clock.mark(Op::kAddNorm);
       // x = norm(a + down(act(up(a))))
-      const Linear& up = layer.at(LinearSite::kFfnUp);
-      quantize_for(up, ws.a.data(), d, n, max_of(ws.max_a), ws.quads, t, nt);
-      kernels::SpmmEpilogue activate;
-      activate.activation = act;
-      activate.max_abs = ws.max_hidden.data();
-      linear_part(up, ws.a.data(), &ws.quads, n, ws.hidden.data(), activate, t, nt);
-#pragma omp barrier
+      linear_step(layer.at(LinearSite::kFfnUp), ws.a.data(), d, n, max_of(ws.max_a), ws.quads,
+                  ws.hidden.data(),
+                  {.bias = {}, .residual = {}, .activation = act, .max_abs = ws.max_hidden.data()},
+                  t, nt);
       if (t == 0) clock.mark(Op::kFfnUp);
-      const Linear& down = layer.at(LinearSite::kFfnDown);
-      quantize_for(down, ws.hidden.data(), ff, n, max_of(ws.max_hidden), ws.quads_hidden, t, nt);
-      kernels::SpmmEpilogue add_a;
-      add_a.residual = ws.a;
-      linear_part(down, ws.hidden.data(), &ws.quads_hidden, n, ws.x.data(), add_a, t, nt);
-#pragma omp barrier
+      linear_step(layer.at(LinearSite::kFfnDown), ws.hidden.data(), ff, n, max_of(ws.max_hidden),
+                  ws.quads_hidden, ws.x.data(), {.bias = {}, .residual = ws.a}, t, nt);
       if (t == 0) clock.mark(Op::kFfnDown);
       layer_norm_part(*norms.after_ffn, ws.x.data(), dims, ws.max_x.data(), t, nt);
 #pragma omp barrier

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/split_range.h"
 #include "model/vector_math.h"
 
 namespace fitformer::runtime {
@@ -18,9 +19,7 @@ namespace {
 void dense_part(const model::Linear& w, const float* x, int64_t n, float* y,
                 const kernels::SpmmEpilogue& e, int thread, int threads) {
   const int64_t m = w.out_features, k = w.in_features;
-  const int64_t base = m / threads, extra = m % threads;
-  const int64_t r0 = thread * base + std::min<int64_t>(thread, extra);
-  const int64_t r1 = r0 + base + (thread < extra ? 1 : 0);
+  const auto [r0, r1] = kernels::split_range(m, thread, threads);
   float max = 0.0f;
   if (r0 < r1) {
     // Bias and residual first, then sgemm with beta = 1.

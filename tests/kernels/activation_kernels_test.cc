@@ -106,20 +106,26 @@ TEST(ActivationKernels, AttentionMatchesTheEnginesOneDnnPath) {
   }
 }
 
+// max, one entry per thread (poisoned with NaN before the call), must all be written and
+// their largest must be max |out|.
+void expect_max_reported(const std::vector<float>& out, const std::vector<float>& max) {
+  float want = 0.0f;
+  for (float v : out) want = std::max(want, std::fabs(v));
+  float got = 0.0f;
+  for (float m : max) {
+    ASSERT_FALSE(std::isnan(m)) << "every thread's entry is written, threads " << max.size();
+    got = std::max(got, m);
+  }
+  EXPECT_EQ(got, want) << "threads " << max.size();
+}
+
 TEST(ActivationKernels, LayerNormReportsItsLargestOutput) {
   const ActivationProblem p = make_activation_problem({2, 21, 3, 10, 0}, {21, 21}, false, 7);
   for (int threads : {1, 2, 4}) {
     std::vector<float> x = p.q;
     std::vector<float> max(static_cast<size_t>(threads), NAN);
     layer_norm_columns_f32(x, p.shape.stride, p.gamma, p.beta, 1e-5f, max.data(), threads);
-    float want = 0.0f;
-    for (float v : x) want = std::max(want, std::fabs(v));
-    float got = 0.0f;
-    for (float m : max) {
-      ASSERT_FALSE(std::isnan(m)) << "every thread's entry is written, threads " << threads;
-      got = std::max(got, m);
-    }
-    EXPECT_EQ(got, want) << "threads " << threads;
+    expect_max_reported(x, max);
   }
 }
 
@@ -132,14 +138,7 @@ TEST(ActivationKernels, AttentionReportsItsLargestOutput) {
 #pragma omp parallel num_threads(threads)
     attention_f32_part(p.q.data(), p.k.data(), p.v.data(), p.shape, p.lengths.data(), p.causal,
                        out.data(), omp_get_thread_num(), omp_get_num_threads(), max.data());
-    float want = 0.0f;
-    for (float v : out) want = std::max(want, std::fabs(v));
-    float got = 0.0f;
-    for (float m : max) {
-      ASSERT_FALSE(std::isnan(m)) << "every thread's entry is written, threads " << threads;
-      got = std::max(got, m);
-    }
-    EXPECT_EQ(got, want) << "threads " << threads;
+    expect_max_reported(out, max);
   }
 }
 

@@ -47,6 +47,15 @@ std::vector<double> softmax_reference(std::span<const float> logits) {
   return p;
 }
 
+// The fp32 prediction model of `folder` (inside dir), after giving it a vocab.txt.
+PredictionModel load_with_vocab(const fitformer::testing::TempDir& dir,
+                                const std::filesystem::path& folder,
+                                const io::ModelConfig& config) {
+  dir.write(std::filesystem::relative(folder / "vocab.txt", dir.path()).string(),
+            vocab_text(config.vocab_size));
+  return load_prediction_model(folder, format::Precision::kFp32);
+}
+
 model::TokenBatch batch_of(const model::EncodedRows& rows) {
   model::TokenBatch b;
   b.batch_size = 1;
@@ -64,9 +73,7 @@ TEST(PredictText, ClassifierProbabilitiesAreTheEnginesSoftmaxAndTopIsTheScorersL
   const auto folders = testing::make_folders(dir.path(), config, testing::hp(0.75), 11);
   for (const auto& [folder, reference] :
        {std::pair{folders.dense, folders.dense}, std::pair{folders.pruned, folders.masked}}) {
-    dir.write(std::filesystem::relative(folder / "vocab.txt", dir.path()).string(),
-              vocab_text(config.vocab_size));
-    const PredictionModel m = load_prediction_model(folder, format::Precision::kFp32);
+    const PredictionModel m = load_with_vocab(dir, folder, config);
     const model::BertClassifier engine = model::load_bert_classifier(reference);
     for (const char* text : kTexts) {
       const TextPrediction p = predict_text(m, text, {});
@@ -104,9 +111,7 @@ TEST(PredictText, LanguageModelContinuesWithTheEnginesArgmaxStepByStep) {
   const auto folders = testing::make_folders(dir.path(), config, testing::hp(0.5), 12);
   for (const auto& [folder, reference] :
        {std::pair{folders.dense, folders.dense}, std::pair{folders.pruned, folders.masked}}) {
-    dir.write(std::filesystem::relative(folder / "vocab.txt", dir.path()).string(),
-              vocab_text(config.vocab_size));
-    const PredictionModel m = load_prediction_model(folder, format::Precision::kFp32);
+    const PredictionModel m = load_with_vocab(dir, folder, config);
     const model::CausalLm engine = model::load_causal_lm(reference);
     PredictOptions options;
     options.max_new_tokens = 6;
