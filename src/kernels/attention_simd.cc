@@ -188,19 +188,11 @@ HWY_AFTER_NAMESPACE();
 #include <fmt/format.h>
 #include <omp.h>
 
-#include "core/error.h"
+#include "kernels/require.h"
 
 namespace fitformer::kernels {
 
 HWY_EXPORT(AttentionPart);
-
-namespace {
-
-void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
-  if (!ok) throw Error("", field, expected, found);
-}
-
-}  // namespace
 
 void attention_f32_part(const float* q, const float* k, const float* v, const AttentionShape& shape,
                         const int64_t* lengths, bool causal, float* out, int thread, int threads,

@@ -8,16 +8,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
 #include "format/value_type.h"
+#include "kernels/require.h"
 #include "kernels/spmm_internal.h"
 
 namespace fitformer::kernels {
 namespace {
-
-void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
-  if (!ok) throw Error("", field, expected, found);
-}
 
 void check_fused(const PreparedHpf& w, format::ValueType type, size_t x_size, int64_t n,
                  size_t y_size, const SpmmEpilogue& e, int threads) {

@@ -269,8 +269,8 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <fmt/format.h>
 
-#include "core/error.h"
 #include "format/bit_pack.h"
+#include "kernels/require.h"
 
 namespace fitformer::kernels {
 
@@ -280,10 +280,6 @@ HWY_EXPORT(SpmmCsrF32);
 HWY_EXPORT(TargetName);
 
 namespace {
-
-void require(bool ok, const char* field, const std::string& expected, const std::string& found) {
-  if (!ok) throw Error("", field, expected, found);
-}
 
 // The checks of spmm.h's preconditions for an HPF kernel, once per call.
 void check_hpf(const format::hpf::Matrix& w, format::ValueType type, size_t x_size, int64_t n,
