@@ -88,6 +88,10 @@ void spmm_hpf_i8_fused_reference(const format::hpf::Matrix& w, std::span<const f
                                  float x_max_abs, int64_t n, std::span<float> y,
                                  const SpmmEpilogue& epilogue, int threads = 1);
 
+// Rows [r0, r1) of Y (M x n) set to bias + residual (0 where absent): where a fused kernel's
+// accumulation starts, and where a dense linear's GEMM with beta = 1 does.
+void init_epilogue_rows(const SpmmEpilogue& epilogue, int64_t n, int64_t r0, int64_t r1, float* y);
+
 // One thread's share of the two kernels above: output rows are split so that every thread
 // gets about the same number of kept row segments (PreparedHpf::row_segments). The caller
 // checks shapes (the whole-call versions do) and owns the synchronization.

@@ -366,6 +366,11 @@ HWY_EXPORT(SpmmF32Part);
 HWY_EXPORT(QuantizeQuadsPart);
 HWY_EXPORT(SpmmI8Part);
 HWY_EXPORT(QuadsFromI8Part);
+HWY_EXPORT(InitRows);
+
+void init_epilogue_rows(const SpmmEpilogue& epilogue, int64_t n, int64_t r0, int64_t r1, float* y) {
+  HWY_DYNAMIC_DISPATCH(InitRows)(epilogue, n, r0, r1, y);
+}
 
 void spmm_hpf_f32_fused_part(const PreparedHpf& w, const float* x, int64_t n, float* y,
                              const SpmmEpilogue& epilogue, int thread, int threads) {

@@ -23,16 +23,9 @@ void dense_part(const model::Linear& w, const float* x, int64_t n, float* y,
   float max = 0.0f;
   if (r0 < r1) {
     // Bias and residual first, then sgemm with beta = 1.
-    for (int64_t r = r0; r < r1; ++r) {
-      const float b = w.bias.empty() ? 0.0f : w.bias[static_cast<size_t>(r)];
-      float* yr = y + r * n;
-      if (e.residual.empty()) {
-        std::fill(yr, yr + n, b);
-      } else {
-        const float* res = e.residual.data() + r * n;
-        for (int64_t c = 0; c < n; ++c) yr[c] = res[c] + b;
-      }
-    }
+    kernels::SpmmEpilogue start = e;
+    start.bias = w.bias;
+    kernels::init_epilogue_rows(start, n, r0, r1, y);
     const dnnl_status_t status = dnnl_sgemm('N', 'N', r1 - r0, n, k, 1.0f, w.weight.data() + r0 * k,
                                             k, x, n, 1.0f, y + r0 * n, n);
     if (status != dnnl_success) {
