@@ -2,27 +2,17 @@
 // sequence x head for attention) with OpenMP, the runtime oneDNN's GEMMs also use.
 #include "model/layers.h"
 
-#include <dnnl.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <stdexcept>
 
 #include "core/error.h"
+#include "model/sgemm.h"
 #include "model/vector_math.h"
 
 namespace fitformer::model {
 namespace {
-
-void sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-           int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
-  const dnnl_status_t status =
-      dnnl_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
-  if (status != dnnl_success) {
-    throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
-  }
-}
 
 // One row of attention probabilities in place: softmax over the first n scores, zero after.
 void softmax_prefix(float* row, int64_t n, int64_t width) {
@@ -110,9 +100,9 @@ void multi_head_attention(std::span<const float> q, std::span<const float> k,
       float* o = out.data() + b * seq * width + h * dh;
       // oneDNN runs a GEMM called inside a parallel region on the calling thread alone.
       sgemm('N', 'T', len, len, dh, scale, q.data() + first, row_stride, k.data() + first,
-            row_stride, scores.data(), len);
+            row_stride, 0.0f, scores.data(), len);
       for (int64_t s = 0; s < len; ++s) softmax_prefix(&scores[s * len], causal ? s + 1 : len, len);
-      sgemm('N', 'N', len, dh, len, 1.0f, scores.data(), len, v.data() + first, row_stride, o,
+      sgemm('N', 'N', len, dh, len, 1.0f, scores.data(), len, v.data() + first, row_stride, 0.0f, o,
             width);
       for (int64_t s = len; s < seq; ++s) std::fill(o + s * width, o + s * width + dh, 0.0f);
     }

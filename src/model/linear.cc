@@ -1,12 +1,12 @@
 // apply_linear on oneDNN's row-major sgemm: C[rows, out] = A[rows, in] * W^T + bias.
 #include "model/linear.h"
 
-#include <dnnl.h>
-
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
 #include <string>
+
+#include "model/sgemm.h"
 
 namespace fitformer::model {
 
@@ -34,12 +34,8 @@ void apply_linear(const Linear& linear, std::span<const float> input, int64_t ro
     }
     beta = 1.0f;
   }
-  const dnnl_status_t status = dnnl_sgemm('N', 'T', rows, out, in, 1.0f, input.data(), in,
-                                          linear.weight.data(), in, beta, output.data(), out);
-  // Only bad dimensions make sgemm fail, and the asserts above cover those: an internal bug.
-  if (status != dnnl_success) {
-    throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
-  }
+  sgemm('N', 'T', rows, out, in, 1.0f, input.data(), in, linear.weight.data(), in, beta,
+        output.data(), out);
 }
 
 std::string_view linear_site_name(LinearSite site) {

@@ -3,7 +3,6 @@
 // model/causal_lm.cc), with the kernels of spmm_fused.h, attention.h and layer_norm.h.
 #include "runtime/encoder_forward.h"
 
-#include <dnnl.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "kernels/split_range.h"
 #include "kernels/spmm_fused.h"
 #include "model/layers.h"
+#include "model/sgemm.h"
 #include "runtime/team_linear.h"
 #include "runtime/transpose.h"
 
@@ -220,14 +220,6 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
   }
 }
 
-void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  const dnnl_status_t status = dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  if (status != dnnl_success) {
-    throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
-  }
-}
-
 }  // namespace
 
 void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
@@ -283,8 +275,8 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
     const int64_t vocab = c.vocab_size;
     for (int64_t t = 0; t < n; ++t)
       std::copy(decoder.bias.begin(), decoder.bias.end(), output.begin() + t * vocab);
-    sgemm('T', 'T', n, vocab, d, ws.x.data(), n, decoder.weight.data(), d, 1.0f, output.data(),
-          vocab);
+    model::sgemm('T', 'T', n, vocab, d, 1.0f, ws.x.data(), n, decoder.weight.data(), d, 1.0f,
+                 output.data(), vocab);
   } else {
     // logits = classifier(tanh(pooler(x[:, first token of each sequence])))
     const auto& bert = std::get<model::BertClassifier>(m.frame);

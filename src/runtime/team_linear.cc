@@ -1,14 +1,11 @@
 // linear_part: the HPF kernels' `_part` bodies, or oneDNN on a slice of rows for dense linears.
 #include "runtime/team_linear.h"
 
-#include <dnnl.h>
-
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
-#include <string>
 
 #include "kernels/split_range.h"
+#include "model/sgemm.h"
 #include "model/vector_math.h"
 
 namespace fitformer::runtime {
@@ -26,11 +23,8 @@ void dense_part(const model::Linear& w, const float* x, int64_t n, float* y,
     kernels::SpmmEpilogue start = e;
     start.bias = w.bias;
     kernels::init_epilogue_rows(start, n, r0, r1, y);
-    const dnnl_status_t status = dnnl_sgemm('N', 'N', r1 - r0, n, k, 1.0f, w.weight.data() + r0 * k,
-                                            k, x, n, 1.0f, y + r0 * n, n);
-    if (status != dnnl_success) {
-      throw std::logic_error("dnnl_sgemm failed with status " + std::to_string(status));
-    }
+    model::sgemm('N', 'N', r1 - r0, n, k, 1.0f, w.weight.data() + r0 * k, k, x, n, 1.0f, y + r0 * n,
+                 n);
     const std::span<float> rows(y + r0 * n, static_cast<size_t>((r1 - r0) * n));
     if (e.activation == kernels::EpilogueActivation::kGelu) model::gelu_in_place(rows);
     if (e.activation == kernels::EpilogueActivation::kRelu)
