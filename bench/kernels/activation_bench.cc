@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,13 @@ const Shape kShapes[] = {{"tinybert", {1, 128, 12, 26, 0}, false},
                          {"bert-base", {1, 128, 12, 64, 0}, false},
                          {"sotu-lm-quick", {1, 128, 4, 32, 0}, true}};
 
+// One problem per shape, built on first use (a map: the references handed out stay valid as it
+// grows; keyed by name, so shapes that differ only in causality get their own).
 const ActivationProblem& problem(const Shape& s) {
-  static std::vector<ActivationProblem> cache;
-  for (const ActivationProblem& p : cache)
-    if (p.shape.heads == s.shape.heads && p.shape.head_dim == s.shape.head_dim) return p;
-  cache.push_back(make_activation_problem(s.shape, {s.shape.seq}, s.causal, 1));
-  return cache.back();
+  static std::map<std::string, ActivationProblem> cache;
+  auto [at, added] = cache.try_emplace(s.name);
+  if (added) at->second = make_activation_problem(s.shape, {s.shape.seq}, s.causal, 1);
+  return at->second;
 }
 
 std::vector<float> transposed(const std::vector<float>& a, int64_t rows, int64_t cols) {
