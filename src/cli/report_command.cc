@@ -28,7 +28,7 @@ void run_report(const ReportOptions& o) {
                                         ? std::filesystem::absolute(o.result).parent_path()
                                         : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
-  fmt::print("report: {}\n", report::write_report(result, out).string());
+  fmt::print("report: {}\n", report::write_report(result, out, o.result).string());
 }
 
 }  // namespace

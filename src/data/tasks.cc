@@ -20,19 +20,17 @@ const std::vector<std::string>& builtin_task_names() {
 
 namespace {
 
-// Names the recipe's data.task when the name came from one, else the --task option.
-[[noreturn]] void unknown_task(const std::string& name, const fs::path& recipe) {
-  std::string known;
-  for (const auto& n : builtin_task_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error(recipe.string(), recipe.empty() ? "task" : "data.task", "one of: " + known,
-              "\"" + name + "\"");
-}
-
-}  // namespace
-
-Dataset load_builtin_task(const std::string& name, const fs::path& data_dir, Progress* progress) {
+// load_builtin_task, with the recipe the name came from (empty: the --task option), so that
+// an unknown name is reported as the recipe's data.task or as the option.
+Dataset load_task(const std::string& name, const fs::path& recipe, const fs::path& data_dir,
+                  Progress* progress) {
   const auto& names = builtin_task_names();
-  if (std::find(names.begin(), names.end(), name) == names.end()) unknown_task(name, {});
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw Error(recipe.string(), recipe.empty() ? "task" : "data.task", "one of: " + known,
+                "\"" + name + "\"");
+  }
   std::error_code ec;
   if (!fs::is_directory(data_dir, ec)) {
     throw Error(data_dir.string(), "data folder", "the folder scripts/setup fills (run it first)",
@@ -50,13 +48,14 @@ Dataset load_builtin_task(const std::string& name, const fs::path& data_dir, Pro
   return load_spam(dataset_dir("spam-assassin"), progress);
 }
 
+}  // namespace
+
+Dataset load_builtin_task(const std::string& name, const fs::path& data_dir, Progress* progress) {
+  return load_task(name, {}, data_dir, progress);
+}
+
 Dataset load_dataset(const io::DataSpec& spec, const fs::path& data_dir, Progress* progress) {
-  if (!spec.task.empty()) {
-    const auto& names = builtin_task_names();
-    if (std::find(names.begin(), names.end(), spec.task) == names.end())
-      unknown_task(spec.task, spec.recipe);
-    return load_builtin_task(spec.task, data_dir, progress);
-  }
+  if (!spec.task.empty()) return load_task(spec.task, spec.recipe, data_dir, progress);
   return load_user_data(spec, progress);
 }
 

@@ -23,6 +23,25 @@ std::vector<AssumptionCase> assumption_cases() {
   return cases;
 }
 
+namespace {
+
+// Whether assumptions `a` move the prediction on `device` away from the defaults. This host's
+// figure is measured, so none does; each other assumption reaches one kind of device.
+bool moves(const devices::Assumptions& a, const io::DeviceSpec& device) {
+  if (device.is_host) return false;
+  switch (device.kind) {
+    case io::DeviceKind::kCpu:
+      return !a.calibrate_cpus;
+    case io::DeviceKind::kGpu:
+      return a.gpu_op_overhead_us.has_value();
+    case io::DeviceKind::kFpga:
+      return a.fpga_clock_scale != 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoint>& candidates,
                                                   const DevicePredictor& predictor,
                                                   const Selection& baseline, double lc_us,
@@ -30,14 +49,23 @@ std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoi
                                                   const DeviceScope& scope) {
   std::vector<SensitivityOutcome> out;
   for (const AssumptionCase& c : assumption_cases()) {
+    // Starts from the run's own estimates and predicts again only where the case moves the
+    // figure (or the run has none): the host is not measured or hashed again, and a case
+    // about GPUs does not size the FPGAs again.
     DevicePredictor moved = predictor;
-    moved.estimates.clear();
     moved.options.assumptions = c.assumptions;
     moved.options.simulate_fpga = false;
     std::vector<DeviceLatency> latencies;
-    for (std::size_t i = 0; i < candidates.size(); ++i)
-      for (const DeviceLatency& row : moved.predict(candidates[i].candidate, i))
-        latencies.push_back(row);
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      moved.devices.clear();
+      for (const io::DeviceSpec& d : predictor.devices)
+        if (moves(c.assumptions, d) || predictor.estimate(d.id, i) == nullptr)
+          moved.devices.push_back(d);
+      moved.predict(candidates[i].candidate, i);
+      for (const io::DeviceSpec& d : predictor.devices)
+        if (const devices::Prediction* e = moved.estimate(d.id, i))
+          latencies.push_back({e->device_id, i, e->latency_us, e->provenance, e->verdict});
+    }
     const Selection s =
         select_device(candidates, latencies, predictor.devices, lc_us, ac, objective, scope);
     SensitivityOutcome o;

@@ -39,8 +39,10 @@ struct SensitivityOutcome {
 };
 
 // Redoes the prediction of every candidate of `candidates` on `predictor`'s devices with each
-// case's assumptions (the host's measurement is reused from the cache) and select_device with
-// the same constraints, objective and device scope. The closed loop is not rerun: a case that would
+// case's assumptions and select_device with the same constraints, objective and device scope.
+// `predictor` holds the run's estimates, made under the default assumptions; a case predicts
+// again only the devices its assumption reaches (never this host, whose figure is measured)
+// and reuses the others' estimates. The closed loop is not rerun: a case that would
 // have led the loop to prune other sparsities is judged on the candidates this run made.
 std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoint>& candidates,
                                                   const DevicePredictor& predictor,

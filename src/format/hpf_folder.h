@@ -11,8 +11,16 @@
 
 #include "format/hpf.h"
 #include "format/value_type.h"
+#include "sparsity/patterns.h"
 
 namespace fitformer::format {
+
+// Whether a pruned model folder gets its HPF form (<folder>/hpf, which the trainer writes from
+// its final masks and fitformer runs): HP with one plan for every layer, since the folder's
+// metadata records one plan. The trainer and the prune job both ask here, so they agree.
+inline bool has_hpf_form(sparsity::Pattern pattern, bool per_layer_settings) {
+  return pattern == sparsity::Pattern::kHp && !per_layer_settings;
+}
 
 // Writes a fresh "<dst>.partial" folder with write_weights(staging) (model.safetensors), then
 // src's config.json (read and written again) and src's tokenizer files (tokenizer.model,

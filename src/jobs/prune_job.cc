@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "format/hpf_folder.h"
 #include "format/hpf_safetensors.h"
 #include "io/recipe.h"
 #include "io/safetensors.h"
@@ -28,11 +29,10 @@ void check_job(const PruneJob& job) {
     throw Error("", "sparsity", "a fraction in [0, 1)", fmt::format("{}", job.plan.sparsity));
 }
 
-// HP with one plan for every layer: the trainer writes the HPF form then (the same rule as
-// train/prune_finetune.cc's), with the plan as the folder's metadata.
+// Whether the trainer writes the job's HPF form.
 bool has_hpf_form(const PruneJob& job) {
-  return sparsity::parse_pattern(job.pattern) == sparsity::Pattern::kHp && job.layers.empty() &&
-         job.layer_sparsity.empty();
+  return format::has_hpf_form(sparsity::parse_pattern(job.pattern),
+                              !job.layers.empty() || !job.layer_sparsity.empty());
 }
 
 std::string prune_job_key(const PruneJob& job, const Workspace& workspace) {

@@ -297,9 +297,10 @@ void write_artifacts(const Result& r, std::string& out) {
 }  // namespace
 
 std::filesystem::path write_report(const nlohmann::json& result,
-                                   const std::filesystem::path& out_dir) {
+                                   const std::filesystem::path& out_dir,
+                                   const std::string& source) {
   namespace fs = std::filesystem;
-  const Result r = read_result(result);
+  const Result r = read_result(result, source);
   const fs::path plots = out_dir / "plots";
   fs::create_directories(plots);
   const auto accuracy = plot_accuracy(r, plots);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace fitformer::report {
 
@@ -12,10 +13,11 @@ namespace fitformer::report {
 // with scripts written to out_dir/plots/*.gp, data in out_dir/plots/*.dat) from the select
 // result JSON. Returns the report's path. Required fields: "constraints" (with "lc_us",
 // "metric", "threshold"), "candidates", "devices" (each with "id"), "feasible"; every other
-// field may be missing or null. Throws fitformer::Error naming the field when a required
-// one is missing or has the wrong type, and naming "gnuplot" when gnuplot is missing or
-// fails (its stderr in the message). Every file is replaced atomically.
+// field may be missing or null. Throws fitformer::Error naming `source` (the result's file)
+// and the field when a required one is missing or has the wrong type, and naming "gnuplot" when
+// gnuplot is missing or fails (its stderr in the message). Every file is replaced atomically.
 std::filesystem::path write_report(const nlohmann::json& result,
-                                   const std::filesystem::path& out_dir);
+                                   const std::filesystem::path& out_dir,
+                                   const std::string& source = "select result");
 
 }  // namespace fitformer::report

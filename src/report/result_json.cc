@@ -165,7 +165,7 @@ SelectFiles write_select_files(const explore::SelectOutcome& outcome) {
   files.result = result_json(outcome);
   files.result_file = outcome.out_dir / "result.json";
   write_file_atomic(files.result_file, files.result.dump(2) + "\n");
-  files.report_file = write_report(files.result, outcome.out_dir);
+  files.report_file = write_report(files.result, outcome.out_dir, files.result_file.string());
   files.result["report"] = files.report_file.string();
   write_file_atomic(files.result_file, files.result.dump(2) + "\n");
   return files;

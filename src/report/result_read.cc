@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "explore/constraints.h"
+#include "io/json_reader.h"
 
 namespace fitformer::report {
 
@@ -26,40 +27,40 @@ namespace {
 
 using nlohmann::json;
 
-// Errors name the input this way: the result arrives as a JSON value, not a file.
-const std::string kSource = "select result";
-
-// A JSON value with its path ("devices[2].best"), so that every error names the field.
+// A JSON value with its path ("devices[2].best") and the input it came from, so that every
+// error names the file and the field.
 class Node {
  public:
-  Node(const json& value, std::string path) : value_(&value), path_(std::move(path)) {}
+  Node(const json& value, std::string path, const std::string& source)
+      : value_(&value), path_(std::move(path)), source_(&source) {}
 
   const json& value() const { return *value_; }
   const std::string& path() const { return path_; }
+  const std::string& source() const { return *source_; }
 
   // Missing or null: nullopt. Present on a non-object: an error naming this node.
   std::optional<Node> find(std::string_view key) const {
-    if (!value_->is_object()) throw Error(kSource, path_, "an object", value_->type_name());
+    if (!value_->is_object()) throw Error(*source_, path_, "an object", value_->type_name());
     const auto it = value_->find(key);
     if (it == value_->end() || it->is_null()) return std::nullopt;
-    return Node(*it, child(key));
+    return Node(*it, child(key), *source_);
   }
   Node at(std::string_view key) const {
     auto node = find(key);
-    if (!node) throw Error(kSource, child(key), "a value", "none");
+    if (!node) throw Error(*source_, child(key), "a value", "none");
     return *node;
   }
   std::optional<double> opt_number(std::string_view key) const {
     const auto node = find(key);
     if (!node) return std::nullopt;
     if (!node->value().is_number()) {
-      throw Error(kSource, node->path_, "a number", node->value().dump());
+      throw Error(*source_, node->path_, "a number", io::describe_json(node->value()));
     }
     return node->value().get<double>();
   }
   double number(std::string_view key) const {
     const auto value = opt_number(key);
-    if (!value) throw Error(kSource, child(key), "a number", "none");
+    if (!value) throw Error(*source_, child(key), "a number", "none");
     return *value;
   }
   // Strings as they are, numbers and booleans printed; missing: `fallback`.
@@ -69,13 +70,13 @@ class Node {
     const json& v = node->value();
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number() || v.is_boolean()) return v.dump();
-    throw Error(kSource, node->path_, "a string", v.dump());
+    throw Error(*source_, node->path_, "a string", io::describe_json(v));
   }
   bool flag(std::string_view key, bool fallback) const {
     const auto node = find(key);
     if (!node) return fallback;
     if (!node->value().is_boolean()) {
-      throw Error(kSource, node->path_, "true or false", node->value().dump());
+      throw Error(*source_, node->path_, "true or false", io::describe_json(node->value()));
     }
     return node->value().get<bool>();
   }
@@ -85,10 +86,10 @@ class Node {
     std::vector<Node> items;
     if (!node) return items;
     if (!node->value().is_array()) {
-      throw Error(kSource, node->path_, "an array", node->value().type_name());
+      throw Error(*source_, node->path_, "an array", node->value().type_name());
     }
     for (std::size_t i = 0; i < node->value().size(); ++i) {
-      items.emplace_back(node->value()[i], fmt::format("{}[{}]", node->path_, i));
+      items.emplace_back(node->value()[i], fmt::format("{}[{}]", node->path_, i), *source_);
     }
     return items;
   }
@@ -99,6 +100,7 @@ class Node {
   }
   const json* value_;
   std::string path_;
+  const std::string* source_;
 };
 
 std::optional<Best> read_best(const std::optional<Node>& node) {
@@ -138,7 +140,7 @@ void read_constraints(const Node& root, Result& r) {
   const Node c = root.at("constraints");
   r.lc_us = c.number("lc_us");
   r.metric = c.text("metric");
-  if (r.metric.empty()) throw Error(kSource, "constraints.metric", "a metric name", "none");
+  if (r.metric.empty()) throw Error(root.source(), "constraints.metric", "a metric name", "none");
   r.threshold = c.number("threshold");
   // An older result without the direction: the metric's name says it (select.h).
   r.higher_is_better = c.find("higher_is_better")
@@ -151,7 +153,7 @@ void read_constraints(const Node& root, Result& r) {
   r.batch = c.opt_number("batch");
   r.seq = c.opt_number("seq");
   if (const auto dense = root.find("dense")) r.dense_fp32 = dense->opt_number("metric_fp32");
-  if (!root.find("feasible")) throw Error(kSource, "feasible", "true or false", "none");
+  if (!root.find("feasible")) throw Error(root.source(), "feasible", "true or false", "none");
   r.feasible = root.flag("feasible", false);
 }
 
@@ -172,7 +174,7 @@ Candidate read_candidate(const Node& n, std::size_t i, const Result& r) {
 Device read_device(const Node& n, const Result& r) {
   Device d;
   d.id = n.text("id");
-  if (d.id.empty()) throw Error(kSource, n.at("id").path(), "a device id", "an empty string");
+  if (d.id.empty()) throw Error(n.source(), n.at("id").path(), "a device id", "an empty string");
   d.name = n.text("name", d.id);
   d.kind = n.text("kind");
   d.tier = n.text("tier");
@@ -226,7 +228,7 @@ void read_outcome(const Node& root, Result& r) {
   }
   if (const auto artifacts = root.find("artifacts")) {
     if (!artifacts->value().is_object()) {
-      throw Error(kSource, "artifacts", "an object", artifacts->value().type_name());
+      throw Error(root.source(), "artifacts", "an object", artifacts->value().type_name());
     }
     for (const auto& item : artifacts->value().items()) {
       r.artifacts.emplace_back(item.key(), artifacts->text(item.key()));
@@ -236,8 +238,8 @@ void read_outcome(const Node& root, Result& r) {
 
 }  // namespace
 
-Result read_result(const json& json_result) {
-  const Node root(json_result, "");
+Result read_result(const json& json_result, const std::string& source) {
+  const Node root(json_result, "", source);
   Result r;
   read_constraints(root, r);
   const auto candidates = root.list("candidates", true);

@@ -81,9 +81,10 @@ struct Result {
   std::vector<std::pair<std::string, std::string>> artifacts;
 };
 
-// Reads `result`; throws fitformer::Error naming the field ("devices[2].best.latency_us")
-// when a required one is missing or has the wrong type (report.h lists the required ones).
-Result read_result(const nlohmann::json& result);
+// Reads `result`; throws fitformer::Error naming `source` (the file it was read from, or
+// "select result" for one built in memory) and the field ("devices[2].best.latency_us") when a
+// required one is missing or has the wrong type (report.h lists the required ones).
+Result read_result(const nlohmann::json& result, const std::string& source);
 
 // Whether a metric value meets the result's AC.
 bool meets(const Result& r, double value);

@@ -235,11 +235,11 @@ nlohmann::json summary_json(const PruneResult& r) {
           {"layers", layers}};
 }
 
-// The HPF form, <out>/hpf, for HP with one plan for every layer (jobs/prune_job.cc applies
-// the same rule): each pruned matrix packed under this run's final mask, the one mask the
-// model has, so nothing downstream derives it again from |W|.
+// The HPF form, <out>/hpf (format::has_hpf_form says when): each pruned matrix packed under
+// this run's final mask, the one mask the model has, so nothing downstream derives it again
+// from |W|.
 bool writes_hpf_form(const PruneSettings& s) {
-  return s.pattern == sparsity::Pattern::kHp && s.layers.empty() && s.layer_sparsity.empty();
+  return format::has_hpf_form(s.pattern, !s.layers.empty() || !s.layer_sparsity.empty());
 }
 
 // The result prune.json records when its key is `key` and the folder holds what the run

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/catalog_fixture.h"
 #include "common/run_fitformer.h"
 #include "common/temp_dir.h"
 #include "core/printable.h"
@@ -147,45 +148,9 @@ void make_linear1_hpf(TinyModel& m) {
 
 const char* kRecipeBase = "[data]\ntask = \"sotu-lm\"\n";
 
-// A valid catalog entry; cases replace one line.
-const char* kCatalog = R"([[device]]
-id = "board"
-name = "A board"
-kind = "fpga"
-tier = 1
-price_usd = 100
-power_w = 5
-memory_gb = 1
-memory_bandwidth_gbs = 4
-[device.fpga]
-part = "XC7Z020"
-dsp_type = "DSP48E1"
-dsp = 220
-bram36 = 140
-uram = 0
-lut = 53200
-ff = 106400
-usable_fraction = 0.9
-clock_mhz = 150
-[device.sources]
-tier = "s"
-price_usd = "s"
-power_w = "s"
-memory_gb = "s"
-memory_bandwidth_gbs = "s"
-"fpga.dsp" = "s"
-"fpga.bram36" = "s"
-"fpga.uram" = "s"
-"fpga.lut" = "s"
-"fpga.ff" = "s"
-"fpga.usable_fraction" = "s"
-"fpga.clock_mhz" = "s"
-)";
+const char* const kCatalog = testing::kValidCatalog;
 
-std::string replace_line(std::string text, const std::string& key, const std::string& line) {
-  const size_t at = text.find("\n" + key + " = ") + 1;
-  return text.replace(at, text.find('\n', at) - at, line);
-}
+using testing::replace_line;
 
 std::string deep(size_t n) {
   return std::string(n, '[') + std::string(n, ']');

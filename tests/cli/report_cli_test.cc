@@ -49,5 +49,19 @@ TEST(ReportCli, ANonResultFailsWithOneLine) {
   EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << r.output;
 }
 
+// A result with a field of the wrong type: the line names the file and the field.
+TEST(ReportCli, AFieldOfTheWrongTypeIsNamedWithTheFile) {
+  const testing::TempDir dir;
+  std::string text = kResult;
+  const std::string lc = "\"lc_us\": 1000";
+  text.replace(text.find(lc), lc.size(), "\"lc_us\": \"fast\"");
+  const fs::path bad = dir.write("result.json", text);
+  const testing::CommandResult r = testing::run_fitformer("report " + bad.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output, "fitformer: error: " + bad.string() +
+                          ": constraints.lc_us: expected a number, found \"fast\"\n");
+  EXPECT_FALSE(fs::exists(dir.path() / "report.html"));
+}
+
 }  // namespace
 }  // namespace fitformer

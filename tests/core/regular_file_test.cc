@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/error_of.h"
 #include "common/temp_dir.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -18,12 +19,7 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 
 std::string error_of(const fs::path& file) {
-  try {
-    read_file(file);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_of([&] { read_file(file); });
 }
 
 TEST(RegularFile, RefusesAFifoWithoutBlocking) {

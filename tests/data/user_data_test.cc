@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "common/error_of.h"
 #include "common/temp_dir.h"
 #include "core/error.h"
 #include "data/split.h"
@@ -22,12 +23,7 @@ io::DataSpec rows_spec(const std::filesystem::path& path) {
 }
 
 std::string error_of(const io::DataSpec& spec) {
-  try {
-    load_user_data(spec);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_of([&] { load_user_data(spec); });
 }
 
 // 10 rows of "good" and 10 of "bad" in the given format.

@@ -6,45 +6,14 @@
 
 #include <set>
 
+#include "common/catalog_fixture.h"
+#include "common/error_of.h"
 #include "core/error.h"
 
 namespace fitformer::io {
 namespace {
 
-const char* kGood = R"(
-[[device]]
-id = "board"
-name = "A board"
-kind = "fpga"
-tier = 1
-price_usd = 100
-power_w = 5
-memory_gb = 1
-memory_bandwidth_gbs = 4
-[device.fpga]
-part = "XC7Z020"
-dsp_type = "DSP48E1"
-dsp = 220
-bram36 = 140
-uram = 0
-lut = 53200
-ff = 106400
-usable_fraction = 0.9
-clock_mhz = 150
-[device.sources]
-tier = "s"
-price_usd = "s"
-power_w = "s"
-memory_gb = "s"
-memory_bandwidth_gbs = "s"
-"fpga.dsp" = "s"
-"fpga.bram36" = "s"
-"fpga.uram" = "s"
-"fpga.lut" = "s"
-"fpga.ff" = "s"
-"fpga.usable_fraction" = "s"
-"fpga.clock_mhz" = "s"
-)";
+const char* const kGood = testing::kValidCatalog;
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const size_t pos = text.find(from);
@@ -53,12 +22,7 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse_catalog(text, "/c/devices.toml");
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_of([&] { parse_catalog(text, "/c/devices.toml"); });
 }
 
 TEST(Catalog, ShippedCatalogCoversTheRequiredDevices) {
@@ -191,10 +155,7 @@ TEST(Catalog, RefusesNonFiniteAndAbsurdFiguresNamingFileDeviceAndField) {
   };
   for (const auto& [line, needle] : cases) {
     const std::string key = line.substr(0, line.find(' '));
-    const size_t at = std::string(kGood).find("\n" + key + " = ") + 1;
-    const std::string text =
-        std::string(kGood).replace(at, std::string(kGood).find('\n', at) - at, line);
-    const std::string e = error_of(text);
+    const std::string e = error_of(testing::replace_line(kGood, key, line));
     EXPECT_NE(e.find(needle), std::string::npos) << line << " -> " << e;
   }
 }

@@ -6,18 +6,14 @@
 
 #include <string>
 
+#include "common/error_of.h"
 #include "core/error.h"
 
 namespace fitformer::io {
 namespace {
 
 std::string error_of(const std::string& text, const std::string& field = "") {
-  try {
-    parse_json(text, "/x/f.json", field);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_of([&] { parse_json(text, "/x/f.json", field); });
 }
 
 std::string nested(size_t depth, char open, char close, const std::string& core = "1") {

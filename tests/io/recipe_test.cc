@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/error_of.h"
 #include "core/error.h"
 
 namespace fitformer::io {
@@ -31,12 +32,7 @@ hidden_size = 256
 )";
 
 std::string error_of(const std::string& text, const std::string& profile = "") {
-  try {
-    parse_recipe(text, "/r/x.toml", profile);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::error_of([&] { parse_recipe(text, "/r/x.toml", profile); });
 }
 
 TEST(Recipe, ReadsFieldsAndDefaults) {
