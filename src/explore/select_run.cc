@@ -268,8 +268,8 @@ SelectOutcome run_select(const SelectRequest& request) {
   run.selection = select_device(run.loop.candidates, run.loop.latencies, checked.catalog, run.lc_us,
                                 run.ac, run.objective, run.scope);
   log_line(request, "the selection with each modeled assumption moved");
-  run.sensitivity = check_sensitivity(run.loop.candidates, run.predictor, run.selection, run.lc_us,
-                                      run.ac, run.objective, run.scope);
+  run.sensitivity = check_sensitivity(run.loop, run.predictor, run.selection, run.lc_us, run.ac,
+                                      run.objective, run.scope);
   outcome.out_dir = out_dir_of(request, checked.recipe);
   fs::create_directories(outcome.out_dir);
   if (run.selection.feasible) outcome.artifacts = write_artifacts(run, outcome.out_dir);

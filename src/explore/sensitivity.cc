@@ -1,6 +1,7 @@
 // check_sensitivity: the selection redone under each assumption case.
 #include "explore/sensitivity.h"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace fitformer::explore {
@@ -23,37 +24,82 @@ std::vector<AssumptionCase> assumption_cases() {
   return cases;
 }
 
-std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoint>& candidates,
+namespace {
+
+// Whether a case moves `device`'s figures; the others keep the run's own rows. The host is
+// measured, so no case moves it.
+bool moves(const devices::Assumptions& a, const io::DeviceSpec& device) {
+  if (device.is_host) return false;
+  switch (device.kind) {
+    case io::DeviceKind::kCpu:
+      return !a.calibrate_cpus;
+    case io::DeviceKind::kGpu:
+      return a.gpu_op_overhead_us.has_value();
+    case io::DeviceKind::kFpga:
+      return a.fpga_clock_scale != 1;
+  }
+  return false;
+}
+
+// The loop's rows with the moved devices predicted again under `a`. predict_latency never
+// applies the host's calibration (predict_catalog does), which is what "calibration off" asks.
+std::vector<DeviceLatency> rows_under(const devices::Assumptions& a, const LoopResult& loop,
+                                      const DevicePredictor& predictor) {
+  devices::PredictOptions options = predictor.options;
+  options.assumptions = a;
+  options.simulate_fpga = false;
+  std::vector<DeviceLatency> rows = loop.latencies;
+  for (DeviceLatency& row : rows) {
+    const auto device =
+        std::find_if(predictor.devices.begin(), predictor.devices.end(),
+                     [&](const io::DeviceSpec& d) { return d.id == row.device_id; });
+    if (device == predictor.devices.end() || !moves(a, *device)) continue;
+    devices::CandidateModel m;
+    m.config = predictor.config;
+    m.candidate = loop.candidates.at(row.candidate).candidate;
+    m.seq = predictor.seq;
+    m.batch = predictor.batch;
+    const devices::Prediction e = devices::predict_latency(*device, m, options);
+    row.latency_us = e.latency_us;
+    row.provenance = e.provenance;
+    row.fits = e.verdict;
+  }
+  return rows;
+}
+
+const DeviceLatency* find_row(const std::vector<DeviceLatency>& rows, const std::string& device,
+                              std::size_t candidate) {
+  for (const DeviceLatency& row : rows)
+    if (row.device_id == device && row.candidate == candidate) return &row;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<SensitivityOutcome> check_sensitivity(const LoopResult& loop,
                                                   const DevicePredictor& predictor,
                                                   const Selection& baseline, double lc_us,
                                                   const AccuracyConstraint& ac, Objective objective,
                                                   const DeviceScope& scope) {
   std::vector<SensitivityOutcome> out;
   for (const AssumptionCase& c : assumption_cases()) {
-    DevicePredictor moved = predictor;
-    moved.estimates.clear();
-    moved.options.assumptions = c.assumptions;
-    moved.options.simulate_fpga = false;
-    std::vector<DeviceLatency> latencies;
-    for (std::size_t i = 0; i < candidates.size(); ++i)
-      for (const DeviceLatency& row : moved.predict(candidates[i].candidate, i))
-        latencies.push_back(row);
+    const std::vector<DeviceLatency> rows = rows_under(c.assumptions, loop, predictor);
     const Selection s =
-        select_device(candidates, latencies, predictor.devices, lc_us, ac, objective, scope);
+        select_device(loop.candidates, rows, predictor.devices, lc_us, ac, objective, scope);
     SensitivityOutcome o;
     o.assumption = c.name;
     o.feasible = s.feasible;
     o.device_id = s.device_id;
     o.latency_us = s.latency_us;
-    if (const devices::Prediction* e = moved.estimate(s.device_id, s.candidate); e && s.feasible)
-      o.provenance = e->provenance;
+    if (const DeviceLatency* r = find_row(rows, s.device_id, s.candidate); r && s.feasible)
+      o.provenance = r->provenance;
     o.changes_choice = s.feasible != baseline.feasible || s.device_id != baseline.device_id;
     if (baseline.feasible) {
-      const devices::Prediction* e = moved.estimate(baseline.device_id, baseline.candidate);
-      if (e != nullptr && e->verdict.ok) {
-        o.chosen_latency_us = e->latency_us;
-        o.chosen_provenance = e->provenance;
-        o.chosen_meets_lc = e->latency_us <= lc_us;
+      const DeviceLatency* r = find_row(rows, baseline.device_id, baseline.candidate);
+      if (r != nullptr && r->fits.ok) {
+        o.chosen_latency_us = r->latency_us;
+        o.chosen_provenance = r->provenance;
+        o.chosen_meets_lc = r->latency_us <= lc_us;
       }
     }
     out.push_back(std::move(o));

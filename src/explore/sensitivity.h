@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "devices/predict.h"
+#include "explore/closed_loop.h"
 #include "explore/constraints.h"
 #include "explore/loop_steps.h"
 #include "explore/select.h"
@@ -38,11 +39,12 @@ struct SensitivityOutcome {
   bool changes_choice = false;  // another device (or none) is chosen
 };
 
-// Redoes the prediction of every candidate of `candidates` on `predictor`'s devices with each
-// case's assumptions (the host's measurement is reused from the cache) and select_device with
-// the same constraints, objective and device scope. The closed loop is not rerun: a case that would
-// have led the loop to prune other sparsities is judged on the candidates this run made.
-std::vector<SensitivityOutcome> check_sensitivity(const std::vector<CandidatePoint>& candidates,
+// Redoes select_device on the loop's candidates with each case's assumptions: the devices a
+// case moves (non-host CPUs, GPUs or FPGAs) are predicted again, the others (the host's
+// measurement among them) keep the loop's rows; same constraints, objective and device scope.
+// The closed loop is not rerun: a case that would have led the loop to prune other sparsities
+// is judged on the candidates this run made.
+std::vector<SensitivityOutcome> check_sensitivity(const LoopResult& loop,
                                                   const DevicePredictor& predictor,
                                                   const Selection& baseline, double lc_us,
                                                   const AccuracyConstraint& ac, Objective objective,

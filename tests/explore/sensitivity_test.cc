@@ -67,8 +67,10 @@ TEST(Sensitivity, OnlyTheFpgaClockCaseFlipsAChoiceMadeCloseToLc) {
   ASSERT_EQ(chosen.device_id, "zcu104");
   EXPECT_NEAR(lc_margin(chosen, lc_us), 1 - fpga->latency_us / lc_us, 1e-12);
 
-  const auto all =
-      check_sensitivity(candidates(), base, chosen, lc_us, ac, Objective::kPrice, {});
+  LoopResult loop;
+  loop.candidates = candidates();
+  loop.latencies = rows;
+  const auto all = check_sensitivity(loop, base, chosen, lc_us, ac, Objective::kPrice, {});
   ASSERT_EQ(all.size(), assumption_cases().size());
   const SensitivityOutcome& minus = find(all, "FPGA clocks -20 %");
   EXPECT_TRUE(minus.changes_choice);
