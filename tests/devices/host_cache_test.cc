@@ -36,7 +36,7 @@ std::string read_text(const fs::path& file) {
 // it names. An empty field is left out; `extra` follows the others.
 struct EntryFields {
   std::string device = R"("host")", median = "250.5", min = "240.0", reps = "7",
-              provenance = R"("measured")", extra;
+              provenance = R"("measured")", extra = "";
 };
 
 std::string entry_text(const EntryFields& f) {
