@@ -57,20 +57,26 @@ ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepth
   e.dsp =
       p * b * l + nb * (spec.precision == Precision::kInt16 ? kRequantDspInt16 : kRequantDspInt8);
 
-  // Buffers: {depth, width, copies}; block RAM when deeper than kLutramMaxDepth, else LUTRAM.
-  const int64_t buffers[][3] = {{depths.act_words, l * b * w, 1}, {depths.out_words, 1 + l * a, nb},
-                                {depths.rp_words, a, nb},         {depths.rp_words, 40, nb},
-                                {depths.wb_words, b * w, p},      {depths.wb_words, b * ob, p}};
+  // The RTL's memories; block RAM when deeper than kLutramMaxDepth, else LUTRAM. With
+  // weight_memory URAM the per-PE weight values and offsets are URAM288 instead.
+  const int64_t requant_bits = 32 + 8;  // a row's M0 and shift
+  struct Buffer {
+    int64_t depth, width, copies;
+    bool weights;
+  };
+  const Buffer buffers[] = {
+      {depths.act_words, l * b * w, 1, false}, {depths.out_words, 1 + l * a, nb, false},
+      {depths.rp_words, a, nb, false},         {depths.rp_words, requant_bits, nb, false},
+      {depths.wb_words, b * w, p, true},       {depths.wb_words, b * ob, p, true}};
   const bool uram = spec.weight_memory == Memory::kUram;
   int64_t units = 0, memory_luts = 0;
-  for (int i = 0; i < 6; ++i) {
-    const auto [depth, width, copies] = buffers[i];
-    if (uram && i >= 4) {  // the weight values and offsets
-      e.uram += width > 0 ? copies * uram_blocks(depth, width) : 0;
-      continue;
+  for (const Buffer& m : buffers) {
+    if (uram && m.weights) {
+      e.uram += m.width > 0 ? m.copies * uram_blocks(m.depth, m.width) : 0;
+    } else {
+      units += m.copies * bram18_units(m.depth, m.width);
+      memory_luts += m.copies * lutram_luts(m.depth, m.width);
     }
-    units += copies * bram18_units(depth, width);
-    memory_luts += copies * lutram_luts(depth, width);
   }
   e.bram36 = ceil_div(units, 2);
 

@@ -13,7 +13,7 @@
 //  DSP  = P * B * L                  one multiplier per bank and lane (the RTL does not pack two
 //                                    int8 products into one DSP48E2, Xilinx WP486)
 //       + NB * requant               the requantizer's |acc| x M0 product, a x 32 bits, in 27 x 18
-//                                    tiles: 4 for int8, 6 for int16 (as Yosys maps it)
+//                                    tiles: 4 for int8 (as Yosys maps it), 6 for int16 (derived)
 //  BRAM36 = ceil(sum of 18 Kb units / 2) over the RTL's memories deeper than 64 words (shallower
 //         ones are LUTRAM), each of depth d and
 //         width x taking min over the RAMB18 shapes (512 x 36 ... 16K x 1) of
@@ -48,7 +48,8 @@
 
 namespace fitformer::accel {
 
-// Fitted to synthesis (scripts/fit_resources over docs/rtl_synth/*.json).
+// Fitted to synthesis: least squares over the six UltraScale+ runs of docs/rtl_synth/*.json but
+// P 16 (held out as a check), printed by `scripts/fit_resources --hold-out p16_b8_w8_l1_xcup`.
 inline constexpr double kEngineLut = 3277;
 inline constexpr double kPeLut = 1021;
 inline constexpr double kMultBitLut = 6.46;
@@ -56,7 +57,8 @@ inline constexpr double kCrossbarLut = 107;
 inline constexpr double kEngineFf = 2650;
 inline constexpr double kPeFf = 555;
 inline constexpr double kMultBitFf = 9.02;
-// DSPs of one requantizer (as synthesized): int8 (32 x 32-bit product) and int16 (48 x 32).
+// DSPs of one requantizer: int8 (32 x 32-bit product) as every int8 run of docs/rtl_synth has it;
+// int16 (48 x 32) derived from the same tiling, since no int16 synthesis finished.
 inline constexpr int64_t kRequantDspInt8 = 4;
 inline constexpr int64_t kRequantDspInt16 = 6;
 

@@ -38,12 +38,7 @@ RtlDesign rtl_design(const AccelSpec& spec, const Mapping& mapping) {
   d.spec = spec;
   d.mapping = mapping;
   d.beat = rtl_beat_bytes(spec);
-  const RtlDepths depths = rtl_depths(spec);
-  d.wb_words = depths.wb_words;
-  d.row_words = depths.row_words;
-  d.act_words = depths.act_words;
-  d.out_words = depths.out_words;
-  d.rp_words = depths.rp_words;
+  d.depths = rtl_depths(spec);
   return d;
 }
 
@@ -161,10 +156,11 @@ endmodule
       fmt::arg("bc", s.block_cols), fmt::arg("w", w), fmt::arg("acc", acc),
       fmt::arg("lanes", lanes), fmt::arg("beat", d.beat), fmt::arg("clock", s.clock_mhz),
       fmt::arg("daw", address_bits(d.desc_n)), fmt::arg("desc_bits", 32 * kRtlDescriptorFields),
-      fmt::arg("aaw", address_bits(d.act_words)), fmt::arg("act_bits", lanes * s.banks * w),
+      fmt::arg("aaw", address_bits(d.depths.act_words)), fmt::arg("act_bits", lanes * s.banks * w),
       fmt::arg("beat_bits", 8 * d.beat), fmt::arg("raw_bits", nb * acc),
-      fmt::arg("val_bits", nb * w), fmt::arg("wb", d.wb_words), fmt::arg("rows", d.row_words),
-      fmt::arg("act", d.act_words), fmt::arg("out", d.out_words), fmt::arg("rp", d.rp_words),
+      fmt::arg("val_bits", nb * w), fmt::arg("wb", d.depths.wb_words),
+      fmt::arg("rows", d.depths.row_words), fmt::arg("act", d.depths.act_words),
+      fmt::arg("out", d.depths.out_words), fmt::arg("rp", d.depths.rp_words),
       fmt::arg("desc", d.desc_n));
 }
 
@@ -218,10 +214,11 @@ Verilator) and the synthesis results.
       fmt::arg("bc", s.block_cols), fmt::arg("w", 8 * precision_bytes(s.precision)),
       fmt::arg("acc", 8 * accumulator_bytes(s.precision)), fmt::arg("l", s.token_lanes),
       fmt::arg("beat", d.beat), fmt::arg("rate", offchip_bytes_per_cycle(s)),
-      fmt::arg("wb", d.wb_words), fmt::arg("wbb", s.weight_buffer_bytes),
-      fmt::arg("rows", d.row_words), fmt::arg("act", d.act_words),
-      fmt::arg("ab", s.act_buffer_bytes), fmt::arg("out", d.out_words),
-      fmt::arg("ob", s.out_buffer_bytes), fmt::arg("rp", d.rp_words), fmt::arg("desc", d.desc_n),
+      fmt::arg("wb", d.depths.wb_words), fmt::arg("wbb", s.weight_buffer_bytes),
+      fmt::arg("rows", d.depths.row_words), fmt::arg("act", d.depths.act_words),
+      fmt::arg("ab", s.act_buffer_bytes), fmt::arg("out", d.depths.out_words),
+      fmt::arg("ob", s.out_buffer_bytes), fmt::arg("rp", d.depths.rp_words),
+      fmt::arg("desc", d.desc_n),
       fmt::arg("resident", d.mapping.weights_resident ? "resident (preloaded once)"
                                                       : "streamed per column block"),
       fmt::arg("tile", d.mapping.max_token_tile > 0 ? std::to_string(d.mapping.max_token_tile)

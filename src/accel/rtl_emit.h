@@ -12,6 +12,7 @@
 
 #include "accel/accel_spec.h"
 #include "accel/mapping.h"
+#include "accel/rtl_image.h"
 
 namespace fitformer::accel {
 
@@ -20,7 +21,8 @@ namespace fitformer::accel {
 struct RtlDesign {
   AccelSpec spec;
   Mapping mapping;
-  int64_t beat = 0, wb_words = 0, row_words = 0, act_words = 0, out_words = 0, rp_words = 0;
+  int64_t beat = 0;
+  RtlDepths depths;
   int64_t desc_n = 16;
 };
 

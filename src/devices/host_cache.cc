@@ -38,7 +38,6 @@ std::optional<HostMeasurement> read_host_measurement(const std::filesystem::path
   if (provenance == j.end() || *provenance != "measured") return std::nullopt;
   if (median == j.end() || !plausible_latency(*median)) return std::nullopt;
   if (min == j.end() || !plausible_latency(*min)) return std::nullopt;
-  // Integers only: 3.0 or 1e3 in reps was not written by us.
   // A positive integer parses as unsigned; 3.0, 1e3 or -1 in reps were not written by us.
   if (reps == j.end() || !reps->is_number_unsigned()) return std::nullopt;
   if (reps->get<uint64_t>() < 1 || reps->get<uint64_t>() > static_cast<uint64_t>(kMaxHostReps))

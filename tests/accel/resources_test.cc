@@ -6,18 +6,14 @@
 
 #include <cmath>
 
+#include "common/catalog_device.h"
 #include "core/error.h"
 #include "io/catalog.h"
 
 namespace fitformer::accel {
 namespace {
 
-const io::DeviceSpec& device(const std::vector<io::DeviceSpec>& all, const std::string& id) {
-  for (const auto& d : all) {
-    if (d.id == id) return d;
-  }
-  throw Error("catalog", id, "present", "missing");
-}
+using testing::catalog_device;
 
 TEST(Resources, MonotoneInPesAndBuffers) {
   ResourceEstimate prev;
@@ -96,16 +92,16 @@ TEST(Resources, FormulasOnAHandComputedPoint) {
 }
 
 TEST(Resources, VerdictsOnSmallAndLargeDevices) {
-  const auto catalog = io::load_catalog(io::default_catalog_path());
+  const auto& catalog = testing::shipped_catalog();
   AccelSpec big;
   // 512 multipliers. (P 256 fits no FPGA now: the commit crossbar's LUTs grow with P x NB.)
   big.pes = 64;
   big.weight_buffer_bytes = 2 << 20;
-  const ResourceEstimate on_pynq = estimate_resources(big, device(catalog, "pynq-z2"));
+  const ResourceEstimate on_pynq = estimate_resources(big, catalog_device("pynq-z2"));
   EXPECT_FALSE(on_pynq.fit.ok);
   EXPECT_NE(on_pynq.fit.reason.find("dsp"), std::string::npos) << on_pynq.fit.reason;
-  EXPECT_TRUE(estimate_resources(big, device(catalog, "u250")).fit.ok)
-      << estimate_resources(big, device(catalog, "u250")).fit.reason;
+  EXPECT_TRUE(estimate_resources(big, catalog_device("u250")).fit.ok)
+      << estimate_resources(big, catalog_device("u250")).fit.reason;
   AccelSpec small;
   small.pes = 4;
   small.weight_buffer_bytes = 64 * 1024;
@@ -116,7 +112,7 @@ TEST(Resources, VerdictsOnSmallAndLargeDevices) {
     EXPECT_TRUE(e.fit.ok) << d.id << ": " << e.fit.reason;
   }
   small.weight_memory = Memory::kUram;
-  EXPECT_FALSE(estimate_resources(small, device(catalog, "zcu102")).fit.ok);  // no URAM
+  EXPECT_FALSE(estimate_resources(small, catalog_device("zcu102")).fit.ok);  // no URAM
   for (const auto& d : catalog) {
     if (!d.fpga) {
       EXPECT_FALSE(estimate_resources(small, d).fit.ok) << d.id;

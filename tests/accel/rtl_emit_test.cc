@@ -58,11 +58,11 @@ TEST(RtlEmit, DepthsFollowTheBuffers) {
   // P x 3 offset bytes = 96 allow it
   EXPECT_EQ(d.beat, 64);
   // 1764020 B x 8 / (32 PEs x 8 banks x (8 + 3) bits) = 5011.4 -> 5012 words per PE
-  EXPECT_EQ(d.wb_words, 5012);
-  EXPECT_EQ(d.row_words, 5012);
-  EXPECT_EQ(d.act_words, 2048 / (2 * 8));         // words of 2 lanes x 8 int8 values
-  EXPECT_EQ(d.out_words, 128000 / (2 * 4) / 32);  // 2 lanes x 32-bit accumulators, 32 banks
-  EXPECT_EQ(d.rp_words, d.out_words);
+  EXPECT_EQ(d.depths.wb_words, 5012);
+  EXPECT_EQ(d.depths.row_words, 5012);
+  EXPECT_EQ(d.depths.act_words, 2048 / (2 * 8));         // words of 2 lanes x 8 int8 values
+  EXPECT_EQ(d.depths.out_words, 128000 / (2 * 4) / 32);  // 2 lanes x 32-bit accumulators, 32 banks
+  EXPECT_EQ(d.depths.rp_words, d.depths.out_words);
   EXPECT_TRUE(d.mapping.weights_resident);
 }
 

@@ -6,13 +6,15 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "common/catalog_device.h"
 #include "common/temp_dir.h"
+#include "devices/model_shapes.h"
 #include "devices/predict.h"
 
 namespace fitformer::devices {
@@ -29,10 +31,29 @@ std::string read_text(const fs::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// What write_host_measurement writes for device "host", as text, so each corrupt case below
-// differs from a valid entry in one way.
-const char* const kValid =
-    R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 7, "provenance": "measured"})";
+// The fields of a cache entry as JSON text; the defaults are what write_host_measurement
+// writes for device "host", so each corrupt case below differs from a valid entry in the fields
+// it names. An empty field is left out; `extra` follows the others.
+struct EntryFields {
+  std::string device = R"("host")", median = "250.5", min = "240.0", reps = "7",
+              provenance = R"("measured")", extra = "";
+};
+
+std::string entry_text(const EntryFields& f) {
+  std::string text;
+  for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"device", f.device},
+                                   {"median_us", f.median},
+                                   {"min_us", f.min},
+                                   {"reps", f.reps},
+                                   {"provenance", f.provenance}}) {
+    if (!value.empty())
+      text += (text.empty() ? "" : ", ") + std::string("\"") + key + "\": " + value;
+  }
+  if (!f.extra.empty()) text += ", " + f.extra;
+  return "{" + text + "}";
+}
+
+const std::string kValid = entry_text({});
 
 struct Corrupt {
   const char* what;
@@ -40,51 +61,33 @@ struct Corrupt {
 };
 
 std::vector<Corrupt> corrupt_entries() {
-  const std::string valid = kValid;
   return {
       {"empty file", ""},
-      {"truncated", valid.substr(0, valid.size() / 2)},
+      {"truncated", kValid.substr(0, kValid.size() / 2)},
       {"not JSON", "median_us=3"},
       {"an array", "[250.5, 7]"},
       {"a number", "250.5"},
-      {"median_us a string (was exit 3)",
-       R"({"device": "host", "median_us": "fast", "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"median_us an object",
-       R"({"device": "host", "median_us": {"a": 1}, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"median_us null",
-       R"({"device": "host", "median_us": null, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"median_us -1 (was shown as measured)",
-       R"({"device": "host", "median_us": -1, "min_us": -1, "reps": 7, "provenance": "measured"})"},
-      {"median_us 0",
-       R"({"device": "host", "median_us": 0, "min_us": 0, "reps": 7, "provenance": "measured"})"},
-      {"median_us 1e308 (was shown as measured)",
-       R"({"device": "host", "median_us": 1e308, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"median_us 1e999 (parses as inf)",
-       R"({"device": "host", "median_us": 1e999, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"min_us above the median",
-       R"({"device": "host", "median_us": 250.5, "min_us": 900.0, "reps": 7, "provenance": "measured"})"},
-      {"reps a string",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": "7", "provenance": "measured"})"},
-      {"reps 0",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 0, "provenance": "measured"})"},
-      {"reps -3",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": -3, "provenance": "measured"})"},
-      {"reps 1.5",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 1.5, "provenance": "measured"})"},
-      {"reps 2^64 - 1",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 18446744073709551615, "provenance": "measured"})"},
-      {"reps missing",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "provenance": "measured"})"},
-      {"another device",
-       R"({"device": "rpi4", "median_us": 250.5, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
-      {"labelled modeled",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 7, "provenance": "modeled"})"},
-      {"an unknown field",
-       R"({"device": "host", "median_us": 250.5, "min_us": 240.0, "reps": 7, "provenance": "measured", "x": 1})"},
-      {"a key repeated",
-       R"({"device": "host", "median_us": 1e308, "median_us": 250.5, "min_us": 240.0, "reps": 7, "provenance": "measured"})"},
+      {"median_us a string (was exit 3)", entry_text({.median = R"("fast")"})},
+      {"median_us an object", entry_text({.median = R"({"a": 1})"})},
+      {"median_us null", entry_text({.median = "null"})},
+      {"median_us -1 (was shown as measured)", entry_text({.median = "-1", .min = "-1"})},
+      {"median_us 0", entry_text({.median = "0", .min = "0"})},
+      {"median_us 1e308 (was shown as measured)", entry_text({.median = "1e308"})},
+      {"median_us 1e999 (parses as inf)", entry_text({.median = "1e999"})},
+      {"min_us above the median", entry_text({.min = "900.0"})},
+      {"reps a string", entry_text({.reps = R"("7")"})},
+      {"reps 0", entry_text({.reps = "0"})},
+      {"reps -3", entry_text({.reps = "-3"})},
+      {"reps 1.5", entry_text({.reps = "1.5"})},
+      {"reps 2^64 - 1", entry_text({.reps = "18446744073709551615"})},
+      {"reps missing", entry_text({.reps = ""})},
+      {"another device", entry_text({.device = R"("rpi4")"})},
+      {"labelled modeled", entry_text({.provenance = R"("modeled")"})},
+      {"an unknown field", entry_text({.extra = R"("x": 1)"})},
+      // The first value is out of bounds, the last valid: a reader keeping either is wrong.
+      {"a key repeated", entry_text({.median = "1e308", .extra = R"("median_us": 250.5)"})},
       {"nested 70,000 deep", std::string(70000, '[') + std::string(70000, ']')},
-      {"a NUL byte", std::string(kValid) + std::string(1, '\0') + "junk"},
+      {"a NUL byte", kValid + std::string(1, '\0') + "junk"},
   };
 }
 
@@ -119,50 +122,34 @@ TEST(HostCache, CorruptEntriesAreMisses) {
       << "a FIFO is refused without waiting for a writer";
 }
 
-CandidateModel tiny_model() {
-  CandidateModel m;
-  m.config = io::default_model_config(io::ModelFamily::kCausalLm);
-  m.config.vocab_size = 64;
-  m.config.hidden_size = 64;
-  m.config.num_hidden_layers = 1;
-  m.config.num_attention_heads = 2;
-  m.config.intermediate_size = 128;
-  m.candidate.plan.sparsity = 0.75;
-  m.seq = 16;
-  return m;
-}
-
 // Through predict_latency, as `select` and `devices predict` use it: each corrupt entry is
 // measured again (a positive, bounded figure, not the file's), and the entry is rewritten so
 // that the next call is a hit.
 TEST(HostCache, PredictMeasuresAgainOverACorruptEntry) {
   testing::TempDir dir;
-  const std::vector<io::DeviceSpec> catalog = io::load_catalog(io::default_catalog_path());
-  const auto host = std::find_if(catalog.begin(), catalog.end(),
-                                 [](const io::DeviceSpec& d) { return d.is_host; });
-  ASSERT_NE(host, catalog.end());
+  const io::DeviceSpec& host = testing::catalog_device("host");
+  ASSERT_TRUE(host.is_host);
   PredictOptions o;
   o.cache_dir = dir.path();
   o.timing = {.warmup = 0, .min_reps = 1, .min_seconds = 0, .max_reps = 1};
   const CandidateModel m = tiny_model();
-  ASSERT_FALSE(predict_latency(*host, m, o).from_cache);
+  ASSERT_FALSE(predict_latency(host, m, o).from_cache);
   std::vector<fs::path> files;
   for (const auto& f : fs::directory_iterator(dir.path() / "devices")) files.push_back(f.path());
   ASSERT_EQ(files.size(), 1u);
   const fs::path file = files[0];
-  ASSERT_TRUE(predict_latency(*host, m, o).from_cache);
+  ASSERT_TRUE(predict_latency(host, m, o).from_cache);
 
-  const std::string device_id = host->id;
-  for (
-      const char* text :
-      {R"({"device": "DEV", "median_us": "fast", "min_us": 1, "reps": 7, "provenance": "measured"})",
-       R"({"device": "DEV", "median_us": -1, "min_us": -1, "reps": 7, "provenance": "measured"})",
-       R"({"device": "DEV", "median_us": 1e308, "min_us": 1, "reps": 7, "provenance": "measured"})",
-       R"({"device": "DEV", "median_us": 5,)"}) {
-    std::string entry = text;
-    entry.replace(entry.find("DEV"), 3, device_id);
+  const std::string device_id = host.id;
+  const std::string device = "\"" + host.id + "\"";
+  const std::string whole = entry_text({.device = device, .median = "5"});
+  for (const std::string& entry :
+       {entry_text({.device = device, .median = R"("fast")", .min = "1"}),
+        entry_text({.device = device, .median = "-1", .min = "-1"}),
+        entry_text({.device = device, .median = "1e308", .min = "1"}),
+        whole.substr(0, whole.find(R"("min_us")"))}) {
     write_text(file, entry);
-    const Prediction e = predict_latency(*host, m, o);
+    const Prediction e = predict_latency(host, m, o);
     EXPECT_FALSE(e.from_cache) << entry;
     EXPECT_EQ(e.provenance, Provenance::kMeasured);
     EXPECT_GT(e.latency_us, 0) << entry;
@@ -172,7 +159,7 @@ TEST(HostCache, PredictMeasuresAgainOverACorruptEntry) {
     const auto again = read_host_measurement(file, device_id);
     ASSERT_TRUE(again.has_value()) << entry;
     EXPECT_EQ(again->median_us, e.latency_us);
-    EXPECT_TRUE(predict_latency(*host, m, o).from_cache) << entry;
+    EXPECT_TRUE(predict_latency(host, m, o).from_cache) << entry;
   }
 }
 

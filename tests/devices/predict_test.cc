@@ -9,36 +9,15 @@
 #include <filesystem>
 
 #include "accel/analytical.h"
+#include "common/catalog_device.h"
 #include "common/temp_dir.h"
 #include "core/error.h"
+#include "devices/model_shapes.h"
 
 namespace fitformer::devices {
 namespace {
 
-const std::vector<io::DeviceSpec>& catalog() {
-  static const std::vector<io::DeviceSpec> all = io::load_catalog(io::default_catalog_path());
-  return all;
-}
-
-const io::DeviceSpec& catalog_device(const std::string& id) {
-  const auto it = std::find_if(catalog().begin(), catalog().end(),
-                               [&](const io::DeviceSpec& d) { return d.id == id; });
-  EXPECT_NE(it, catalog().end()) << id;
-  return *it;
-}
-
-CandidateModel tiny_model() {
-  CandidateModel m;
-  m.config = io::default_model_config(io::ModelFamily::kCausalLm);
-  m.config.vocab_size = 64;
-  m.config.hidden_size = 64;
-  m.config.num_hidden_layers = 1;
-  m.config.num_attention_heads = 2;
-  m.config.intermediate_size = 128;
-  m.candidate.plan.sparsity = 0.75;
-  m.seq = 16;
-  return m;
-}
+using testing::catalog_device;
 
 TEST(Predict, FpgaEqualsTheAnalyticalModelOfTheSizedDesign) {
   CandidateModel m;
@@ -203,20 +182,12 @@ TEST(Predict, MissingKindSpecIsAnErrorNamingDeviceAndField) {
 
 // The task shapes come from the recipes, and are the shapes docs/ measured and modeled.
 TEST(Predict, TaskShapesAreTheRecipesModels) {
-  io::ModelConfig lm = io::default_model_config(io::ModelFamily::kCausalLm);
-  lm.vocab_size = 8000;
-  lm.hidden_size = 128;
-  lm.num_hidden_layers = 2;
-  lm.num_attention_heads = 4;
-  lm.intermediate_size = 512;
-  EXPECT_EQ(task_model_config("causal-lm"), lm);
-  io::ModelConfig bert = io::default_model_config(io::ModelFamily::kBertClassifier);
-  bert.vocab_size = 8000;
-  bert.hidden_size = 312;
-  bert.num_hidden_layers = 4;
-  bert.num_attention_heads = 12;
-  bert.intermediate_size = 1200;
-  EXPECT_EQ(task_model_config("bert-classifier"), bert);
+  EXPECT_EQ(task_model_config("causal-lm"),
+            model_shape(io::ModelFamily::kCausalLm,
+                        {.vocab = 8000, .hidden = 128, .layers = 2, .heads = 4, .ffn = 512}));
+  EXPECT_EQ(task_model_config("bert-classifier"),
+            model_shape(io::ModelFamily::kBertClassifier,
+                        {.vocab = 8000, .hidden = 312, .layers = 4, .heads = 12, .ffn = 1200}));
 }
 
 // A candidate is an HP plan by type (devices::Candidate), so another pattern cannot be asked

@@ -6,19 +6,14 @@
 
 #include <algorithm>
 
+#include "common/catalog_device.h"
 #include "devices/predict.h"
 #include "io/catalog.h"
 
 namespace fitformer::devices {
 namespace {
 
-const io::DeviceSpec& catalog_device(const std::string& id) {
-  static const std::vector<io::DeviceSpec> all = io::load_catalog(io::default_catalog_path());
-  const auto it =
-      std::find_if(all.begin(), all.end(), [&](const io::DeviceSpec& d) { return d.id == id; });
-  EXPECT_NE(it, all.end()) << id;
-  return *it;
-}
+using testing::catalog_device;
 
 TEST(Roofline, MonotoneInFlopsAndBytes) {
   const double peak = 1e12, bw = 1e11;

@@ -31,6 +31,7 @@
 #include "rtl_cases.h"
 #include "rtl_harness.h"
 #include "sparsity/hierarchical.h"
+#include "sparsity/hp_plan.h"
 #include "verilated.h"
 
 using Vhpa = RTL_MODEL;
@@ -104,7 +105,8 @@ std::vector<Layer> model_layers(const std::filesystem::path& dir, const accel::A
   return out;
 }
 
-// Random weights in [-1, 1), pruned to HP (rho2 0.5 split of `sparsity`) or kept dense.
+// Random weights in [-1, 1), pruned to HP (sparsity::split of a plan at `sparsity`: rho2 0.5)
+// or kept dense.
 Layer random_layer(const std::string& name, int64_t rows, int64_t cols, double sparsity,
                    const accel::AccelSpec& spec, uint64_t seed) {
   Rng rng(seed);
@@ -113,10 +115,12 @@ Layer random_layer(const std::string& name, int64_t rows, int64_t cols, double s
   std::vector<float> bias(static_cast<size_t>(rows));
   for (float& v : bias) v = static_cast<float>(rng.uniform() - 0.5);
   const bool dense = sparsity == 0;
-  const sparsity::HpParams hp =
-      dense ? sparsity::HpParams{1.0, 1.0, spec.block_cols, spec.banks}
-            : sparsity::hp_split_for_rho2(sparsity, 0.5, rows, cols, spec.block_cols, spec.banks)
-                  .params;
+  sparsity::HpPlan plan;
+  plan.sparsity = sparsity;
+  plan.block_cols = spec.block_cols;
+  plan.banks = spec.banks;
+  const sparsity::HpParams hp = dense ? sparsity::HpParams{1.0, 1.0, spec.block_cols, spec.banks}
+                                      : sparsity::split(plan, rows, cols).params;
   const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
   return {name,
           format::pack_hpf(w, rows, cols, mask, hp, format::precision_value_type(spec.precision),
