@@ -10,21 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "common/catalog_device.h"
 #include "common/temp_dir.h"
 
 namespace fitformer::explore {
 namespace {
 
-io::DeviceSpec catalog_device(const std::string& id) {
-  const std::vector<io::DeviceSpec> all = io::load_catalog(io::default_catalog_path());
-  const auto it =
-      std::find_if(all.begin(), all.end(), [&](const io::DeviceSpec& d) { return d.id == id; });
-  EXPECT_NE(it, all.end()) << id;
-  return *it;
-}
+using testing::catalog_device;
 
 io::DeviceSpec catalog_device(const std::string& id, double price_usd) {
-  io::DeviceSpec d = catalog_device(id);
+  io::DeviceSpec d = testing::catalog_device(id);
   d.price_usd = price_usd;
   return d;
 }
