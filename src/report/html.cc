@@ -89,7 +89,7 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-
 .answer.no { background: #fbeeee; border-color: #d08a8a; }
 table { border-collapse: collapse; margin: .5rem 0; } td, th { padding: .25rem .6rem;
   border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.chosen { background: #eef8ee; font-weight: 600; }
 .prov { font-size: .75rem; padding: 0 .35rem; border-radius: 3px; background: #eee;
         color: #444; white-space: nowrap; }
@@ -256,9 +256,10 @@ void write_devices(const Result& r, std::string& out) {
       "<th class=\"n\">Best latency</th>"
       "<th>Model</th><th>Verdict</th></tr>\n";
   for (const auto& d : r.devices) {
-    std::string verdict = d.chosen     ? "<span class=\"ok\">chosen</span>"
-                          : d.feasible ? "<span class=\"ok\">feasible</span>"
-                                       : "<span class=\"fail\">infeasible</span>";
+    std::string verdict = d.chosen      ? "<span class=\"ok\">chosen</span>"
+                          : !d.in_scope ? "<span>not considered</span>"
+                          : d.feasible  ? "<span class=\"ok\">feasible</span>"
+                                        : "<span class=\"fail\">infeasible</span>";
     if (!d.reason.empty()) verdict += ": " + html(d.reason);
     out += fmt::format(
         "<tr{}><td>{}<br/><small>{}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"

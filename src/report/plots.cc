@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
@@ -166,13 +167,19 @@ void draw(const fs::path& dir, const std::string& name, std::string_view dat, st
   run_gnuplot(dir, name);
 }
 
-// LC as a dashed vertical line across a plot whose x axis is latency in µs.
+// LC as a dashed vertical line across a plot whose x axis is latency in µs, named in the key
+// (gp_lc_key) rather than by a label that could cover a point or another label.
 std::string gp_lc_line(double lc_us) {
   return fmt::format(
       "lc_us = {:.10g}\n"
-      "set arrow from lc_us, graph 0 to lc_us, graph 1 nohead dt 2 lw 2 lc rgb '#000000'\n"
-      "set label {} at lc_us, graph 1 offset 0,0.8 center noenhanced\n",
-      lc_us, gp_string("LC " + latency(lc_us)));
+      "set arrow from lc_us, graph 0 to lc_us, graph 1 nohead dt 2 lw 2 lc rgb '#000000'\n",
+      lc_us);
+}
+
+// The key entry of gp_lc_line, a plot clause.
+std::string gp_lc_key(double lc_us) {
+  return fmt::format("keyentry with lines dt 2 lw 2 lc rgb '#000000' title {}",
+                     gp_string("LC " + latency(lc_us)));
 }
 
 // The x range of a log axis holding every value and `also`, with room either side.
@@ -186,16 +193,18 @@ std::pair<double, double> log_range(const std::vector<double>& values, double al
 // How one precision's line is drawn: dash pattern, width and marker (filled when it meets AC,
 // open when not), so that lines of different precisions differ in more than colour.
 struct PrecisionStyle {
+  int order = 0;  // drawing order within a split: wider solid lines first
   int dash = 1;
   double width = 2;
   int filled = 7, open = 6;
+  double point_size = 1.2;
 };
 
 PrecisionStyle precision_style(std::string_view precision) {
-  if (precision == "int8") return {1, 3, 7, 6};   // solid, circles
-  if (precision == "fp32") return {2, 2, 9, 8};   // dashed, triangles
-  if (precision == "int16") return {5, 2, 5, 4};  // dash-dot-dot, squares
-  return {3, 2, 13, 12};                          // dotted, diamonds
+  if (precision == "int8") return {0, 1, 5, 7, 6, 1.8};   // solid, wide, large circles
+  if (precision == "int16") return {1, 5, 2, 5, 4, 1.1};  // dash-dot-dot, squares
+  if (precision == "fp32") return {2, 2, 2, 9, 8, 1.1};   // dashed, small triangles
+  return {3, 3, 2, 13, 12, 1.1};                          // dotted, diamonds
 }
 
 }  // namespace
@@ -211,7 +220,9 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     std::string split, precision;
     std::vector<const Candidate*> points;
   };
-  std::map<std::pair<std::string, std::string>, Series> series;
+  // Keyed (split, drawing order, precision): within a split the solid int8 line is drawn first
+  // and the thinner dashed fp32 line on top of it, so that where they coincide both show.
+  std::map<std::tuple<std::string, int, std::string>, Series> series;
   std::set<std::string> provenance;
   for (const auto& c : r.candidates) {
     std::string split = patterns.size() > 1 ? c.pattern : std::string();
@@ -219,14 +230,19 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
     if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2)
       split += fmt::format("{}rho2 {}", split.empty() ? "" : " ", *c.rho2);
-    Series& s = series[{split, c.precision}];
+    Series& s = series[{split, precision_style(c.precision).order, c.precision}];
     s.split = split;
     s.precision = c.precision;
     s.points.push_back(&c);
     provenance.insert(c.provenance);
   }
-  std::map<std::string, int> colour_of;
-  for (const auto& [key, s] : series) colour_of.emplace(key.first, colour_of.size() + 1);
+  // One hue per split, a dark shade for int8 and a light one for the others.
+  constexpr std::array<std::array<std::string_view, 2>, 4> kHues = {{{"#08519c", "#fd8d3c"},
+                                                                     {"#006d2c", "#e7298a"},
+                                                                     {"#54278f", "#d9a400"},
+                                                                     {"#7f2704", "#6baed6"}}};
+  std::map<std::string, std::size_t> hue_of;
+  for (const auto& [key, s] : series) hue_of.emplace(s.split, hue_of.size() % kHues.size());
   std::string dat, plots;
   int block = 0;
   for (auto& [key, s] : series) {
@@ -241,14 +257,16 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     }
     dat += "\n\n";
     const PrecisionStyle style = precision_style(s.precision);
+    const std::string colour =
+        fmt::format("rgb '{}'", kHues[hue_of[s.split]][s.precision == "int8" ? 0 : 1]);
     plots += fmt::format(
         "  'accuracy.dat' index {0} using 1:2 with lines lw {3} dt {4} lc {1} title {2}, \\\n"
-        "  'accuracy.dat' index {0} using 1:($3 > 0 ? $2 : NaN) with points pt {5} ps 1.3 "
+        "  'accuracy.dat' index {0} using 1:($3 > 0 ? $2 : NaN) with points pt {5} ps {7} "
         "lc {1} notitle, \\\n"
-        "  'accuracy.dat' index {0} using 1:($3 > 0 ? NaN : $2) with points pt {6} ps 1.6 "
-        "lc {1} notitle, \\\n",
-        block, colour_of[s.split], gp_string(label), style.width, style.dash, style.filled,
-        style.open);
+        "  'accuracy.dat' index {0} using 1:($3 > 0 ? NaN : $2) with points pt {6} ps {7} "
+        "lw 2 lc {1} notitle, \\\n",
+        block, colour, gp_string(label), style.width, style.dash, style.filled, style.open,
+        style.point_size);
     ++block;
   }
   const std::string prov = provenance_list(provenance);
@@ -276,8 +294,8 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
   return Figure{
       "accuracy", prov,
       fmt::format("{} of every candidate the select loop evaluated, starting from the "
-                  "dense model at sparsity 0; one line per {}precision (int8 solid "
-                  "with circles, fp32 dashed with triangles), one colour per split; "
+                  "dense model at sparsity 0; one line per {}precision and split, int8 "
+                  "wide and solid with circles, fp32 dashed with triangles drawn on top; "
                   "filled points meet AC ({}), open points fail it.",
                   metric_name(r.metric), patterns.size() > 1 ? "pattern and " : "", r.ac)};
 }
@@ -331,7 +349,8 @@ std::optional<Figure> plot_latency(const Result& r, const fs::path& dir) {
   const int height = std::max(320, 150 + 22 * static_cast<int>(devices.size()));
   std::string gp = gp_header("latency", fmt::format("Best latency per device ({})", prov), height);
   gp += fmt::format(
-      "set key below horizontal noenhanced\n"
+      "set bmargin 6\n"
+      "set key at screen 0.5, screen 0.01 center bottom horizontal noenhanced\n"
       "set logscale x\n"
       "set xrange [{:.6g}:{:.6g}]\n"
       "set yrange [{}:-0.8]\n"
@@ -339,8 +358,9 @@ std::optional<Figure> plot_latency(const Result& r, const fs::path& dir) {
       "set ytics nomirror noenhanced\n"
       "set y2tics noenhanced\n"
       "set xlabel 'best latency (µs, log scale)'\n"
-      "{}plot \\\n{}\n",
-      lo, hi, static_cast<double>(devices.size()) - 0.2, gp_lc_line(r.lc_us), plots);
+      "{}plot \\\n{}, \\\n  {}\n",
+      lo, hi, static_cast<double>(devices.size()) - 0.2, gp_lc_line(r.lc_us), plots,
+      gp_lc_key(r.lc_us));
   draw(dir, "latency", dat, gp);
   return Figure{"latency", prov,
                 fmt::format("The fastest latency each device reaches with a model that meets "
@@ -435,8 +455,9 @@ std::optional<Figure> plot_price(const Result& r, const fs::path& dir) {
       "  'price.dat' using 1:($4 > 0 ? NaN : $2) with points pt 7 ps 1.3 lc rgb '#4575b4' "
       "title 'meets AC', \\\n"
       "  'price.dat' using 1:($4 > 0 ? $2 : NaN) with points pt 3 ps 3 lw 2 lc rgb '#1a9850' "
-      "title 'chosen'\n",
-      kLeft, kRight, kBottom, kTop, x_lo, x_hi, y_lo, y_hi, gp_lc_line(r.lc_us), labels);
+      "title 'chosen', \\\n  {}\n",
+      kLeft, kRight, kBottom, kTop, x_lo, x_hi, y_lo, y_hi, gp_lc_line(r.lc_us), labels,
+      gp_lc_key(r.lc_us));
   draw(dir, "price", dat, gp);
   return Figure{"price", prov,
                 "Every device whose best model meets AC, at the price of a working system (the "

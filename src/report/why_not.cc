@@ -79,10 +79,12 @@ Explanation explain(const Result& r, const Device& d) {
   }
   const Best& b = *d.best;
   if (b.latency_us > r.lc_us) {
-    return {"misses LC",
-            fmt::format("{} ({}) > LC {}, {:.1f} % over, with {}", latency(b.latency_us),
-                        b.provenance, latency(r.lc_us), 100 * (b.latency_us / r.lc_us - 1),
-                        candidate_text(r, b.candidate))};
+    const double ratio = b.latency_us / r.lc_us;
+    return {"misses LC", fmt::format("{} ({}) against LC {}: {}, with {}", latency(b.latency_us),
+                                     b.provenance, latency(r.lc_us),
+                                     ratio < 2 ? fmt::format("{:.1f} % over", 100 * (ratio - 1))
+                                               : fmt::format("{:.3g} times LC", ratio),
+                                     candidate_text(r, b.candidate))};
   }
   return {"meets both", fmt::format("{} ({}) with {}; {}", latency(b.latency_us), b.provenance,
                                     candidate_text(r, b.candidate), d.reason)};
