@@ -152,7 +152,7 @@ void write_why_not(const Result& r, std::string& out) {
         "<tr><td>{}<br/><small>{}</small></td><td class=\"n\">{}</td><td class=\"{}\">{}</td>"
         "<td>{}</td></tr>\n",
         html(d->name), html(d->id), number(d->system_price_usd, "USD"),
-        e.verdict == "not considered" ? "" : "fail", html(e.verdict), html(e.text));
+        e.verdict.starts_with("not ") ? "" : "fail", html(e.verdict), html(e.text));
   }
   out += "</table>\n";
 }

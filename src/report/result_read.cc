@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <filesystem>
 
 #include "core/error.h"
 #include "explore/constraints.h"
@@ -246,9 +247,19 @@ void read_outcome(const Node& root, Result& r) {
       throw Error(root.source(), "artifacts", "an object", artifacts->value().type_name());
     }
     const auto in_run = root.find("artifacts_in_run");
+    // Before artifacts_in_run, the run's folder is where select wrote the report, in the same
+    // frame as the artifacts' paths.
+    const std::filesystem::path run_dir = std::filesystem::path(root.text("report")).parent_path();
     for (const auto& item : artifacts->value().items()) {
-      r.artifacts.push_back({item.key(), artifacts->text(item.key()),
-                             in_run ? in_run->text(item.key()) : std::string()});
+      const std::string path = artifacts->text(item.key());
+      std::string relative;
+      if (in_run) {
+        relative = in_run->text(item.key());
+      } else if (!run_dir.empty()) {
+        relative = std::filesystem::path(path).lexically_relative(run_dir).string();
+        if (relative.empty() || relative.starts_with("..")) relative.clear();
+      }
+      r.artifacts.push_back({item.key(), path, relative});
     }
   }
 }

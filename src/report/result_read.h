@@ -92,8 +92,9 @@ struct Result {
   std::vector<Candidate> candidates;
   std::vector<Device> devices;
   std::vector<Nearest> nearest;
-  // (what, path as select wrote it, path relative to result.json's folder or empty in a result
-  // written before issue 14).
+  // (what, path as select wrote it, path relative to result.json's folder: from
+  // "artifacts_in_run", or for an older result from the report's path select recorded; empty
+  // when neither says).
   struct Artifact {
     std::string what, path, in_run;
   };

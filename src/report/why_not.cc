@@ -68,13 +68,17 @@ Explanation explain(const Result& r, const Device& d) {
   if (!d.in_scope) return {"not considered", d.reason};
   if (!d.best) {
     if (d.closest) return {"does not fit", does_not_fit(r, d)};
-    if (const Candidate* c = best_runnable(r, d)) {
+    // Only when even the best model it runs fails AC (an older result lacks in_scope: a device
+    // left out of the choice has no best either, and its models may meet AC).
+    if (const Candidate* c = best_runnable(r, d); c && !meets(r, c->value)) {
       return {"misses AC",
               fmt::format("the best model that runs on it, {}, reaches {} {:.4g} ({}); AC is {}",
                           candidate_text(r, c->index), metric_name(r.metric), c->value,
                           c->provenance, r.ac)};
     }
-    if (!d.rows.empty()) return {"does not fit", d.reason};  // no candidate fits
+    const bool none_fits =
+        std::none_of(d.rows.begin(), d.rows.end(), [](const DeviceRow& row) { return row.fits; });
+    if (!d.rows.empty() && none_fits) return {"does not fit", d.reason};
     return {"not chosen", d.reason};
   }
   const Best& b = *d.best;

@@ -17,6 +17,7 @@
 #include "report/result_read.h"
 #include "report/select_result_fixture.h"
 #include "report/why_not.h"
+#include "report/wording.h"
 
 namespace fitformer::report {
 namespace {
@@ -79,6 +80,23 @@ TEST(Explain, CheaperDevicesAndWhyEachLostBySystemPrice) {
             "the closest accelerator design (P=1, B=8, int8, for dense, int8) needs LUT 131 % of "
             "usable, BRAM36 104 % of usable (modeled)");
   EXPECT_EQ(why("u280").verdict, "meets both");
+  // A result from before in_scope: a device left out has no best, though its models meet AC.
+  json old = feasible_result();
+  old["devices"][6].erase("in_scope");
+  old["devices"][6]["latencies"] = {
+      {{"candidate", 0}, {"latency_us", 2000.0}, {"provenance", "measured"}, {"fits", true}}};
+  old["devices"][6]["best"] = nullptr;
+  const Result older = read_result(old, "fixture");
+  EXPECT_EQ(explain(older, older.devices[6]).verdict, "not chosen");
+  EXPECT_EQ(explain(older, older.devices[6]).text,
+            "the host (this machine) is not a candidate without --include-host");
+}
+
+TEST(Explain, MetricsAreSpelledOut) {
+  EXPECT_EQ(metric_label("ppl"), "perplexity (ppl)");
+  EXPECT_EQ(metric_label("acc"), "accuracy (acc)");
+  EXPECT_EQ(metric_label("f1"), "F1 score (f1)");
+  EXPECT_EQ(metric_label("bleu"), "bleu");
 }
 
 TEST(Explain, NothingChosenExplainsEveryDevice) {
@@ -136,14 +154,20 @@ TEST(Explain, ArtifactLinksFollowTheReportElsewhere) {
   const std::string page = read_file(write_report(feasible_result(), tmp.path() / "elsewhere",
                                                   "run/result.json", tmp.path() / "run"));
   EXPECT_NE(page.find("<a href=\"../run/model\">"), std::string::npos);
-  // A result from before artifacts_in_run: its paths are relative to where select ran.
+  // A result from before artifacts_in_run: the report's path select recorded gives the run's
+  // folder; without it, the paths are taken as relative to where select ran.
   json old = feasible_result();
   old.erase("artifacts_in_run");
-  const std::string old_page = read_file(write_report(old, tmp.path() / "old"));
+  old["report"] = "runs/sotu-lm-quick-select/report.html";
+  const std::string old_page =
+      read_file(write_report(old, tmp.path() / "old", "run/result.json", tmp.path() / "run"));
+  EXPECT_NE(old_page.find("<a href=\"../run/model\">"), std::string::npos);
+  old.erase("report");
+  const std::string oldest_page = read_file(write_report(old, tmp.path() / "oldest"));
   const std::regex href("<a href=\"([^\"]*)\"><code>runs/sotu-lm-quick-select/model</code>");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(old_page, m, href));
-  EXPECT_EQ(fs::weakly_canonical(tmp.path() / "old" / m[1].str()),
+  ASSERT_TRUE(std::regex_search(oldest_page, m, href));
+  EXPECT_EQ(fs::weakly_canonical(tmp.path() / "oldest" / m[1].str()),
             fs::weakly_canonical(fs::absolute("runs/sotu-lm-quick-select/model")));
 }
 
