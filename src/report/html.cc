@@ -1,5 +1,6 @@
 // Renders the select result JSON as report.html: the result read into plain structs
-// (report_result.h), the three gnuplot figures drawn (report_plots.h), then the page.
+// (result_read.h), the three gnuplot figures drawn (plots.h), then the page, whose answer says
+// why each cheaper device lost (why_not.h).
 #include "report/html.h"
 
 #include <fmt/format.h>

@@ -1,5 +1,6 @@
-// The report's gnuplot figures (report_plots.h): text in gnuplot's two syntaxes (string
-// literals and data files), running gnuplot, and the three plots.
+// The report's gnuplot figures (plots.h): text in gnuplot's two syntaxes (string literals and
+// data files), running gnuplot, and the three plots (the price plot's labels placed by
+// label_layout.h).
 #include "report/plots.h"
 
 #include <fcntl.h>
