@@ -10,6 +10,7 @@
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/random.h"
+#include "devices/closest_fit.h"
 #include "devices/fpga_sim.h"
 #include "devices/host_cache.h"
 #include "devices/roofline.h"
@@ -81,7 +82,9 @@ Prediction predict_fpga(const io::DeviceSpec& device, const CandidateModel& mode
       e.simulated_us = sim.latency_us;
     }
   } else {
-    e.method = "no accelerator configuration fits: " + sized.verdict.reason;
+    e.closest = closest_design(clocked, problem);
+    if (e.closest) e.verdict.reason += "; the closest design " + shortfall(*e.closest, clocked);
+    e.method = "no accelerator configuration fits: " + e.verdict.reason;
   }
   e.accel = std::move(sized);
   return e;
