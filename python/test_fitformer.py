@@ -20,9 +20,12 @@ import fitformer
 BINARY = os.environ.get("FITFORMER_BINARY", "fitformer")
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEXTS = ["the cat sat", "free money now", "hello world", "dog ran the cat sat free", "w20 cat"]
+# Mail words too, so that the spam model's predictions differ between mails.
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "dog", "sat", "ran",
-         "free", "money", "hello", "world", "now"]
-HIDDEN, LAYERS, HEADS, FFN, POSITIONS, VOCAB = 16, 2, 2, 32, 32, 40
+         "free", "money", "hello", "world", "now", "you", "your", "to", "a", "and", "of", "i",
+         "is", "it", "in", "for", "this", "that", "on", "click", "http", "com", "subject", "re",
+         "we"]
+HIDDEN, LAYERS, HEADS, FFN, POSITIONS, VOCAB = 16, 2, 2, 32, 32, 64
 
 
 def write_safetensors(path, tensors):
@@ -104,7 +107,7 @@ class FitformerTest(unittest.TestCase):
         cls.three = os.path.join(cls.tmp, "three")
         write_bert_folder(cls.three, ["ham", "spam", "other"], seed=7)
         cls.spam = os.path.join(cls.tmp, "spam")
-        write_bert_folder(cls.spam, ["ham", "spam"], seed=8)
+        write_bert_folder(cls.spam, ["ham", "spam"], seed=3)  # not one label for every mail
         cls.cache = os.path.join(cls.tmp, "cache")
 
     @classmethod
@@ -203,19 +206,26 @@ class FitformerTest(unittest.TestCase):
         self.assertIn('"zcu104"', str(e.exception))
 
     def test_score_equals_eval(self):
-        code, out, err = run_cli("eval", "--model", self.spam, "--task", "spam-cls", "--json")
-        if code != 0:  # no dataset here: the module must fail with the same line
-            with self.assertRaises(fitformer.Error) as e:
-                fitformer.score(self.spam, task="spam-cls")
-            self.assertIn(str(e.exception), err)
-            return
-        want = json.loads(out)
-        got = fitformer.score(self.spam, task="spam-cls")
-        self.assertEqual(got["examples"], want["examples"])
-        self.assertEqual(got["metrics"]["acc"], want["accuracy"])
-        self.assertEqual(got["metrics"]["macro_f1"], want["macro_f1"])
-        self.assertEqual(got["baseline"]["acc"], want["baseline"]["accuracy"])
-        self.assertEqual(got["provenance"], "measured")
+        for precision in ["fp32", "int8"]:
+            code, out, err = run_cli("eval", "--model", self.spam, "--task", "spam-cls",
+                                     "--precision", precision, "--json")
+            if code != 0:  # no dataset here: the module must fail with the same line
+                with self.assertRaises(fitformer.Error) as e:
+                    fitformer.score(self.spam, task="spam-cls", precision=precision)
+                self.assertIn(str(e.exception), err)
+                continue
+            want = json.loads(out)
+            got = fitformer.score(self.spam, task="spam-cls", precision=precision)
+            self.assertEqual((got["examples"], got["max_length"], got["precision"]),
+                             (want["examples"], want["max_length"], want["precision"]))
+            self.assertEqual(got["metrics"]["acc"], want["accuracy"])
+            self.assertEqual(got["metrics"]["macro_f1"], want["macro_f1"])
+            self.assertEqual(got["metrics"]["f1"], want["positive_f1"])
+            self.assertEqual(got["baseline"]["acc"], want["baseline"]["accuracy"])
+            self.assertEqual(got["provenance"], "measured")
+            # The model does not answer the majority class everywhere, so equal F1s mean equal
+            # predictions rather than two constant classifiers.
+            self.assertNotEqual(got["metrics"]["macro_f1"], got["baseline"]["macro_f1"])
 
     def test_select_checks_its_request_as_the_cli_does(self):
         recipe = os.path.join(SOURCE_DIR, "recipes", "spam-cls.toml")
