@@ -68,7 +68,7 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
   }
   Progress progress("reading " + (spec.task.empty() ? spec.path.string() : spec.task), 0, "docs",
                     Progress::terminal_attached() && !options.json);
-  const data::Dataset dataset = data::load_dataset(spec, global.data_dir, &progress);
+  const data::Dataset dataset = data::load_dataset(spec, global.workspace.data_dir, &progress);
   progress.finish();
   std::unique_ptr<data::Tokenizer> tokenizer;
   if (options.vocab_size > 0) {
@@ -76,8 +76,8 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
     std::vector<std::string> texts;
     for (const auto& e : dataset.train) texts.push_back(e.text);
     Progress training("tokenizer", 0, "", Progress::terminal_attached() && !options.json);
-    tokenizer = data::load_sentencepiece(
-        data::train_sentencepiece(texts, options.vocab_size, global.cache_dir, &training));
+    tokenizer = data::load_sentencepiece(data::train_sentencepiece(
+        texts, options.vocab_size, global.workspace.cache_dir, &training));
   }
   const size_t count = dataset.train.size() + dataset.valid.size() + dataset.test.size();
   Progress counting("counting", tokenizer ? count : 0, "texts",
@@ -103,7 +103,7 @@ struct ShowOptions {
 };
 
 void run_show(const ShowOptions& options, const GlobalOptions& global) {
-  const data::Dataset dataset = data::load_builtin_task(options.task, global.data_dir);
+  const data::Dataset dataset = data::load_builtin_task(options.task, global.workspace.data_dir);
   const auto& examples = options.split == "train"   ? dataset.train
                          : options.split == "valid" ? dataset.valid
                                                     : dataset.test;
