@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/locations.h"
 #include "core/nearest_name.h"
 #include "devices/predict.h"
 #include "explore/select_run.h"
@@ -323,8 +324,10 @@ PYBIND11_MODULE(fitformer, m) {
     }
   });
 
-  const std::string data_dir = FITFORMER_DEFAULT_DATA_DIR;
-  const std::string cache_dir = FITFORMER_DEFAULT_CACHE_DIR;
+  // The same defaults as the command's (core/locations.h).
+  const fitformer::Locations locations = fitformer::default_locations();
+  const std::string data_dir = locations.data.string();
+  const std::string cache_dir = locations.cache.string();
   m.attr("DEFAULT_DATA_DIR") = data_dir;
   m.attr("DEFAULT_CACHE_DIR") = cache_dir;
 

@@ -239,6 +239,69 @@ class FitformerTest(unittest.TestCase):
                              cli_error_line("select", "--recipe", recipe, "--out",
                                             os.path.join(self.tmp, "select"), *args))
 
+    def test_select_gives_the_commands_answer(self):
+        """A tiny language model trained, pruned and scored by select from Python; the command
+        then runs on the same cache (nothing trained again) and must give the same answer."""
+        words = ["the", "union", "is", "strong", "and", "our", "nation", "will", "grow", "with",
+                 "new", "jobs", "for", "every", "family", "today"]
+        rng = random.Random(7)
+        texts = os.path.join(self.tmp, "texts")
+        os.makedirs(texts)
+        for d in range(60):
+            w, out = rng.randrange(16), []
+            for i in range(40):
+                out.append(words[w] + (".\n" if i % 10 == 9 else " "))
+                w = rng.randrange(16) if rng.randrange(4) == 0 else (w + 1) % 16
+            with open(os.path.join(texts, "doc%d.txt" % (100 + d)), "w") as f:
+                f.write("".join(out))
+        recipe = os.path.join(self.tmp, "tiny.toml")
+        with open(recipe, "w") as f:
+            f.write(TINY_LM_RECIPE)
+        cache = os.path.join(self.tmp, "select-cache")
+        model = os.path.join(cache, "dense")
+        devices = ["kv260", "zcu104", "jetson-nano"]
+        got = fitformer.select(recipe, lc="1s", ac_drop="50%", devices=devices, model=model,
+                               cache_dir=cache, out=os.path.join(self.tmp, "py-out"), log=False)
+        want = json.loads(subprocess.run(
+            [BINARY, "--cache-dir", cache, "select", "--recipe", recipe, "--model", model,
+             "--lc", "1s", "--ac-drop", "50%", "--devices", ",".join(devices), "--json",
+             "--out", os.path.join(self.tmp, "cli-out")],
+            check=True, capture_output=True, text=True).stdout)
+        self.assertEqual(got["chosen"]["device"], want["chosen"]["device"])
+        self.assertEqual(got["chosen"]["candidate"], want["chosen"]["candidate"])
+        self.assertEqual([c["value"] for c in got["candidates"]],
+                         [c["value"] for c in want["candidates"]])
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "py-out", "result.json")))
+
+
+# The tiny recipe of tests/select: one layer, 30 training steps, two sparsities of 10 steps.
+TINY_LM_RECIPE = """name = "tiny-lm"
+[data]
+kind = "language-model"
+path = "texts"
+[tokenizer]
+vocab_size = 300
+[model]
+family = "causal-lm"
+hidden_size = 64
+num_layers = 1
+num_heads = 2
+intermediate_size = 128
+max_length = 32
+dropout = 0.0
+[train]
+epochs = 1
+max_steps = 30
+batch_size = 8
+seq_len = 32
+learning_rate = 3e-3
+threads = 1
+[select]
+sparsity_grid = [0.5, 0.8]
+prune_steps = 10
+precisions = ["int8"]
+"""
+
 
 if __name__ == "__main__":
     unittest.main()
