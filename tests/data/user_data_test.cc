@@ -71,9 +71,9 @@ TEST(UserData, AByteOrderMarkBeforeTheHeaderIsSkipped) {
     }
   }
   // A mark anywhere else is text, not skipped: a second one makes the header unknown.
-  EXPECT_NE(error_of(rows_spec(dir.write("twice.csv", "\xEF\xBB\xBF\xEF\xBB\xBF" +
-                                                          twenty_rows("csv")))),
-            "");
+  EXPECT_NE(
+      error_of(rows_spec(dir.write("twice.csv", "\xEF\xBB\xBF\xEF\xBB\xBF" + twenty_rows("csv")))),
+      "");
 }
 
 TEST(UserData, CsvQuotingHoldsCommasQuotesAndNewlines) {
