@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "explore/select_run.h"
@@ -43,6 +44,9 @@ int run_select(SelectOptions o, const GlobalOptions& global) {
   o.request.exclude_devices = split_list(o.exclude_devices);
   o.request.workspace = workspace_of(global);
   o.request.progress_bars = Progress::terminal_attached() && !o.json;
+  // A folder given and there is read as it is or imported; an absent one is trained there.
+  if (!o.request.model_dir.empty() && std::filesystem::exists(o.request.model_dir))
+    o.request.model_dir = resolve_model_folder(o.request.model_dir, global);
   const explore::SelectOutcome outcome = explore::run_select(o.request);
   const report::SelectFiles files = report::write_select_files(outcome);
   if (o.json)

@@ -158,6 +158,10 @@ WordPieceSource read_wordpiece_source(const fs::path& dir) {
     source.vocab_file = vocab_txt;
   } else if (fs::exists(fast)) {
     source = parse_tokenizer_json(read_file(fast), fast);
+  } else if (fs::exists(dir / "merges.txt") || fs::exists(dir / "vocab.json")) {
+    throw Error((dir / "vocab.json").string(), "tokenizer",
+                "a WordPiece vocab.txt or tokenizer.json (byte-level BPE, RoBERTa's, is not read)",
+                "vocab.json and merges.txt");
   } else {
     throw Error(dir.string(), "tokenizer",
                 "tokenizer.model (SentencePiece), vocab.txt or tokenizer.json (WordPiece)",
