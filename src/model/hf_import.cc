@@ -141,7 +141,16 @@ HfFolder read_hf_folder(const fs::path& dir) {
   const io::SafeTensorsFile w = io::SafeTensorsFile::open(weights_file);
 
   const data::WordPieceSource tokenizer = data::read_wordpiece_source(dir);
-  config.do_lower_case = tokenizer.lower_case.value_or(true);
+  if (config.do_lower_case && tokenizer.lower_case &&
+      *config.do_lower_case != *tokenizer.lower_case) {
+    throw Error(tokenizer.casing_file.string(),
+                tokenizer.casing_file.filename() == "tokenizer.json" ? "normalizer.lowercase"
+                                                                     : "do_lower_case",
+                std::string(*config.do_lower_case ? "true" : "false") +
+                    " as config.json's do_lower_case says",
+                *tokenizer.lower_case ? "true" : "false");
+  }
+  config.do_lower_case = config.do_lower_case.value_or(tokenizer.lower_case.value_or(true));
   out.vocab_text = tokenizer.vocab_text;
   const size_t tokens = count_lines(tokenizer.vocab_text);
   if (tokens > static_cast<size_t>(config.vocab_size)) {

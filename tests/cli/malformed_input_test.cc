@@ -146,6 +146,61 @@ void make_linear1_hpf(TinyModel& m) {
   for (const auto& [k, v] : meta) m.metadata[w + ".hpf." + k] = v;
 }
 
+// The smallest DistilBertForSequenceClassification folder (vocab 8, dim 4, one layer, 2 heads,
+// 2 labels) with the names modeling_distilbert gives, a config.json without the bookkeeping
+// keys (each would add a warning line) and a vocab.txt.
+TinyModel tiny_distilbert() {
+  TinyModel m;
+  m.config = {{"model_type", "distilbert"},
+              {"vocab_size", 8},
+              {"dim", 4},
+              {"n_layers", 1},
+              {"n_heads", 2},
+              {"hidden_dim", 8},
+              {"max_position_embeddings", 16}};
+  const std::string p = "distilbert.transformer.layer.0.";
+  std::vector<std::pair<std::string, std::vector<int64_t>>> specs = {
+      {"distilbert.embeddings.word_embeddings.weight", {8, 4}},
+      {"distilbert.embeddings.position_embeddings.weight", {16, 4}},
+      {"distilbert.embeddings.LayerNorm.weight", {4}},
+      {"distilbert.embeddings.LayerNorm.bias", {4}}};
+  for (const char* lin : {"attention.q_lin.", "attention.k_lin.", "attention.v_lin.",
+                          "attention.out_lin.", "pre_classifier."}) {
+    const std::string prefix = std::string(lin) == "pre_classifier." ? "" : p;
+    specs.push_back({prefix + lin + "weight", {4, 4}});
+    specs.push_back({prefix + lin + "bias", {4}});
+  }
+  for (const char* norm : {"sa_layer_norm.", "output_layer_norm."}) {
+    specs.push_back({p + norm + "weight", {4}});
+    specs.push_back({p + norm + "bias", {4}});
+  }
+  specs.insert(specs.end(), {{p + "ffn.lin1.weight", {8, 4}},
+                             {p + "ffn.lin1.bias", {8}},
+                             {p + "ffn.lin2.weight", {4, 8}},
+                             {p + "ffn.lin2.bias", {4}},
+                             {"classifier.weight", {2, 4}},
+                             {"classifier.bias", {2}}});
+  m.tensors.clear();
+  int k = 0;
+  for (const auto& [name, shape] : specs) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<float> values(static_cast<size_t>(n));
+    for (float& v : values) v = static_cast<float>((k++ % 17) - 8) / 16.0f;
+    m.tensors.push_back({name, shape, values, "F32", ""});
+  }
+  return m;
+}
+
+// A DistilBERT folder at dir/m after `edit`, with a WordPiece vocab.txt.
+std::function<void(const fs::path&)> distilbert_with(std::function<void(const fs::path&)> edit) {
+  return [edit](const fs::path& dir) {
+    tiny_distilbert().write(dir / "m");
+    std::ofstream(dir / "m" / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n";
+    edit(dir / "m");
+  };
+}
+
 const char* kRecipeBase = "[data]\ntask = \"sotu-lm\"\n";
 
 const char* const kCatalog = testing::kValidCatalog;
@@ -235,6 +290,7 @@ const std::string kPredict = "devices predict --config {dir}/config.json";
 // libtorch, such as the ASan one.
 const std::string kSelect = "select --recipe {dir}/r.toml --lc 1ms --ac-drop 1%";
 const std::string kSpam = "--data-dir {dir} data stats --task spam-cls --vocab-size 0";
+const std::string kPredictText = "predict --model {dir}/m --text hello";
 
 std::vector<Case> cases() {
   const std::string w1 = "transformer_encoder.layers.0.linear1.weight";
@@ -805,6 +861,87 @@ std::vector<Case> cases() {
                kSpam,
                file_at("spam-assassin/data/file_list.json", "[\"spam-1/../../../etc/passwd\"]"),
                {"file_list.json[0]: expected GROUP/FILE.txt"}});
+  // ---- a Hugging Face folder (issue 14), imported by `predict --model`.
+  const auto hf_config = [](std::string key, ordered_json value) {
+    return distilbert_with([key, value](const fs::path& m) {
+      TinyModel t = tiny_distilbert();
+      t.config[key] = value;
+      std::ofstream(m / "config.json") << t.config.dump(2);
+    });
+  };
+  c.push_back({"HF folder",
+               "DistilBERT `n_heads` that does not divide `dim`",
+               kPredictText,
+               hf_config("n_heads", 3),
+               {"m/config.json: n_heads: expected a divisor of hidden_size 4, found 3"}});
+  c.push_back({"HF folder",
+               "`is_decoder: true`",
+               kPredictText,
+               hf_config("is_decoder", true),
+               {"m/config.json: is_decoder: expected false (a plain encoder), found true"}});
+  c.push_back({"HF folder",
+               "`model_type` gpt2",
+               kPredictText,
+               hf_config("model_type", "gpt2"),
+               {"m/config.json: model_type: expected bert, distilbert or roberta"}});
+  c.push_back({"HF folder",
+               "activation `gelu_new` (tanh approximation)",
+               kPredictText,
+               hf_config("activation", "gelu_new"),
+               {"m/config.json: activation: expected one of gelu, relu, found \"gelu_new\""}});
+  c.push_back({"HF folder",
+               "a DistilBERT tensor missing",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 TinyModel t = tiny_distilbert();
+                 std::erase_if(t.tensors, [](const TinyModel::Tensor& x) {
+                   return x.name == "distilbert.transformer.layer.0.ffn.lin2.weight";
+                 });
+                 t.write(m);
+               }),
+               {"m/model.safetensors: distilbert.transformer.layer.0.ffn.lin2.weight: expected a "
+                "tensor named"}});
+  c.push_back({"HF folder",
+               "only pytorch_model.bin",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::rename(m / "model.safetensors", m / "pytorch_model.bin");
+               }),
+               {"m/model.safetensors: expected model.safetensors (convert pytorch_model.bin"}});
+  c.push_back({"HF folder",
+               "RoBERTa's BPE tokenizer (vocab.json, merges.txt)",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::remove(m / "vocab.txt");
+                 write(m / "vocab.json", "{}");
+                 write(m / "merges.txt", "#version: 0.2\n");
+               }),
+               {"m/vocab.json: tokenizer: expected a WordPiece vocab.txt or tokenizer.json"}});
+  c.push_back({"HF folder",
+               "tokenizer_config.json `tokenizer_class` RobertaTokenizer",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 write(m / "tokenizer_config.json", R"({"tokenizer_class": "RobertaTokenizer"})");
+               }),
+               {"m/tokenizer_config.json: tokenizer_class: expected a WordPiece tokenizer"}});
+  c.push_back({"HF folder",
+               "tokenizer.json of a BPE model, no vocab.txt",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::remove(m / "vocab.txt");
+                 write(m / "tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}}})");
+               }),
+               {"m/tokenizer.json: model.type: expected \"WordPiece\""}});
+  c.push_back({"HF folder",
+               "tokenizer_config.json cased, config.json's `do_lower_case` true",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 TinyModel t = tiny_distilbert();
+                 t.config["do_lower_case"] = true;
+                 std::ofstream(m / "config.json") << t.config.dump(2);
+                 write(m / "tokenizer_config.json", R"({"do_lower_case": false})");
+               }),
+               {"m/tokenizer_config.json: do_lower_case: expected true as config.json's"}});
   return c;
 }
 
