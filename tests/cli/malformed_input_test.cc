@@ -1062,5 +1062,81 @@ TEST(MalformedInputAccepted, TheTinyModelAndItsHpfFormLoad) {
   }
 }
 
+// The tiny DistilBERT of the table, with a cased tokenizer_config.json and two bookkeeping
+// keys, predicts exactly as its fitformer twin: the same tensors under BERT's names (written
+// here, not by the importer), zero token-type embeddings, the relu head, do_lower_case false.
+// The twin lower-casing instead predicts otherwise ("Hello" and "hello" are different tokens),
+// so the comparison sees the casing.
+TEST(MalformedInputAccepted, DistilBertFolderPredictsAsItsFitformerTwin) {
+  testing::TempDir dir;
+  const std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nHello\nhello\n";
+  TinyModel distil = tiny_distilbert();
+  distil.config["torch_dtype"] = "float32";
+  distil.config["transformers_version"] = "4.35.2";
+  distil.write(dir.path() / "hf");
+  write(dir.path() / "hf" / "vocab.txt", vocab);
+  write(dir.path() / "hf" / "tokenizer_config.json", R"({"do_lower_case": false})");
+
+  const std::pair<std::string, std::string> names[] = {
+      {"distilbert.embeddings.", "bert.embeddings."},
+      {"distilbert.transformer.layer.0.attention.q_lin.",
+       "bert.encoder.layer.0.attention.self.query."},
+      {"distilbert.transformer.layer.0.attention.k_lin.",
+       "bert.encoder.layer.0.attention.self.key."},
+      {"distilbert.transformer.layer.0.attention.v_lin.",
+       "bert.encoder.layer.0.attention.self.value."},
+      {"distilbert.transformer.layer.0.attention.out_lin.",
+       "bert.encoder.layer.0.attention.output.dense."},
+      {"distilbert.transformer.layer.0.sa_layer_norm.",
+       "bert.encoder.layer.0.attention.output.LayerNorm."},
+      {"distilbert.transformer.layer.0.ffn.lin1.", "bert.encoder.layer.0.intermediate.dense."},
+      {"distilbert.transformer.layer.0.ffn.lin2.", "bert.encoder.layer.0.output.dense."},
+      {"distilbert.transformer.layer.0.output_layer_norm.",
+       "bert.encoder.layer.0.output.LayerNorm."},
+      {"pre_classifier.", "bert.pooler.dense."}};
+  TinyModel twin = tiny_distilbert();
+  for (TinyModel::Tensor& t : twin.tensors)
+    for (const auto& [from, to] : names)
+      if (t.name.starts_with(from)) t.name = to + t.name.substr(from.size());
+  twin.tensors.push_back(
+      {"bert.embeddings.token_type_embeddings.weight", {1, 4}, {0, 0, 0, 0}, "F32", ""});
+  twin.config = {
+      {"model_type", "bert"},          {"vocab_size", 8},          {"hidden_size", 4},
+      {"num_hidden_layers", 1},        {"num_attention_heads", 2}, {"intermediate_size", 8},
+      {"max_position_embeddings", 16}, {"type_vocab_size", 1},     {"layer_norm_eps", 1e-12},
+      {"pooler_hidden_act", "relu"},   {"do_lower_case", false}};
+  twin.write(dir.path() / "twin");
+  write(dir.path() / "twin" / "vocab.txt", vocab);
+  twin.config["do_lower_case"] = true;
+  twin.write(dir.path() / "lower");
+  write(dir.path() / "lower" / "vocab.txt", vocab);
+
+  const auto predict = [&](const std::string& folder, bool merge_stderr) {
+    return testing::run_command("timeout 60 " + std::string(FITFORMER_BINARY) + " --cache-dir " +
+                                (dir.path() / "cache").string() + " predict --json --model " +
+                                (dir.path() / folder).string() + " --text 'Hello hello Hello'" +
+                                (merge_stderr ? " 2>&1 >/dev/null" : " 2>/dev/null"));
+  };
+  const Outcome imported = predict("hf", false), same = predict("twin", false),
+                lowered = predict("lower", false);
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_EQ(imported.output, same.output);
+  EXPECT_NE(imported.output, lowered.output) << "the casing made no difference";
+  // stderr: one warning per bookkeeping key, then the note naming the import.
+  const Outcome notes = predict("hf", true);
+  EXPECT_NE(
+      notes.output.find("fitformer: warning: " + (dir.path() / "hf" / "config.json").string() +
+                        ": torch_dtype \"float32\" ignored"),
+      std::string::npos)
+      << notes.output;
+  EXPECT_NE(notes.output.find("transformers_version"), std::string::npos) << notes.output;
+  EXPECT_NE(notes.output.find("read as a Hugging Face distilbert classifier"), std::string::npos)
+      << notes.output;
+  size_t lines = 0;
+  for (char ch : notes.output) lines += ch == '\n';
+  EXPECT_EQ(lines, 3u) << notes.output;
+}
+
 }  // namespace
 }  // namespace fitformer
