@@ -82,6 +82,12 @@ struct TinyModel {
         {p + "linear2.bias", {4}},
         {"decoder.weight", {8, 4}},
         {"decoder.bias", {8}}};
+    set_tensors(specs);
+  }
+
+  // One fp32 tensor per (name, shape), filled with a fixed pattern of small values.
+  void set_tensors(const std::vector<std::pair<std::string, std::vector<int64_t>>>& specs) {
+    tensors.clear();
     int k = 0;
     for (const auto& [name, shape] : specs) {
       int64_t n = 1;
@@ -180,15 +186,7 @@ TinyModel tiny_distilbert() {
                              {p + "ffn.lin2.bias", {4}},
                              {"classifier.weight", {2, 4}},
                              {"classifier.bias", {2}}});
-  m.tensors.clear();
-  int k = 0;
-  for (const auto& [name, shape] : specs) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    std::vector<float> values(static_cast<size_t>(n));
-    for (float& v : values) v = static_cast<float>((k++ % 17) - 8) / 16.0f;
-    m.tensors.push_back({name, shape, values, "F32", ""});
-  }
+  m.set_tensors(specs);
   return m;
 }
 
