@@ -14,4 +14,12 @@ namespace fitformer::cli {
 std::filesystem::path resolve_model_folder(const std::filesystem::path& dir,
                                            const GlobalOptions& global);
 
+// The same for select's dense model, which select trains when its folder holds no finished
+// training: a BERT folder fitformer did not train (no job.key) is imported even when it could
+// be read as it is, and the import marked pretrained, so that select uses the model and never
+// trains over it (nor writes into the user's folder). An absent folder is returned as it is
+// (select trains there).
+std::filesystem::path resolve_dense_model_folder(const std::filesystem::path& dir,
+                                                 const GlobalOptions& global);
+
 }  // namespace fitformer::cli

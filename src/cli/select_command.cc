@@ -44,9 +44,8 @@ int run_select(SelectOptions o, const GlobalOptions& global) {
   o.request.exclude_devices = split_list(o.exclude_devices);
   o.request.workspace = workspace_of(global);
   o.request.progress_bars = Progress::terminal_attached() && !o.json;
-  // A folder given and there is read as it is or imported; an absent one is trained there.
-  if (!o.request.model_dir.empty() && std::filesystem::exists(o.request.model_dir))
-    o.request.model_dir = resolve_model_folder(o.request.model_dir, global);
+  if (!o.request.model_dir.empty())
+    o.request.model_dir = resolve_dense_model_folder(o.request.model_dir, global);
   const explore::SelectOutcome outcome = explore::run_select(o.request);
   const report::SelectFiles files = report::write_select_files(outcome);
   if (o.json)

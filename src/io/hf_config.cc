@@ -118,6 +118,17 @@ std::string why_ignored(std::string_view key) {
   return "no effect on inference";
 }
 
+// architectures' class names are worth reading; other values as errors describe them.
+std::string describe_value(const json& value) {
+  if (value.is_array() && value.size() <= 2 &&
+      std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); })) {
+    std::string names;
+    for (const json& v : value) names += (names.empty() ? "" : ", ") + describe_json(v);
+    return "[" + names + "]";
+  }
+  return describe_json(value);
+}
+
 }  // namespace
 
 HfConfig parse_hf_config(const std::string& json_text, const std::filesystem::path& path) {
@@ -145,7 +156,7 @@ HfConfig parse_hf_config(const std::string& json_text, const std::filesystem::pa
     if (std::find(std::begin(kHarmlessKeys), std::end(kHarmlessKeys), key) !=
         std::end(kHarmlessKeys)) {
       if (key == "sinusoidal_pos_embds" && distil) continue;  // read: see why_ignored
-      out.warnings.push_back(file + ": " + key + " " + describe_json(value) + " ignored (" +
+      out.warnings.push_back(file + ": " + key + " " + describe_value(value) + " ignored (" +
                              why_ignored(key) + ")");
       continue;
     }
