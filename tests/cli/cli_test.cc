@@ -88,6 +88,32 @@ TEST(Cli, DataShowReadsAUsersCsvWithAByteOrderMark) {
       << r.output;
 }
 
+// scripts/tiny-hf-classifier writes each Hugging Face layout with its own safetensors writer
+// (Python's standard library, no fitformer code); predict reads each, with its id2label.
+TEST(Cli, PredictReadsEachHuggingFaceLayoutThePythonScriptWrites) {
+  testing::TempDir dir;
+  for (const std::string layout : {"bert", "distilbert", "roberta"}) {
+    const std::string folder = (dir.path() / layout).string();
+    const CommandResult made = testing::run_command(std::string(FITFORMER_SOURCE_DIR) +
+                                                    "/scripts/tiny-hf-classifier --layout " +
+                                                    layout + " --out " + folder + " 2>&1");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    const CommandResult r =
+        run_fitformer("--cache-dir " + (dir.path() / "cache").string() +
+                          " predict --json --model " + folder + " --text 'the movie was great'",
+                      false);
+    ASSERT_EQ(r.exit_code, 0) << layout << ": " << r.output;
+    const auto j = nlohmann::json::parse(r.output);
+    ASSERT_EQ(j["labels"].size(), 2u) << layout;
+    EXPECT_NEAR(
+        j["labels"][0]["probability"].get<double>() + j["labels"][1]["probability"].get<double>(),
+        1.0, 1e-9)
+        << layout;
+    EXPECT_TRUE(j["label"] == "neg" || j["label"] == "pos") << layout << ": " << j["label"];
+    EXPECT_EQ(j["input_tokens"], 6) << layout;  // [CLS] the movie was great [SEP]
+  }
+}
+
 TEST(Cli, BenchPrintsMeasuredFiguresAsJson) {
   for (const char* args : {"bench --help", "bench kernels --help", "bench model --help"}) {
     EXPECT_EQ(run_fitformer(args).exit_code, 0) << args;
