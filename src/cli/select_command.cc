@@ -71,7 +71,8 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   cmd->add_option("--profile", r.profile, "Profile of the recipe: quick or full");
   cmd->add_option(
       "--model", r.model_dir,
-      "Dense model folder (default runs/<recipe>-<profile>; trained there when absent)");
+      "Dense model folder (default runs/<recipe>-<profile>; trained there when absent), or "
+      "your Hugging Face BERT, DistilBERT or RoBERTa classifier (imported, never trained over)");
   cmd->add_option("--lc", r.lc, "Latency constraint per forward: 5ms, 250us, 0.5s")->required();
   auto* ac = cmd->add_option("--ac", r.ac, "Accuracy constraint: acc>=0.80, f1>=0.9, ppl<=180");
   auto* drop = cmd->add_option("--ac-drop", r.ac_drop,
