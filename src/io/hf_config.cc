@@ -160,8 +160,10 @@ HfConfig parse_hf_config(const std::string& json_text, const std::filesystem::pa
                              why_ignored(key) + ")");
       continue;
     }
+    // A copy: clang 14 cannot capture a structured binding in a lambda.
+    const std::string name = key;
     const auto special = std::find_if(kDefaultOnlyKeys.begin(), kDefaultOnlyKeys.end(),
-                                      [&](const DefaultOnly& d) { return d.key == key; });
+                                      [&](const DefaultOnly& d) { return d.key == name; });
     if (special != kDefaultOnlyKeys.end()) {
       if (value != json::parse(special->default_json)) {
         throw Error(file, key, std::string(special->default_json) + " (a plain encoder)",
