@@ -41,7 +41,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
   const bool lm = config.family == io::ModelFamily::kCausalLm;
 
   nlohmann::json j = {
-      {"model", dir.string()},      {"task", score.task},
+      {"model", options.model_dir}, {"task", score.task},
       {"split", score.split},       {"precision", format::precision_name(score.precision)},
       {"examples", score.examples}, {"max_length", length},
       {"provenance", "measured"}};
@@ -70,7 +70,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  fmt::print("{} on {} {} ({} examples, max length {}, {})\n", dir.string(), score.task,
+  fmt::print("{} on {} {} ({} examples, max length {}, {})\n", options.model_dir, score.task,
              score.split, score.examples, length, format::precision_name(score.precision));
   const auto& b = j["baseline"];
   if (lm) {
