@@ -31,14 +31,19 @@ std::filesystem::path resolve_model_folder(const std::filesystem::path& dir,
 
 std::filesystem::path resolve_dense_model_folder(const std::filesystem::path& dir,
                                                  const GlobalOptions& global) {
-  if (!std::filesystem::exists(dir) || std::filesystem::exists(dir / "job.key")) {
-    return std::filesystem::exists(dir) ? resolve_model_folder(dir, global) : dir;
-  }
+  namespace fs = std::filesystem;
+  // What a training fitformer started there leaves (finished, running or killed): that folder
+  // is select's to train and resume, as before.
+  for (const char* trace : {"job.key", "fitformer.lock", "tokens.safetensors", "checkpoint.pt"})
+    if (fs::exists(dir / trace))
+      return fs::exists(dir / "job.key") ? resolve_model_folder(dir, global) : dir;
+  if (!fs::exists(dir / model::kConfigFileName) || !fs::exists(dir / model::kWeightsFileName))
+    return dir;
   const bool causal_lm =
       !model::needs_hf_import(dir) &&
       io::load_model_config(dir / model::kConfigFileName).family == io::ModelFamily::kCausalLm;
   if (causal_lm) return dir;  // not a Hugging Face model: select's training rules apply
-  const std::filesystem::path imported = import_with_notes(dir, global);
+  const fs::path imported = import_with_notes(dir, global);
   jobs::mark_pretrained(imported);
   return imported;
 }

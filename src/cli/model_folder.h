@@ -15,10 +15,11 @@ std::filesystem::path resolve_model_folder(const std::filesystem::path& dir,
                                            const GlobalOptions& global);
 
 // The same for select's dense model, which select trains when its folder holds no finished
-// training: a BERT folder fitformer did not train (no job.key) is imported even when it could
-// be read as it is, and the import marked pretrained, so that select uses the model and never
-// trains over it (nor writes into the user's folder). An absent folder is returned as it is
-// (select trains there).
+// training: a BERT folder with config.json and model.safetensors and no trace of a fitformer
+// training (job.key, fitformer.lock, tokens.safetensors, checkpoint.pt) is imported even when
+// it could be read as it is, and the import marked pretrained, so that select uses the model
+// and never trains over it (nor writes into the user's folder). Any other folder, absent or a
+// training's, is returned as it is (select trains or resumes there).
 std::filesystem::path resolve_dense_model_folder(const std::filesystem::path& dir,
                                                  const GlobalOptions& global);
 
