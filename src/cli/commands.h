@@ -10,13 +10,12 @@ namespace fitformer::cli {
 
 // Options every subcommand sees.
 struct GlobalOptions {
-  std::string data_dir = FITFORMER_DEFAULT_DATA_DIR;
-  std::string cache_dir = FITFORMER_DEFAULT_CACHE_DIR;
+  jobs::Workspace workspace;
 };
 
 // The folders the jobs of a command read and write.
 inline jobs::Workspace workspace_of(const GlobalOptions& global) {
-  return {global.data_dir, global.cache_dir};
+  return global.workspace;
 }
 
 void add_data_command(CLI::App& app, const GlobalOptions& global);

@@ -71,7 +71,7 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
   }
   Progress progress("reading " + (spec.task.empty() ? spec.path.string() : spec.task), 0, "docs",
                     Progress::terminal_attached() && !options.json);
-  const data::Dataset dataset = data::load_dataset(spec, global.data_dir, &progress);
+  const data::Dataset dataset = data::load_dataset(spec, global.workspace.data_dir, &progress);
   progress.finish();
   std::unique_ptr<data::Tokenizer> tokenizer;
   if (options.vocab_size > 0) {
@@ -79,8 +79,8 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
     std::vector<std::string> texts;
     for (const auto& e : dataset.train) texts.push_back(e.text);
     Progress training("tokenizer", 0, "", Progress::terminal_attached() && !options.json);
-    tokenizer = data::load_sentencepiece(
-        data::train_sentencepiece(texts, options.vocab_size, global.cache_dir, &training));
+    tokenizer = data::load_sentencepiece(data::train_sentencepiece(
+        texts, options.vocab_size, global.workspace.cache_dir, &training));
   }
   const size_t count = dataset.train.size() + dataset.valid.size() + dataset.test.size();
   Progress counting("counting", tokenizer ? count : 0, "texts",
@@ -125,8 +125,8 @@ std::unique_ptr<data::Tokenizer> show_tokenizer(const ShowOptions& options,
   for (const auto& e : dataset.train) texts.push_back(e.text);
   Progress training("tokenizer", 0, "", Progress::terminal_attached());
   name = fmt::format("SentencePiece, {} pieces, trained on train", recipe.tokenizer.vocab_size);
-  return data::load_sentencepiece(
-      data::train_sentencepiece(texts, recipe.tokenizer.vocab_size, global.cache_dir, &training));
+  return data::load_sentencepiece(data::train_sentencepiece(texts, recipe.tokenizer.vocab_size,
+                                                            global.workspace.cache_dir, &training));
 }
 
 // Label counts and token lengths per split, for a user's data.
@@ -160,13 +160,13 @@ void run_show(const ShowOptions& options, const GlobalOptions& global) {
   io::Recipe recipe;
   data::Dataset dataset;
   if (options.recipe.empty()) {
-    dataset = data::load_builtin_task(options.task, global.data_dir);
+    dataset = data::load_builtin_task(options.task, global.workspace.data_dir);
   } else {
     recipe = io::load_recipe(options.recipe, "");
     if (!options.model.empty()) require_directory(options.model, "--model folder");
     Progress reading("reading " + recipe.data.path.string(), 0, "docs",
                      Progress::terminal_attached());
-    dataset = data::load_dataset(recipe.data, global.data_dir, &reading);
+    dataset = data::load_dataset(recipe.data, global.workspace.data_dir, &reading);
     reading.finish();
   }
   const auto& examples = options.split == "train"   ? dataset.train

@@ -242,7 +242,7 @@ void add_devices_command(CLI::App& app, const GlobalOptions& global) {
   predict->add_flag("--remeasure", p->remeasure,
                     "Time the host again instead of reading the cached measurement");
   predict->add_flag("--json", p->json, "Machine-readable output");
-  predict->callback([p, &global] { run_predict(*p, global.cache_dir); });
+  predict->callback([p, &global] { run_predict(*p, global.workspace.cache_dir); });
 }
 
 }  // namespace fitformer::cli

@@ -36,7 +36,8 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
     spec = io::load_recipe(options.recipe, "").data;
   else
     spec.task = options.task;
-  const runtime::ModelScore score = runtime::score_model(dir, spec, global.data_dir, score_options);
+  const runtime::ModelScore score =
+      runtime::score_model(dir, spec, global.workspace.data_dir, score_options);
   const int length = runtime::score_length(config, score_options.max_length);
   const bool lm = config.family == io::ModelFamily::kCausalLm;
 

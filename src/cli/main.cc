@@ -17,10 +17,16 @@ int main(int argc, char** argv) {
   // subcommands created below inherit this.
   app.fallthrough();
   fitformer::cli::GlobalOptions global;
-  app.add_option("--data-dir", global.data_dir, "Folder of fetched datasets (scripts/setup)")
+  // Defaults and the environment variables that set them: core/locations.h, README.md.
+  app.add_option("--data-dir", global.workspace.data_dir,
+                 "Folder of fetched datasets (scripts/setup; env FITFORMER_DATA_DIR)")
       ->capture_default_str();
-  app.add_option("--cache-dir", global.cache_dir, "Folder of cached results")
+  app.add_option("--cache-dir", global.workspace.cache_dir,
+                 "Folder of cached results (env FITFORMER_CACHE_DIR)")
       ->capture_default_str();
+  app.add_option("--workdir", global.workspace.work_dir,
+                 "Project folder: run folders go to WORKDIR/runs (env FITFORMER_WORKDIR; "
+                 "default the current directory)");
   fitformer::cli::add_data_command(app, global);
   fitformer::cli::add_devices_command(app, global);
   fitformer::cli::add_train_command(app, global);

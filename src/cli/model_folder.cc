@@ -16,7 +16,7 @@ std::filesystem::path import_with_notes(const std::filesystem::path& dir,
                                         const GlobalOptions& global) {
   const io::HfConfig hf = model::read_hf_config(dir);
   for (const std::string& line : hf.warnings) fmt::print(stderr, "fitformer: warning: {}\n", line);
-  const std::filesystem::path imported = model::import_hf_folder(dir, global.cache_dir);
+  const std::filesystem::path imported = model::import_hf_folder(dir, global.workspace.cache_dir);
   fmt::print(stderr, "fitformer: note: {} read as a Hugging Face {} classifier: {}\n", dir.string(),
              hf.model_type, imported.string());
   return imported;

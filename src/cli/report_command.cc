@@ -28,7 +28,9 @@ void run_report(const ReportOptions& o) {
                                         ? std::filesystem::absolute(o.result).parent_path()
                                         : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
-  fmt::print("report: {}\n", report::write_report(result, out, o.result).string());
+  fmt::print("report: {}\n", report::write_report(result, out, o.result,
+                                                  std::filesystem::absolute(o.result).parent_path())
+                                 .string());
 }
 
 }  // namespace

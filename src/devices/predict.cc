@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/hash.h"
+#include "core/locations.h"
 #include "core/random.h"
+#include "devices/closest_fit.h"
 #include "devices/fpga_sim.h"
 #include "devices/host_cache.h"
 #include "devices/roofline.h"
@@ -81,7 +83,9 @@ Prediction predict_fpga(const io::DeviceSpec& device, const CandidateModel& mode
       e.simulated_us = sim.latency_us;
     }
   } else {
-    e.method = "no accelerator configuration fits: " + sized.verdict.reason;
+    e.closest = closest_design(clocked, problem);
+    if (e.closest) e.verdict.reason += "; the closest design " + shortfall(*e.closest, clocked);
+    e.method = "no accelerator configuration fits: " + e.verdict.reason;
   }
   e.accel = std::move(sized);
   return e;
@@ -262,7 +266,7 @@ io::ModelConfig task_model_config(std::string_view family) {
                                               {"bert-classifier", "spam-cls.toml", "", 2}};
   for (const TaskModel& t : kTaskModels) {
     if (t.family != family) continue;
-    const io::Recipe recipe = io::load_recipe(fs::path(FITFORMER_SOURCE_DIR) / "recipes" / t.recipe,
+    const io::Recipe recipe = io::load_recipe(default_locations().resources / "recipes" / t.recipe,
                                               std::string(t.profile));
     io::ModelConfig c = model::recipe_model_config(recipe, recipe.tokenizer.vocab_size, t.labels);
     c.max_position_embeddings = io::ModelConfig{}.max_position_embeddings;

@@ -90,6 +90,8 @@ struct Prediction {
   std::string method;     // one line: how the figure was obtained
   // FPGA: the sized design and its analytical estimate; the simulator's cycles when asked.
   std::optional<accel::SizedAccel> accel;
+  // FPGA that no design fits: the one closest to fitting (devices/closest_fit.h).
+  std::optional<accel::SizedAccel> closest;
   std::optional<double> simulated_us;
   std::vector<OpLatency> ops;  // CPU / GPU roofline terms, one per workload op
   double overhead_us = 0;      // per-op overhead term of the roofline, summed

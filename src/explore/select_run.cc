@@ -62,7 +62,8 @@ struct ModelShape {
 };
 
 ModelShape model_shape(const SelectRequest& r, const io::Recipe& recipe) {
-  const fs::path config = jobs::train_out(train_job_of(r), recipe) / model::kConfigFileName;
+  const fs::path config =
+      jobs::train_out(train_job_of(r), recipe, r.workspace) / model::kConfigFileName;
   ModelShape shape;
   if (fs::exists(config)) {
     const io::ModelConfig c = io::load_model_config(config);
@@ -226,7 +227,8 @@ LoopSettings loop_settings(const CheckedRequest& c) {
 
 fs::path out_dir_of(const SelectRequest& r, const io::Recipe& recipe) {
   if (!r.out_dir.empty()) return r.out_dir;
-  return fs::path("runs") / (recipe.name + (r.profile.empty() ? "" : "-" + r.profile) + "-select");
+  return r.workspace.runs_dir() /
+         (recipe.name + (r.profile.empty() ? "" : "-" + r.profile) + "-select");
 }
 
 }  // namespace

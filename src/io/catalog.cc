@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/locations.h"
 #include "core/printable.h"
 #include "core/safe_name.h"
 #include "io/toml_reader.h"
@@ -267,7 +268,7 @@ std::vector<DeviceSpec> load_catalog(const fs::path& file) {
 }
 
 fs::path default_catalog_path() {
-  return fs::path(FITFORMER_SOURCE_DIR) / "catalog" / "devices.toml";
+  return default_locations().resources / "catalog" / "devices.toml";
 }
 
 }  // namespace fitformer::io

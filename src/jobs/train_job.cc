@@ -7,16 +7,17 @@
 
 namespace fitformer::jobs {
 
-std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe) {
+std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe,
+                                const Workspace& workspace) {
   if (!job.out.empty()) return job.out;
-  return std::filesystem::path("runs") /
+  return workspace.runs_dir() /
          (recipe.name + (recipe.profile.empty() ? "" : "-" + recipe.profile));
 }
 
 std::vector<std::string> trainer_train_args(const TrainJob& job, const Workspace& workspace,
                                             bool bars) {
   const io::Recipe recipe = io::load_recipe(job.recipe_file, job.profile);
-  const std::filesystem::path out = train_out(job, recipe);
+  const std::filesystem::path out = train_out(job, recipe, workspace);
   const TrainerInput input = tokenize_for_trainer(recipe, workspace, bars, out);
   std::vector<std::string> args = {"--recipe",
                                    job.recipe_file.string(),
@@ -38,7 +39,8 @@ std::vector<std::string> trainer_train_args(const TrainJob& job, const Workspace
 std::filesystem::path run_train_job(const TrainJob& job, const Workspace& workspace, bool bars,
                                     TrainerOutput output) {
   const std::filesystem::path tool = trainer_path();
-  const std::filesystem::path out = train_out(job, io::load_recipe(job.recipe_file, job.profile));
+  const std::filesystem::path out =
+      train_out(job, io::load_recipe(job.recipe_file, job.profile), workspace);
   const std::string key =
       job_key("train", job.recipe_file, job.profile, workspace, {std::to_string(job.threads)});
   if (!job.restart && job_done(out, key)) return out;
@@ -52,7 +54,7 @@ std::filesystem::path run_train_job(const TrainJob& job, const Workspace& worksp
 void exec_train_job(const TrainJob& job, const Workspace& workspace, bool bars) {
   const std::filesystem::path tool = trainer_path();
   // Never released here: the exec'd trainer inherits it and holds it until it exits.
-  const FolderLock lock(train_out(job, io::load_recipe(job.recipe_file, job.profile)));
+  const FolderLock lock(train_out(job, io::load_recipe(job.recipe_file, job.profile), workspace));
   exec_trainer(tool, trainer_train_args(job, workspace, bars));
 }
 

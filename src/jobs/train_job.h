@@ -22,8 +22,9 @@ struct TrainJob {
   bool json = false;
 };
 
-// The run folder of a train job (its `out`, or the default).
-std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe);
+// The run folder of a train job (its `out`, or the default under workspace.runs_dir()).
+std::filesystem::path train_out(const TrainJob& job, const io::Recipe& recipe,
+                                const Workspace& workspace);
 
 // The trainer's arguments after tokenizing the recipe's data into the run folder (bars:
 // progress bars on stderr).

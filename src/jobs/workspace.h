@@ -1,14 +1,22 @@
 // Where the jobs of a run read their data and keep their results: the folder of fetched
-// datasets (scripts/setup) and the content-addressed cache. Every job takes one.
+// datasets (scripts/setup), the content-addressed cache and the project folder whose runs/
+// holds the run folders named after recipes. Every job takes one; the defaults follow
+// core/locations.h.
 #pragma once
 
 #include <filesystem>
 
+#include "core/locations.h"
+
 namespace fitformer::jobs {
 
 struct Workspace {
-  std::filesystem::path data_dir = FITFORMER_DEFAULT_DATA_DIR;
-  std::filesystem::path cache_dir = FITFORMER_DEFAULT_CACHE_DIR;
+  std::filesystem::path data_dir = default_locations().data;
+  std::filesystem::path cache_dir = default_locations().cache;
+  std::filesystem::path work_dir = default_locations().work;  // empty: the current directory
+
+  // Where a run folder named after its recipe goes when no folder is given.
+  std::filesystem::path runs_dir() const { return work_dir / "runs"; }
 };
 
 }  // namespace fitformer::jobs

@@ -1,5 +1,6 @@
 // Renders the select result JSON as report.html: the result read into plain structs
-// (report_result.h), the three gnuplot figures drawn (report_plots.h), then the page.
+// (result_read.h), the three gnuplot figures drawn (plots.h), then the page, whose answer says
+// why each cheaper device lost (why_not.h).
 #include "report/html.h"
 
 #include <fmt/format.h>
@@ -20,6 +21,8 @@
 #include "core/files.h"
 #include "report/plots.h"
 #include "report/result_read.h"
+#include "report/why_not.h"
+#include "report/wording.h"
 
 namespace fitformer::report {
 namespace {
@@ -87,14 +90,15 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-
 .answer.no { background: #fbeeee; border-color: #d08a8a; }
 table { border-collapse: collapse; margin: .5rem 0; } td, th { padding: .25rem .6rem;
   border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.chosen { background: #eef8ee; font-weight: 600; }
 .prov { font-size: .75rem; padding: 0 .35rem; border-radius: 3px; background: #eee;
         color: #444; white-space: nowrap; }
 .prov.measured { background: #dcefdc; color: #225522; }
 .prov.simulated { background: #dde6f6; color: #223366; }
 .prov.modeled { background: #f6ecd8; color: #664411; }
-.ok { color: #1a7a1a; } .fail { color: #b02020; }
+.ok { color: #1a7a1a; } .fail { color: #b02020; } .warn { color: #b06000; font-weight: 600; }
+.answer table { background: #fff; font-size: .92rem; } .answer h3 { font-size: 1rem; margin: .8rem 0 .2rem; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: .9rem; }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
@@ -105,14 +109,6 @@ std::string device_name(const Result& r, std::string_view id) {
     if (d.id == id) return d.name;
   }
   return std::string(id);
-}
-
-std::string candidate_text(const Result& r, long index) {
-  const Candidate* c = find_candidate(r, index);
-  if (!c) return fmt::format("candidate {}", index);
-  std::string text = fmt::format("{} at sparsity {:.3g}", c->pattern, c->sparsity);
-  if (c->rho2) text += fmt::format(" (split ρ2 = {:.3g})", *c->rho2);
-  return text + ", " + c->precision;
 }
 
 // Which modeled assumption, moved, would change the answer (explore/sensitivity.h).
@@ -139,6 +135,29 @@ void write_sensitivity(const Result& r, std::string& out) {
   out += "</table>\n";
 }
 
+// The cheaper devices (every device when none was chosen) and why each lost, by price.
+void write_why_not(const Result& r, std::string& out) {
+  const std::vector<const Device*> devices = devices_to_explain(r);
+  if (devices.empty()) {
+    if (r.feasible) out += "<p>No device is cheaper.</p>\n";
+    return;
+  }
+  out += fmt::format(
+      "<h3>{}</h3>\n<table class=\"why\">\n<tr><th>Device</th><th class=\"n\">System price</th>"
+      "<th>Verdict</th><th>Why</th></tr>\n",
+      r.feasible ? "Why not a cheaper device (cheapest first)"
+                 : "Why each device lost (cheapest first)");
+  for (const Device* d : devices) {
+    const Explanation e = explain(r, *d);
+    out += fmt::format(
+        "<tr><td>{}<br/><small>{}</small></td><td class=\"n\">{}</td><td class=\"{}\">{}</td>"
+        "<td>{}</td></tr>\n",
+        html(d->name), html(d->id), number(d->system_price_usd, "USD"),
+        e.verdict.starts_with("not ") ? "" : "fail", html(e.verdict), html(e.text));
+  }
+  out += "</table>\n";
+}
+
 void write_answer(const Result& r, std::string& out) {
   if (r.feasible && r.chosen) {
     const Best& b = *r.chosen;
@@ -155,7 +174,7 @@ void write_answer(const Result& r, std::string& out) {
         badge(b.provenance), latency(r.lc_us), html(candidate_text(r, b.candidate)));
     if (c) {
       out += fmt::format(
-          "<li>{}: {:.4g} {}, against AC {} ({})</li>\n", html(r.metric), c->value,
+          "<li>{}: {:.4g} {}, against AC {} ({})</li>\n", html(metric_label(r.metric)), c->value,
           badge(c->provenance), html(r.ac),
           c->meets_ac ? "<span class=\"ok\">met</span>" : "<span class=\"fail\">not met</span>");
     }
@@ -172,7 +191,9 @@ void write_answer(const Result& r, std::string& out) {
       out += fmt::format("<li>Margin: {:.1f} % below LC {}</li>\n", 100 * *r.lc_margin,
                          badge(b.provenance));
     }
-    out += "</ul></div>\n";
+    out += "</ul>\n";
+    write_why_not(r, out);
+    out += "</div>\n";
     write_sensitivity(r, out);
     return;
   }
@@ -184,14 +205,21 @@ void write_answer(const Result& r, std::string& out) {
   } else {
     out += "<p>The nearest points that meet one constraint:</p>\n<ul>\n";
     for (const auto& n : r.nearest) {
+      const Candidate* c =
+          n.candidate ? find_candidate(r, static_cast<long>(*n.candidate)) : nullptr;
       out += fmt::format(
           "<li>{}: <strong>{}</strong>, {}, latency {}, {} {}</li>\n", html(n.what),
           html(device_name(r, n.device)),
           n.candidate ? html(candidate_text(r, static_cast<long>(*n.candidate))) : "—",
-          n.latency_us ? latency(*n.latency_us) : "—", html(r.metric), number(n.metric));
+          n.latency_us ? latency(*n.latency_us) + " " +
+                             badge(n.provenance.empty() ? "modeled" : n.provenance)
+                       : "—",
+          html(metric_name(r.metric)),
+          n.metric ? number(n.metric) + " " + badge(c ? c->provenance : "measured") : "—");
     }
     out += "</ul>\n";
   }
+  write_why_not(r, out);
   out += "</div>\n";
 }
 
@@ -200,13 +228,13 @@ void write_constraints(const Result& r, std::string& out) {
       "<h2>2. Constraints</h2>\n<table>\n"
       "<tr><th>Latency (LC)</th><td class=\"n\">{:g} µs ({})</td></tr>\n"
       "<tr><th>Accuracy (AC)</th><td class=\"n\">{}</td></tr>\n"
-      "<tr><th>Dense fp32 {}</th><td class=\"n\">{}</td></tr>\n"
+      "<tr><th>Dense model, fp32: {}</th><td class=\"n\">{} {}</td></tr>\n"
       "<tr><th>Objective</th><td class=\"n\">cheapest by {}</td></tr>\n"
       "<tr><th>Batch × sequence</th><td class=\"n\">{} × {}</td></tr>\n"
       "<tr><th>Task, recipe, profile</th><td class=\"n\">{}, {}, {}</td></tr>\n</table>\n",
-      r.lc_us, latency(r.lc_us), html(r.ac), html(r.metric), number(r.dense_fp32),
-      html(r.objective), number(r.batch), number(r.seq), html(r.task), html(r.recipe),
-      html(r.profile));
+      r.lc_us, latency(r.lc_us), html(r.ac), html(metric_label(r.metric)), number(r.dense_fp32),
+      r.dense_fp32 ? badge(r.dense_provenance) : std::string(), html(r.objective), number(r.batch),
+      number(r.seq), html(r.task), html(r.recipe), html(r.profile));
 }
 
 void write_figure(const std::optional<Figure>& figure, std::string_view heading,
@@ -217,7 +245,7 @@ void write_figure(const std::optional<Figure>& figure, std::string_view heading,
     return;
   }
   out += fmt::format(
-      "<figure><img src=\"plots/{0}.svg\" alt=\"{1}\">\n<figcaption>{1} Numbers: {2}. "
+      "<figure><img src=\"plots/{0}.svg\" alt=\"{1}\"/>\n<figcaption>{1} Numbers: {2}. "
       "Data and script: plots/{0}.dat, plots/{0}.gp.</figcaption></figure>\n",
       figure->name, html(figure->caption), badge(figure->provenance));
 }
@@ -229,12 +257,13 @@ void write_devices(const Result& r, std::string& out) {
       "<th class=\"n\">Best latency</th>"
       "<th>Model</th><th>Verdict</th></tr>\n";
   for (const auto& d : r.devices) {
-    std::string verdict = d.chosen     ? "<span class=\"ok\">chosen</span>"
-                          : d.feasible ? "<span class=\"ok\">feasible</span>"
-                                       : "<span class=\"fail\">infeasible</span>";
+    std::string verdict = d.chosen      ? "<span class=\"ok\">chosen</span>"
+                          : !d.in_scope ? "<span>not considered</span>"
+                          : d.feasible  ? "<span class=\"ok\">feasible</span>"
+                                        : "<span class=\"fail\">infeasible</span>";
     if (!d.reason.empty()) verdict += ": " + html(d.reason);
     out += fmt::format(
-        "<tr{}><td>{}<br><small>{}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
+        "<tr{}><td>{}<br/><small>{}</small></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>"
         "<td>{}</td></tr>\n",
         d.chosen ? " class=\"chosen\"" : "", html(d.name), html(d.id), html(d.kind), html(d.tier),
@@ -247,46 +276,95 @@ void write_devices(const Result& r, std::string& out) {
     out += fmt::format("<p>Price compared: {}.</p>\n", html(r.price_basis));
 }
 
+// Use at or above this share of a usable resource is flagged: a design that close to full is
+// unlikely to route and close timing at the catalog clock (issue 14 item 6).
+constexpr double kWarnShare = 0.97;
+
+// One design's resources against what the device leaves usable, each share coloured: fine,
+// near full (from kWarnShare), or over.
+void write_resource_table(const Accelerator& a, std::string& out) {
+  out +=
+      "<table>\n<tr><th>Resource</th><th class=\"n\">Used</th><th class=\"n\">Usable</th>"
+      "<th class=\"n\">Use</th></tr>\n";
+  for (std::size_t i = 0; i < kResources.size(); ++i) {
+    const auto& used = a.used[i];
+    const auto& available = a.available[i];
+    std::string share = "—";
+    if (used && available && (*available > 0 || *used > 0)) {
+      const double s = *available > 0 ? *used / *available : INFINITY;
+      const char* level = s > 1 ? "fail" : s >= kWarnShare ? "warn" : "ok";
+      const char* note = s > 1 ? " (over)" : s >= kWarnShare ? " (near full)" : "";
+      share = std::isfinite(s)
+                  ? fmt::format("<span class=\"{}\">{:.1f}%{}</span>", level, 100 * s, note)
+                  : "<span class=\"fail\">none usable</span>";
+    }
+    out += fmt::format(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+        "<td class=\"n\">{}</td></tr>\n",
+        kResourceLabels[i], number(used), number(available), share);
+  }
+  out += "</table>\n";
+}
+
+std::string design_text(const Accelerator& a) {
+  return fmt::format("{} PEs (P), {} banks (B), {} block columns (Bc), {} token lanes, {}, {}",
+                     number(a.pes), number(a.banks), number(a.block_cols), number(a.token_lanes),
+                     html(a.precision), number(a.clock_mhz, "MHz"));
+}
+
 void write_accelerators(const Result& r, std::string& out) {
   out += "<h2>7. The accelerator sized for each FPGA</h2>\n";
   bool any = false;
   for (const auto& d : r.devices) {
-    if (!d.accel) continue;
-    any = true;
-    const Accelerator& a = *d.accel;
-    out += fmt::format(
-        "<h3>{} <small>({})</small> {}</h3>\n<p>{} PEs (P), {} banks (B), {} block columns "
-        "(Bc), {} token lanes, {}, {}.</p>\n<table>\n<tr><th>Resource</th><th class=\"n\">Used"
-        "</th><th class=\"n\">Usable</th><th class=\"n\">Use</th></tr>\n",
-        html(d.name), html(d.id), badge(a.provenance), number(a.pes), number(a.banks),
-        number(a.block_cols), number(a.token_lanes), html(a.precision), number(a.clock_mhz, "MHz"));
-    for (std::size_t i = 0; i < kResources.size(); ++i) {
-      const auto& used = a.used[i];
-      const auto& available = a.available[i];
-      std::string share = "—";
-      if (used && available && *available > 0) {
-        const double percent = 100 * *used / *available;
-        share = fmt::format("<span class=\"{}\">{:.1f}%</span>", percent > 100 ? "fail" : "ok",
-                            percent);
-      }
+    if (d.accel) {
+      const Accelerator& a = *d.accel;
+      out += fmt::format("<h3>{} <small>({})</small> {}</h3>\n<p>{}.</p>\n", html(d.name),
+                         html(d.id), badge(a.provenance), design_text(a));
+    } else if (d.closest) {
+      const Accelerator& a = *d.closest;
       out += fmt::format(
-          "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-          "<td class=\"n\">{}</td></tr>\n",
-          kResourceLabels[i], number(used), number(available), share);
+          "<h3>{} <small>({})</small> {}: <span class=\"fail\">no design fits</span></h3>\n"
+          "<p>The design closest to fitting, for {}: {}.</p>\n",
+          html(d.name), html(d.id), badge(a.provenance),
+          html(candidate_text(r, d.closest_candidate)), design_text(a));
+    } else {
+      continue;
     }
-    out += "</table>\n";
+    any = true;
+    write_resource_table(d.accel ? *d.accel : *d.closest, out);
   }
   if (!any) out += "<p>No FPGA's best model fits it, so no accelerator was sized.</p>\n";
 }
 
-void write_artifacts(const Result& r, std::string& out) {
+// `path` (a file or folder select wrote) as a link from out_dir: through its path relative to
+// the result's folder when the result records one, else as recorded (relative to the working
+// directory select ran in). Characters a URL path cannot hold are percent-encoded.
+std::string artifact_href(const Result::Artifact& a, const fs::path& out_dir,
+                          const fs::path& result_dir) {
+  const fs::path target = a.in_run.empty() ? fs::path(a.path) : result_dir / a.in_run;
+  std::error_code ec;
+  fs::path rel = fs::relative(target, out_dir, ec);
+  if (ec || rel.empty()) rel = fs::absolute(target, ec);
+  std::string href;
+  for (const unsigned char ch : rel.generic_string()) {
+    if (std::isalnum(ch) || std::strchr("/._-~", ch) != nullptr)
+      href += static_cast<char>(ch);
+    else
+      href += fmt::format("%{:02X}", ch);
+  }
+  return href;
+}
+
+void write_artifacts(const Result& r, const fs::path& out_dir, const fs::path& result_dir,
+                     std::string& out) {
   out += "<h2>8. Artifacts and command</h2>\n";
   if (r.artifacts.empty()) {
     out += "<p>No deployable artifacts (nothing was chosen).</p>\n";
   } else {
-    out += "<table>\n";
-    for (const auto& [what, path] : r.artifacts) {
-      out += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", html(what), html(path));
+    out += "<p>Links are relative to this report.</p>\n<table>\n";
+    for (const Result::Artifact& a : r.artifacts) {
+      out += fmt::format("<tr><th>{}</th><td><a href=\"{}\"><code>{}</code></a></td></tr>\n",
+                         html(a.what), html(artifact_href(a, out_dir, result_dir)), html(a.path));
     }
     out += "</table>\n";
   }
@@ -297,8 +375,8 @@ void write_artifacts(const Result& r, std::string& out) {
 }  // namespace
 
 std::filesystem::path write_report(const nlohmann::json& result,
-                                   const std::filesystem::path& out_dir,
-                                   const std::string& source) {
+                                   const std::filesystem::path& out_dir, const std::string& source,
+                                   const std::filesystem::path& result_dir) {
   namespace fs = std::filesystem;
   const Result r = read_result(result, source);
   const fs::path plots = out_dir / "plots";
@@ -308,15 +386,18 @@ std::filesystem::path write_report(const nlohmann::json& result,
   const auto price = plot_price(r, plots);
 
   std::string out = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+      "<meta charset=\"utf-8\"/>\n"
       "<title>fitformer select: {0}</title>\n<style>{1}</style>\n</head>\n<body>\n"
-      "<h1>fitformer select: {0}</h1>\n<p>Every number is labelled {2}, {3} or {4}.</p>\n"
+      "<h1>fitformer select: {0}</h1>\n<p>Every result is labelled {2} (ran here), {3} (cycle "
+      "simulator) or {4} (analytical model or roofline). Prices, power and resource counts are "
+      "catalog figures, each with its source in <code>catalog/devices.toml</code>.</p>\n"
       "<h2>1. The answer</h2>\n",
       html(r.task.empty() ? r.recipe : r.task), kStyle, badge("measured"), badge("simulated"),
       badge("modeled"));
   write_answer(r, out);
   write_constraints(r, out);
-  write_figure(accuracy, fmt::format("3. {} against sparsity", html(r.metric)),
+  write_figure(accuracy, fmt::format("3. {} against sparsity", html(metric_label(r.metric))),
                "No candidate models were recorded.", out);
   write_figure(latency_figure, "4. Best latency per device",
                "No device has a latency for any model.", out);
@@ -324,7 +405,7 @@ std::filesystem::path write_report(const nlohmann::json& result,
                "No priced device has a latency for a model that meets AC.", out);
   write_devices(r, out);
   write_accelerators(r, out);
-  write_artifacts(r, out);
+  write_artifacts(r, out_dir, result_dir.empty() ? out_dir : result_dir, out);
   out += "</body>\n</html>\n";
 
   const fs::path report = out_dir / "report.html";

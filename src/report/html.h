@@ -16,8 +16,12 @@ namespace fitformer::report {
 // field may be missing or null. Throws fitformer::Error naming `source` (the result's file)
 // and the field when a required one is missing or has the wrong type, and naming "gnuplot" when
 // gnuplot is missing or fails (its stderr in the message). Every file is replaced atomically.
+// The page is well-formed XML (XHTML syntax), as are its SVGs. Artifacts are linked relative to
+// out_dir, through their paths relative to `result_dir` (the folder holding the result's file;
+// empty: out_dir, where select writes both).
 std::filesystem::path write_report(const nlohmann::json& result,
                                    const std::filesystem::path& out_dir,
-                                   const std::string& source = "select result");
+                                   const std::string& source = "select result",
+                                   const std::filesystem::path& result_dir = {});
 
 }  // namespace fitformer::report

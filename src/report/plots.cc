@@ -1,5 +1,6 @@
-// The report's gnuplot figures (report_plots.h): text in gnuplot's two syntaxes (string
-// literals and data files), running gnuplot, and the three plots.
+// The report's gnuplot figures (plots.h): text in gnuplot's two syntaxes (string literals and
+// data files), running gnuplot, and the three plots (the price plot's labels placed by
+// label_layout.h).
 #include "report/plots.h"
 
 #include <fcntl.h>
@@ -19,10 +20,13 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "report/label_layout.h"
+#include "report/wording.h"
 #include "sparsity/hp_plan.h"
 
 extern char** environ;  // POSIX: the environment handed to gnuplot
@@ -145,16 +149,16 @@ void run_gnuplot(const fs::path& plots_folder, const std::string& name) {
   fs::rename(tmp, svg);
 }
 
-std::string gp_header(std::string_view name, std::string_view title) {
+std::string gp_header(std::string_view name, std::string_view title, int height = 480) {
   return fmt::format(
       "# Drawn by fitformer select's report (src/report/plots.cc) from {0}.dat.\n"
       "# Redraw: cd plots && gnuplot {0}.gp > {0}.svg\n"
-      "set terminal svg size 800,480 dynamic enhanced font 'sans,11'\n"
+      "set terminal svg size 800,{2} dynamic enhanced font 'sans,11'\n"
       "set encoding utf8\n"
       "set title {1} noenhanced\n"
       "set grid\n"
       "set key outside right top noenhanced\n",
-      name, gp_string(title));
+      name, gp_string(title), height);
 }
 
 // Writes a plot's data and script, then draws it.
@@ -164,41 +168,19 @@ void draw(const fs::path& dir, const std::string& name, std::string_view dat, st
   run_gnuplot(dir, name);
 }
 
-// LC as a dashed vertical line across a plot whose x axis is latency in µs.
+// LC as a dashed vertical line across a plot whose x axis is latency in µs, named in the key
+// (gp_lc_key) rather than by a label that could cover a point or another label.
 std::string gp_lc_line(double lc_us) {
   return fmt::format(
       "lc_us = {:.10g}\n"
-      "set arrow from lc_us, graph 0 to lc_us, graph 1 nohead dt 2 lw 2 lc rgb '#000000'\n"
-      "set label {} at lc_us, graph 1 offset char 0.5,-1 left noenhanced\n",
-      lc_us, gp_string("LC " + latency(lc_us)));
+      "set arrow from lc_us, graph 0 to lc_us, graph 1 nohead dt 2 lw 2 lc rgb '#000000'\n",
+      lc_us);
 }
 
-// Points of one kind: a legend entry, gnuplot styles for the points and their labels, and
-// the data rows.
-struct Group {
-  std::string_view title, point_style, label_style;
-  std::string rows;
-};
-
-// One data block per non-empty group (appended to `dat`), each plotted as points plus a text
-// label, so that every group gets its own colour and legend entry. Returns the plot clauses.
-template <std::size_t N>
-std::string gp_groups(std::string_view name, std::string_view point_columns,
-                      std::string_view label_columns, const std::array<Group, N>& groups,
-                      std::string& dat) {
-  std::string plots;
-  int block = 0;
-  for (const Group& g : groups) {
-    if (g.rows.empty()) continue;  // gnuplot refuses an index with no data
-    dat += fmt::format("# {}\n{}\n\n", g.title, g.rows);
-    plots += fmt::format(
-        "{}  '{}.dat' index {} using {} with points {} title {}, \\\n"
-        "  '{}.dat' index {} using {} with labels {} noenhanced notitle",
-        plots.empty() ? "" : ", \\\n", name, block, point_columns, g.point_style,
-        gp_string(g.title), name, block, label_columns, g.label_style);
-    ++block;
-  }
-  return plots;
+// The key entry of gp_lc_line, a plot clause.
+std::string gp_lc_key(double lc_us) {
+  return fmt::format("keyentry with lines dt 2 lw 2 lc rgb '#000000' title {}",
+                     gp_string("LC " + latency(lc_us)));
 }
 
 // The x range of a log axis holding every value and `also`, with room either side.
@@ -209,6 +191,23 @@ std::pair<double, double> log_range(const std::vector<double>& values, double al
   return {lo / 2, hi * right_room};
 }
 
+// How one precision's line is drawn: dash pattern, width and marker (filled when it meets AC,
+// open when not), so that lines of different precisions differ in more than colour.
+struct PrecisionStyle {
+  int order = 0;  // drawing order within a split: wider solid lines first
+  int dash = 1;
+  double width = 2;
+  int filled = 7, open = 6;
+  double point_size = 1.2;
+};
+
+PrecisionStyle precision_style(std::string_view precision) {
+  if (precision == "int8") return {0, 1, 5, 7, 6, 1.8};   // solid, wide, large circles
+  if (precision == "int16") return {1, 5, 2, 5, 4, 1.1};  // dash-dot-dot, squares
+  if (precision == "fp32") return {2, 2, 2, 9, 8, 1.1};   // dashed, small triangles
+  return {3, 3, 2, 13, 12, 1.1};                          // dotted, diamonds
+}
+
 }  // namespace
 
 // Metric against sparsity, one line per (pattern, precision, split), AC as a horizontal line.
@@ -216,62 +215,90 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
   if (r.candidates.empty()) return std::nullopt;
   std::set<std::string> patterns;
   for (const auto& c : r.candidates) patterns.insert(c.pattern);
-  std::map<std::string, std::vector<const Candidate*>> series;
+  // Series by (split, precision): the colour says the split, the dash pattern and marker the
+  // precision, so that int8 and fp32 lines of nearly equal metric stay apart (issue 14 item 6).
+  struct Series {
+    std::string split, precision;
+    std::vector<const Candidate*> points;
+  };
+  // Keyed (split, drawing order, precision): within a split the solid int8 line is drawn first
+  // and the thinner dashed fp32 line on top of it, so that where they coincide both show.
+  std::map<std::tuple<std::string, int, std::string>, Series> series;
   std::set<std::string> provenance;
   for (const auto& c : r.candidates) {
-    std::string label = patterns.size() > 1 ? c.pattern + " " + c.precision : c.precision;
+    std::string split = patterns.size() > 1 ? c.pattern : std::string();
     // Other HP splits get lines of their own: joined to the default split's points they would
     // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
-    if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2) label += fmt::format(" rho2 {}", *c.rho2);
-    series[label].push_back(&c);
+    if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2)
+      split += fmt::format("{}rho2 {}", split.empty() ? "" : " ", *c.rho2);
+    Series& s = series[{split, precision_style(c.precision).order, c.precision}];
+    s.split = split;
+    s.precision = c.precision;
+    s.points.push_back(&c);
     provenance.insert(c.provenance);
   }
+  // One hue per split, a dark shade for int8 and a light one for the others.
+  constexpr std::array<std::array<std::string_view, 2>, 4> kHues = {{{"#08519c", "#fd8d3c"},
+                                                                     {"#006d2c", "#e7298a"},
+                                                                     {"#54278f", "#d9a400"},
+                                                                     {"#7f2704", "#6baed6"}}};
+  std::map<std::string, std::size_t> hue_of;
+  for (const auto& [key, s] : series) hue_of.emplace(s.split, hue_of.size() % kHues.size());
   std::string dat, plots;
   int block = 0;
-  for (auto& [label, points] : series) {
+  for (auto& [key, s] : series) {
+    auto& points = s.points;
     std::stable_sort(points.begin(), points.end(),
                      [](const auto* a, const auto* b) { return a->sparsity < b->sparsity; });
+    const std::string label = s.split.empty() ? s.precision : s.precision + " " + s.split;
     dat +=
         fmt::format("# {} (block {}): sparsity {} meets_ac\n", dat_string(label), block, r.metric);
     for (const auto* p : points) {
       dat += fmt::format("{:.6g} {:.8g} {}\n", p->sparsity, p->value, p->meets_ac ? 1 : 0);
     }
     dat += "\n\n";
-    const int colour = block + 1;
+    const PrecisionStyle style = precision_style(s.precision);
+    const std::string colour =
+        fmt::format("rgb '{}'", kHues[hue_of[s.split]][s.precision == "int8" ? 0 : 1]);
     plots += fmt::format(
-        "  'accuracy.dat' index {0} using 1:2 with lines lw 2 lc {1} title {2}, \\\n"
-        "  'accuracy.dat' index {0} using 1:($3 > 0 ? $2 : NaN) with points pt 7 ps 1.2 "
+        "  'accuracy.dat' index {0} using 1:2 with lines lw {3} dt {4} lc {1} title {2}, \\\n"
+        "  'accuracy.dat' index {0} using 1:($3 > 0 ? $2 : NaN) with points pt {5} ps {7} "
         "lc {1} notitle, \\\n"
-        "  'accuracy.dat' index {0} using 1:($3 > 0 ? NaN : $2) with points pt 6 ps 1.6 "
-        "lc {1} notitle, \\\n",
-        block, colour, gp_string(label));
+        "  'accuracy.dat' index {0} using 1:($3 > 0 ? NaN : $2) with points pt {6} ps {7} "
+        "lw 2 lc {1} notitle, \\\n",
+        block, colour, gp_string(label), style.width, style.dash, style.filled, style.open,
+        style.point_size);
     ++block;
   }
   const std::string prov = provenance_list(provenance);
-  std::string gp = gp_header("accuracy", fmt::format("{} against sparsity ({})", r.metric, prov));
+  const std::string metric = metric_label(r.metric);
+  std::string gp = gp_header("accuracy", fmt::format("{} against sparsity ({})", metric, prov));
   gp += fmt::format(
-      "set xlabel 'sparsity (fraction of encoder weights removed)'\n"
+      "set xlabel 'sparsity (fraction of encoder weights removed; 0 = the dense model)'\n"
       "set ylabel {}\n"
-      "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
+      "set xrange [0:*]\n"
+      "set offsets 0, graph 0.03, graph 0.05, graph 0.05\n"
       "ac = {:.10g}\n",
-      gp_string(
-          fmt::format("{} ({} is better)", r.metric, r.higher_is_better ? "higher" : "lower")),
+      gp_string(fmt::format("{} ({} is better)", metric, r.higher_is_better ? "higher" : "lower")),
       r.threshold);
   gp += "plot \\\n" + plots;
   if (r.dense_fp32) {
-    gp += fmt::format("  {:.10g} with lines dt 3 lc rgb '#777777' title 'dense fp32', \\\n",
+    gp += fmt::format("  {:.10g} with lines dt 3 lc rgb '#777777' title 'dense model, fp32', \\\n",
                       *r.dense_fp32);
   }
   gp += fmt::format(
-      "  ac with lines dt 2 lw 2 lc rgb '#000000' title {}, \\\n"
-      "  keyentry with points pt 7 lc rgb '#000000' title 'meets AC', \\\n"
-      "  keyentry with points pt 6 ps 1.6 lc rgb '#000000' title 'fails AC'\n",
+      "  ac with lines dt 4 lw 2 lc rgb '#000000' title {}, \\\n"
+      "  keyentry with points pt 7 lc rgb '#000000' title 'filled: meets AC', \\\n"
+      "  keyentry with points pt 6 ps 1.6 lc rgb '#000000' title 'open: fails AC'\n",
       gp_string("AC: " + r.ac));
   draw(dir, "accuracy", dat, gp);
-  return Figure{"accuracy", prov,
-                fmt::format("{} of every candidate the select loop evaluated, one line per "
-                            "{}precision; filled points meet AC ({}), open points fail it.",
-                            r.metric, patterns.size() > 1 ? "pattern and " : "", r.ac)};
+  return Figure{
+      "accuracy", prov,
+      fmt::format("{} of every candidate the select loop evaluated, starting from the "
+                  "dense model at sparsity 0; one line per {}precision and split, int8 "
+                  "wide and solid with circles, fp32 dashed with triangles drawn on top; "
+                  "filled points meet AC ({}), open points fail it.",
+                  metric_name(r.metric), patterns.size() > 1 ? "pattern and " : "", r.ac)};
 }
 
 // One point per device with a best latency, fastest on top, LC as a vertical line.
@@ -285,10 +312,14 @@ std::optional<Figure> plot_latency(const Result& r, const fs::path& dir) {
     return a->best->latency_us < b->best->latency_us;
   });
   // chosen, feasible, fails a constraint
-  std::array<Group, 3> groups = {
-      Group{"chosen", "pt 5 ps 1.8 lc rgb '#1a9850'", "left offset char 1.5,0", {}},
-      Group{"feasible", "pt 7 ps 1.4 lc rgb '#4575b4'", "left offset char 1.5,0", {}},
-      Group{"fails a constraint", "pt 9 ps 1.4 lc rgb '#d73027'", "left offset char 1.5,0", {}}};
+  struct Verdict {
+    std::string_view title, style;
+    std::string rows;
+  };
+  std::array<Verdict, 3> groups = {
+      Verdict{"chosen", "pt 5 ps 1.8 lc rgb '#1a9850'", {}},
+      Verdict{"feasible", "pt 7 ps 1.4 lc rgb '#4575b4'", {}},
+      Verdict{"fails a constraint", "pt 9 ps 1.4 lc rgb '#d73027'", {}}};
   std::set<std::string> provenance;
   std::vector<double> latencies;
   for (std::size_t i = 0; i < devices.size(); ++i) {
@@ -302,60 +333,132 @@ std::optional<Figure> plot_latency(const Result& r, const fs::path& dir) {
     provenance.insert(d.best->provenance);
     latencies.push_back(d.best->latency_us);
   }
-  std::string dat = "# index latency_us device label, one block per verdict\n";
-  const std::string plots = gp_groups("latency", "2:1:ytic(3)", "2:1:4", groups, dat);
-  const auto [lo, hi] = log_range(latencies, r.lc_us, 20);
+  // The figures are the right axis' tic labels, one per row: beside their device, never on a
+  // point, a line or each other.
+  std::string dat = "# index latency_us device label, one block per verdict\n", plots;
+  int block = 0;
+  for (const Verdict& g : groups) {
+    if (g.rows.empty()) continue;  // gnuplot refuses an index with no data
+    dat += fmt::format("# {}\n{}\n\n", g.title, g.rows);
+    plots +=
+        fmt::format("{}  'latency.dat' index {} using 2:1:ytic(3):y2tic(4) with points {} title {}",
+                    plots.empty() ? "" : ", \\\n", block, g.style, gp_string(g.title));
+    ++block;
+  }
+  const auto [lo, hi] = log_range(latencies, r.lc_us, 2);
   const std::string prov = provenance_list(provenance);
-  std::string gp = gp_header("latency", fmt::format("Best latency per device ({})", prov));
+  const int height = std::max(320, 150 + 22 * static_cast<int>(devices.size()));
+  std::string gp = gp_header("latency", fmt::format("Best latency per device ({})", prov), height);
   gp += fmt::format(
+      "set bmargin 6\n"
+      "set key at screen 0.5, screen 0.01 center bottom horizontal noenhanced\n"
       "set logscale x\n"
       "set xrange [{:.6g}:{:.6g}]\n"
       "set yrange [{}:-0.8]\n"
-      "set ytics noenhanced\n"
+      "set link y2\n"
+      "set ytics nomirror noenhanced\n"
+      "set y2tics noenhanced\n"
       "set xlabel 'best latency (µs, log scale)'\n"
-      "{}plot \\\n{}\n",
-      lo, hi, static_cast<double>(devices.size()) - 0.2, gp_lc_line(r.lc_us), plots);
+      "{}plot \\\n{}, \\\n  {}\n",
+      lo, hi, static_cast<double>(devices.size()) - 0.2, gp_lc_line(r.lc_us), plots,
+      gp_lc_key(r.lc_us));
   draw(dir, "latency", dat, gp);
   return Figure{"latency", prov,
                 fmt::format("The fastest latency each device reaches with a model that meets "
-                            "AC (or its most accurate model), against LC = {}.",
+                            "AC (or its most accurate model), against LC = {}; the figure of each "
+                            "is on the right.",
                             latency(r.lc_us))};
 }
 
 // Price against best latency for every device whose model meets AC; the choice labelled.
 std::optional<Figure> plot_price(const Result& r, const fs::path& dir) {
-  std::array<Group, 2> groups = {
-      Group{"meets AC", "pt 7 ps 1.3 lc rgb '#4575b4'", "left offset char 1,0", {}},
-      Group{
-          "chosen", "pt 3 ps 3 lw 2 lc rgb '#1a9850'", "left offset char 1.5,0.8 font ',12'", {}}};
+  struct Point {
+    const Device* device;
+    double latency_us, price_usd;
+  };
+  std::vector<Point> points;
   std::set<std::string> provenance;
   std::vector<double> latencies, prices;
   for (const auto& d : r.devices) {
     // A log axis has no place for a free device or a missing price.
     if (!d.best || !d.meets_ac || !d.system_price_usd || *d.system_price_usd <= 0) continue;
-    groups[d.chosen ? 1 : 0].rows +=
-        fmt::format("{:.8g} {:.8g} {}\n", d.best->latency_us, *d.system_price_usd,
-                    dat_string(d.chosen ? "chosen: " + d.id : d.id));
+    points.push_back({&d, d.best->latency_us, *d.system_price_usd});
     provenance.insert(d.best->provenance);
     latencies.push_back(d.best->latency_us);
     prices.push_back(*d.system_price_usd);
   }
-  if (latencies.empty()) return std::nullopt;
-  std::string dat = "# latency_us system_price_usd device, one block per verdict\n";
-  const std::string plots = gp_groups("price", "1:2", "1:2:3", groups, dat);
+  if (points.empty()) return std::nullopt;
+  // The choice is labelled first, then the rest from the fastest: earlier labels sit nearer.
+  std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+    return std::pair(!a.device->chosen, a.latency_us) < std::pair(!b.device->chosen, b.latency_us);
+  });
   const auto [x_lo, x_hi] = log_range(latencies, r.lc_us, 8);
   const auto [y_lo, y_hi] = log_range(prices, prices.front(), 3);
+
+  // The plot area is pinned (margins at screen fractions) so that the labels can be placed in
+  // pixels: x from 11 % to 80 % of the 800 px width, y from 12 % to 88 % of the 480 px height.
+  constexpr double kWidth = 800, kHeight = 480, kLeft = 0.11, kRight = 0.80, kBottom = 0.12,
+                   kTop = 0.88;
+  const auto px = [&](double x) {
+    return kWidth * (kLeft + (kRight - kLeft) * std::log(x / x_lo) / std::log(x_hi / x_lo));
+  };
+  const auto py = [&](double y) {
+    return kHeight * (1 - kBottom - (kTop - kBottom) * std::log(y / y_lo) / std::log(y_hi / y_lo));
+  };
+  const Box area{kWidth * kLeft, kHeight * (1 - kTop), kWidth * kRight, kHeight * (1 - kBottom)};
+  const double lc_x = px(r.lc_us);
+  const std::vector<Box> lines = {{lc_x - 2, area.y0, lc_x + 2, area.y1}};
+  std::vector<LabelRequest> requests;
+  std::string dat = "# latency_us system_price_usd device chosen\n";
+  for (const Point& p : points) {
+    const bool chosen = p.device->chosen;
+    requests.push_back({px(p.latency_us), py(p.price_usd),
+                        chosen ? "chosen: " + p.device->id : p.device->id, chosen ? 8.0 : 7.0, 14,
+                        chosen ? 11.0 : 6.0});
+    dat += fmt::format("{:.8g} {:.8g} {} {}\n", p.latency_us, p.price_usd, dat_string(p.device->id),
+                       chosen ? 1 : 0);
+  }
+  std::string labels;
+  const std::vector<PlacedLabel> placed = place_labels(requests, area, lines);
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const PlacedLabel& l = placed[i];
+    const bool chosen = points[i].device->chosen;
+    labels += fmt::format("set label {} at screen {:.4f}, screen {:.4f} {} front noenhanced{}\n",
+                          gp_string(requests[i].text), l.x / kWidth, 1 - l.y / kHeight,
+                          l.align == Align::kLeft    ? "left"
+                          : l.align == Align::kRight ? "right"
+                                                     : "center",
+                          chosen ? " font ',12' textcolor rgb '#1a9850'" : "");
+    if (l.leader) {
+      // From the point to the nearest edge of its label.
+      const double ax = std::clamp(requests[i].x, l.box.x0, l.box.x1);
+      const double ay = std::clamp(requests[i].y, l.box.y0, l.box.y1);
+      labels += fmt::format(
+          "set arrow from {:.8g}, {:.8g} to screen {:.4f}, screen {:.4f} nohead lw 0.8 "
+          "lc rgb '#999999' back\n",
+          points[i].latency_us, points[i].price_usd, ax / kWidth, 1 - ay / kHeight);
+    }
+  }
   const std::string prov = provenance_list(provenance);
   std::string gp =
       gp_header("price", fmt::format("Price against best latency, devices meeting AC ({})", prov));
   gp += fmt::format(
+      "set lmargin at screen {}\nset rmargin at screen {}\n"
+      "set bmargin at screen {}\nset tmargin at screen {}\n"
       "set logscale xy\n"
       "set xrange [{:.6g}:{:.6g}]\n"
       "set yrange [{:.6g}:{:.6g}]\n"
       "set xlabel 'best latency (µs, log scale)'\n"
       "set ylabel 'system price: device + host (USD, log scale)'\n"
-      "{}plot \\\n{}\n",
-      x_lo, x_hi, y_lo, y_hi, gp_lc_line(r.lc_us), plots);
+      "{}"
+      "# Labels placed by src/report/label_layout.cc so that none overlaps another.\n{}"
+      "plot \\\n"
+      "  'price.dat' using 1:($4 > 0 ? NaN : $2) with points pt 7 ps 1.3 lc rgb '#4575b4' "
+      "title 'meets AC', \\\n"
+      "  'price.dat' using 1:($4 > 0 ? $2 : NaN) with points pt 3 ps 3 lw 2 lc rgb '#1a9850' "
+      "title 'chosen', \\\n  {}\n",
+      kLeft, kRight, kBottom, kTop, x_lo, x_hi, y_lo, y_hi, gp_lc_line(r.lc_us), labels,
+      gp_lc_key(r.lc_us));
   draw(dir, "price", dat, gp);
   return Figure{"price", prov,
                 "Every device whose best model meets AC, at the price of a working system (the "

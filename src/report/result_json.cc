@@ -1,10 +1,15 @@
 // The select run as the result JSON, and the files `fitformer select` leaves.
 #include "report/result_json.h"
 
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <string>
+#include <utility>
 
 #include "accel/sized_json.h"
 #include "core/files.h"
+#include "devices/closest_fit.h"
 #include "io/catalog.h"
 #include "report/html.h"
 
@@ -47,6 +52,27 @@ json candidate_json(const explore::SelectRun& run, size_t i) {
           {"provenance", provenance(c.provenance)}};
 }
 
+// An FPGA that no model meeting AC fits: the design closest to fitting among those models
+// (devices/closest_fit.h), under "closest_accelerator" with its candidate, so that the report
+// can say which resource is short.
+void add_closest_design(const explore::SelectRun& run, const io::DeviceSpec& d, json& j) {
+  const devices::Prediction* closest = nullptr;
+  size_t closest_candidate = 0;
+  double closest_share = INFINITY;
+  for (const explore::DeviceLatency& row : run.loop.latencies) {
+    if (row.device_id != d.id || row.fits.ok) continue;
+    if (!explore::meets(run.ac, run.loop.candidates[row.candidate].metric_value)) continue;
+    const devices::Prediction* e = run.predictor.estimate(d.id, row.candidate);
+    if (!e || !e->closest) continue;
+    const double share = devices::largest_usable_share(*e->closest, d);
+    if (share < closest_share)
+      closest = e, closest_candidate = row.candidate, closest_share = share;
+  }
+  if (!closest) return;
+  j["closest_accelerator"] = accel::sized_design_json(*closest->closest, *d.fpga);
+  j["closest_accelerator"]["candidate"] = closest_candidate;
+}
+
 json device_json(const explore::SelectRun& run, const io::DeviceSpec& d,
                  const explore::DeviceOutcome& out) {
   json j = {{"id", d.id},
@@ -61,6 +87,7 @@ json device_json(const explore::SelectRun& run, const io::DeviceSpec& d,
             {"feasible", out.feasible},
             {"reason", out.reason},
             {"best", point_json(run, out.best)},
+            {"in_scope", explore::out_of_scope(run.scope, d).empty()},
             {"latencies", json::array()}};
   for (const explore::DeviceLatency& row : run.loop.latencies) {
     if (row.device_id != d.id) continue;
@@ -75,6 +102,7 @@ json device_json(const explore::SelectRun& run, const io::DeviceSpec& d,
   if (out.best && d.fpga)
     if (const auto* e = run.predictor.estimate(d.id, out.best->candidate); e && e->accel)
       j["accelerator"] = accel::sized_design_json(*e->accel, *d.fpga);
+  if (!out.best && d.fpga) add_closest_design(run, d, j);
   return j;
 }
 
@@ -83,6 +111,10 @@ void add_artifacts(const explore::SelectOutcome& outcome, json& j) {
   const explore::Artifacts& a = *outcome.artifacts;
   j["artifacts"] = {{"model", a.model.string()}, {"deployment", a.deployment.string()}};
   if (!a.accelerator.empty()) j["artifacts"]["accelerator"] = a.accelerator.string();
+  // The same, relative to the folder of result.json (the report links them from there).
+  for (const auto& [what, path] : j["artifacts"].items())
+    j["artifacts_in_run"][what] =
+        std::filesystem::path(path.get<std::string>()).lexically_relative(outcome.out_dir).string();
 }
 
 }  // namespace
@@ -107,7 +139,7 @@ json result_json(const explore::SelectOutcome& outcome) {
               {"exclude_devices", run.scope.excluded},
               {"include_host", run.scope.include_host},
               {"price_basis", std::string(explore::kPriceBasis)}}},
-            {"dense", {{"metric_fp32", run.dense_fp32_metric}}},
+            {"dense", {{"metric_fp32", run.dense_fp32_metric}, {"provenance", "measured"}}},
             {"feasible", sel.feasible},
             {"chosen", nullptr},
             {"models", json::array()},

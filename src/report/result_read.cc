@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstddef>
+#include <filesystem>
 
 #include "core/error.h"
 #include "explore/constraints.h"
@@ -152,7 +153,11 @@ void read_constraints(const Node& root, Result& r) {
   r.price_basis = c.text("price_basis");
   r.batch = c.opt_number("batch");
   r.seq = c.opt_number("seq");
-  if (const auto dense = root.find("dense")) r.dense_fp32 = dense->opt_number("metric_fp32");
+  if (const auto dense = root.find("dense")) {
+    r.dense_fp32 = dense->opt_number("metric_fp32");
+    // Select always scores the dense model by running it (explore/select_run.cc).
+    r.dense_provenance = dense->text("provenance", "measured");
+  }
   if (!root.find("feasible")) throw Error(root.source(), "feasible", "true or false", "none");
   r.feasible = root.flag("feasible", false);
 }
@@ -192,6 +197,16 @@ Device read_device(const Node& n, const Result& r) {
     d.meets_ac = d.best->metric ? meets(r, *d.best->metric) : cand && cand->meets_ac;
   }
   if (const auto accel = n.find("accelerator")) d.accel = read_accelerator(*accel);
+  if (const auto closest = n.find("closest_accelerator")) {
+    d.closest = read_accelerator(*closest);
+    d.closest_candidate = static_cast<long>(closest->number("candidate"));
+  }
+  d.in_scope = n.flag("in_scope", true);
+  for (const Node& row : n.list("latencies", false)) {
+    d.rows.push_back({static_cast<long>(row.number("candidate")),
+                      row.opt_number("latency_us").value_or(0), row.text("provenance"),
+                      row.flag("fits", true)});
+  }
   return d;
 }
 
@@ -222,16 +237,29 @@ void read_outcome(const Node& root, Result& r) {
     for (const auto& [key, what] : kinds) {
       const auto n = nearest->find(key);
       if (!n) continue;
-      r.nearest.push_back({std::string(what), n->text("device"), n->opt_number("candidate"),
-                           n->opt_number("latency_us"), n->opt_number("metric")});
+      r.nearest.push_back({std::string(what), n->text("device"), n->text("provenance"),
+                           n->opt_number("candidate"), n->opt_number("latency_us"),
+                           n->opt_number("metric")});
     }
   }
   if (const auto artifacts = root.find("artifacts")) {
     if (!artifacts->value().is_object()) {
       throw Error(root.source(), "artifacts", "an object", artifacts->value().type_name());
     }
+    const auto in_run = root.find("artifacts_in_run");
+    // Before artifacts_in_run, the run's folder is where select wrote the report, in the same
+    // frame as the artifacts' paths.
+    const std::filesystem::path run_dir = std::filesystem::path(root.text("report")).parent_path();
     for (const auto& item : artifacts->value().items()) {
-      r.artifacts.emplace_back(item.key(), artifacts->text(item.key()));
+      const std::string path = artifacts->text(item.key());
+      std::string relative;
+      if (in_run) {
+        relative = in_run->text(item.key());
+      } else if (!run_dir.empty()) {
+        relative = std::filesystem::path(path).lexically_relative(run_dir).string();
+        if (relative.empty() || relative.starts_with("..")) relative.clear();
+      }
+      r.artifacts.push_back({item.key(), path, relative});
     }
   }
 }

@@ -38,8 +38,17 @@ struct Accelerator {
   std::array<std::optional<double>, kResources.size()> used, available;
 };
 
+// One candidate's prediction on a device.
+struct DeviceRow {
+  long candidate = -1;
+  double latency_us = 0;  // meaningless when !fits
+  std::string provenance;
+  bool fits = true;
+};
+
 struct Device {
   std::string id, name, kind, tier, reason;
+  bool in_scope = true;  // false: left out by --devices, --exclude-devices or the host rule
   std::optional<double> price_usd, power_w;
   // price_usd plus the host system the device needs (what the price objective compares);
   // price_usd in a result written before issue 14.
@@ -47,10 +56,14 @@ struct Device {
   bool chosen = false, feasible = false, meets_ac = false;
   std::optional<Best> best;
   std::optional<Accelerator> accel;
+  // An FPGA no model meeting AC fits: the design closest to fitting, for this candidate.
+  std::optional<Accelerator> closest;
+  long closest_candidate = -1;
+  std::vector<DeviceRow> rows;
 };
 
 struct Nearest {
-  std::string what, device;
+  std::string what, device, provenance;  // provenance of latency_us
   std::optional<double> candidate, latency_us, metric;
 };
 
@@ -70,6 +83,7 @@ struct Result {
   std::string price_basis;  // what the price objective compared; empty in older results
   bool higher_is_better = true;
   std::optional<double> batch, seq, dense_fp32;
+  std::string dense_provenance;
   bool feasible = false;
   std::optional<Best> chosen;
   std::string chosen_device;
@@ -78,7 +92,13 @@ struct Result {
   std::vector<Candidate> candidates;
   std::vector<Device> devices;
   std::vector<Nearest> nearest;
-  std::vector<std::pair<std::string, std::string>> artifacts;
+  // (what, path as select wrote it, path relative to result.json's folder: from
+  // "artifacts_in_run", or for an older result from the report's path select recorded; empty
+  // when neither says).
+  struct Artifact {
+    std::string what, path, in_run;
+  };
+  std::vector<Artifact> artifacts;
 };
 
 // Reads `result`; throws fitformer::Error naming `source` (the file it was read from, or

@@ -60,9 +60,34 @@ void save_checkpoint(const std::filesystem::path& file, const Model& model,
   archive.write("epoch_loss_steps", c10::IValue(state.epoch_loss_steps));
   // Dropout draws from the default CPU generator; its state makes a resumed run identical.
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  // Under numbered keys with the names in one string: archive keys are attribute names, which
+  // the dotted parameter names are not.
+  std::string names;
+  int64_t i = 0;
+  for (const auto& [name, tensor] : state.tensors) {
+    names += name + "\n";
+    archive.write("tensor" + std::to_string(i++), tensor);
+  }
+  archive.write("tensor_names", c10::IValue(names));
   std::ostringstream bytes;
   archive.save_to(bytes);
   write_file_atomic(file, bytes.str());
+}
+
+std::string checkpoint_fingerprint(const std::filesystem::path& file) {
+  try {
+    if (!std::filesystem::is_regular_file(file)) return "";
+    std::istringstream bytes(read_file(file));
+    torch::serialize::InputArchive archive;
+    archive.load_from(bytes);
+    c10::IValue v;
+    if (!archive.try_read("fingerprint", v) || !v.isString()) return "";
+    return v.toStringRef();
+  } catch (const c10::Error&) {
+    return "";
+  } catch (const Error&) {
+    return "";
+  }
 }
 
 std::optional<CheckpointState> load_checkpoint(const std::filesystem::path& file, Model& model,
@@ -97,6 +122,16 @@ std::optional<CheckpointState> load_checkpoint(const std::filesystem::path& file
     archive.read("epochs", epochs);
     state.epochs = epochs_from_tensor(epochs);
     archive.read("rng", rng);
+    if (archive.try_read("tensor_names", v)) {
+      const std::string names = v.toStringRef();
+      int64_t i = 0;
+      for (size_t start = 0, end; (end = names.find('\n', start)) != std::string::npos;
+           start = end + 1) {
+        torch::Tensor t;
+        archive.read("tensor" + std::to_string(i++), t);
+        state.tensors[names.substr(start, end - start)] = t;
+      }
+    }
     at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle to the same one
     generator.set_state(rng);
   } catch (const c10::Error& e) {

@@ -6,6 +6,7 @@
 #include <torch/optim/optimizer.h>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,11 +25,17 @@ struct CheckpointState {
   std::vector<EpochLog> epochs;
   double epoch_loss_sum = 0;  // running train loss of the current, unfinished epoch
   int64_t epoch_loss_steps = 0;
+  // Further named state of the run beside model and optimizer: a prune run's masks and ADMM
+  // variables.
+  std::map<std::string, torch::Tensor> tensors;
 };
 
 // Writes model, optimizer, state and torch's default CPU generator state to `file`.
 void save_checkpoint(const std::filesystem::path& file, const Model& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointState& state);
+
+// The fingerprint `file` records; empty when there is no file or it cannot be read.
+std::string checkpoint_fingerprint(const std::filesystem::path& file);
 
 // Reads a checkpoint into model and optimizer (built the same way as when it was saved) and
 // restores torch's generator. Returns nullopt when the file does not exist; throws Error

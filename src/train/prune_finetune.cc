@@ -6,6 +6,7 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -21,6 +22,7 @@
 #include "io/safetensors.h"
 #include "model/bert_classifier.h"
 #include "model/causal_lm.h"
+#include "train/checkpoint.h"
 #include "train/threads.h"
 #include "train/training_steps.h"
 
@@ -159,6 +161,9 @@ torch::Tensor admm_penalty(const torch::Tensor& weight, const AdmmVariables& var
 }
 
 namespace {
+
+// In the pruned folder while the run is under way; removed once prune.json is written.
+constexpr const char* kCheckpointFile = "checkpoint.pt";
 
 // The task's train split in batches, shuffled per pass with a seed of its own, so a run
 // depends on recipe.train.seed alone; and the valid split for the final pass.
@@ -355,16 +360,48 @@ class PruneLoop {
         admm_update(parameter(model_, name), params_at(name, 1.0), admm_[name]);
   }
 
-  // Runs every step, then the final hard prune when ADMM never reached its switch.
-  void run(Batches& batches, Progress& progress) {
+  // Continues from `file` when it is a checkpoint of the run with key `key`: model, optimizer,
+  // masks, ADMM variables and RNG as they were after its last step. Returns the step to
+  // continue from (0 without a checkpoint). A checkpoint of other inputs or one that cannot be
+  // read is no checkpoint: the run starts over and overwrites it.
+  int64_t resume(const std::filesystem::path& file, const std::string& key) {
+    if (checkpoint_fingerprint(file) != key) return 0;
+    const CheckpointState state = *load_checkpoint(file, model_, optimizer_);
+    for (const auto& [name, tensor] : state.tensors) {
+      const std::string_view kind = std::string_view(name).substr(0, name.find('/'));
+      const std::string weight = name.substr(name.find('/') + 1);
+      if (kind == "mask") masks_.set(weight, tensor);
+      if (kind == "admm_z") admm_[weight].z = tensor;
+      if (kind == "admm_u") admm_[weight].u = tensor;
+    }
+    if (state.step > prune_steps_) admm_.clear();  // the switch to fixed masks happened
+    return state.step;
+  }
+
+  // Runs the steps from `first` on, with a checkpoint when due, then the final hard prune when
+  // ADMM never reached its switch. False when options.abort_after_steps stopped it.
+  bool run(Batches& batches, Progress& progress, int64_t first, const PruneOptions& options,
+           const std::string& key) {
     model_.train();
-    for (int64_t step = 0; step < steps_; ++step) {
+    progress.resume_from(static_cast<uint64_t>(first));
+    auto last_save = std::chrono::steady_clock::now();
+    for (int64_t step = first; step < steps_; ++step) {
       const double loss = train_step(step, batches.at(step));
       progress.set_note(fmt::format("loss {:.3f}", loss));
       progress.advance();
+      if (options.abort_after_steps && step + 1 == *options.abort_after_steps) return false;
+      const auto now = std::chrono::steady_clock::now();
+      const bool due = (step + 1) % options.checkpoint_every_steps == 0 ||
+                       std::chrono::duration<double>(now - last_save).count() >=
+                           options.checkpoint_every_minutes * 60;
+      if (due && step + 1 < steps_) {
+        save(options.out_dir / kCheckpointFile, key, step + 1);
+        last_save = now;
+      }
     }
     progress.finish();
     if (!gradual() && prune_steps_ >= steps_) hard_prune();
+    return true;
   }
 
   const WeightMasks& masks() const { return masks_; }
@@ -418,6 +455,18 @@ class PruneLoop {
       for (auto& [name, vars] : admm_)
         admm_update(parameter(model_, name), params_at(name, 1.0), vars);
     return loss.item<double>();
+  }
+
+  void save(const std::filesystem::path& file, const std::string& key, int64_t steps_done) {
+    CheckpointState state;
+    state.fingerprint = key;
+    state.step = steps_done;
+    for (const auto& [name, mask] : masks_.masks()) state.tensors["mask/" + name] = mask;
+    for (const auto& [name, vars] : admm_) {
+      state.tensors["admm_z/" + name] = vars.z;
+      state.tensors["admm_u/" + name] = vars.u;
+    }
+    save_checkpoint(file, model_, optimizer_, state);
   }
 
   Model& model_;
@@ -501,14 +550,21 @@ PruneResult prune_and_finetune(const io::Recipe& recipe, const model::TokenizedT
   const std::vector<std::string> names =
       settings.layers.empty() ? default_prunable_weights(model->config()) : settings.layers;
   PruneLoop loop(*model, settings, spec, names, steps);
+  const std::filesystem::path checkpoint = options.out_dir / kCheckpointFile;
+  const int64_t first = loop.resume(checkpoint, result.key);
+  result.resumed = first > 0;
+  if (result.resumed && options.log)
+    options.log(fmt::format("resuming {} at step {} of {}", checkpoint.string(), first, steps));
   Progress progress("prune", static_cast<uint64_t>(steps), "step", options.progress);
-  loop.run(batches, progress);
+  result.completed = loop.run(batches, progress, first, options, result.key);
+  if (!result.completed) return result;
 
   result.steps = steps;
   summarize_masks(loop.masks(), names, result);
   std::tie(result.valid_loss, result.valid_metric) =
       evaluate_split(*model, batches.valid(), spec.batch_size);
   write_pruned_folder(*model, loop.masks(), recipe, settings, options, result);
+  std::filesystem::remove(checkpoint);  // the folder is the result now
   if (options.log)
     options.log(fmt::format("pruned {} matrices to density {:.4f} in {} steps ({})", names.size(),
                             result.density, steps, prune_method_name(settings.method)));

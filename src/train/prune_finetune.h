@@ -113,14 +113,23 @@ struct PrunedLayer {
 
 struct PruneOptions {
   std::filesystem::path dense_dir;  // the trained model folder (config.json, model.safetensors)
-  std::filesystem::path out_dir;    // the pruned model folder
+  std::filesystem::path out_dir;    // the pruned model folder; checkpoint.pt while it runs
+  // A checkpoint (model, optimizer, masks, ADMM variables, RNG) every this many steps and
+  // every this many minutes, so a kill loses at most a minute of pruning (issue 12).
+  int64_t checkpoint_every_steps = 100;
+  double checkpoint_every_minutes = 1;
   bool progress = false;
+  // Tests only: return right after this optimizer step without writing the folder, as if the
+  // process had been killed there.
+  std::optional<int64_t> abort_after_steps;
   std::function<void(const std::string&)> log;
 };
 
 struct PruneResult {
-  bool cached = false;  // out_dir already held this result (same inputs): nothing was trained
-  std::string key;      // content hash of the inputs
+  bool cached = false;    // out_dir already held this result (same inputs): nothing was trained
+  bool resumed = false;   // continued from out_dir's checkpoint of the same inputs
+  bool completed = true;  // false only when options.abort_after_steps stopped it
+  std::string key;        // content hash of the inputs
   int64_t steps = 0;
   std::vector<PrunedLayer> layers;
   double density = 0;       // kept / total over the pruned matrices

@@ -8,10 +8,12 @@
 #include "core/files.h"
 #include "jobs/job_key.h"
 #include "jobs/prune_job.h"
+#include "jobs/train_job.h"
 
 namespace fitformer::jobs {
 namespace {
 
+namespace fs = std::filesystem;
 using ::fitformer::testing::TempDir;
 
 TEST(PruneJob, DefaultFolderNamesTheSettings) {
@@ -27,6 +29,22 @@ TEST(PruneJob, DefaultFolderNamesTheSettings) {
   EXPECT_EQ(prune_out(job, ws), "/cache/prune/sotu-lm-quick-hp-s0.8-rho2_0.25-100steps-admm");
   job.out = "/elsewhere";
   EXPECT_EQ(prune_out(job, ws), "/elsewhere");
+}
+
+// Run folders named after a recipe go to the project folder's runs/: relative to the current
+// directory by default, under --workdir when given; a folder given by the user is kept.
+TEST(TrainJob, DefaultFolderIsUnderTheProjectsRuns) {
+  io::Recipe recipe;
+  recipe.name = "sotu-lm";
+  recipe.profile = "quick";
+  TrainJob job;
+  Workspace ws;
+  ws.work_dir = "";
+  EXPECT_EQ(train_out(job, recipe, ws), fs::path("runs/sotu-lm-quick"));
+  ws.work_dir = "/projects/speech";
+  EXPECT_EQ(train_out(job, recipe, ws), fs::path("/projects/speech/runs/sotu-lm-quick"));
+  job.out = "mine";
+  EXPECT_EQ(train_out(job, recipe, ws), fs::path("mine"));
 }
 
 TEST(PruneJob, BadSettingsAreRefusedBeforeAnyWork) {

@@ -16,130 +16,16 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "report/html.h"
+#include "report/select_result_fixture.h"
 
 namespace fitformer::report {
 namespace {
 
 namespace fs = std::filesystem;
+using fixture::feasible_result;
+using fixture::gnuplot_on_path;
+using fixture::infeasible_result;
 using nlohmann::json;
-
-bool gnuplot_on_path() {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string dirs = path;
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "gnuplot";
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-json device(std::string id, std::string name, std::string kind, double price, double latency_us,
-            long candidate, bool feasible) {
-  return {{"id", id},
-          {"name", name},
-          {"kind", kind},
-          {"tier", 2},
-          {"price_usd", price},
-          {"power_w", 20},
-          {"chosen", false},
-          {"feasible", feasible},
-          {"reason", feasible ? "" : "latency above LC"},
-          {"best",
-           {{"candidate", candidate},
-            {"latency_us", latency_us},
-            {"metric", 270.1},
-            {"provenance", "modeled"}}},
-          {"latencies", json::array()}};
-}
-
-// ppl<=274.5 at LC 5000 µs: kv260 (an FPGA) is chosen; a device named with <&> is too slow.
-json feasible_result() {
-  json candidates = json::array();
-  const double sparsity[] = {0.0, 0.5, 0.7, 0.9};
-  const double ppl[] = {262.0, 265.0, 270.1, 300.0};
-  for (int precision = 0; precision < 2; ++precision) {
-    for (int i = 0; i < 4; ++i) {
-      candidates.push_back({{"index", precision * 4 + i},
-                            {"model", i},
-                            {"pattern", "hp"},
-                            {"sparsity", sparsity[i]},
-                            {"rho2", i == 0 ? json(nullptr) : json(0.5)},
-                            {"precision", precision == 0 ? "int8" : "fp32"},
-                            {"metric", "ppl"},
-                            {"value", ppl[i] - precision},
-                            {"meets_ac", ppl[i] - precision <= 274.5},
-                            {"provenance", "measured"}});
-    }
-  }
-  json kv260 = device("kv260", "AMD Kria KV260", "fpga", 249, 571, 2, true);
-  kv260["chosen"] = true;
-  kv260["accelerator"] = {
-      {"pes", 64},
-      {"banks", 4},
-      {"block_cols", 64},
-      {"token_lanes", 2},
-      {"precision", "int8"},
-      {"clock_mhz", 300},
-      {"used", {{"dsp", 100}, {"bram36", 50}, {"uram", 0}, {"lut", 30000}, {"ff", 40000}}},
-      {"available",
-       {{"dsp", 1248}, {"bram36", 144}, {"uram", 64}, {"lut", 117120}, {"ff", 234240}}},
-      {"provenance", "modeled"}};
-  json slow = device("slow-cpu", "Slow <CPU> & Co", "cpu", 99, 9000, 2, false);
-  json u280 = device("u280", "AMD Alveo U280", "fpga", 7000, 70, 2, true);
-  json nobest = device("tiny", "Tiny MCU", "cpu", 5, 1, 0, false);
-  nobest["best"] = nullptr;
-  return {{"command", "fitformer select --recipe recipes/sotu-lm.toml --lc 5ms --ac 'ppl<=274.5'"},
-          {"recipe", "recipes/sotu-lm.toml"},
-          {"profile", "quick"},
-          {"task", "sotu-lm"},
-          {"constraints",
-           {{"lc_us", 5000},
-            {"ac", "ppl<=274.5"},
-            {"metric", "ppl"},
-            {"higher_is_better", false},
-            {"threshold", 274.5},
-            {"objective", "price"},
-            {"batch", 1},
-            {"seq", 64},
-            {"devices", json::array()}}},
-          {"dense", {{"metric_fp32", 261.4}}},
-          {"feasible", true},
-          {"chosen",
-           {{"device", "kv260"},
-            {"candidate", 2},
-            {"latency_us", 571.0},
-            {"provenance", "modeled"},
-            {"objective_value", 249.0}}},
-          {"models", json::array()},
-          {"candidates", candidates},
-          {"devices", {kv260, slow, u280, nobest}},
-          {"nearest", nullptr},
-          {"artifacts",
-           {{"model", "runs/sotu-lm-quick-select/model"},
-            {"deployment", "runs/sotu-lm-quick-select/deployment.json"}}}};
-}
-
-// Nothing meets LC 10 µs: no choice, no artifacts, the nearest points quoted.
-json infeasible_result() {
-  json r = feasible_result();
-  r["constraints"]["lc_us"] = 10;
-  r["feasible"] = false;
-  r["chosen"] = nullptr;
-  r["artifacts"] = json::object();
-  for (auto& d : r["devices"]) {
-    d["chosen"] = false;
-    d["feasible"] = false;
-    d.erase("accelerator");
-  }
-  r["nearest"] = {{"best_latency_at_ac",
-                   {{"device", "u280"}, {"candidate", 2}, {"latency_us", 70.0}, {"metric", 270.1}}},
-                  {"best_accuracy_at_lc", nullptr}};
-  return r;
-}
 
 // Every plots/x.svg the page references, checked to exist and to be SVG.
 void expect_plots_drawn(const std::string& page, const fs::path& dir) {
@@ -231,7 +117,15 @@ TEST(WriteReport, InfeasibleQuotesTheNearestPoints) {
   EXPECT_NE(page.find("AMD Alveo U280"), std::string::npos);
   EXPECT_NE(page.find("10 µs"), std::string::npos);
   EXPECT_NE(page.find("No deployable artifacts"), std::string::npos);
-  EXPECT_NE(page.find("no accelerator was sized"), std::string::npos);
+  // No FPGA has a sized design; the one that fits none shows its closest.
+  const std::size_t design = page.find("PEs (P)");
+  ASSERT_NE(design, std::string::npos);
+  EXPECT_EQ(page.find("PEs (P)", design + 1), std::string::npos);  // that one only
+  EXPECT_NE(
+      page.find(
+          "Small FPGA <small>(small-fpga)</small> <span class=\"prov modeled\">modeled</span>: "
+          "<span class=\"fail\">no design fits</span>"),
+      std::string::npos);
   expect_plots_drawn(page, tmp.path());
 }
 

@@ -204,20 +204,39 @@ int wait_status(pid_t pid) {
   return status;
 }
 
-// Starts the command and, once it runs a trainer child with `trainer_arg` on its command line,
-// kills fitformer alone (not its process group) with SIGKILL, as `kill -9 PID` does. The
-// trainer must then die with it, by that signal: as this test's orphan (the test is their
-// subreaper) it would otherwise finish its work and exit 0.
-void kill_fitformer_during(const std::string& args, const std::string& trainer_arg) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+// Starts `fitformer ARGS` with this test as the subreaper of its children, so a trainer that
+// outlives it can be waited for.
+pid_t start_fitformer(const std::string& args) {
+  EXPECT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
   if (pid == 0) {
     const std::string command =
         "exec " + std::string(FITFORMER_BINARY) + " " + args + " >/dev/null 2>&1";
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  return pid;
+}
+
+// Kills fitformer alone (not its process group) with SIGKILL, as `kill -9 PID` does. Its
+// trainers must then die with it, by that signal: as this test's orphans they would otherwise
+// finish their work and exit 0.
+void kill_fitformer(pid_t pid, const std::vector<pid_t>& trainers) {
+  ::kill(pid, SIGKILL);
+  wait_status(pid);
+  for (const pid_t t : trainers) {
+    const int status = wait_status(t);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the trainer outlived fitformer and ended by itself (status " << status << ")";
+  }
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+// Starts the command and kills it once it runs a trainer child with `trainer_arg` on its
+// command line.
+void kill_fitformer_during(const std::string& args, const std::string& trainer_arg) {
+  const pid_t pid = start_fitformer(args);
+  ASSERT_GE(pid, 0);
   // A guard against a hang, not a speed check.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   std::vector<pid_t> trainers;
@@ -227,16 +246,28 @@ void kill_fitformer_during(const std::string& args, const std::string& trainer_a
     trainers = trainer_children(pid, trainer_arg);
     if (trainers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ::kill(pid, SIGKILL);
-  wait_status(pid);
-  for (const pid_t t : trainers) {
-    const int status = wait_status(t);
-    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-        << "the trainer outlived fitformer and ended by itself (status " << status << ")";
-  }
-  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  kill_fitformer(pid, trainers);
   ASSERT_EQ(trainers.size(), 1u) << "select ended before a trainer with " << trainer_arg
                                  << " started";
+}
+
+// Starts the command and kills it `delay` later, wherever it is then (tokenizing, training,
+// pruning, writing a file, scoring, writing artifacts). False when it had already ended.
+bool kill_fitformer_after(const std::string& args, std::chrono::milliseconds delay) {
+  const pid_t pid = start_fitformer(args);
+  EXPECT_GE(pid, 0);
+  const auto due = std::chrono::steady_clock::now() + delay;
+  std::vector<pid_t> trainers;
+  while (std::chrono::steady_clock::now() < due) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill_fitformer(pid, trainer_children(pid, ""));
+  return true;
 }
 
 // The model files under `root` (model.safetensors at any depth), relative to it.
@@ -246,6 +277,22 @@ std::vector<fs::path> model_files(const fs::path& root) {
     if (e.path().filename() == "model.safetensors") files.push_back(fs::relative(e.path(), root));
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// The answer and the model bytes of two runs' cache folders are the same.
+void expect_same_runs(const nlohmann::json& a, const nlohmann::json& b, const fs::path& cache_a,
+                      const fs::path& cache_b) {
+  EXPECT_EQ(b["chosen"]["device"], a["chosen"]["device"]);
+  EXPECT_EQ(b["chosen"]["candidate"], a["chosen"]["candidate"]);
+  ASSERT_EQ(b["candidates"].size(), a["candidates"].size());
+  for (size_t i = 0; i < a["candidates"].size(); ++i)
+    EXPECT_EQ(b["candidates"][i]["value"], a["candidates"][i]["value"]) << "candidate " << i;
+  const std::vector<fs::path> models = model_files(cache_a);
+  EXPECT_GE(models.size(), 3u) << "the dense model and at least one pruned model with its HPF";
+  EXPECT_EQ(model_files(cache_b), models);
+  for (const fs::path& m : models)
+    EXPECT_TRUE(testing::read_text(cache_a / m) == testing::read_text(cache_b / m))
+        << m << " differs from the uninterrupted run's";
 }
 
 // Issue 12's kill test: select killed (fitformer alone, SIGKILL) while the trainer trains the
@@ -262,19 +309,38 @@ TEST(SelectEndToEnd, AKilledRunResumesToTheSameAnswer) {
   EXPECT_FALSE(fs::exists(s.dir.path() / "out_b" / "result.json"));
   const auto resumed = run_select(s.select_args("cache_b", "out_b"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  const nlohmann::json b = parse(resumed.output);
-  EXPECT_EQ(b["chosen"]["device"], a["chosen"]["device"]);
-  EXPECT_EQ(b["chosen"]["candidate"], a["chosen"]["candidate"]);
-  ASSERT_EQ(b["candidates"].size(), a["candidates"].size());
-  for (size_t i = 0; i < a["candidates"].size(); ++i)
-    EXPECT_EQ(b["candidates"][i]["value"], a["candidates"][i]["value"]) << "candidate " << i;
-  const fs::path cache_a = s.dir.path() / "cache_a", cache_b = s.dir.path() / "cache_b";
-  const std::vector<fs::path> models = model_files(cache_a);
-  EXPECT_GE(models.size(), 3u) << "the dense model and at least one pruned model with its HPF";
-  EXPECT_EQ(model_files(cache_b), models);
-  for (const fs::path& m : models)
-    EXPECT_TRUE(testing::read_text(cache_a / m) == testing::read_text(cache_b / m))
-        << m << " differs from the uninterrupted run's";
+  expect_same_runs(a, parse(resumed.output), s.dir.path() / "cache_a", s.dir.path() / "cache_b");
+}
+
+// Issue 12: killed at random moments (seeded) over and over, each rerun resuming from what the
+// previous one left, select still ends with the uninterrupted answer and model bytes. A kill
+// may land anywhere: mid-tokenizing, between steps, inside an atomic write, while scoring.
+TEST(SelectEndToEnd, KilledAtRandomMomentsItStillEndsWithTheSameAnswer) {
+  TinyRecipe s;
+  const auto start = std::chrono::steady_clock::now();
+  const auto reference = run_select(s.select_args("cache_a", "out_a"));
+  const auto whole = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  ASSERT_EQ(reference.exit_code, 0) << reference.output;
+
+  // Each run killed 2 to 25 % of an uninterrupted run's time after its start: the first two
+  // kills come before the end (after one kill at most a quarter is done), later ones may not
+  // as the resumed runs do less and less (and then there is nothing left to kill).
+  Rng rng(12);
+  int kills = 0;
+  for (int i = 0; i < 8; ++i) {
+    const double fraction = 0.02 + 0.23 * rng.uniform();
+    const auto delay = std::chrono::milliseconds(
+        static_cast<int64_t>(fraction * static_cast<double>(whole.count())));
+    if (!kill_fitformer_after(s.select_args("cache_b", "out_b"), delay)) break;
+    ++kills;
+  }
+  RecordProperty("kills", kills);
+  EXPECT_GE(kills, 2);
+  const auto resumed = run_select(s.select_args("cache_b", "out_b"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  expect_same_runs(parse(reference.output), parse(resumed.output), s.dir.path() / "cache_a",
+                   s.dir.path() / "cache_b");
 }
 
 // A folder another run is writing is refused with one line naming its lock, before any work.

@@ -23,6 +23,7 @@ struct Options {
   std::string recipe, profile, tokens, tokenizer_file, out, task;
   bool restart = false, json = false;
   int threads = 0;
+  int64_t checkpoint_every_steps = 0;  // 0: the default of training or pruning
   // Prune mode (`fitformer prune`): set when --prune-model names the dense model folder.
   std::string prune_model, pattern = "hp", method = "gradual";
   fitformer::sparsity::HpPlan plan;  // sparsity and geometry of every pattern, HP's split
@@ -39,6 +40,12 @@ double parse_fraction(const std::string& text) {
   } catch (const std::exception&) {
     return -1;
   }
+}
+
+// Log lines go to stdout at once: the parent reads them as they come.
+void print_line(const std::string& line) {
+  fmt::print("{}\n", line);
+  std::fflush(stdout);
 }
 
 void run_prune(const Options& options) {
@@ -64,6 +71,9 @@ void run_prune(const Options& options) {
   prune_options.dense_dir = options.prune_model;
   prune_options.out_dir = options.out;
   prune_options.progress = Progress::terminal_attached() && !options.json;
+  if (options.checkpoint_every_steps > 0)
+    prune_options.checkpoint_every_steps = options.checkpoint_every_steps;
+  if (!options.json) prune_options.log = print_line;
   const train::PruneResult r = train::prune_and_finetune(recipe, task, settings, prune_options);
   const bool lm = task.kind == data::TaskKind::kLanguageModel;
   const std::string metric = lm ? "valid_perplexity" : "valid_accuracy";
@@ -72,6 +82,7 @@ void run_prune(const Options& options) {
     for (const auto& l : r.layers) layers[l.name] = l.density;
     fmt::print("{}\n", nlohmann::json({{"model_dir", options.out},
                                        {"cached", r.cached},
+                                       {"resumed", r.resumed},
                                        {"key", r.key},
                                        {"pattern", options.pattern},
                                        {"method", options.method},
@@ -102,11 +113,9 @@ void run(const Options& options) {
   train_options.progress = Progress::terminal_attached() && !options.json;
   train_options.progress_log = !Progress::terminal_attached() && !options.json;
   train_options.restart = options.restart;
-  if (!options.json)
-    train_options.log = [](const std::string& line) {
-      fmt::print("{}\n", line);
-      std::fflush(stdout);
-    };
+  if (options.checkpoint_every_steps > 0)
+    train_options.checkpoint_every_steps = options.checkpoint_every_steps;
+  if (!options.json) train_options.log = print_line;
   const train::TrainResult r = train::train_model(recipe, task, train_options);
 
   const bool lm = r.config.family == io::ModelFamily::kCausalLm;
@@ -154,6 +163,9 @@ int main(int argc, char** argv) {
   app.add_option("--task", options.task, "Task name, for the printed eval hint");
   app.add_option("--threads", options.threads, "Torch threads (default: the recipe's)");
   app.add_flag("--restart", options.restart, "Ignore an existing checkpoint");
+  app.add_option("--checkpoint-every-steps", options.checkpoint_every_steps,
+                 "Checkpoint every N optimizer steps as well as every minute (default: 500 when "
+                 "training, 100 when pruning)");
   app.add_flag("--json", options.json, "Print the result as JSON");
   app.add_option("--prune-model", options.prune_model,
                  "Prune this dense model folder into --out instead of training");

@@ -1,0 +1,38 @@
+// The report's wording of metrics and candidates (wording.h).
+#include "report/wording.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+
+namespace fitformer::report {
+
+std::string metric_name(std::string_view metric) {
+  if (metric == "ppl") return "perplexity";
+  if (metric == "acc") return "accuracy";
+  if (metric == "f1") return "F1 score";
+  return std::string(metric);
+}
+
+std::string metric_label(std::string_view metric) {
+  const std::string name = metric_name(metric);
+  return name == metric ? name : fmt::format("{} ({})", name, metric);
+}
+
+std::string candidate_text(const Result& r, long index) {
+  const Candidate* c = find_candidate(r, index);
+  if (!c) return fmt::format("candidate {}", index);
+  if (c->sparsity == 0) return "dense, " + c->precision;
+  std::string pattern = c->pattern;
+  for (char& ch : pattern) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  std::string text = fmt::format("{} {:.3g} % sparse", pattern, 100 * c->sparsity);
+  if (c->rho2) text += fmt::format(" (ρ2 {:.3g})", *c->rho2);
+  return text + ", " + c->precision;
+}
+
+std::string percent(double share) {
+  return std::isfinite(share) ? fmt::format("{:.0f} %", 100 * share) : "∞ %";
+}
+
+}  // namespace fitformer::report
