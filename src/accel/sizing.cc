@@ -40,10 +40,21 @@ Extents extents_of(const Workload& w, Precision precision) {
 
 }  // namespace
 
+std::vector<int64_t> default_pe_grid() {
+  std::vector<int64_t> grid;
+  for (int64_t p = 1; p <= 4096; p *= 2) {
+    grid.push_back(p);
+    if (p >= 2 && p * 3 / 2 <= 4096) grid.push_back(p * 3 / 2);
+  }
+  return grid;
+}
+
 SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& problem) {
   if (!device.fpga) throw Error("", "device", "an FPGA", device.id);
   if (problem.banks.empty()) throw Error("", "banks", "at least one bank count", "none");
   if (problem.precisions.empty()) throw Error("", "precisions", "at least one", "none");
+  if (problem.pes.empty() || *std::min_element(problem.pes.begin(), problem.pes.end()) < 1)
+    throw Error("", "pes", "PE counts >= 1", "none or one below 1");
   const io::FpgaSpec& fpga = *device.fpga;
   SizedAccel best;
   best.device_id = device.id;
@@ -60,7 +71,7 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
       const Extents ext = extents_of(workload, precision);
       const int64_t total_bytes = workload_weight_bytes(workload, precision);
       for (int64_t lanes = 1; lanes <= (precision == Precision::kInt8 ? 2 : 1); ++lanes) {
-        for (int64_t pes = 1; pes <= 4096; pes *= 2) {
+        for (int64_t pes : problem.pes) {
           for (int64_t tile = ext.max_tokens; tile >= 1; tile = tile == 1 ? 0 : (tile + 1) / 2) {
             for (bool resident : {true, false}) {
               for (Memory memory : {Memory::kBram, Memory::kUram}) {

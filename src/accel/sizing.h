@@ -3,7 +3,10 @@
 // resources and on-chip memory, found by exhaustive search over one fixed grid.
 //
 // Grid (the same for every device, so a device with more of everything can only do better):
-// P in {1, 2, 4, ..., 4096}; B from SizingProblem::banks (dividing Bc; the model is pruned
+// P from SizingProblem::pes, by default default_pe_grid(): the powers of two up to 4096 and
+// the points 3 x 2^k between them (the RTL takes any P; its output banks are P rounded up to a
+// power of two), so a device whose resources end between two powers of two is not left at
+// the lower one; B from SizingProblem::banks (dividing Bc; the model is pruned
 // with that B); precision from SizingProblem::precisions; token lanes 1, or 2 for int8; token
 // tile T in {N, N/2, N/4, ..., 1} (N = seq x batch), which sets the activation and output
 // buffers to the largest layer's K x T and M x T; weights resident (buffer = all weights) or
@@ -27,12 +30,16 @@
 
 namespace fitformer::accel {
 
+// {1, 2, 3, 4, 6, 8, 12, 16, ..., 3072, 4096}.
+std::vector<int64_t> default_pe_grid();
+
 struct SizingProblem {
   io::ModelConfig model;
   int64_t seq = 128;
   int64_t batch = 1;
   HpPlan plan;  // plan.banks is replaced by each entry of `banks`
   std::vector<int64_t> banks = {4, 8, 16};
+  std::vector<int64_t> pes = default_pe_grid();
   std::vector<Precision> precisions = {Precision::kInt8};
   double offchip_efficiency = 0.8;  // estimate: sustained / peak DRAM bandwidth of a DMA stream
 };

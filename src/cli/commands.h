@@ -24,7 +24,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global);
 void add_prune_command(CLI::App& app, const GlobalOptions& global);
 void add_eval_command(CLI::App& app, const GlobalOptions& global);
 void add_bench_command(CLI::App& app);
-void add_predict_command(CLI::App& app);
+void add_predict_command(CLI::App& app, const GlobalOptions& global);
 void add_simulate_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_rtl_command(CLI::App& app);

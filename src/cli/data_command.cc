@@ -4,11 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "core/error.h"
+#include "core/files.h"
 #include "core/progress.h"
 #include "data/stats.h"
 #include "data/tasks.h"
 #include "io/recipe.h"
+#include "runtime/score.h"
 
 namespace fitformer::cli {
 namespace {
@@ -96,14 +99,76 @@ void run_stats(const StatsOptions& options, const GlobalOptions& global) {
 
 struct ShowOptions {
   std::string task;
+  std::string recipe;
+  std::string model;  // its tokenizer counts the tokens (else the recipe's)
   std::string split = "train";
   size_t first = 0;
   size_t count = 3;
   size_t max_chars = 400;
 };
 
+// The tokenizer a recipe's model would see: --model's, the recipe's WordPiece vocab, or its
+// SentencePiece model trained on the train split (cached, as training does).
+std::unique_ptr<data::Tokenizer> show_tokenizer(const ShowOptions& options,
+                                                const io::Recipe& recipe,
+                                                const data::Dataset& dataset,
+                                                const GlobalOptions& global, std::string& name) {
+  if (!options.model.empty()) {
+    name = "the tokenizer of " + options.model;
+    return runtime::open_model_tokenizer(resolve_model_folder(options.model, global));
+  }
+  if (recipe.tokenizer.kind == "wordpiece") {
+    name = "WordPiece " + recipe.tokenizer.vocab.string();
+    return data::load_wordpiece(recipe.tokenizer.vocab);
+  }
+  std::vector<std::string> texts;
+  for (const auto& e : dataset.train) texts.push_back(e.text);
+  Progress training("tokenizer", 0, "", Progress::terminal_attached());
+  name = fmt::format("SentencePiece, {} pieces, trained on train", recipe.tokenizer.vocab_size);
+  return data::load_sentencepiece(data::train_sentencepiece(texts, recipe.tokenizer.vocab_size,
+                                                            global.workspace.cache_dir, &training));
+}
+
+// Label counts and token lengths per split, for a user's data.
+void print_data_summary(const ShowOptions& options, const io::Recipe& recipe,
+                        const data::Dataset& dataset, const GlobalOptions& global) {
+  const data::DatasetStats stats = data::compute_stats(dataset);
+  fmt::print("[measured] ");
+  print_stats(stats, 0);
+  std::string name;
+  const auto tokenizer = show_tokenizer(options, recipe, dataset, global, name);
+  const bool classifier = dataset.kind == data::TaskKind::kClassification;
+  // Training keeps seq_len - 2 tokens of a text, after [CLS] and before [SEP].
+  const uint64_t kept = classifier ? static_cast<uint64_t>(recipe.train.seq_len - 2) : 0;
+  fmt::print("  tokens per {} ({}; no special tokens):\n", classifier ? "text" : "document", name);
+  fmt::print("    {:<6} {:>9} {:>7} {:>7} {:>7} {:>7} {}\n", "split", "examples", "min", "median",
+             "p95", "max", classifier ? fmt::format("over {} (cut)", kept) : "");
+  const std::pair<const char*, const std::vector<data::Example>*> splits[] = {
+      {"train", &dataset.train}, {"valid", &dataset.valid}, {"test", &dataset.test}};
+  for (const auto& [split, examples] : splits) {
+    const data::TokenLengths t = data::token_lengths(*examples, *tokenizer, kept);
+    fmt::print("    {:<6} {:>9} {:>7} {:>7} {:>7} {:>7} {}\n", split, t.examples, t.min, t.median,
+               t.p95, t.max, classifier ? std::to_string(t.over_limit) : "");
+  }
+}
+
 void run_show(const ShowOptions& options, const GlobalOptions& global) {
-  const data::Dataset dataset = data::load_builtin_task(options.task, global.workspace.data_dir);
+  if (options.task.empty() == options.recipe.empty()) {
+    throw Error("", "--task", "a task name or --recipe FILE",
+                options.task.empty() ? "neither" : "both");
+  }
+  io::Recipe recipe;
+  data::Dataset dataset;
+  if (options.recipe.empty()) {
+    dataset = data::load_builtin_task(options.task, global.workspace.data_dir);
+  } else {
+    recipe = io::load_recipe(options.recipe, "");
+    if (!options.model.empty()) require_directory(options.model, "--model folder");
+    Progress reading("reading " + recipe.data.path.string(), 0, "docs",
+                     Progress::terminal_attached());
+    dataset = data::load_dataset(recipe.data, global.workspace.data_dir, &reading);
+    reading.finish();
+  }
   const auto& examples = options.split == "train"   ? dataset.train
                          : options.split == "valid" ? dataset.valid
                                                     : dataset.test;
@@ -116,6 +181,7 @@ void run_show(const ShowOptions& options, const GlobalOptions& global) {
     fmt::print("[{} #{}] {} ({})\n{}{}\n\n", options.split, i, label, e.source,
                e.text.substr(0, options.max_chars), cut ? " ..." : "");
   }
+  if (!options.recipe.empty()) print_data_summary(options, recipe, dataset, global);
 }
 
 }  // namespace
@@ -143,8 +209,17 @@ void add_data_command(CLI::App& app, const GlobalOptions& global) {
   });
 
   auto show_options = std::make_shared<ShowOptions>();
-  CLI::App* show = data->add_subcommand("show", "Print examples of a task as the models see them");
-  show->add_option("--task", show_options->task, "A built-in task")->required();
+  CLI::App* show = data->add_subcommand(
+      "show", "Print examples of a task or of your data (--recipe) as the models see them");
+  auto* show_task = show->add_option("--task", show_options->task, "A built-in task");
+  auto* show_recipe = show->add_option(
+      "--recipe", show_options->recipe,
+      "A recipe whose [data] to read (your own rows or documents): then also its label counts "
+      "and token lengths");
+  show_task->excludes(show_recipe);
+  show->add_option("--model", show_options->model,
+                   "With --recipe: count tokens with this model folder's tokenizer")
+      ->needs(show_recipe);
   show->add_option("--split", show_options->split, "train, valid or test")
       ->check(CLI::IsMember({"train", "valid", "test"}))
       ->capture_default_str();

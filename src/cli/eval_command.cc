@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "io/model_config.h"
@@ -27,7 +28,7 @@ struct EvalOptions {
 void run_eval(const EvalOptions& options, const GlobalOptions& global) {
   runtime::ScoreOptions score_options = options.score;
   score_options.precision = format::parse_precision(options.precision);  // before slow work
-  const std::filesystem::path dir = options.model_dir;
+  const std::filesystem::path dir = resolve_model_folder(options.model_dir, global);
   const io::ModelConfig config = io::load_model_config(dir / "config.json");
   score_options.progress_bars = Progress::terminal_attached() && !options.json;
   io::DataSpec spec;
@@ -41,7 +42,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
   const bool lm = config.family == io::ModelFamily::kCausalLm;
 
   nlohmann::json j = {
-      {"model", dir.string()},      {"task", score.task},
+      {"model", options.model_dir}, {"task", score.task},
       {"split", score.split},       {"precision", format::precision_name(score.precision)},
       {"examples", score.examples}, {"max_length", length},
       {"provenance", "measured"}};
@@ -70,7 +71,7 @@ void run_eval(const EvalOptions& options, const GlobalOptions& global) {
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  fmt::print("{} on {} {} ({} examples, max length {}, {})\n", dir.string(), score.task,
+  fmt::print("{} on {} {} ({} examples, max length {}, {})\n", options.model_dir, score.task,
              score.split, score.examples, length, format::precision_name(score.precision));
   const auto& b = j["baseline"];
   if (lm) {

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   fitformer::cli::add_train_command(app, global);
   fitformer::cli::add_prune_command(app, global);
   fitformer::cli::add_eval_command(app, global);
-  fitformer::cli::add_predict_command(app);
+  fitformer::cli::add_predict_command(app, global);
   fitformer::cli::add_bench_command(app);
   fitformer::cli::add_simulate_command(app);
   fitformer::cli::add_report_command(app);

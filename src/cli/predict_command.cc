@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "io/text_inputs.h"
@@ -53,7 +54,7 @@ std::string prediction_text(const std::string& text, const runtime::TextPredicti
   return out + (p.truncated ? " (input truncated to the model's window)" : "") + "\n";
 }
 
-void run_predict(const PredictCommandOptions& o) {
+void run_predict(const PredictCommandOptions& o, const GlobalOptions& global) {
   // Everything checked before the model loads.
   const format::Precision precision = format::parse_precision(o.precision);
   if (o.text.empty() == o.input.empty())
@@ -62,7 +63,8 @@ void run_predict(const PredictCommandOptions& o) {
   const std::vector<std::string> texts = o.input.empty()
                                              ? std::vector<std::string>{o.text}
                                              : io::parse_text_jsonl(read_file(o.input), o.input);
-  const runtime::PredictionModel model = runtime::load_prediction_model(o.model_dir, precision);
+  const runtime::PredictionModel model =
+      runtime::load_prediction_model(resolve_model_folder(o.model_dir, global), precision);
   for (const std::string& text : texts) {
     const runtime::TextPrediction p = runtime::predict_text(model, text, o.predict);
     if (o.json)
@@ -74,7 +76,7 @@ void run_predict(const PredictCommandOptions& o) {
 
 }  // namespace
 
-void add_predict_command(CLI::App& app) {
+void add_predict_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<PredictCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "predict",
@@ -82,7 +84,8 @@ void add_predict_command(CLI::App& app) {
       "continuation (through the runtime select deploys)");
   cmd->add_option("--model", o->model_dir,
                   "Model folder (config.json, model.safetensors, tokenizer): trained, pruned, "
-                  "or select's deployed model/")
+                  "select's deployed model/, or a Hugging Face BERT, DistilBERT or RoBERTa "
+                  "classifier")
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--text", o->text, "One text");
@@ -95,7 +98,7 @@ void add_predict_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->predict.threads, "Runtime threads")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object per text");
-  cmd->callback([o]() { run_predict(*o); });
+  cmd->callback([o, &global]() { run_predict(*o, global); });
 }
 
 }  // namespace fitformer::cli

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "jobs/prune_job.h"
 
 namespace fitformer::cli {
@@ -44,6 +45,7 @@ void add_prune_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--threads", options->threads, "Torch threads (default: the recipe's)");
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   cmd->callback([options, &global]() {
+    options->model = resolve_model_folder(options->model, global).string();
     const jobs::PruneJobResult r =
         jobs::run_prune_job(*options, workspace_of(global), jobs::TrainerOutput::kStdout);
     if (!options->json && !r.note.empty()) fmt::print("{}\n", r.note);

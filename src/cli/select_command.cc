@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/model_folder.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "explore/select_run.h"
@@ -43,6 +44,8 @@ int run_select(SelectOptions o, const GlobalOptions& global) {
   o.request.exclude_devices = split_list(o.exclude_devices);
   o.request.workspace = workspace_of(global);
   o.request.progress_bars = Progress::terminal_attached() && !o.json;
+  if (!o.request.model_dir.empty())
+    o.request.model_dir = resolve_dense_model_folder(o.request.model_dir, global);
   const explore::SelectOutcome outcome = explore::run_select(o.request);
   const report::SelectFiles files = report::write_select_files(outcome);
   if (o.json)
@@ -68,7 +71,8 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   cmd->add_option("--profile", r.profile, "Profile of the recipe: quick or full");
   cmd->add_option(
       "--model", r.model_dir,
-      "Dense model folder (default runs/<recipe>-<profile>; trained there when absent)");
+      "Dense model folder (default runs/<recipe>-<profile>; trained there when absent), or "
+      "your Hugging Face BERT, DistilBERT or RoBERTa classifier (imported, never trained over)");
   cmd->add_option("--lc", r.lc, "Latency constraint per forward: 5ms, 250us, 0.5s")->required();
   auto* ac = cmd->add_option("--ac", r.ac, "Accuracy constraint: acc>=0.80, f1>=0.9, ppl<=180");
   auto* drop = cmd->add_option("--ac-drop", r.ac_drop,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,15 @@ struct DatasetStats {
 // Counts every split; with a tokenizer, also its tokens (without special tokens).
 DatasetStats compute_stats(const Dataset& dataset, const Tokenizer* tokenizer = nullptr,
                            Progress* progress = nullptr);
+
+// The spread of token counts over examples (tokenizer.encode, no special tokens added):
+// nearest-rank percentiles of the sorted counts (median the lower middle, p95 the
+// ceil(0.95 n)-th), and how many examples have more than `limit` tokens. All zero when there
+// are no examples.
+struct TokenLengths {
+  uint64_t examples = 0, min = 0, median = 0, p95 = 0, max = 0, over_limit = 0;
+};
+TokenLengths token_lengths(std::span<const Example> examples, const Tokenizer& tokenizer,
+                           uint64_t limit, Progress* progress = nullptr);
 
 }  // namespace fitformer::data

@@ -212,8 +212,14 @@ std::string rows_format(const io::DataSpec& spec) {
   return format;
 }
 
-Dataset rows_dataset(const std::string& bytes, const std::string& format, const io::DataSpec& spec,
-                     Progress* progress) {
+// A UTF-8 byte-order mark: spreadsheet programs (Excel's "CSV UTF-8") write one before the
+// header, where it would otherwise become part of the first column's name.
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+Dataset rows_dataset(const std::string& file_bytes, const std::string& format,
+                     const io::DataSpec& spec, Progress* progress) {
+  const std::string bytes =
+      file_bytes.starts_with(kUtf8Bom) ? file_bytes.substr(kUtf8Bom.size()) : file_bytes;
   if (spec.text_field == spec.label_field) {
     throw Error(spec.path.string(), "data.label_field", "a column other than data.text_field",
                 "\"" + spec.label_field + "\"");

@@ -46,13 +46,16 @@ constexpr std::array<std::string_view, 13> kCommonKeys = {"model_type",
                                                           "initializer_range",
                                                           "layer_norm_eps",
                                                           "pad_token_id"};
-constexpr std::array<std::string_view, 7> kBertKeys = {"type_vocab_size",
+constexpr std::array<std::string_view, 9> kBertKeys = {"type_vocab_size",
                                                        "id2label",
                                                        "label2id",
                                                        "num_labels",
                                                        "problem_type",
                                                        "classifier_dropout",
-                                                       "position_embedding_type"};
+                                                       "position_embedding_type",
+                                                       "pooler_hidden_act",
+                                                       "do_lower_case"};
+constexpr std::array<std::string_view, 2> kPoolerActivations = {"tanh", "relu"};
 constexpr std::array<std::string_view, 4> kBookkeepingKeys = {"architectures", "torch_dtype",
                                                               "transformers_version", "use_cache"};
 constexpr std::string_view kGradientCheckpointing = "gradient_checkpointing";
@@ -291,6 +294,11 @@ ModelConfig parse_model_config(const std::string& json_text, const std::filesyst
       r.read_choice("problem_type", problem, kProblemTypes);
       c.problem_type = problem;
     }
+    r.read_choice("pooler_hidden_act", c.pooler_hidden_act, kPoolerActivations);
+    if (const json* v = r.get("do_lower_case"); v != nullptr) {
+      if (!v->is_boolean()) throw Error(fname, "do_lower_case", "true or false", describe_json(*v));
+      c.do_lower_case = v->get<bool>();
+    }
     if (const json* v = r.get("classifier_dropout"); v != nullptr && !v->is_null()) {
       double p = 0;
       r.read_double("classifier_dropout", p, 0.0, 1.0, "in [0, 1) or null");
@@ -337,6 +345,8 @@ std::string model_config_json(const ModelConfig& c) {
     j["position_embedding_type"] = "absolute";
     j["classifier_dropout"] = c.classifier_dropout ? json(*c.classifier_dropout) : json(nullptr);
     if (c.problem_type) j["problem_type"] = *c.problem_type;
+    if (c.pooler_hidden_act != "tanh") j["pooler_hidden_act"] = c.pooler_hidden_act;
+    if (c.do_lower_case) j["do_lower_case"] = *c.do_lower_case;
     if (c.label_names.empty()) {
       // transformers' PretrainedConfig turns num_labels into LABEL_i names itself.
       j["num_labels"] = c.num_labels;

@@ -39,6 +39,14 @@ struct ModelConfig {
   double initializer_range = 0.02;           // std of the normal initializer (training only)
   std::optional<double> classifier_dropout;  // bert; unset: hidden_dropout_prob applies
   std::optional<std::string> problem_type;   // bert: HF's "single_label_classification", ...
+  // bert: the head's activation after the pooler dense layer: "tanh" (BERT's pooler, RoBERTa's
+  // classification head) or "relu" (DistilBERT's pre_classifier). Key pooler_hidden_act, as
+  // DeBERTa names it; written only when not tanh.
+  std::string pooler_hidden_act = "tanh";
+  // bert: whether the WordPiece tokenizer lower-cases, when the model says (an imported
+  // checkpoint's tokenizer_config.json); kept in config.json so that every copy of the folder
+  // (pruned, deployed) tokenizes the same. Unset: the folder's tokenizer files decide.
+  std::optional<bool> do_lower_case;
 
   bool operator==(const ModelConfig&) const = default;
 };

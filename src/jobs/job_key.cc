@@ -6,6 +6,12 @@
 #include "io/recipe.h"
 
 namespace fitformer::jobs {
+namespace {
+
+// Not a key: keys are 32 hex digits.
+constexpr std::string_view kPretrainedMark = "pretrained\n";
+
+}  // namespace
 
 std::string job_key(const std::string& kind, const std::filesystem::path& recipe_file,
                     const std::string& profile, const Workspace& workspace,
@@ -29,8 +35,14 @@ std::string job_key(const std::string& kind, const std::filesystem::path& recipe
 
 bool job_done(const std::filesystem::path& out, const std::string& key) {
   const std::filesystem::path file = out / "job.key";
-  return std::filesystem::exists(file) && std::filesystem::exists(out / "model.safetensors") &&
-         read_file(file) == key + "\n";
+  if (!std::filesystem::exists(file) || !std::filesystem::exists(out / "model.safetensors"))
+    return false;
+  const std::string mark = read_file(file);
+  return mark == key + "\n" || mark == kPretrainedMark;
+}
+
+void mark_pretrained(const std::filesystem::path& out) {
+  write_file_atomic(out / "job.key", kPretrainedMark);
 }
 
 void mark_job_done(const std::filesystem::path& out, const std::string& key) {

@@ -19,9 +19,12 @@ std::string job_key(const std::string& kind, const std::filesystem::path& recipe
                     const std::string& profile, const Workspace& workspace,
                     const std::vector<std::string>& extra);
 
-// Whether <out>/job.key names `key` (the request that last completed there) and the folder
-// holds its model.
+// Whether <out>/job.key names `key` (the request that last completed there), or marks the
+// folder pretrained, and the folder holds its model.
 bool job_done(const std::filesystem::path& out, const std::string& key);
+// Marks <out> as a model brought from elsewhere (an imported Hugging Face checkpoint): a
+// finished dense model for any recipe, never trained over.
+void mark_pretrained(const std::filesystem::path& out);
 // Writes <out>/job.key (atomically): the job is complete.
 void mark_job_done(const std::filesystem::path& out, const std::string& key);
 // Removes <out>/job.key before a job starts writing <out>.

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "data/folder_tokenizer.h"
 #include "data/tasks.h"
 #include "data/tokenizer.h"
 #include "model/evaluate.h"
@@ -31,8 +32,11 @@ std::pair<std::unique_ptr<data::Tokenizer>, std::filesystem::path> model_tokeniz
     const std::filesystem::path& model_dir) {
   if (std::filesystem::exists(model_dir / "tokenizer.model"))
     return {data::load_sentencepiece(model_dir / "tokenizer.model"), model_dir / "tokenizer.model"};
-  if (std::filesystem::exists(model_dir / "vocab.txt"))
-    return {data::load_wordpiece(model_dir / "vocab.txt"), model_dir / "vocab.txt"};
+  if (std::filesystem::exists(model_dir / "vocab.txt")) {
+    // Cased as the model folder says, so fine-tuning sees the tokens scoring will see.
+    const io::ModelConfig config = io::load_model_config(model_dir / "config.json");
+    return {data::open_folder_tokenizer(model_dir, config.do_lower_case), model_dir / "vocab.txt"};
+  }
   throw Error(model_dir.string(), "tokenizer", "tokenizer.model or vocab.txt in the model folder",
               "neither");
 }

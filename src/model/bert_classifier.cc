@@ -133,6 +133,16 @@ BertClassifier build_bert_classifier(const io::ModelConfig& c, const io::SafeTen
   return m;
 }
 
+void apply_pooler_activation(const io::ModelConfig& config, std::span<float> pooled) {
+  if (config.pooler_hidden_act == "tanh") {
+    apply_tanh(pooled);
+  } else if (config.pooler_hidden_act == "relu") {
+    apply_activation(Activation::kRelu, pooled);
+  } else {
+    throw Error("", "pooler_hidden_act", "tanh or relu", config.pooler_hidden_act);
+  }
+}
+
 BertClassifier load_bert_classifier(const std::filesystem::path& dir) {
   const ModelFolder folder = open_model_folder(dir, io::ModelFamily::kBertClassifier);
   return build_bert_classifier(folder.config, folder.weights);
@@ -206,14 +216,15 @@ void bert_classifier_forward(const BertClassifier& m, const TokenBatch& batch, c
     clock.mark(Op::kAddNorm);
   }
 
-  // pooled = tanh(pooler(h[:, 0])); logits = classifier(pooled)
+  // pooled = act(pooler(h[:, 0])), act tanh (BERT) or relu (DistilBERT); logits =
+  // classifier(pooled)
   std::vector<float> first(static_cast<size_t>(batch.batch_size * d));
   for (int64_t b = 0; b < batch.batch_size; ++b) {
     std::copy_n(x.begin() + b * seq * d, d, first.begin() + b * d);
   }
   std::vector<float> pooled(first.size());
   apply_linear(m.pooler, first, batch.batch_size, pooled);
-  apply_tanh(pooled);
+  apply_pooler_activation(c, pooled);
   apply_linear(m.classifier, pooled, batch.batch_size, logits);
   clock.mark(Op::kHead);
 }

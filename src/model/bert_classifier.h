@@ -62,6 +62,10 @@ BertClassifier build_bert_classifier(const io::ModelConfig& config,
                                      const io::SafeTensorsFile& weights,
                                      EncoderLinears linears = EncoderLinears::kLoad);
 
+// pooled = act(pooled) in place, act the config's pooler_hidden_act (tanh or relu); throws
+// Error naming the field for another.
+void apply_pooler_activation(const io::ModelConfig& config, std::span<float> pooled);
+
 // logits [batch, num_labels] from each sequence's valid tokens (keys past a row's length
 // are masked). token_type_ids empty means segment 0 everywhere. Throws Error for a bad batch.
 void bert_classifier_forward(const BertClassifier& model, const TokenBatch& batch,

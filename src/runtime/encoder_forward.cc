@@ -278,14 +278,14 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
     model::sgemm('T', 'T', n, vocab, d, 1.0f, ws.x.data(), n, decoder.weight.data(), d, 1.0f,
                  output.data(), vocab);
   } else {
-    // logits = classifier(tanh(pooler(x[:, first token of each sequence])))
+    // logits = classifier(act(pooler(x[:, first token of each sequence]))), act tanh or relu
     const auto& bert = std::get<model::BertClassifier>(m.frame);
     std::vector<float> first(static_cast<size_t>(batch.batch_size * d));
     for (int64_t b = 0; b < batch.batch_size; ++b)
       for (int64_t f = 0; f < d; ++f) first[b * d + f] = ws.x[f * n + b * dims.seq];
     std::vector<float> pooled(first.size());
     model::apply_linear(bert.pooler, first, batch.batch_size, pooled);
-    model::apply_tanh(pooled);
+    model::apply_pooler_activation(bert.config, pooled);
     model::apply_linear(bert.classifier, pooled, batch.batch_size, output);
   }
   clock.mark(Op::kHead);

@@ -8,8 +8,10 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "data/folder_tokenizer.h"
 #include "data/tasks.h"
 #include "model/evaluate.h"
+#include "model/weights.h"
 #include "runtime/sparse_model.h"
 
 namespace fitformer::runtime {
@@ -94,11 +96,8 @@ int score_length(const io::ModelConfig& config, int max_length) {
 }
 
 std::unique_ptr<data::Tokenizer> open_model_tokenizer(const std::filesystem::path& dir) {
-  if (std::filesystem::exists(dir / "tokenizer.model"))
-    return data::load_sentencepiece(dir / "tokenizer.model");
-  if (std::filesystem::exists(dir / "vocab.txt")) return data::load_wordpiece(dir / "vocab.txt");
-  throw Error(dir.string(), "tokenizer", "tokenizer.model (SentencePiece) or vocab.txt (WordPiece)",
-              "neither");
+  const io::ModelConfig config = io::load_model_config(dir / model::kConfigFileName);
+  return data::open_folder_tokenizer(dir, config.do_lower_case);
 }
 
 std::vector<int32_t> model_label_ids(const io::ModelConfig& config,

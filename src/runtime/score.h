@@ -63,7 +63,8 @@ ModelScore score_model(const std::filesystem::path& model_dir, const io::DataSpe
 // the model's max_position_embeddings capped at 512.
 int score_length(const io::ModelConfig& config, int max_length);
 
-// The model folder's tokenizer: tokenizer.model (SentencePiece) or vocab.txt (WordPiece).
+// The model folder's tokenizer: tokenizer.model (SentencePiece), or WordPiece from vocab.txt or
+// tokenizer.json, cased as config.json and the tokenizer files say (data/folder_tokenizer.h).
 std::unique_ptr<data::Tokenizer> open_model_tokenizer(const std::filesystem::path& dir);
 
 // Dataset label ids renamed to the model's ids by label name (a model folder may list its

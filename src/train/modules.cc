@@ -234,7 +234,9 @@ class BertClassifier : public Model {
     x = torch::dropout(emb_norm_->forward(x), c.hidden_dropout_prob, is_training());
     const torch::Tensor allowed = key_mask(mask);
     for (auto& layer : layers_) x = layer->forward(x, allowed, c);
-    torch::Tensor pooled = torch::tanh(pooler_->forward(x.select(1, 0)));
+    // BERT's pooler is tanh; an imported DistilBERT's pre_classifier is relu.
+    torch::Tensor pooled = pooler_->forward(x.select(1, 0));
+    pooled = c.pooler_hidden_act == "relu" ? torch::relu(pooled) : torch::tanh(pooled);
     return classifier_->forward(torch::dropout(pooled, c.hidden_dropout_prob, is_training()));
   }
 

@@ -83,6 +83,44 @@ TEST(Sizing, EveryFpgaGetsAFeasibleConfigurationAndBiggerIsNeverSlower) {
   EXPECT_GE(pairs, 3);
 }
 
+TEST(Sizing, TheDefaultGridHoldsThePowersOfTwoAndTheirMidpoints) {
+  const std::vector<int64_t> grid = default_pe_grid();
+  std::vector<int64_t> expected;
+  for (int64_t p = 1; p <= 4096; ++p) {
+    const bool power = (p & (p - 1)) == 0;
+    const bool three_powers = p % 3 == 0 && ((p / 3) & (p / 3 - 1)) == 0;
+    if (power || three_powers) expected.push_back(p);
+  }
+  std::vector<int64_t> sorted = grid;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, expected);
+}
+
+// Issue 13 item 6: P is not held to powers of two. The default grid contains the powers of
+// two, so no device gets slower than with powers alone; some device whose resources end
+// between two powers of two gets a P of 3 x 2^k and is faster for it.
+TEST(Sizing, PointsBetweenPowersOfTwoNeverHurtAndSomeDeviceUsesOne) {
+  const auto catalog = io::load_catalog(io::default_catalog_path());
+  SizingProblem powers = tinybert_problem();
+  powers.pes.clear();
+  for (int64_t p = 1; p <= 4096; p *= 2) powers.pes.push_back(p);
+  const auto with_midpoints = size_catalog(catalog, tinybert_problem());
+  const auto powers_only = size_catalog(catalog, powers);
+  ASSERT_EQ(with_midpoints.size(), powers_only.size());
+  int faster = 0;
+  for (size_t i = 0; i < powers_only.size(); ++i) {
+    const SizedAccel& a = with_midpoints[i];
+    const SizedAccel& b = powers_only[i];
+    ASSERT_TRUE(a.verdict.ok && b.verdict.ok) << a.device_id;
+    EXPECT_LE(a.latency.latency_us, b.latency.latency_us) << a.device_id;
+    if (a.latency.latency_us < b.latency.latency_us) {
+      ++faster;
+      EXPECT_NE(a.spec.pes & (a.spec.pes - 1), 0) << a.device_id << ": P " << a.spec.pes;
+    }
+  }
+  EXPECT_GE(faster, 1);
+}
+
 TEST(Sizing, RefusesNonFpgaDevices) {
   const auto catalog = io::load_catalog(io::default_catalog_path());
   for (const auto& d : catalog) {

@@ -56,6 +56,64 @@ TEST(Cli, StatsCountsSubwordTokensOfAUsersFile) {
   EXPECT_GT(j["splits"]["train"]["tokens"].get<int>(), j["splits"]["train"]["words"].get<int>());
 }
 
+// `data show --recipe` on a CSV saved by Excel (a byte-order mark before the header): the
+// first rows, the label counts and the token lengths, which are known here: "hello N" is one
+// WordPiece token per word plus the digits as [UNK] (2 tokens); the long rows 14.
+TEST(Cli, DataShowReadsAUsersCsvWithAByteOrderMark) {
+  testing::TempDir dir;
+  std::string rows = "\xEF\xBB\xBFtext,label\n";
+  for (int i = 1; i <= 30; ++i) {
+    rows += i % 3 ? "hello " + std::to_string(i) + ",neg\n"
+                  : "\"Hello world, a long text number " + std::to_string(i) +
+                        " with many many words in it\",pos\n";
+  }
+  dir.write("reviews.csv", rows);
+  dir.write("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nworld\n,\n");
+  const auto recipe =
+      dir.write("r.toml",
+                "[data]\nkind = \"classification\"\npath = \"reviews.csv\"\n"
+                "[tokenizer]\nkind = \"wordpiece\"\nvocab = \"vocab.txt\"\n[train]\nseq_len = 8\n");
+  const CommandResult r = run_fitformer("data show --count 1 --recipe " + recipe.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("[train #0] "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(reviews.csv:"), std::string::npos) << r.output;
+  // 20 neg, 10 pos, split 80/10/10 by label.
+  EXPECT_NE(r.output.find("    neg                       16       2       2\n"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("    pos                        8       1       1\n"), std::string::npos)
+      << r.output;
+  // train: 16 rows of 2 tokens, 8 of 14; 8 over the 6 that seq_len 8 keeps.
+  EXPECT_NE(r.output.find("    train         24       2       2      14      14 8\n"),
+            std::string::npos)
+      << r.output;
+}
+
+// scripts/tiny-hf-classifier writes each Hugging Face layout with its own safetensors writer
+// (Python's standard library, no fitformer code); predict reads each, with its id2label.
+TEST(Cli, PredictReadsEachHuggingFaceLayoutThePythonScriptWrites) {
+  testing::TempDir dir;
+  for (const std::string layout : {"bert", "distilbert", "roberta"}) {
+    const std::string folder = (dir.path() / layout).string();
+    const CommandResult made = testing::run_command(std::string(FITFORMER_SOURCE_DIR) +
+                                                    "/scripts/tiny-hf-classifier --layout " +
+                                                    layout + " --out " + folder + " 2>&1");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    const CommandResult r =
+        run_fitformer("--cache-dir " + (dir.path() / "cache").string() +
+                          " predict --json --model " + folder + " --text 'the movie was great'",
+                      false);
+    ASSERT_EQ(r.exit_code, 0) << layout << ": " << r.output;
+    const auto j = nlohmann::json::parse(r.output);
+    ASSERT_EQ(j["labels"].size(), 2u) << layout;
+    EXPECT_NEAR(
+        j["labels"][0]["probability"].get<double>() + j["labels"][1]["probability"].get<double>(),
+        1.0, 1e-9)
+        << layout;
+    EXPECT_TRUE(j["label"] == "neg" || j["label"] == "pos") << layout << ": " << j["label"];
+    EXPECT_EQ(j["input_tokens"], 6) << layout;  // [CLS] the movie was great [SEP]
+  }
+}
+
 TEST(Cli, BenchPrintsMeasuredFiguresAsJson) {
   for (const char* args : {"bench --help", "bench kernels --help", "bench model --help"}) {
     EXPECT_EQ(run_fitformer(args).exit_code, 0) << args;

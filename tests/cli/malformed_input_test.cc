@@ -82,6 +82,12 @@ struct TinyModel {
         {p + "linear2.bias", {4}},
         {"decoder.weight", {8, 4}},
         {"decoder.bias", {8}}};
+    set_tensors(specs);
+  }
+
+  // One fp32 tensor per (name, shape), filled with a fixed pattern of small values.
+  void set_tensors(const std::vector<std::pair<std::string, std::vector<int64_t>>>& specs) {
+    tensors.clear();
     int k = 0;
     for (const auto& [name, shape] : specs) {
       int64_t n = 1;
@@ -144,6 +150,53 @@ void make_linear1_hpf(TinyModel& m) {
       {"block_cols", "4"}, {"banks", "2"},        {"n", "1"},
       {"k1", "4"},         {"value_type", "f32"}, {"scale", "per-matrix"}};
   for (const auto& [k, v] : meta) m.metadata[w + ".hpf." + k] = v;
+}
+
+// The smallest DistilBertForSequenceClassification folder (vocab 8, dim 4, one layer, 2 heads,
+// 2 labels) with the names modeling_distilbert gives, a config.json without the bookkeeping
+// keys (each would add a warning line) and a vocab.txt.
+TinyModel tiny_distilbert() {
+  TinyModel m;
+  m.config = {{"model_type", "distilbert"},
+              {"vocab_size", 8},
+              {"dim", 4},
+              {"n_layers", 1},
+              {"n_heads", 2},
+              {"hidden_dim", 8},
+              {"max_position_embeddings", 16}};
+  const std::string p = "distilbert.transformer.layer.0.";
+  std::vector<std::pair<std::string, std::vector<int64_t>>> specs = {
+      {"distilbert.embeddings.word_embeddings.weight", {8, 4}},
+      {"distilbert.embeddings.position_embeddings.weight", {16, 4}},
+      {"distilbert.embeddings.LayerNorm.weight", {4}},
+      {"distilbert.embeddings.LayerNorm.bias", {4}}};
+  for (const char* lin : {"attention.q_lin.", "attention.k_lin.", "attention.v_lin.",
+                          "attention.out_lin.", "pre_classifier."}) {
+    const std::string prefix = std::string(lin) == "pre_classifier." ? "" : p;
+    specs.push_back({prefix + lin + "weight", {4, 4}});
+    specs.push_back({prefix + lin + "bias", {4}});
+  }
+  for (const char* norm : {"sa_layer_norm.", "output_layer_norm."}) {
+    specs.push_back({p + norm + "weight", {4}});
+    specs.push_back({p + norm + "bias", {4}});
+  }
+  specs.insert(specs.end(), {{p + "ffn.lin1.weight", {8, 4}},
+                             {p + "ffn.lin1.bias", {8}},
+                             {p + "ffn.lin2.weight", {4, 8}},
+                             {p + "ffn.lin2.bias", {4}},
+                             {"classifier.weight", {2, 4}},
+                             {"classifier.bias", {2}}});
+  m.set_tensors(specs);
+  return m;
+}
+
+// A DistilBERT folder at dir/m after `edit`, with a WordPiece vocab.txt.
+std::function<void(const fs::path&)> distilbert_with(std::function<void(const fs::path&)> edit) {
+  return [edit](const fs::path& dir) {
+    tiny_distilbert().write(dir / "m");
+    std::ofstream(dir / "m" / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n";
+    edit(dir / "m");
+  };
 }
 
 const char* kRecipeBase = "[data]\ntask = \"sotu-lm\"\n";
@@ -235,6 +288,7 @@ const std::string kPredict = "devices predict --config {dir}/config.json";
 // libtorch, such as the ASan one.
 const std::string kSelect = "select --recipe {dir}/r.toml --lc 1ms --ac-drop 1%";
 const std::string kSpam = "--data-dir {dir} data stats --task spam-cls --vocab-size 0";
+const std::string kPredictText = "predict --model {dir}/m --text hello";
 
 std::vector<Case> cases() {
   const std::string w1 = "transformer_encoder.layers.0.linear1.weight";
@@ -805,6 +859,87 @@ std::vector<Case> cases() {
                kSpam,
                file_at("spam-assassin/data/file_list.json", "[\"spam-1/../../../etc/passwd\"]"),
                {"file_list.json[0]: expected GROUP/FILE.txt"}});
+  // ---- a Hugging Face folder (issue 14), imported by `predict --model`.
+  const auto hf_config = [](std::string key, ordered_json value) {
+    return distilbert_with([key, value](const fs::path& m) {
+      TinyModel t = tiny_distilbert();
+      t.config[key] = value;
+      std::ofstream(m / "config.json") << t.config.dump(2);
+    });
+  };
+  c.push_back({"HF folder",
+               "DistilBERT `n_heads` that does not divide `dim`",
+               kPredictText,
+               hf_config("n_heads", 3),
+               {"m/config.json: n_heads: expected a divisor of hidden_size 4, found 3"}});
+  c.push_back({"HF folder",
+               "`is_decoder: true`",
+               kPredictText,
+               hf_config("is_decoder", true),
+               {"m/config.json: is_decoder: expected false (a plain encoder), found true"}});
+  c.push_back({"HF folder",
+               "`model_type` gpt2",
+               kPredictText,
+               hf_config("model_type", "gpt2"),
+               {"m/config.json: model_type: expected bert, distilbert or roberta"}});
+  c.push_back({"HF folder",
+               "activation `gelu_new` (tanh approximation)",
+               kPredictText,
+               hf_config("activation", "gelu_new"),
+               {"m/config.json: activation: expected one of gelu, relu, found \"gelu_new\""}});
+  c.push_back({"HF folder",
+               "a DistilBERT tensor missing",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 TinyModel t = tiny_distilbert();
+                 std::erase_if(t.tensors, [](const TinyModel::Tensor& x) {
+                   return x.name == "distilbert.transformer.layer.0.ffn.lin2.weight";
+                 });
+                 t.write(m);
+               }),
+               {"m/model.safetensors: distilbert.transformer.layer.0.ffn.lin2.weight: expected a "
+                "tensor named"}});
+  c.push_back({"HF folder",
+               "only pytorch_model.bin",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::rename(m / "model.safetensors", m / "pytorch_model.bin");
+               }),
+               {"m/model.safetensors: expected model.safetensors (convert pytorch_model.bin"}});
+  c.push_back({"HF folder",
+               "RoBERTa's BPE tokenizer (vocab.json, merges.txt)",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::remove(m / "vocab.txt");
+                 write(m / "vocab.json", "{}");
+                 write(m / "merges.txt", "#version: 0.2\n");
+               }),
+               {"m/vocab.json: tokenizer: expected a WordPiece vocab.txt or tokenizer.json"}});
+  c.push_back({"HF folder",
+               "tokenizer_config.json `tokenizer_class` RobertaTokenizer",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 write(m / "tokenizer_config.json", R"({"tokenizer_class": "RobertaTokenizer"})");
+               }),
+               {"m/tokenizer_config.json: tokenizer_class: expected a WordPiece tokenizer"}});
+  c.push_back({"HF folder",
+               "tokenizer.json of a BPE model, no vocab.txt",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 fs::remove(m / "vocab.txt");
+                 write(m / "tokenizer.json", R"({"model": {"type": "BPE", "vocab": {}}})");
+               }),
+               {"m/tokenizer.json: model.type: expected \"WordPiece\""}});
+  c.push_back({"HF folder",
+               "tokenizer_config.json cased, config.json's `do_lower_case` true",
+               kPredictText,
+               distilbert_with([](const fs::path& m) {
+                 TinyModel t = tiny_distilbert();
+                 t.config["do_lower_case"] = true;
+                 std::ofstream(m / "config.json") << t.config.dump(2);
+                 write(m / "tokenizer_config.json", R"({"do_lower_case": false})");
+               }),
+               {"m/tokenizer_config.json: do_lower_case: expected true as config.json's"}});
   return c;
 }
 
@@ -923,6 +1058,82 @@ TEST(MalformedInputAccepted, TheTinyModelAndItsHpfFormLoad) {
                             " --seq 4 --threads 1 --min-time 0.001 --json");
     EXPECT_EQ(out.exit_code, 0) << (hpf ? "hpf: " : "dense: ") << out.output;
   }
+}
+
+// The tiny DistilBERT of the table, with a cased tokenizer_config.json and two bookkeeping
+// keys, predicts exactly as its fitformer twin: the same tensors under BERT's names (written
+// here, not by the importer), zero token-type embeddings, the relu head, do_lower_case false.
+// The twin lower-casing instead predicts otherwise ("Hello" and "hello" are different tokens),
+// so the comparison sees the casing.
+TEST(MalformedInputAccepted, DistilBertFolderPredictsAsItsFitformerTwin) {
+  testing::TempDir dir;
+  const std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\nHello\nhello\n";
+  TinyModel distil = tiny_distilbert();
+  distil.config["torch_dtype"] = "float32";
+  distil.config["transformers_version"] = "4.35.2";
+  distil.write(dir.path() / "hf");
+  write(dir.path() / "hf" / "vocab.txt", vocab);
+  write(dir.path() / "hf" / "tokenizer_config.json", R"({"do_lower_case": false})");
+
+  const std::pair<std::string, std::string> names[] = {
+      {"distilbert.embeddings.", "bert.embeddings."},
+      {"distilbert.transformer.layer.0.attention.q_lin.",
+       "bert.encoder.layer.0.attention.self.query."},
+      {"distilbert.transformer.layer.0.attention.k_lin.",
+       "bert.encoder.layer.0.attention.self.key."},
+      {"distilbert.transformer.layer.0.attention.v_lin.",
+       "bert.encoder.layer.0.attention.self.value."},
+      {"distilbert.transformer.layer.0.attention.out_lin.",
+       "bert.encoder.layer.0.attention.output.dense."},
+      {"distilbert.transformer.layer.0.sa_layer_norm.",
+       "bert.encoder.layer.0.attention.output.LayerNorm."},
+      {"distilbert.transformer.layer.0.ffn.lin1.", "bert.encoder.layer.0.intermediate.dense."},
+      {"distilbert.transformer.layer.0.ffn.lin2.", "bert.encoder.layer.0.output.dense."},
+      {"distilbert.transformer.layer.0.output_layer_norm.",
+       "bert.encoder.layer.0.output.LayerNorm."},
+      {"pre_classifier.", "bert.pooler.dense."}};
+  TinyModel twin = tiny_distilbert();
+  for (TinyModel::Tensor& t : twin.tensors)
+    for (const auto& [from, to] : names)
+      if (t.name.starts_with(from)) t.name = to + t.name.substr(from.size());
+  twin.tensors.push_back(
+      {"bert.embeddings.token_type_embeddings.weight", {1, 4}, {0, 0, 0, 0}, "F32", ""});
+  twin.config = {
+      {"model_type", "bert"},          {"vocab_size", 8},          {"hidden_size", 4},
+      {"num_hidden_layers", 1},        {"num_attention_heads", 2}, {"intermediate_size", 8},
+      {"max_position_embeddings", 16}, {"type_vocab_size", 1},     {"layer_norm_eps", 1e-12},
+      {"pooler_hidden_act", "relu"},   {"do_lower_case", false}};
+  twin.write(dir.path() / "twin");
+  write(dir.path() / "twin" / "vocab.txt", vocab);
+  twin.config["do_lower_case"] = true;
+  twin.write(dir.path() / "lower");
+  write(dir.path() / "lower" / "vocab.txt", vocab);
+
+  const auto predict = [&](const std::string& folder, bool merge_stderr) {
+    return testing::run_command("timeout 60 " + std::string(FITFORMER_BINARY) + " --cache-dir " +
+                                (dir.path() / "cache").string() + " predict --json --model " +
+                                (dir.path() / folder).string() + " --text 'Hello hello Hello'" +
+                                (merge_stderr ? " 2>&1 >/dev/null" : " 2>/dev/null"));
+  };
+  const Outcome imported = predict("hf", false), same = predict("twin", false),
+                lowered = predict("lower", false);
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_EQ(imported.output, same.output);
+  EXPECT_NE(imported.output, lowered.output) << "the casing made no difference";
+  // stderr: one warning per bookkeeping key, then the note naming the import.
+  const Outcome notes = predict("hf", true);
+  EXPECT_NE(
+      notes.output.find("fitformer: warning: " + (dir.path() / "hf" / "config.json").string() +
+                        ": torch_dtype \"float32\" ignored"),
+      std::string::npos)
+      << notes.output;
+  EXPECT_NE(notes.output.find("transformers_version"), std::string::npos) << notes.output;
+  EXPECT_NE(notes.output.find("read as a Hugging Face distilbert classifier"), std::string::npos)
+      << notes.output;
+  size_t lines = 0;
+  for (char ch : notes.output) lines += ch == '\n';
+  EXPECT_EQ(lines, 3u) << notes.output;
 }
 
 }  // namespace

@@ -54,6 +54,28 @@ TEST(UserData, ReadsTsvCsvAndJsonLines) {
   EXPECT_TRUE(csv.train[0].text.ends_with(", quoted"));
 }
 
+TEST(UserData, AByteOrderMarkBeforeTheHeaderIsSkipped) {
+  // Excel's "CSV UTF-8" starts with EF BB BF; the header's first column ("label") must still
+  // be found, and the rows must equal those of the same file without the mark.
+  testing::TempDir dir;
+  for (const std::string format : {"tsv", "csv", "jsonl"}) {
+    const std::string rows = twenty_rows(format);
+    const Dataset plain = load_user_data(rows_spec(dir.write("plain." + format, rows)));
+    const Dataset marked =
+        load_user_data(rows_spec(dir.write("marked." + format, "\xEF\xBB\xBF" + rows)));
+    EXPECT_EQ(marked.label_names, plain.label_names) << format;
+    ASSERT_EQ(marked.train.size(), plain.train.size()) << format;
+    for (size_t i = 0; i < plain.train.size(); ++i) {
+      EXPECT_EQ(marked.train[i].text, plain.train[i].text) << format << " row " << i;
+      EXPECT_EQ(marked.train[i].label, plain.train[i].label) << format << " row " << i;
+    }
+  }
+  // A mark anywhere else is text, not skipped: a second one makes the header unknown.
+  EXPECT_NE(
+      error_of(rows_spec(dir.write("twice.csv", "\xEF\xBB\xBF\xEF\xBB\xBF" + twenty_rows("csv")))),
+      "");
+}
+
 TEST(UserData, CsvQuotingHoldsCommasQuotesAndNewlines) {
   testing::TempDir dir;
   std::string csv = "text,label\n\"a, \"\"b\"\"\nc\",x\nplain,y\n";

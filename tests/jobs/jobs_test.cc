@@ -100,5 +100,17 @@ TEST(JobKey, TheMarkerSaysDoneOnlyForItsKey) {
   EXPECT_FALSE(job_done(dir.path(), "abc"));
 }
 
+TEST(JobKey, APretrainedModelIsDoneForEveryKey) {
+  // An imported Hugging Face model: select uses it as its dense model and never trains over it.
+  TempDir dir;
+  mark_pretrained(dir.path());
+  EXPECT_FALSE(job_done(dir.path(), "abc"));  // no model in the folder
+  dir.write("model.safetensors", "x");
+  EXPECT_TRUE(job_done(dir.path(), "abc"));
+  EXPECT_TRUE(job_done(dir.path(), "0123456789abcdef0123456789abcdef"));
+  mark_job_done(dir.path(), "abc");  // a training that finished there replaces the mark
+  EXPECT_FALSE(job_done(dir.path(), "abd"));
+}
+
 }  // namespace
 }  // namespace fitformer::jobs

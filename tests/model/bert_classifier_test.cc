@@ -57,6 +57,33 @@ TEST(BertClassifier, MatchesNaiveReferenceWithPadding) {
   }
 }
 
+TEST(BertClassifier, ReluPoolerMatchesNaiveReference) {
+  io::ModelConfig config = small_config();
+  config.pooler_hidden_act = "relu";  // DistilBERT's pre_classifier
+  const NamedTensors weights = random_tensors(bert_classifier_tensor_specs(config), 22);
+  TempDir dir;
+  write_model_folder(dir.path(), config, weights);
+  const BertClassifier model = load_bert_classifier(dir.path());
+  ASSERT_EQ(model.config.pooler_hidden_act, "relu");  // through config.json and back
+  const TokenBatch batch = random_batch(4, 9, config.vocab_size, 2, 5);
+  std::vector<float> logits = nan_filled(static_cast<size_t>(4 * config.num_labels));
+  bert_classifier_forward(model, batch, RunConfig{1}, logits);
+  io::ModelConfig tanh_config = config;
+  tanh_config.pooler_hidden_act = "tanh";
+  for (int64_t b = 0; b < 4; ++b) {
+    const auto ids = row_ids(batch.token_ids, batch, b);
+    const auto types = row_ids(batch.token_type_ids, batch, b);
+    const auto expected = naive::bert_classifier(config, weights, ids, types);
+    const auto span = std::span(logits).subspan(b * config.num_labels, config.num_labels);
+    expect_close(span, expected, "relu row " + std::to_string(b));
+    // The activation matters: the tanh head gives other logits.
+    const auto other = naive::bert_classifier(tanh_config, weights, ids, types);
+    double diff = 0;
+    for (size_t i = 0; i < other.size(); ++i) diff += std::abs(other[i] - span[i]);
+    EXPECT_GT(diff, 1e-3) << "row " << b;
+  }
+}
+
 TEST(BertClassifier, MissingSegmentIdsMeanSegmentZero) {
   const io::ModelConfig config = small_config();
   TempDir dir;

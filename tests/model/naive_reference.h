@@ -154,7 +154,8 @@ inline Rows bert_classifier(const io::ModelConfig& c, const NamedTensors& w,
     layer_norm(x, w, p + "output.LayerNorm.", c.layer_norm_eps);
   }
   Rows pooled = linear(Rows(x.begin(), x.begin() + d), w, "bert.pooler.dense.");
-  for (double& v : pooled) v = std::tanh(v);
+  // BERT's pooler is tanh, DistilBERT's pre_classifier relu.
+  for (double& v : pooled) v = c.pooler_hidden_act == "relu" ? std::max(v, 0.0) : std::tanh(v);
   return linear(pooled, w, "classifier.");
 }
 

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -361,6 +362,46 @@ TEST(SelectEndToEnd, AFolderBeingWrittenIsRefused) {
             std::string::npos)
       << r.output;
   EXPECT_FALSE(fs::exists(dense / "model.safetensors"));
+}
+
+// "Your own BERT" (README): a cased DistilBERT that scripts/tiny-hf-classifier writes (its own
+// safetensors writer), with the example reviews CSV. select must use that model as its dense
+// model: its dense accuracy is what `eval` measures on the user's folder, nothing is written
+// into the folder (no job.key, the files unchanged), and the deployed copy keeps the casing
+// and DistilBERT's relu head.
+TEST(SelectEndToEnd, AHuggingFaceModelIsTheDenseModelAndIsNeverTrainedOver) {
+  TempDir dir;
+  const fs::path source = FITFORMER_SOURCE_DIR, model = dir.path() / "my-bert";
+  const testing::CommandResult made =
+      testing::run_command(source.string() + "/scripts/tiny-hf-classifier --layout distilbert " +
+                           "--cased --out " + model.string() + " 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  for (const char* f : {"reviews.csv", "reviews.toml"})
+    fs::copy_file(source / "docs/examples/reviews" / f, dir.path() / f);
+  const auto snapshot = [&] {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::directory_iterator(model))
+      files[e.path().filename().string()] = testing::read_text(e.path());
+    return files;
+  };
+  const auto before = snapshot();
+  const std::string cache = "--cache-dir " + (dir.path() / "cache").string();
+  const std::string recipe = (dir.path() / "reviews.toml").string();
+  const testing::CommandResult eval = run_fitformer(
+      cache + " eval --json --split valid --model " + model.string() + " --recipe " + recipe,
+      false);
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  const testing::CommandResult r =
+      run_select(cache + " select --json --recipe " + recipe + " --model " + model.string() +
+                 " --lc 1ms --ac-drop 5% --out " + (dir.path() / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = parse(r.output);
+  EXPECT_EQ(j["dense"]["metric_fp32"], parse(eval.output)["accuracy"]);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_FALSE(fs::exists(model / "job.key"));
+  const auto deployed = parse(testing::read_text(dir.path() / "out" / "model" / "config.json"));
+  EXPECT_EQ(deployed["do_lower_case"], false);
+  EXPECT_EQ(deployed["pooler_hidden_act"], "relu");
 }
 
 }  // namespace
