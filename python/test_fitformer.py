@@ -255,8 +255,7 @@ class FitformerTest(unittest.TestCase):
             with open(os.path.join(texts, "doc%d.txt" % (100 + d)), "w") as f:
                 f.write("".join(out))
         recipe = os.path.join(self.tmp, "tiny.toml")
-        with open(recipe, "w") as f:
-            f.write(TINY_LM_RECIPE)
+        shutil.copy(os.path.join(SOURCE_DIR, "tests", "select", "tiny-lm.toml"), recipe)
         cache = os.path.join(self.tmp, "select-cache")
         model = os.path.join(cache, "dense")
         devices = ["kv260", "zcu104", "jetson-nano"]
@@ -272,35 +271,6 @@ class FitformerTest(unittest.TestCase):
         self.assertEqual([c["value"] for c in got["candidates"]],
                          [c["value"] for c in want["candidates"]])
         self.assertTrue(os.path.exists(os.path.join(self.tmp, "py-out", "result.json")))
-
-
-# The tiny recipe of tests/select: one layer, 30 training steps, two sparsities of 10 steps.
-TINY_LM_RECIPE = """name = "tiny-lm"
-[data]
-kind = "language-model"
-path = "texts"
-[tokenizer]
-vocab_size = 300
-[model]
-family = "causal-lm"
-hidden_size = 64
-num_layers = 1
-num_heads = 2
-intermediate_size = 128
-max_length = 32
-dropout = 0.0
-[train]
-epochs = 1
-max_steps = 30
-batch_size = 8
-seq_len = 32
-learning_rate = 3e-3
-threads = 1
-[select]
-sparsity_grid = [0.5, 0.8]
-prune_steps = 10
-precisions = ["int8"]
-"""
 
 
 if __name__ == "__main__":
