@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/error.h"
@@ -33,13 +34,21 @@ std::vector<char*> argv_of(const std::filesystem::path& tool, std::vector<std::s
 }  // namespace
 
 std::filesystem::path trainer_path() {
+  if (const char* given = std::getenv("FITFORMER_TRAINER"); given && *given) {
+    if (!std::filesystem::is_regular_file(given))
+      throw Error(given, "FITFORMER_TRAINER", "the fitformer-train program", "no such file");
+    return given;
+  }
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
   const std::filesystem::path tool = self.parent_path() / "fitformer-train";
-  if (!std::filesystem::exists(tool))
-    throw Error(tool.string(), "fitformer-train",
-                "the trainer next to fitformer (a build with FITFORMER_TRAIN=ON, libtorch)",
-                "no such file");
-  return tool;
+  if (std::filesystem::exists(tool)) return tool;
+  // Not next to this program (a Python interpreter running the module): the build's own.
+  const std::filesystem::path built = FITFORMER_BUILD_TRAINER;
+  if (!built.empty() && std::filesystem::exists(built)) return built;
+  throw Error(tool.string(), "fitformer-train",
+              "the trainer next to fitformer (a build with FITFORMER_TRAIN=ON, libtorch), or "
+              "named by FITFORMER_TRAINER",
+              "no such file");
 }
 
 void exec_trainer(const std::filesystem::path& tool, std::vector<std::string> args) {

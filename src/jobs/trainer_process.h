@@ -15,7 +15,8 @@ enum class TrainerOutput {
   kToStderr,  // sent to stderr, keeping our stdout clean for JSON (select)
 };
 
-// `fitformer-train` in the folder of this executable; throws Error if the build has none.
+// `fitformer-train`: $FITFORMER_TRAINER when set, else the one in the folder of this executable,
+// else the build's own (for the Python module); throws Error if there is none.
 std::filesystem::path trainer_path();
 
 // Replaces this process with the trainer.

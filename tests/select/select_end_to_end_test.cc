@@ -50,40 +50,13 @@ void write_corpus(const TempDir& dir) {
   }
 }
 
-const char* kRecipe = R"(name = "tiny-lm"
-[data]
-kind = "language-model"
-path = "texts"
-[tokenizer]
-vocab_size = 300
-[model]
-family = "causal-lm"
-hidden_size = 64
-num_layers = 1
-num_heads = 2
-intermediate_size = 128
-max_length = 32
-dropout = 0.0
-[train]
-epochs = 1
-max_steps = 30
-batch_size = 8
-seq_len = 32
-learning_rate = 3e-3
-threads = 1
-[select]
-sparsity_grid = [0.5, 0.8]
-other_rho2 = [0.25]
-prune_steps = 10
-precisions = ["int8", "fp32"]
-)";
-
 struct TinyRecipe {
   TempDir dir;
   fs::path recipe;
   TinyRecipe() {
     write_corpus(dir);
-    recipe = dir.write("tiny.toml", kRecipe);
+    recipe = dir.write("tiny.toml", testing::read_text(fs::path(FITFORMER_SOURCE_DIR) /
+                                                       "tests/select/tiny-lm.toml"));
   }
   // The select command line for a cache folder and an output folder under dir.
   std::string select_args(const std::string& cache, const std::string& out,
