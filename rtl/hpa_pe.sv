@@ -1,5 +1,5 @@
 // One processing element of the HP accelerator (DESIGN.md section 4): its slice of the weight
-// buffer (values, in-bank offsets and kept-row indices, written by the stream decoder), its own
+// buffer (values, in-bank offsets and kept-row indices: block RAM, written by the stream decoder), its own
 // copy of the current input slice in B banks of depth BC/B (double-buffered LUTRAM, written by
 // the broadcast slice feed), B multipliers per token lane, one adder tree per lane and the
 // 48-bit partial sum of the current row segment.
@@ -18,6 +18,8 @@ module hpa_pe #(
     parameter int WB_WORDS = 64,  // weight words (slots) this PE holds
     parameter int ROW_WORDS = 16,  // kept-row entries (rounds) this PE holds
     parameter int PSUM_W = 48,
+    parameter int NB = 4,  // output banks (a power of two): the conflict counter's copy of a row
+    parameter int MBW = $clog2(NB + 1),  // its bank, or NB for a dummy row
     parameter int OBP = (OB > 0) ? OB : 1,
     parameter int WAW = (WB_WORDS > 1) ? $clog2(WB_WORDS) : 1,
     parameter int RAW = (ROW_WORDS > 1) ? $clog2(ROW_WORDS) : 1,
@@ -36,7 +38,7 @@ module hpa_pe #(
     input logic [15:0] row_wdata,
     // second read port of the row indices, for the bank-conflict counter
     input logic [RAW-1:0] mrow_raddr,
-    output logic [15:0] mrow_rdata,
+    output logic [MBW-1:0] mrow_rdata,  // registered: the word at mrow_raddr of the cycle before
     // broadcast slice writes: one offset of every bank and lane per cycle
     input logic slice_we,
     input logic [SAW-1:0] slice_waddr,
@@ -57,10 +59,13 @@ module hpa_pe #(
   localparam int PW = 2 * W;  // product bits
   localparam int TW = PW + TL;  // tree sum bits
 
-  // ---- weight buffer (block RAM) and row indices (LUTRAM) ----
+  // ---- weight buffer, row indices (block RAM, registered reads) ----
+  // The row memory holds a row index per round (up to the weight buffer's depth in a sized
+  // design: thousands of words), so it is block RAM, not LUTRAM: read at the issued slot's round,
+  // its registered output is stage 1's row. The bank-conflict counter reads a second copy that
+  // keeps only what it needs, the row's output bank (NB for a dummy row), also registered.
   logic [  B*W-1:0] wv_q;
   logic [B*OBP-1:0] wo_q;
-  logic [     15:0] row_a;
   hpa_sdp_ram #(
       .WIDTH(B * W),
       .DEPTH(WB_WORDS)
@@ -91,29 +96,41 @@ module hpa_pe #(
     logic unused_wo;
     assign unused_wo = ^{wo_we, wo_waddr, wo_wdata, wo_q};
   end
-  hpa_lutram_2r #(
+  logic [15:0] s1_row;
+  hpa_sdp_ram #(
       .WIDTH(16),
       .DEPTH(ROW_WORDS)
   ) u_rows (
-      .clk(clk),
-      .we(row_we),
+      .clk  (clk),
+      .we   (row_we),
       .waddr(row_waddr),
       .wdata(row_wdata),
-      .raddr_a(iss_raddr),
-      .rdata_a(row_a),
-      .raddr_b(mrow_raddr),
-      .rdata_b(mrow_rdata)
+      .re   (1'b1),
+      .raddr(iss_raddr),
+      .rdata(s1_row)
+  );
+  logic [MBW-1:0] row_bank;
+  assign row_bank = row_wdata == 16'hFFFF ? MBW'(NB) : MBW'(32'(row_wdata) & (NB - 1));
+  hpa_sdp_ram #(
+      .WIDTH(MBW),
+      .DEPTH(ROW_WORDS)
+  ) u_row_banks (
+      .clk  (clk),
+      .we   (row_we),
+      .waddr(row_waddr),
+      .wdata(row_bank),
+      .re   (1'b1),
+      .raddr(mrow_raddr),
+      .rdata(mrow_rdata)
   );
 
-  // ---- stage 1: control and row of the issued slot ----
+  // ---- stage 1: control of the issued slot (its row is u_rows' registered read) ----
   logic s1_valid, s1_first, s1_last, s1_half;
-  logic [15:0] s1_row;
   always_ff @(posedge clk) begin
     s1_valid <= iss_valid;
     s1_first <= iss_first;
     s1_last  <= iss_last;
     s1_half  <= iss_half;
-    s1_row   <= row_a;
   end
 
   // ---- stage 2: slice banks read at the word's offsets ----

@@ -1,5 +1,5 @@
 // Bank-conflict counter of the weight-stream decoder: once a column block's kept-row indices
-// are written, it reads them back one round (the P segments the PEs run together) per cycle
+// are written, it reads their output banks back (each PE keeps a copy for it) one round (the P segments the PEs run together) per cycle
 // and stores, per round, m = the largest number of the round's rows that fall into one output
 // bank (row mod NB; dummy rows 0xFFFF of a padded round excluded). The issue sequencer spaces
 // rounds max(n, m) cycles apart so that the commit stage, which writes one accumulator per
@@ -9,15 +9,16 @@ module hpa_round_conflicts #(
     parameter int NB = 4,  // output banks, a power of two >= P
     parameter int ROW_WORDS = 16,
     parameter int RAW = (ROW_WORDS > 1) ? $clog2(ROW_WORDS) : 1,
-    parameter int MW = $clog2(P + 1)
+    parameter int MW = $clog2(P + 1),
+    parameter int MBW = $clog2(NB + 1)
 ) (
     input logic clk,
     input logic rst,
     input logic start,  // the rows of a block are in: count rounds rbase .. rbase + rounds - 1
     input logic [RAW-1:0] rbase,
     input logic [31:0] rounds,
-    output logic [RAW-1:0] mrow_raddr,  // to every PE's row memory (second read port)
-    input logic [P*16-1:0] mrow_rdata,
+    output logic [RAW-1:0] mrow_raddr,  // to every PE's copy of its rows' banks
+    input logic [P*MBW-1:0] mrow_rdata,  // registered read: a row's bank, NB if a dummy
     output logic m_we,
     output logic [RAW-1:0] m_waddr,
     output logic [MW-1:0] m_wdata,
@@ -41,19 +42,12 @@ module hpa_round_conflicts #(
     end
   end
 
-  // stage 1: which bank each PE's row falls into
+  // stage 1: the PEs' memories read the round's banks (registered read)
   logic s1_valid;
   logic [RAW-1:0] s1_addr;
-  logic [NB*P-1:0] s1_match;  // [bank][pe]
   always_ff @(posedge clk) begin
     s1_valid <= active && !rst;
     s1_addr  <= addr;
-    for (int j = 0; j < NB; j++) begin
-      for (int p = 0; p < P; p++) begin
-        s1_match[j*P+p] <= mrow_rdata[p*16+:16] != 16'hFFFF &&
-                           (32'(mrow_rdata[p*16+:16]) & (NB - 1)) == j;
-      end
-    end
   end
 
   // stage 2: rows per bank
@@ -64,7 +58,9 @@ module hpa_round_conflicts #(
     s2_valid <= s1_valid;
     s2_addr  <= s1_addr;
     for (int j = 0; j < NB; j++) begin
-      s2_count[j*MW+:MW] <= MW'($countones(s1_match[j*P+:P]));
+      logic [P-1:0] match;
+      for (int p = 0; p < P; p++) match[p] = mrow_rdata[p*MBW+:MBW] == MBW'(j);
+      s2_count[j*MW+:MW] <= MW'($countones(match));
     end
   end
 

@@ -75,8 +75,13 @@ module hpa_top #(
   localparam int OAW = (OUT_WORDS > 1) ? $clog2(OUT_WORDS) : 1;
   localparam int RPAW = (RP_WORDS > 1) ? $clog2(RP_WORDS) : 1;
   localparam int MW = $clog2(P + 1);
+  localparam int MBW = $clog2(NB + 1);  // a row's output bank, NB for a dummy row
   localparam int SAW = OB + 1;
-  localparam int PSUM_W = 48;
+  // A segment's partial sum: at most BC products of two W-bit values (n x B <= BC), so
+  // 2W + clog2(BC) bits hold it exactly; narrower than 48 bits shrinks the PEs' sums, the commit
+  // crossbar and the output banks' adders.
+  localparam int PSUM_FULL = 2 * W + $clog2(BC);
+  localparam int PSUM_W = (PSUM_FULL < 48) ? PSUM_FULL : 48;
 
   // ---------------- controller and descriptor ----------------
   logic [NF*32-1:0] desc;
@@ -151,7 +156,8 @@ module hpa_top #(
   logic [P*B*W-1:0] wv_wdata;
   logic [P*B*OBP-1:0] wo_wdata;
   logic [P*RAW-1:0] row_waddr;
-  logic [P*16-1:0] row_wdata, mrow_rdata;
+  logic [P*16-1:0] row_wdata;
+  logic [P*MBW-1:0] mrow_rdata;
   logic [RAW-1:0] mrow_raddr, m_waddr, m_raddr;
   logic m_we;
   logic [MW-1:0] m_wdata, m_rdata;
@@ -334,7 +340,8 @@ module hpa_top #(
         .L(L),
         .WB_WORDS(WB_WORDS),
         .ROW_WORDS(ROW_WORDS),
-        .PSUM_W(PSUM_W)
+        .PSUM_W(PSUM_W),
+        .NB(NB)
     ) u_pe (
         .clk(clk),
         .wv_we(wv_we[p]),
@@ -347,7 +354,7 @@ module hpa_top #(
         .row_waddr(row_waddr[p*RAW+:RAW]),
         .row_wdata(row_wdata[p*16+:16]),
         .mrow_raddr(mrow_raddr),
-        .mrow_rdata(mrow_rdata[p*16+:16]),
+        .mrow_rdata(mrow_rdata[p*MBW+:MBW]),
         .slice_we(slice_we),
         .slice_waddr(slice_waddr),
         .slice_wdata(slice_wdata),

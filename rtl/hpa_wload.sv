@@ -28,6 +28,7 @@ module hpa_wload #(
     parameter int RAW = (ROW_WORDS > 1) ? $clog2(ROW_WORDS) : 1,
     parameter int RPAW = (RP_WORDS > 1) ? $clog2(RP_WORDS) : 1,
     parameter int MW = $clog2(P + 1),
+    parameter int MBW = $clog2(NB + 1),
     parameter int BB = (ACC_W <= 32) ? 4 : 8  // bias bytes in the stream
 ) (
     input logic clk,
@@ -72,7 +73,7 @@ module hpa_wload #(
     output logic [P*16-1:0] row_wdata,
     // row reads of the conflict counter and its per-round results
     output logic [RAW-1:0] mrow_raddr,
-    input logic [P*16-1:0] mrow_rdata,
+    input logic [P*MBW-1:0] mrow_rdata,
     output logic m_we,
     output logic [RAW-1:0] m_waddr,
     output logic [MW-1:0] m_wdata,

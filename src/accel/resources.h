@@ -4,9 +4,9 @@
 //
 // Two parts. The linear engine is what rtl/ implements (hpa_top); its formulas follow the RTL's
 // units and its LUT/FF constants are fitted to Yosys 0.23 synth_xilinx (UltraScale+) of rtl/ at
-// 6 sizes, P 2-8, B 4-16, int8, 1-2 lanes (docs/rtl.md "Synthesis", docs/rtl_synth/*.json,
-// scripts/fit_resources). The vector unit and the shell (DMA, AXI interconnect, host registers) are
-// not in rtl/: their constants stay estimates.
+// 5 sizes, P 2-8, B 4-8, int8, 1-2 lanes (docs/rtl.md "Rebuilding the commit crossbar and the
+// row memories", docs/rtl_synth/*.json, scripts/fit_resources). The vector unit and the shell (DMA,
+// AXI interconnect, host registers) are not in rtl/: their constants stay estimates.
 //
 // Engine (w = 8 * precision bytes, L = token lanes, NB = P rounded up to a power of two,
 // a = accumulator bits, 32 for int8 and 48 for int16, depths from rtl_depths):
@@ -24,17 +24,22 @@
 //         ceil(d / 4096) * ceil(x / 72) URAM288 each instead. A buffer of at most 64 words is
 //         LUTRAM instead: 8 LUTs per 7 bits of width (RAM64M8), added to LUT.
 //  LUT  = kEngineLut + P * kPeLut + P B L w * kMultBitLut + P NB * kCrossbarLut
-//       + P * row memory beyond 64 words + LUTRAM buffers
+//       + conflict counts beyond 64 words + LUTRAM buffers
 //  FF   = kEngineFf + P * kPeFf + P B L w * kMultBitFf
 //  The fixed part is the controller, sequencer, weight loader, slice feed and drain; per PE
-//  its control, row memory and output bank (NB = P at every synthesized size); per multiplier
-//  bit the operand registers, slice banks, multiplier glue and adder tree; the crossbar term is
-//  the commit stage, where each of the NB banks picks among the P partial sums and forms the
-//  row's addresses (hpa_commit.sv): it grows with P x NB.
-//  LUT counts CLB LUTs: logic, LUTRAM and shift registers, as Vivado reports them. The row
-//  memory (row_words x 16 bits, two asynchronous read ports, LUTRAM) was synthesized at 64 words
-//  only; deeper ones add 2 x 16 x (k - 1 + ceil((k - 1) / 3)) LUTs per PE, k = ceil(row_words /
-//  64) (64-bit LUTs and their read multiplexer: derived, not synthesized).
+//  its control, row memories at 64 words and output bank (NB = P at every synthesized size);
+//  per multiplier bit the operand registers, slice banks, multiplier glue and adder tree; the
+//  P NB term holds the commit stage (hpa_commit.sv: each of the NB banks takes one of the P
+//  partial sums, rtl_psum_bits bits per lane, through an AND-OR multiplexer) and whatever else
+//  grows with P squared at the synthesized sizes, whose stream beat widens with P (the weight
+//  loader's routing of a beat to the P PEs, probably; not separated). Before the crossbar was
+//  rebuilt the term was 107 LUTs per PE-bank pair (docs/rtl.md "Synthesis").
+//  LUT counts CLB LUTs: logic, LUTRAM and shift registers, as Vivado reports them. The per-PE
+//  row memories (row_words x 16 and row_words x clog2(NB + 1), registered reads) are block
+//  RAM beyond 64 words and counted under BRAM36 like the buffers above. The sequencer's
+//  per-round conflict counts (row_words x clog2(P + 1), one asynchronous read) are LUTRAM:
+//  beyond 64 words each bit adds k - 1 + ceil((k - 1) / 3) LUTs, k = ceil(row_words / 64)
+//  (64-bit LUTs and their read multiplexer: derived, not synthesized).
 // Whole accelerator = engine + vector_lanes * kVectorLane* + kShell* (estimates).
 #pragma once
 
@@ -48,15 +53,16 @@
 
 namespace fitformer::accel {
 
-// Fitted to synthesis: least squares over the six UltraScale+ runs of docs/rtl_synth/*.json but
-// P 16 (held out as a check), printed by `scripts/fit_resources --hold-out p16_b8_w8_l1_xcup`.
-inline constexpr double kEngineLut = 3277;
-inline constexpr double kPeLut = 1021;
-inline constexpr double kMultBitLut = 6.46;
-inline constexpr double kCrossbarLut = 107;
-inline constexpr double kEngineFf = 2650;
-inline constexpr double kPeFf = 555;
-inline constexpr double kMultBitFf = 9.02;
+// Fitted to synthesis: least squares over five UltraScale+ runs of the rebuilt RTL in
+// docs/rtl_synth/*.json, P 4 B 16 held out as a check (and P 16 where present, synthesized after
+// the fit), printed by `scripts/fit_resources --hold-out p4_b16_w8_l1_xcup p16_b8_w8_l1_xcup`.
+inline constexpr double kEngineLut = 3549;
+inline constexpr double kPeLut = 888;
+inline constexpr double kMultBitLut = 6.36;
+inline constexpr double kCrossbarLut = 85;  // per PE-bank pair (P x NB)
+inline constexpr double kEngineFf = 2625;
+inline constexpr double kPeFf = 510;
+inline constexpr double kMultBitFf = 8.45;
 // DSPs of one requantizer: int8 (32 x 32-bit product) as every int8 run of docs/rtl_synth has it;
 // int16 (48 x 32) derived from the same tiling, since no int16 synthesis finished.
 inline constexpr int64_t kRequantDspInt8 = 4;
@@ -88,6 +94,10 @@ struct ResourceEstimate {
 // fitted constants).
 inline constexpr int64_t kLutramMaxDepth = 64;
 int64_t bram18_units(int64_t depth, int64_t width);
+
+// Bits of a segment's partial sum in the RTL (hpa_top's PSUM_W): at most Bc products of two
+// w-bit values, 2w + clog2(Bc), at most 48.
+int64_t rtl_psum_bits(const AccelSpec& spec);
 
 // The linear engine alone (rtl/hpa_top with these depths); Error for a spec validate_spec
 // refuses.

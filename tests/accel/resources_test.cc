@@ -75,20 +75,27 @@ TEST(Resources, FormulasOnAHandComputedPoint) {
   const ResourceEstimate e = estimate_resources(s, "DSP48E2");
   EXPECT_EQ(e.dsp, 128 + 16 * 4 + 16 * 4);
   // Depths: weights ceil(800000 / (16 * 8 * 11)) = 569, even 570; activations 4608 / 8 = 576;
-  // outputs and row parameters 1 word (LUTRAM). Per PE 570 x 64 (4 units) and 570 x 24 (2);
-  // activations 576 x 64 (4): 100 units.
-  EXPECT_EQ(e.bram36, 50);
+  // outputs and row parameters 1 word (LUTRAM). Per PE 570 x 64 (4 units), 570 x 24 (2), the
+  // rows 570 x 16 (1) and their banks 570 x 5 (1); activations 576 x 64 (4): 132 units.
+  EXPECT_EQ(e.bram36, 66);
   EXPECT_EQ(e.uram, 0);
-  // Row memory 570 words: k = 9, 2 * 16 * (8 + 3) LUTs per PE beyond 64 words.
+  // Partial sums crossing the commit stage: 2 x 8 + clog2(64) bits.
+  EXPECT_EQ(rtl_psum_bits(s), 22);
+  AccelSpec wide = s;
+  wide.precision = Precision::kInt16;
+  EXPECT_EQ(rtl_psum_bits(wide), 38);  // 2 x 16 + 6
+  wide.block_cols = 1 << 20;
+  EXPECT_EQ(rtl_psum_bits(wide), 48);  // at most the 48-bit register
   const double engine =
       kEngineLut + 16 * kPeLut + 16 * 8 * 8 * kMultBitLut + 16 * 16 * kCrossbarLut;
-  // Output and row-parameter memories of 1 word are LUTRAM: 8 * (ceil(33 / 7) + ceil(32 / 7) +
+  // Conflict counts 570 x 5 bits: k = 9, 5 * (8 + 3) LUTs beyond 64 words. Output and
+  // row-parameter memories of 1 word are LUTRAM: 8 * (ceil(33 / 7) + ceil(32 / 7) +
   // ceil(40 / 7)) = 128 LUTs per bank.
-  EXPECT_EQ(e.lut, std::llround(engine) + 16 * 352 + 16 * 128 + 16 * kVectorLaneLut + kShellLut);
+  EXPECT_EQ(e.lut, std::llround(engine) + 55 + 16 * 128 + 16 * kVectorLaneLut + kShellLut);
   s.weight_memory = Memory::kUram;
   const ResourceEstimate u = estimate_resources(s, "DSP48E2");
   EXPECT_EQ(u.uram, 16 * 2);  // values and offsets: one 4096 x 72 block each per PE
-  EXPECT_EQ(u.bram36, 2);
+  EXPECT_EQ(u.bram36, 18);    // activations and the row memories: 36 units
 }
 
 TEST(Resources, VerdictsOnSmallAndLargeDevices) {
