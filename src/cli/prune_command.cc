@@ -43,6 +43,10 @@ void add_prune_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--out", options->out,
                   "Pruned model folder (default <cache>/prune/<model>-<pattern>-...)");
   cmd->add_option("--threads", options->threads, "Torch threads (default: the recipe's)");
+  cmd->add_option("--checkpoint-every-steps", options->checkpoint_every_steps,
+                  "Checkpoint every N steps as well as every minute (default 100); a killed "
+                  "prune resumes from its last checkpoint")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   cmd->callback([options, &global]() {
     options->model = resolve_model_folder(options->model, global).string();

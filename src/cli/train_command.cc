@@ -19,6 +19,9 @@ void add_train_command(CLI::App& app, const GlobalOptions& global) {
                   "Run folder: model, checkpoint, log (default runs/<recipe>-<profile>)");
   cmd->add_option("--threads", options->threads, "Torch threads (default: the recipe's)");
   cmd->add_flag("--restart", options->restart, "Ignore an existing checkpoint and start over");
+  cmd->add_option("--checkpoint-every-steps", options->checkpoint_every_steps,
+                  "Checkpoint every N steps as well as every minute and epoch end (default 500)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   cmd->callback([options, &global]() {
     const bool bars = Progress::terminal_attached() && !options->json;

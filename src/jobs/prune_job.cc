@@ -74,6 +74,9 @@ std::vector<std::string> trainer_prune_args(const PruneJob& job, const Workspace
   if (job.plan.rho2) args.insert(args.end(), {"--rho2", fmt::format("{}", *job.plan.rho2)});
   if (!job.profile.empty()) args.insert(args.end(), {"--profile", job.profile});
   if (job.threads > 0) args.insert(args.end(), {"--threads", std::to_string(job.threads)});
+  if (job.checkpoint_every_steps > 0)
+    args.insert(args.end(),
+                {"--checkpoint-every-steps", std::to_string(job.checkpoint_every_steps)});
   for (const std::string& l : job.layers) args.insert(args.end(), {"--layers", l});
   for (const std::string& l : job.layer_sparsity) args.insert(args.end(), {"--layer-sparsity", l});
   if (job.json) args.push_back("--json");

@@ -26,6 +26,7 @@ struct PruneJob {
   int64_t steps = 0;      // 0: the recipe's budget
   std::vector<std::string> layers, layer_sparsity;  // names; NAME=SPARSITY
   int threads = 0;                                  // 0: the recipe's
+  int64_t checkpoint_every_steps = 0;               // 0: the trainer's default
   bool json = false;                                // the trainer prints JSON
 };
 

@@ -31,6 +31,9 @@ std::vector<std::string> trainer_train_args(const TrainJob& job, const Workspace
                                    recipe.data.task};
   if (!job.profile.empty()) args.insert(args.end(), {"--profile", job.profile});
   if (job.threads > 0) args.insert(args.end(), {"--threads", std::to_string(job.threads)});
+  if (job.checkpoint_every_steps > 0)
+    args.insert(args.end(),
+                {"--checkpoint-every-steps", std::to_string(job.checkpoint_every_steps)});
   if (job.restart) args.push_back("--restart");
   if (job.json) args.push_back("--json");
   return args;

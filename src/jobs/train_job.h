@@ -15,9 +15,10 @@ namespace fitformer::jobs {
 
 struct TrainJob {
   std::filesystem::path recipe_file;
-  std::string profile;        // "" applies none
-  std::filesystem::path out;  // empty: runs/<recipe name>[-<profile>]
-  int threads = 0;            // 0: the recipe's
+  std::string profile;                 // "" applies none
+  std::filesystem::path out;           // empty: runs/<recipe name>[-<profile>]
+  int threads = 0;                     // 0: the recipe's
+  int64_t checkpoint_every_steps = 0;  // 0: the trainer's default
   bool restart = false;
   bool json = false;
 };
