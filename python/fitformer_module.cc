@@ -13,7 +13,6 @@
 
 #include "core/error.h"
 #include "core/locations.h"
-#include "core/nearest_name.h"
 #include "devices/predict.h"
 #include "explore/select_run.h"
 #include "io/catalog.h"
@@ -195,17 +194,6 @@ py::dict hp_plan(int64_t rows, int64_t cols, double sparsity, std::optional<doub
   return d;
 }
 
-const io::DeviceSpec& find_device(const std::vector<io::DeviceSpec>& catalog, const Path& file,
-                                  const std::string& id) {
-  const auto it = std::find_if(catalog.begin(), catalog.end(),
-                               [&](const io::DeviceSpec& d) { return d.id == id; });
-  if (it != catalog.end()) return *it;
-  std::vector<std::string> ids;
-  for (const auto& d : catalog) ids.push_back(d.id);
-  throw Error(file.string(), "device", "a device id of the catalog (devices list)",
-              quoted_with_suggestion(id, ids));
-}
-
 // One device of `fitformer devices predict --json`: the same call per device, the same fields.
 py::dict predict_latency(const std::string& device, const std::optional<Path>& model_dir,
                          const std::optional<Path>& config,
@@ -235,23 +223,10 @@ py::dict predict_latency(const std::string& device, const std::optional<Path>& m
       m.config = io::load_model_config(config ? *config : *model_dir / "config.json");
     const Path catalog_file = catalog ? *catalog : io::default_catalog_path();
     const std::vector<io::DeviceSpec> all = io::load_catalog(catalog_file);
-    e = devices::predict_latency(find_device(all, catalog_file, device), m, options);
+    e = devices::predict_latency(io::find_device(all, device, catalog_file.string(), "device"), m,
+                                 options);
   }
-  py::dict d;
-  d["id"] = e.device_id;
-  d["kind"] = std::string(io::device_kind_name(e.kind));
-  d["fits"] = e.verdict.ok;
-  d["reason"] = e.verdict.reason;
-  d["latency_ms"] = e.latency_us / 1e3;
-  d["provenance"] = std::string(accel::provenance_name(e.provenance));
-  d["method"] = e.method;
-  if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
-  if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
-  if (e.provenance == accel::Provenance::kMeasured) {
-    d["from_cache"] = e.from_cache;
-    d["reps"] = e.reps;
-    if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
-  }
+  py::dict d(json_to_python(report::prediction_json(e)));
   d["model_type"] = std::string(io::model_type_name(m.config.family));
   d["sparsity"] = sparsity;
   d["precision"] = precision;

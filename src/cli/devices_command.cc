@@ -6,10 +6,10 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "core/nearest_name.h"
 #include "core/progress.h"
 #include "devices/predict.h"
 #include "io/catalog.h"
+#include "report/result_json.h"
 
 namespace fitformer::cli {
 namespace {
@@ -78,14 +78,8 @@ nlohmann::json device_json(const io::DeviceSpec& d) {
 void run_list(const ListOptions& options) {
   const std::vector<io::DeviceSpec> devices = io::load_catalog(options.catalog);
   if (!options.device.empty()) {
-    const auto it = std::find_if(devices.begin(), devices.end(),
-                                 [&](const io::DeviceSpec& d) { return d.id == options.device; });
-    if (it == devices.end()) {
-      std::vector<std::string> ids;
-      for (const auto& d : devices) ids.push_back(d.id);
-      throw Error(options.catalog, "--device", "a device id of the catalog (devices list)",
-                  quoted_with_suggestion(options.device, ids));
-    }
+    const io::DeviceSpec* it =
+        &io::find_device(devices, options.device, options.catalog, "--device");
     if (options.json) {
       fmt::print("{}\n", device_json(*it).dump(2));
       return;
@@ -140,23 +134,7 @@ nlohmann::json predict_json(const PredictOptions& o, const devices::CandidateMod
                       {"seq", m.seq},
                       {"batch", m.batch},
                       {"devices", nlohmann::json::array()}};
-  for (const auto& e : estimates) {
-    nlohmann::json d = {{"id", e.device_id},
-                        {"kind", std::string(io::device_kind_name(e.kind))},
-                        {"fits", e.verdict.ok},
-                        {"reason", e.verdict.reason},
-                        {"latency_ms", e.latency_us / 1e3},
-                        {"provenance", std::string(accel::provenance_name(e.provenance))},
-                        {"method", e.method}};
-    if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
-    if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
-    if (e.provenance == accel::Provenance::kMeasured) {
-      d["from_cache"] = e.from_cache;
-      d["reps"] = e.reps;
-      if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
-    }
-    j["devices"].push_back(std::move(d));
-  }
+  for (const auto& e : estimates) j["devices"].push_back(report::prediction_json(e));
   return j;
 }
 

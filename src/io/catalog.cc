@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/locations.h"
+#include "core/nearest_name.h"
 #include "core/printable.h"
 #include "core/safe_name.h"
 #include "io/toml_reader.h"
@@ -265,6 +266,17 @@ std::vector<DeviceSpec> parse_catalog(const std::string& toml_text, const fs::pa
 
 std::vector<DeviceSpec> load_catalog(const fs::path& file) {
   return parse_catalog(read_file(file), file);
+}
+
+const DeviceSpec& find_device(const std::vector<DeviceSpec>& catalog, const std::string& id,
+                              const std::string& file, const std::string& field) {
+  const auto it =
+      std::find_if(catalog.begin(), catalog.end(), [&](const DeviceSpec& d) { return d.id == id; });
+  if (it != catalog.end()) return *it;
+  std::vector<std::string> ids;
+  for (const DeviceSpec& d : catalog) ids.push_back(d.id);
+  throw Error(file, field, "a device id of the catalog (devices list)",
+              quoted_with_suggestion(id, ids));
 }
 
 fs::path default_catalog_path() {

@@ -81,4 +81,8 @@ std::vector<DeviceSpec> load_catalog(const std::filesystem::path& file);
 // The catalog shipped in the repository (catalog/devices.toml).
 std::filesystem::path default_catalog_path();
 
+// The device with this id; throws Error(file, field, ...) naming the nearest id otherwise.
+const DeviceSpec& find_device(const std::vector<DeviceSpec>& catalog, const std::string& id,
+                              const std::string& file, const std::string& field);
+
 }  // namespace fitformer::io

@@ -119,6 +119,24 @@ void add_artifacts(const explore::SelectOutcome& outcome, json& j) {
 
 }  // namespace
 
+json prediction_json(const devices::Prediction& e) {
+  json d = {{"id", e.device_id},
+            {"kind", std::string(io::device_kind_name(e.kind))},
+            {"fits", e.verdict.ok},
+            {"reason", e.verdict.reason},
+            {"latency_ms", e.latency_us / 1e3},
+            {"provenance", provenance(e.provenance)},
+            {"method", e.method}};
+  if (e.simulated_us) d["simulated_ms"] = *e.simulated_us / 1e3;
+  if (e.kind != io::DeviceKind::kFpga && !e.ops.empty()) d["overhead_ms"] = e.overhead_us / 1e3;
+  if (e.provenance == accel::Provenance::kMeasured) {
+    d["from_cache"] = e.from_cache;
+    d["reps"] = e.reps;
+    if (e.roofline_us) d["roofline_ms"] = *e.roofline_us / 1e3;
+  }
+  return d;
+}
+
 json result_json(const explore::SelectOutcome& outcome) {
   const explore::SelectRun& run = outcome.run;
   const explore::Selection& sel = run.selection;

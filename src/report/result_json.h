@@ -10,6 +10,11 @@
 
 namespace fitformer::report {
 
+// One device's latency prediction as `fitformer devices predict --json` lists it: id, kind,
+// fits, reason, latency_ms with its provenance and method, and what the kind adds (simulated,
+// overhead, measurement figures).
+nlohmann::json prediction_json(const devices::Prediction& p);
+
 // Everything the run decided: the request's constraints, the dense model, every model,
 // candidate, trial and device with its latencies and sized accelerator, the choice or the
 // nearest feasible points, and the artifacts' paths.

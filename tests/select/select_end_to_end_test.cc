@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -205,63 +206,20 @@ void kill_fitformer(pid_t pid, const std::vector<pid_t>& trainers) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
-// Starts the command and kills it once it runs a trainer child with `trainer_arg` on its
-// command line.
-void kill_fitformer_during(const std::string& args, const std::string& trainer_arg) {
-  const pid_t pid = start_fitformer(args);
-  ASSERT_GE(pid, 0);
-  // A guard against a hang, not a speed check.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  std::vector<pid_t> trainers;
-  while (trainers.empty() && std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) break;
-    trainers = trainer_children(pid, trainer_arg);
-    if (trainers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  kill_fitformer(pid, trainers);
-  ASSERT_EQ(trainers.size(), 1u) << "select ended before a trainer with " << trainer_arg
-                                 << " started";
-}
-
-// Starts the command and kills it `delay` later, wherever it is then (tokenizing, training,
-// pruning, writing a file, scoring, writing artifacts). False when it had already ended.
-bool kill_fitformer_after(const std::string& args, std::chrono::milliseconds delay) {
+// Starts the command, waits until `ready(pid)` holds, then `delay` more, and kills it with its
+// trainers. False, killing nothing, when the command ended before it was ready.
+bool kill_fitformer_when(const std::string& args, const std::function<bool(pid_t)>& ready,
+                         std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
   const pid_t pid = start_fitformer(args);
   EXPECT_GE(pid, 0);
-  const auto due = std::chrono::steady_clock::now() + delay;
-  std::vector<pid_t> trainers;
-  while (std::chrono::steady_clock::now() < due) {
+  // A guard against a hang, not a speed check.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!ready(pid) && std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       ::prctl(PR_SET_CHILD_SUBREAPER, 0);
       return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  kill_fitformer(pid, trainer_children(pid, ""));
-  return true;
-}
-
-// Starts the command and kills it `delay` after it has written `file` anew (its checkpoint),
-// so that the kill lands mid-run rather than during start-up. False when it ended before.
-bool kill_fitformer_after_writing(const std::string& args, const fs::path& file,
-                                  std::chrono::milliseconds delay) {
-  std::error_code ec;
-  const auto before = fs::last_write_time(file, ec);
-  const bool existed = !ec;
-  const pid_t pid = start_fitformer(args);
-  EXPECT_GE(pid, 0);
-  // A guard against a hang, not a speed check.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      ::prctl(PR_SET_CHILD_SUBREAPER, 0);
-      return false;
-    }
-    const auto now = fs::last_write_time(file, ec);
-    if (!ec && (!existed || now != before)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::this_thread::sleep_for(delay);
@@ -269,9 +227,40 @@ bool kill_fitformer_after_writing(const std::string& args, const fs::path& file,
   return true;
 }
 
+// Kills the command once it runs a trainer child with `trainer_arg` on its command line.
+void kill_fitformer_during(const std::string& args, const std::string& trainer_arg) {
+  bool started = false;
+  kill_fitformer_when(
+      args, [&](pid_t pid) { return started = !trainer_children(pid, trainer_arg).empty(); });
+  ASSERT_TRUE(started) << "select ended before a trainer with " << trainer_arg << " started";
+}
+
+// Kills the command `delay` after its start, wherever it is then (tokenizing, training,
+// pruning, writing a file, scoring, writing artifacts). False when it had already ended.
+bool kill_fitformer_after(const std::string& args, std::chrono::milliseconds delay) {
+  const auto due = std::chrono::steady_clock::now() + delay;
+  return kill_fitformer_when(args, [&](pid_t) { return std::chrono::steady_clock::now() >= due; });
+}
+
+// Kills the command `delay` after it has written `file` anew (its checkpoint), so that the
+// kill lands mid-run rather than during start-up. False when it ended before.
+bool kill_fitformer_after_writing(const std::string& args, const fs::path& file,
+                                  std::chrono::milliseconds delay) {
+  std::error_code ec;
+  const auto before = fs::last_write_time(file, ec);
+  const bool existed = !ec;
+  return kill_fitformer_when(
+      args,
+      [&](pid_t) {
+        const auto now = fs::last_write_time(file, ec);
+        return !ec && (!existed || now != before);
+      },
+      delay);
+}
+
 // Runs `args` killed `kills` times at seeded random moments (2 to 25 % of `whole` after each
-// start), each rerun continuing from what the last left, then once to the end. Returns the
-// number of kills that found it still running.
+// start), each rerun continuing from what the last left; stops early when a run ends before
+// its kill. Returns the number of kills that found it still running.
 int kill_repeatedly(const std::string& args, std::chrono::milliseconds whole, int kills,
                     uint64_t seed) {
   Rng rng(seed);
