@@ -220,26 +220,29 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   });
 }
 
-// The float rule of spmm_fused.h: sign(p) * min(trunc(|p| + 0.5), 127), p = x * inv.
+// The float rule of spmm_fused.h, sign(p) * min(trunc(|p| + 0.5), 127) with p = x * inv, as
+// the unsigned byte value q + 128 in an int32 lane (ActivationQuads' encoding). Computed as
+// trunc(p + copysign(0.5, p)) clamped to [-127, 127]: the same number, since rounding to
+// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; four fewer
+// lane operations than taking |p| and putting the sign back in the integers.
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> QuantizeFloat(D d, hn::Vec<D> x, hn::Vec<D> inv) {
   const hn::RebindToSigned<D> di;
   const auto p = hn::Mul(x, inv);
-  // |p| + 0.5 >= 0: the truncating conversion is the floor.
-  const auto magnitude =
-      hn::Min(hn::ConvertTo(di, hn::Add(hn::Abs(p), hn::Set(d, 0.5f))), hn::Set(di, 127));
-  const auto sign = hn::ShiftRight<31>(hn::BitCast(di, p));  // -1 where p's sign bit is set
-  return hn::Sub(hn::Xor(magnitude, sign), sign);
+  const auto rounded = hn::ConvertTo(di, hn::Add(p, hn::CopySignToAbs(hn::Set(d, 0.5f), p)));
+  const auto q = hn::Min(hn::Max(rounded, hn::Set(di, -127)), hn::Set(di, 127));
+  return hn::Add(q, hn::Set(di, 128));
 }
 
-// Fills q's column quads from the rows of X (K x N of T): `to_int` turns L values of a row
-// (a zero-padded copy for a row's last, partial vector) into int32 lanes in [-127, 127].
-template <typename T, class ToInt>
-void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const ToInt& to_int) {
+// Fills q's column quads from the rows of X (K x N of T): `to_byte` turns L values of a row
+// (a zero-padded copy for a row's last, partial vector) into int32 lanes holding the unsigned
+// byte q + 128 of each int8 value q (in [0, 255], so it needs no mask).
+template <typename T, class ToByte>
+void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const ToByte& to_byte) {
   const hn::ScalableTag<int32_t> di;
   const int64_t L = static_cast<int64_t>(hn::Lanes(di));
   const int64_t N = q.n, Np = q.padded_n, Bc = q.block_cols, K = q.cols;
-  const auto bias = hn::Set(di, 128), low = hn::Set(di, 0xff);
+  const auto zero = hn::Set(di, 128);  // x = 0
   HWY_ALIGN T tail[HWY_MAX_BYTES / sizeof(int32_t)];
   const auto [u0, u1] = split_range(q.blocks * q.quads, thread, threads);
   for (int64_t u = u0; u < u1; ++u) {
@@ -253,7 +256,7 @@ void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const To
     for (int64_t c = 0; c < Np; c += L) {
       auto word = hn::Zero(di);
       for (int k = 0; k < 4; ++k) {
-        auto v = hn::Zero(di);  // 0 quantizes to 0
+        auto v = zero;
         if (rows[k] != nullptr && c < N) {
           const T* src = rows[k] + c;
           if (c + L > N) {
@@ -261,9 +264,9 @@ void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const To
             std::copy(rows[k] + c, rows[k] + N, tail);
             src = tail;
           }
-          v = to_int(src);
+          v = to_byte(src);
         }
-        word = hn::Or(word, hn::ShiftLeftSame(hn::And(hn::Add(v, bias), low), 8 * k));
+        word = hn::Or(word, hn::ShiftLeftSame(v, 8 * k));
       }
       hn::StoreU(word, di, dst + c);
     }
@@ -284,8 +287,9 @@ void QuantizeQuadsPart(const float* x, float max_abs, ActivationQuads* out, int 
 void QuadsFromI8Part(const int8_t* x, ActivationQuads* out, int thread, int threads) {
   const hn::ScalableTag<int32_t> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
-  FillQuads(x, *out, thread, threads,
-            [&](const int8_t* src) { return hn::PromoteTo(di, hn::LoadU(d8, src)); });
+  FillQuads(x, *out, thread, threads, [&](const int8_t* src) {
+    return hn::Add(hn::PromoteTo(di, hn::LoadU(d8, src)), hn::Set(di, 128));
+  });
 }
 
 // Unsigned byte k of each int32 lane, and signed byte k.
