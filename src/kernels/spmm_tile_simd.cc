@@ -1,9 +1,9 @@
 // The HPF SpMM bodies (N > 1) of spmm.h and spmm_fused.h, one Highway body per target: a
-// thread owns a range of output rows (balanced by kept row segments), starts them at the bias
-// and residual, walks them in panels whose Y tile stays in L2, adds every column block's kept
-// row segments into the panel, and applies GELU and the |Y| maximum to each finished panel
-// tile while it is in cache. fp32: per tile of up to 8 vectors of tokens and column block, each
-// kept row segment accumulates B * n broadcast-weight x X-row products in registers, reading
+// thread owns a range of output rows (balanced by kept row segments), walks them in panels
+// whose Y tile stays in L2, starts each panel's rows at the bias and residual, adds every column
+// block's kept row segments into the panel, and applies GELU and the |Y| maximum to each finished
+// panel tile while it is in cache. fp32: per tile of up to 8 vectors of tokens and column block,
+// each kept row segment accumulates B * n broadcast-weight x X-row products in registers, reading
 // the block's Bc rows of the X tile (32 KiB at Bc = 64 on AVX-512) from L1. int8: X arrives as
 // ActivationQuads (quantized by the float rule while being copied into column quads, here);
 // on x86 with AVX512-VNNI the panels run spmm_vnni.cc's vpdpbusd body, elsewhere a portable
@@ -165,7 +165,6 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
              int thread, int threads, const Accumulate& accumulate) {
   const hn::ScalableTag<float> d;
   const auto [r0, r1] = detail::balanced_rows(w, thread, threads);
-  InitRows(e, N, r0, r1, y);
   auto max = hn::Zero(d);
   const bool finish = e.activation != EpilogueActivation::kNone || e.max_abs != nullptr;
   const int64_t P = detail::panel_rows(r1 - r0, T * static_cast<int64_t>(sizeof(float)));
@@ -173,6 +172,10 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
     const int64_t width = std::min(T, N - c0);
     for (int64_t p0 = r0; p0 < r1; p0 += P) {
       const int64_t p1 = std::min(r1, p0 + P);
+      // A panel's rows start at bias + residual on the first token tile, just before their
+      // first sums: all of a thread's rows at once (600 KiB for TinyBERT's FFN-up) would push
+      // the first panel out of L2 before it is read back.
+      if (c0 == 0) InitRows(e, N, p0, p1, y);
       accumulate(c0, width, p0, p1);
       if (finish) FinishTile(e, N, p0, p1, c0, width, y, max);
     }
