@@ -7,7 +7,8 @@
 // to the lane. Activations become unsigned by x + 128 (XOR 0x80), and the segment's weight
 // sum times 128 is subtracted: sum (x + 128) w - 128 sum w = sum x w, exact in int32.
 // SpMM: lanes are 16 tokens, the unsigned operand is X in column quads (4 rows of X per
-// lane, built per call), the signed one a broadcast weight quad of one kept row.
+// lane, built per call), the signed one a broadcast weight quad of one kept row; two kept rows
+// of a block run together, sharing each X load.
 // SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
 // the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
 #include "kernels/spmm_internal.h"
@@ -88,7 +89,8 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
 // Two kept row segments of one block on V token vectors at once, as segment_tile each: their
 // quads run over the same X quads (the int8 layout is dense over a segment's Bc / 4 quads), so
 // every X vector loaded serves two vpdpbusd. One row at a time the loop issues a 64-byte load
-// per vpdpbusd and runs out of load slots first.
+// per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
+// docs/kernels.md).
 #define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
 #define FITFORMER_ADD_TO_Y2(i)                                                        \
   if constexpr (V > i) {                                                              \
