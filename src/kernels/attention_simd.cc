@@ -43,19 +43,60 @@ HWY_INLINE void ScoreTile(D d, const float* HWY_RESTRICT qt, const float* HWY_RE
   for (int i = 0; i < J; ++i) hn::Store(acc[i], d, scores + (j + i) * L);
 }
 
-// ot[i * L] = inv_sum * sum_j scores[j * L] * vh[i * stride + j] for features i < F.
+// ot[i * L] = inv_sum * sum_j scores[j * L] * vh[i * stride + j] for features i < F. Under 4
+// features one chain of FMAs per feature would wait on the FMA latency (head_dim 26 = 3 x 8 + 2
+// leaves two), so C chains take alternate keys.
 template <int F, class D>
 HWY_INLINE void OutputTile(D d, const float* HWY_RESTRICT scores, const float* HWY_RESTRICT vh,
                            int64_t stride, int64_t keys, hn::Vec<D> inv_sum,
                            float* HWY_RESTRICT ot) {
+  constexpr int C = F >= 4 ? 1 : (F == 1 ? 4 : 2);
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  hn::Vec<D> acc[F];
-  for (int i = 0; i < F; ++i) acc[i] = hn::Zero(d);
-  for (int64_t j = 0; j < keys; ++j) {
-    const auto p = hn::Load(d, scores + j * L);
-    for (int i = 0; i < F; ++i) acc[i] = hn::MulAdd(p, hn::Set(d, vh[i * stride + j]), acc[i]);
+  hn::Vec<D> acc[C][F];
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < F; ++i) acc[c][i] = hn::Zero(d);
+  int64_t j = 0;
+  for (; j + C <= keys; j += C) {
+    for (int c = 0; c < C; ++c) {
+      const auto p = hn::Load(d, scores + (j + c) * L);
+      for (int i = 0; i < F; ++i)
+        acc[c][i] = hn::MulAdd(p, hn::Set(d, vh[i * stride + j + c]), acc[c][i]);
+    }
   }
-  for (int i = 0; i < F; ++i) hn::Store(hn::Mul(acc[i], inv_sum), d, ot + i * L);
+  for (; j < keys; ++j) {
+    const auto p = hn::Load(d, scores + j * L);
+    for (int i = 0; i < F; ++i)
+      acc[0][i] = hn::MulAdd(p, hn::Set(d, vh[i * stride + j]), acc[0][i]);
+  }
+  for (int i = 0; i < F; ++i) {
+    for (int c = 1; c < C; ++c) acc[0][i] = hn::Add(acc[0][i], acc[c][i]);
+    hn::Store(hn::Mul(acc[0][i], inv_sum), d, ot + i * L);
+  }
+}
+
+// OutputTile for count = 1..kFeatureTile features.
+template <class D>
+HWY_INLINE void OutputTiles(D d, int64_t count, const float* HWY_RESTRICT scores,
+                            const float* HWY_RESTRICT vh, int64_t stride, int64_t keys,
+                            hn::Vec<D> inv_sum, float* HWY_RESTRICT ot) {
+  static_assert(kFeatureTile == 8, "OutputTiles dispatches 1..8 features");
+  switch (count) {
+#define FITFORMER_TILE(F)                                    \
+  case F:                                                    \
+    OutputTile<F>(d, scores, vh, stride, keys, inv_sum, ot); \
+    break;
+    FITFORMER_TILE(8)
+    FITFORMER_TILE(7)
+    FITFORMER_TILE(6)
+    FITFORMER_TILE(5)
+    FITFORMER_TILE(4)
+    FITFORMER_TILE(3)
+    FITFORMER_TILE(2)
+    FITFORMER_TILE(1)
+#undef FITFORMER_TILE
+    default:
+      break;
+  }
 }
 
 // exp(x) for x <= 0 (a score minus its row's max), 0 below -87 (where exp is no longer a normal
@@ -137,12 +178,8 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   const auto inv_sum = hn::Div(hn::Set(d, 1.0f), sum);
   const float* vh = v + blk.feature0 * stride + blk.token0;
   for (int64_t f0 = 0; f0 < dh;) {
-    const int64_t count = dh - f0 >= kFeatureTile ? kFeatureTile : 1;
-    if (count == kFeatureTile) {
-      OutputTile<kFeatureTile>(d, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
-    } else {
-      OutputTile<1>(d, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
-    }
+    const int64_t count = std::min<int64_t>(kFeatureTile, dh - f0);
+    OutputTiles(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
     const auto valid = hn::FirstN(d, static_cast<size_t>(blk.valid));
     for (int64_t i = 0; i < count; ++i) {
       out_max = hn::Max(out_max, hn::IfThenElseZero(valid, hn::Abs(hn::Load(d, ot + i * L))));

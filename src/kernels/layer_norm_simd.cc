@@ -1,6 +1,6 @@
-// layer_norm_columns_f32 (layer_norm.h) as one Highway body for every target: per vector of
-// tokens, three passes down the features (sum, centered squares, normalize), the column block
-// (width x one vector, 20 KiB at d 312 on AVX-512) staying in L1 between them.
+// layer_norm_columns_f32 (layer_norm.h) as one Highway body for every target: per chunk of up
+// to 8 vectors of tokens, three passes down the features (sum, centered squares, normalize),
+// each lane's arithmetic in the same order as one vector at a time.
 #include <algorithm>
 
 #include "kernels/layer_norm.h"
@@ -16,45 +16,90 @@ HWY_BEFORE_NAMESPACE();
 namespace fitformer::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Normalizes the tokens [0, L) of x, rows `stride` floats apart; returns max |result| lane-wise.
-template <class D>
-HWY_INLINE hn::Vec<D> NormalizeVector(D d, float* HWY_RESTRICT x, int64_t stride, int64_t width,
-                                      const float* HWY_RESTRICT gamma,
-                                      const float* HWY_RESTRICT beta, float eps) {
+// Normalizes the tokens [0, V * L) of x, rows `stride` floats apart, V vectors side by side;
+// returns max |result| lane-wise. Walking a row's V vectors together reads x row by row (V
+// independent sums, and at V = 8 a 512-byte row is 8 whole cache lines): one vector at a time
+// the column's rows, `stride` floats apart, all fall in a few of L1's sets and are read from
+// L2 on every pass anyway, one latency-bound chain at a time.
+template <int V, class D>
+HWY_INLINE hn::Vec<D> NormalizeVectors(D d, float* HWY_RESTRICT x, int64_t stride, int64_t width,
+                                       const float* HWY_RESTRICT gamma,
+                                       const float* HWY_RESTRICT beta, float eps) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   // Two partial sums per pass halve the rounding error's growth along the column.
-  auto s0 = hn::Zero(d), s1 = hn::Zero(d);
+  hn::Vec<D> s0[V], s1[V], mean[V];
+  for (int v = 0; v < V; ++v) s0[v] = s1[v] = hn::Zero(d);
   int64_t f = 0;
   for (; f + 2 <= width; f += 2) {
-    s0 = hn::Add(s0, hn::LoadU(d, x + f * stride));
-    s1 = hn::Add(s1, hn::LoadU(d, x + (f + 1) * stride));
+    for (int v = 0; v < V; ++v) {
+      s0[v] = hn::Add(s0[v], hn::LoadU(d, x + f * stride + v * L));
+      s1[v] = hn::Add(s1[v], hn::LoadU(d, x + (f + 1) * stride + v * L));
+    }
   }
-  if (f < width) s0 = hn::Add(s0, hn::LoadU(d, x + f * stride));
+  if (f < width)
+    for (int v = 0; v < V; ++v) s0[v] = hn::Add(s0[v], hn::LoadU(d, x + f * stride + v * L));
   const auto count = hn::Set(d, static_cast<float>(width));
-  const auto mean = hn::Div(hn::Add(s0, s1), count);
-  s0 = hn::Zero(d);
-  s1 = hn::Zero(d);
+  for (int v = 0; v < V; ++v) {
+    mean[v] = hn::Div(hn::Add(s0[v], s1[v]), count);
+    s0[v] = s1[v] = hn::Zero(d);
+  }
   for (f = 0; f + 2 <= width; f += 2) {
-    const auto c0 = hn::Sub(hn::LoadU(d, x + f * stride), mean);
-    const auto c1 = hn::Sub(hn::LoadU(d, x + (f + 1) * stride), mean);
-    s0 = hn::MulAdd(c0, c0, s0);
-    s1 = hn::MulAdd(c1, c1, s1);
+    for (int v = 0; v < V; ++v) {
+      const auto c0 = hn::Sub(hn::LoadU(d, x + f * stride + v * L), mean[v]);
+      const auto c1 = hn::Sub(hn::LoadU(d, x + (f + 1) * stride + v * L), mean[v]);
+      s0[v] = hn::MulAdd(c0, c0, s0[v]);
+      s1[v] = hn::MulAdd(c1, c1, s1[v]);
+    }
   }
   if (f < width) {
-    const auto c0 = hn::Sub(hn::LoadU(d, x + f * stride), mean);
-    s0 = hn::MulAdd(c0, c0, s0);
+    for (int v = 0; v < V; ++v) {
+      const auto c0 = hn::Sub(hn::LoadU(d, x + f * stride + v * L), mean[v]);
+      s0[v] = hn::MulAdd(c0, c0, s0[v]);
+    }
   }
-  const auto var = hn::Div(hn::Add(s0, s1), count);
-  const auto inv_std = hn::Div(hn::Set(d, 1.0f), hn::Sqrt(hn::Add(var, hn::Set(d, eps))));
+  hn::Vec<D> inv_std[V];
+  for (int v = 0; v < V; ++v) {
+    const auto var = hn::Div(hn::Add(s0[v], s1[v]), count);
+    inv_std[v] = hn::Div(hn::Set(d, 1.0f), hn::Sqrt(hn::Add(var, hn::Set(d, eps))));
+  }
   auto max = hn::Zero(d);
   for (f = 0; f < width; ++f) {
     float* row = x + f * stride;
-    const auto c = hn::Mul(hn::Sub(hn::LoadU(d, row), mean), inv_std);
-    const auto out = hn::MulAdd(c, hn::Set(d, gamma[f]), hn::Set(d, beta[f]));
-    max = hn::Max(max, hn::Abs(out));
-    hn::StoreU(out, d, row);
+    const auto g = hn::Set(d, gamma[f]), b = hn::Set(d, beta[f]);
+    for (int v = 0; v < V; ++v) {
+      const auto c = hn::Mul(hn::Sub(hn::LoadU(d, row + v * L), mean[v]), inv_std[v]);
+      const auto out = hn::MulAdd(c, g, b);
+      max = hn::Max(max, hn::Abs(out));
+      hn::StoreU(out, d, row + v * L);
+    }
   }
   return max;
 }
+
+// NormalizeVectors for 1..8 vectors.
+template <class D>
+HWY_INLINE hn::Vec<D> NormalizeChunk(D d, int64_t vectors, float* HWY_RESTRICT x, int64_t stride,
+                                     int64_t width, const float* HWY_RESTRICT gamma,
+                                     const float* HWY_RESTRICT beta, float eps) {
+  switch (vectors) {
+#define FITFORMER_CHUNK(V) \
+  case V:                  \
+    return NormalizeVectors<V>(d, x, stride, width, gamma, beta, eps);
+    FITFORMER_CHUNK(8)
+    FITFORMER_CHUNK(7)
+    FITFORMER_CHUNK(6)
+    FITFORMER_CHUNK(5)
+    FITFORMER_CHUNK(4)
+    FITFORMER_CHUNK(3)
+    FITFORMER_CHUNK(2)
+#undef FITFORMER_CHUNK
+    default:
+      return NormalizeVectors<1>(d, x, stride, width, gamma, beta, eps);
+  }
+}
+
+// Token vectors normalized side by side (NormalizeVectors).
+constexpr int64_t kChunkVectors = 8;
 
 void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma, const float* beta,
                           float eps, float* max_abs, int thread, int threads) {
@@ -62,13 +107,14 @@ void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vectors = (n + L - 1) / L;
   const auto [v0, v1] = split_range(vectors, thread, threads);
+  const int64_t whole = std::min(v1, n / L);  // this thread's vectors [v0, whole) are full
   auto max = hn::Zero(d);
-  for (int64_t v = v0; v < v1; ++v) {
+  for (int64_t v = v0; v < whole; v += kChunkVectors) {
+    const int64_t count = std::min(kChunkVectors, whole - v);
+    max = hn::Max(max, NormalizeChunk(d, count, x + v * L, n, width, gamma, beta, eps));
+  }
+  for (int64_t v = std::max(v0, whole); v < v1; ++v) {
     const int64_t t0 = v * L;
-    if (t0 + L <= n) {
-      max = hn::Max(max, NormalizeVector(d, x + t0, n, width, gamma, beta, eps));
-      continue;
-    }
     // The last, partial vector: through a [width][L] buffer, padded with zeros (a zero column
     // normalizes to beta, which the copy back leaves out; the max skips the padding lanes).
     const int64_t valid = n - t0;
@@ -77,7 +123,7 @@ void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma
       std::fill(buf.get() + f * L, buf.get() + (f + 1) * L, 0.0f);
       std::copy(x + f * n + t0, x + f * n + n, buf.get() + f * L);
     }
-    const auto m = NormalizeVector(d, buf.get(), L, width, gamma, beta, eps);
+    const auto m = NormalizeVectors<1>(d, buf.get(), L, width, gamma, beta, eps);
     max = hn::Max(max, hn::IfThenElseZero(hn::FirstN(d, static_cast<size_t>(valid)), m));
     for (int64_t f = 0; f < width; ++f)
       std::copy(buf.get() + f * L, buf.get() + f * L + valid, x + f * n + t0);

@@ -1,9 +1,9 @@
 // The HPF SpMM bodies (N > 1) of spmm.h and spmm_fused.h, one Highway body per target: a
-// thread owns a range of output rows (balanced by kept row segments), starts them at the bias
-// and residual, walks them in panels whose Y tile stays in L2, adds every column block's kept
-// row segments into the panel, and applies GELU and the |Y| maximum to each finished panel
-// tile while it is in cache. fp32: per tile of up to 8 vectors of tokens and column block, each
-// kept row segment accumulates B * n broadcast-weight x X-row products in registers, reading
+// thread owns a range of output rows (balanced by kept row segments), walks them in panels
+// whose Y tile stays in L2, starts each panel's rows at the bias and residual, adds every column
+// block's kept row segments into the panel, and applies GELU and the |Y| maximum to each finished
+// panel tile while it is in cache. fp32: per tile of up to 8 vectors of tokens and column block,
+// each kept row segment accumulates B * n broadcast-weight x X-row products in registers, reading
 // the block's Bc rows of the X tile (32 KiB at Bc = 64 on AVX-512) from L1. int8: X arrives as
 // ActivationQuads (quantized by the float rule while being copied into column quads, here);
 // on x86 with AVX512-VNNI the panels run spmm_vnni.cc's vpdpbusd body, elsewhere a portable
@@ -165,7 +165,6 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
              int thread, int threads, const Accumulate& accumulate) {
   const hn::ScalableTag<float> d;
   const auto [r0, r1] = detail::balanced_rows(w, thread, threads);
-  InitRows(e, N, r0, r1, y);
   auto max = hn::Zero(d);
   const bool finish = e.activation != EpilogueActivation::kNone || e.max_abs != nullptr;
   const int64_t P = detail::panel_rows(r1 - r0, T * static_cast<int64_t>(sizeof(float)));
@@ -173,6 +172,10 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
     const int64_t width = std::min(T, N - c0);
     for (int64_t p0 = r0; p0 < r1; p0 += P) {
       const int64_t p1 = std::min(r1, p0 + P);
+      // A panel's rows start at bias + residual on the first token tile, just before their
+      // first sums: all of a thread's rows at once (600 KiB for TinyBERT's FFN-up) would push
+      // the first panel out of L2 before it is read back.
+      if (c0 == 0) InitRows(e, N, p0, p1, y);
       accumulate(c0, width, p0, p1);
       if (finish) FinishTile(e, N, p0, p1, c0, width, y, max);
     }
@@ -220,26 +223,29 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   });
 }
 
-// The float rule of spmm_fused.h: sign(p) * min(trunc(|p| + 0.5), 127), p = x * inv.
+// The float rule of spmm_fused.h, sign(p) * min(trunc(|p| + 0.5), 127) with p = x * inv, as
+// the unsigned byte value q + 128 in an int32 lane (ActivationQuads' encoding). Computed as
+// trunc(p + copysign(0.5, p)) clamped to [-127, 127]: the same number, since rounding to
+// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; four fewer
+// lane operations than taking |p| and putting the sign back in the integers.
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> QuantizeFloat(D d, hn::Vec<D> x, hn::Vec<D> inv) {
   const hn::RebindToSigned<D> di;
   const auto p = hn::Mul(x, inv);
-  // |p| + 0.5 >= 0: the truncating conversion is the floor.
-  const auto magnitude =
-      hn::Min(hn::ConvertTo(di, hn::Add(hn::Abs(p), hn::Set(d, 0.5f))), hn::Set(di, 127));
-  const auto sign = hn::ShiftRight<31>(hn::BitCast(di, p));  // -1 where p's sign bit is set
-  return hn::Sub(hn::Xor(magnitude, sign), sign);
+  const auto rounded = hn::ConvertTo(di, hn::Add(p, hn::CopySignToAbs(hn::Set(d, 0.5f), p)));
+  const auto q = hn::Min(hn::Max(rounded, hn::Set(di, -127)), hn::Set(di, 127));
+  return hn::Add(q, hn::Set(di, 128));
 }
 
-// Fills q's column quads from the rows of X (K x N of T): `to_int` turns L values of a row
-// (a zero-padded copy for a row's last, partial vector) into int32 lanes in [-127, 127].
-template <typename T, class ToInt>
-void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const ToInt& to_int) {
+// Fills q's column quads from the rows of X (K x N of T): `to_byte` turns L values of a row
+// (a zero-padded copy for a row's last, partial vector) into int32 lanes holding the unsigned
+// byte q + 128 of each int8 value q (in [0, 255], so it needs no mask).
+template <typename T, class ToByte>
+void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const ToByte& to_byte) {
   const hn::ScalableTag<int32_t> di;
   const int64_t L = static_cast<int64_t>(hn::Lanes(di));
   const int64_t N = q.n, Np = q.padded_n, Bc = q.block_cols, K = q.cols;
-  const auto bias = hn::Set(di, 128), low = hn::Set(di, 0xff);
+  const auto zero = hn::Set(di, 128);  // x = 0
   HWY_ALIGN T tail[HWY_MAX_BYTES / sizeof(int32_t)];
   const auto [u0, u1] = split_range(q.blocks * q.quads, thread, threads);
   for (int64_t u = u0; u < u1; ++u) {
@@ -253,7 +259,7 @@ void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const To
     for (int64_t c = 0; c < Np; c += L) {
       auto word = hn::Zero(di);
       for (int k = 0; k < 4; ++k) {
-        auto v = hn::Zero(di);  // 0 quantizes to 0
+        auto v = zero;
         if (rows[k] != nullptr && c < N) {
           const T* src = rows[k] + c;
           if (c + L > N) {
@@ -261,9 +267,9 @@ void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const To
             std::copy(rows[k] + c, rows[k] + N, tail);
             src = tail;
           }
-          v = to_int(src);
+          v = to_byte(src);
         }
-        word = hn::Or(word, hn::ShiftLeftSame(hn::And(hn::Add(v, bias), low), 8 * k));
+        word = hn::Or(word, hn::ShiftLeftSame(v, 8 * k));
       }
       hn::StoreU(word, di, dst + c);
     }
@@ -284,8 +290,9 @@ void QuantizeQuadsPart(const float* x, float max_abs, ActivationQuads* out, int 
 void QuadsFromI8Part(const int8_t* x, ActivationQuads* out, int thread, int threads) {
   const hn::ScalableTag<int32_t> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
-  FillQuads(x, *out, thread, threads,
-            [&](const int8_t* src) { return hn::PromoteTo(di, hn::LoadU(d8, src)); });
+  FillQuads(x, *out, thread, threads, [&](const int8_t* src) {
+    return hn::Add(hn::PromoteTo(di, hn::LoadU(d8, src)), hn::Set(di, 128));
+  });
 }
 
 // Unsigned byte k of each int32 lane, and signed byte k.

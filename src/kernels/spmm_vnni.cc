@@ -7,7 +7,8 @@
 // to the lane. Activations become unsigned by x + 128 (XOR 0x80), and the segment's weight
 // sum times 128 is subtracted: sum (x + 128) w - 128 sum w = sum x w, exact in int32.
 // SpMM: lanes are 16 tokens, the unsigned operand is X in column quads (4 rows of X per
-// lane, built per call), the signed one a broadcast weight quad of one kept row.
+// lane, built per call), the signed one a broadcast weight quad of one kept row; two kept rows
+// of a block run together, sharing each X load.
 // SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
 // the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
 #include "kernels/spmm_internal.h"
@@ -85,6 +86,45 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
   FITFORMER_EACH(FITFORMER_ADD_TO_Y)
 }
 
+// Two kept row segments of one block on V token vectors at once, as segment_tile each: their
+// quads run over the same X quads (the int8 layout is dense over a segment's Bc / 4 quads), so
+// every X vector loaded serves two vpdpbusd. One row at a time the loop issues a 64-byte load
+// per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
+// docs/kernels.md).
+#define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
+#define FITFORMER_ADD_TO_Y2(i)                                                        \
+  if constexpr (V > i) {                                                              \
+    const __mmask16 m = i == V - 1 ? tail : __mmask16{0xffff};                        \
+    float* yv0 = yr0 + i * kLanes;                                                    \
+    float* yv1 = yr1 + i * kLanes;                                                    \
+    const __m512 y0 = _mm512_maskz_loadu_ps(m, yv0);                                  \
+    _mm512_mask_storeu_ps(yv0, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##i), s0, y0)); \
+    const __m512 y1 = _mm512_maskz_loadu_ps(m, yv1);                                  \
+    _mm512_mask_storeu_ps(yv1, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(b##i), s1, y1)); \
+  }
+template <int V>
+FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
+                                             const int32_t* quads1, int64_t Q, int32_t sum0,
+                                             int32_t sum1, float scale0, float scale1, float* yr0,
+                                             float* yr1, __mmask16 tail) {
+  const __m512i init0 = _mm512_set1_epi32(-128 * sum0), init1 = _mm512_set1_epi32(-128 * sum1);
+  FITFORMER_EACH(FITFORMER_INIT2)
+  for (int64_t q = 0; q < Q; ++q) {
+    const __m512i w0 = _mm512_set1_epi32(quads0[q * G]), w1 = _mm512_set1_epi32(quads1[q * G]);
+    const int32_t* xr = x4 + q * Np;
+#define FITFORMER_STEP(i)                                   \
+  if constexpr (V > i) {                                    \
+    const __m512i xv = _mm512_loadu_si512(xr + i * kLanes); \
+    dpbusd(a##i, xv, w0);                                   \
+    dpbusd(b##i, xv, w1);                                   \
+  }
+    FITFORMER_EACH(FITFORMER_STEP)
+#undef FITFORMER_STEP
+  }
+  const __m512 s0 = _mm512_set1_ps(scale0), s1 = _mm512_set1_ps(scale1);
+  FITFORMER_EACH(FITFORMER_ADD_TO_Y2)
+}
+
 // The broadcast x quad q of a block (4 shifted bytes) and the weight quads q of 16 rows.
 FITFORMER_VNNI inline __m512i x_quad(const uint8_t* xb, int64_t q) {
   int32_t v;
@@ -106,13 +146,44 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
   for (int64_t b = 0; b < w.blocks; ++b) {
     const auto [i0, i1] = kept_range(w, b, p0, p1);
     const int32_t* xt = xq.values.data() + b * Q * Np + c0;
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t g = i / G, l = i % G;
-      const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-      const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-      const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+    // Kept row i of block b: its quads (stepping by G), the index of its sum and scale, its Y.
+    const auto quads_of = [&](int64_t i) {
+      return w.quads_i8.data() + (b * w.groups + i / G) * Q * G + i % G;
+    };
+    const auto at_of = [&](int64_t i) {
+      return static_cast<size_t>((b * w.groups + i / G) * G + i % G);
+    };
+    const auto y_of = [&](int64_t i) {
+      return y + int64_t{w.rows[static_cast<size_t>(b * w.groups * G + i)]} * N + c0;
+    };
+    int64_t i = i0;
+    for (; i + 2 <= i1; i += 2) {
+      const size_t at0 = at_of(i), at1 = at_of(i + 1);
+      const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
+      switch (vectors) {
+#define FITFORMER_TILE(V)                                                                         \
+  case V:                                                                                         \
+    segment_pair_tile<V>(xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], \
+                         scale0, scale1, y_of(i), y_of(i + 1), tail);                             \
+    break;
+        FITFORMER_TILE(8)
+        FITFORMER_TILE(7)
+        FITFORMER_TILE(6)
+        FITFORMER_TILE(5)
+        FITFORMER_TILE(4)
+        FITFORMER_TILE(3)
+        FITFORMER_TILE(2)
+        FITFORMER_TILE(1)
+#undef FITFORMER_TILE
+        default:
+          break;
+      }
+    }
+    for (; i < i1; ++i) {
+      const int32_t* quads = quads_of(i);
+      const size_t at = at_of(i);
       const float scale = w.scales_i8[at] * xq.scale;
-      float* yr = y + r * N + c0;
+      float* yr = y_of(i);
       const int32_t sum = w.sums_i8[at];
       switch (vectors) {
 #define FITFORMER_TILE(V)                                    \

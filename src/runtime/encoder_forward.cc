@@ -93,21 +93,34 @@ struct Dims {
   int64_t n = 0, d = 0, ff = 0, seq = 0;
 };
 
+// Asks for the cache lines of the `floats` floats at p: the rows of an embedding table a
+// forward reads are scattered over megabytes (8000 x 312 floats for TinyBERT) and mostly come
+// from memory, so the next token's row is requested while the current one is summed.
+void prefetch_row(const float* p, int64_t floats) {
+  constexpr int64_t kLineFloats = 64 / sizeof(float);
+  for (int64_t i = 0; i < floats; i += kLineFloats) __builtin_prefetch(p + i);
+}
+
 // The BERT embedding sum, token-major (padded rows zero), into ws.tokens.
 void embed_bert(const model::BertClassifier& m, const model::TokenBatch& batch,
                 std::span<const int64_t> lengths, const Dims& dims, float* out) {
   const int64_t d = dims.d;
-  std::fill(out, out + dims.n * d, 0.0f);
+  const auto word_row = [&](int64_t row) {
+    return m.word_embeddings.data() + int64_t{batch.token_ids[row]} * d;
+  };
   for (int64_t b = 0; b < batch.batch_size; ++b) {
-    for (int64_t s = 0; s < lengths[static_cast<size_t>(b)]; ++s) {
+    const int64_t length = lengths[static_cast<size_t>(b)];
+    for (int64_t s = 0; s < length; ++s) {
       const int64_t row = b * dims.seq + s;
+      if (s + 1 < length) prefetch_row(word_row(row + 1), d);
       const int64_t type = batch.token_type_ids.empty() ? 0 : batch.token_type_ids[row];
-      const float* word = m.word_embeddings.data() + int64_t{batch.token_ids[row]} * d;
+      const float* word = word_row(row);
       const float* pos = m.position_embeddings.data() + s * d;
       const float* seg = m.token_type_embeddings.data() + type * d;
       float* o = out + row * d;
       for (int64_t i = 0; i < d; ++i) o[i] = word[i] + pos[i] + seg[i];
     }
+    std::fill(out + (b * dims.seq + length) * d, out + (b + 1) * dims.seq * d, 0.0f);
   }
 }
 
@@ -115,16 +128,21 @@ void embed_bert(const model::BertClassifier& m, const model::TokenBatch& batch,
 void embed_lm(const model::CausalLm& m, const model::TokenBatch& batch,
               std::span<const int64_t> lengths, const Dims& dims, float* out) {
   const int64_t d = dims.d;
-  std::fill(out, out + dims.n * d, 0.0f);
   const auto scale = static_cast<float>(std::sqrt(static_cast<double>(d)));
+  const auto embedding_row = [&](int64_t row) {
+    return m.embedding.data() + int64_t{batch.token_ids[row]} * d;
+  };
   for (int64_t b = 0; b < batch.batch_size; ++b) {
-    for (int64_t s = 0; s < lengths[static_cast<size_t>(b)]; ++s) {
+    const int64_t length = lengths[static_cast<size_t>(b)];
+    for (int64_t s = 0; s < length; ++s) {
       const int64_t row = b * dims.seq + s;
-      const float* e = m.embedding.data() + int64_t{batch.token_ids[row]} * d;
+      if (s + 1 < length) prefetch_row(embedding_row(row + 1), d);
+      const float* e = embedding_row(row);
       const float* pe = m.positions.data() + s * d;
       float* o = out + row * d;
       for (int64_t i = 0; i < d; ++i) o[i] = e[i] * scale + pe[i];
     }
+    std::fill(out + (b * dims.seq + length) * d, out + (b + 1) * dims.seq * d, 0.0f);
   }
 }
 
