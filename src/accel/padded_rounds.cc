@@ -1,0 +1,123 @@
+// Dealing a padded stream's segments to the array's rounds, and the bytes of its image.
+#include "accel/padded_rounds.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "accel/rtl_image.h"
+#include "core/error.h"
+
+namespace fitformer::accel {
+namespace {
+
+size_t at(int64_t i) {
+  return static_cast<size_t>(i);
+}
+
+struct Round {
+  int64_t cycles = 0, conflicts = 0;
+};
+
+// Length and commit count of round r of a deal (slots [r * P, (r + 1) * P)).
+Round round_of(std::span<const int64_t> deal, std::span<const uint16_t> rows,
+               std::span<const int64_t> lengths, int64_t pes, int64_t r) {
+  const int64_t nb = rtl_out_banks(pes);
+  std::vector<int64_t> per_bank(at(nb), 0);
+  Round out;
+  for (int64_t p = 0; p < pes; ++p) {
+    const int64_t i = deal[at(r * pes + p)];
+    if (i < 0) continue;
+    out.cycles = std::max(out.cycles, lengths[at(i)]);
+    out.conflicts = std::max(out.conflicts, ++per_bank[at(rows[at(i)] % nb)]);
+  }
+  return out;
+}
+
+int64_t deal_cost(std::span<const int64_t> deal, std::span<const uint16_t> rows,
+                  std::span<const int64_t> lengths, int64_t pes) {
+  int64_t cost = 0;
+  for (int64_t r = 0; r < static_cast<int64_t>(deal.size()) / pes; ++r) {
+    const Round x = round_of(deal, rows, lengths, pes, r);
+    cost += std::max(x.cycles, x.conflicts);
+  }
+  return cost;
+}
+
+std::vector<int64_t> choose_deal(std::span<const uint16_t> rows, std::span<const int64_t> lengths,
+                                 int64_t pes) {
+  std::vector<int64_t> rtl = rtl_block_deal(rows, pes);
+  if (std::adjacent_find(lengths.begin(), lengths.end(), std::not_equal_to<>()) == lengths.end()) {
+    return rtl;
+  }
+  std::vector<int64_t> by_length(lengths.size());
+  std::iota(by_length.begin(), by_length.end(), int64_t{0});
+  std::stable_sort(by_length.begin(), by_length.end(),
+                   [&](int64_t a, int64_t b) { return lengths[at(a)] > lengths[at(b)]; });
+  by_length.resize(rtl.size(), -1);
+  return deal_cost(by_length, rows, lengths, pes) < deal_cost(rtl, rows, lengths, pes) ? by_length
+                                                                                       : rtl;
+}
+
+}  // namespace
+
+PaddedRounds plan_padded_rounds(const AccelSpec& spec, const StreamMatrix& w, bool bias) {
+  if (!w.padded()) {
+    throw Error("", "weights.order", "a padded stream", std::string(stream_order_name(w.order)));
+  }
+  if (w.block_cols != spec.block_cols || w.banks != spec.banks || w.precision != spec.precision) {
+    throw Error("", "weights",
+                fmt::format("a stream with Bc {} B {} {}", spec.block_cols, spec.banks,
+                            precision_name(spec.precision)),
+                fmt::format("Bc {} B {} {}", w.block_cols, w.banks, precision_name(w.precision)));
+  }
+  const int64_t pes = spec.pes;
+  PaddedRounds out;
+  out.block_rounds.push_back(0);
+  std::vector<int64_t> lengths;
+  int64_t slots = 0, stream_slots = 0;
+  for (int64_t b = 0; b < w.blocks(); ++b) {
+    const int64_t s0 = w.block_segments[at(b)], s1 = w.block_segments[at(b + 1)];
+    const auto rows = std::span(w.segment_row).subspan(at(s0), at(s1 - s0));
+    lengths.clear();
+    for (int64_t s = s0; s < s1; ++s) {
+      lengths.push_back((w.segment_entries[at(s + 1)] - w.segment_entries[at(s)]) / w.banks);
+      stream_slots += lengths.back();
+    }
+    std::vector<int64_t>& deal = out.deal.emplace_back(choose_deal(rows, lengths, pes));
+    if (deal.empty()) deal.assign(at(pes), -1);  // no segment: one round of dummies
+    for (int64_t r = 0; r < static_cast<int64_t>(deal.size()) / pes; ++r) {
+      const Round x = round_of(deal, rows, lengths, pes, r);
+      out.round_cycles.push_back(std::max<int64_t>(x.cycles, 1));
+      out.round_conflicts.push_back(std::max<int64_t>(x.conflicts, 1));
+      slots += out.round_cycles.back() * pes;
+    }
+    out.block_rounds.push_back(static_cast<int64_t>(out.round_cycles.size()));
+  }
+  out.padded_slots = slots - stream_slots;
+
+  const int64_t blocks = w.blocks(), first_rounds = out.block_rounds[1];
+  out.uniform = true;
+  for (int64_t b = 0; b < blocks; ++b) {
+    out.uniform =
+        out.uniform && out.block_rounds[at(b + 1)] - out.block_rounds[at(b)] == first_rounds;
+  }
+  for (int64_t c : out.round_cycles) out.uniform = out.uniform && c == out.round_cycles[0];
+  const int64_t group = spec.banks * precision_bytes(spec.precision) + rtl_offset_group_bytes(spec);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t r0 = out.block_rounds[at(b)], r1 = out.block_rounds[at(b + 1)];
+    const int64_t header = out.uniform ? 0 : 2 + 2 * (r1 - r0);
+    out.rows_section_bytes.push_back(header + 2 * (r1 - r0) * pes);
+    int64_t groups = 0;
+    for (int64_t r = r0; r < r1; ++r) groups += out.round_cycles[at(r)] * pes;
+    out.block_bytes.push_back(out.rows_section_bytes.back() + groups * group);
+  }
+  // k1 and n do not enter the row-parameter sections
+  out.first_extra_bytes =
+      rtl_layer(spec, w.rows, w.cols, 1, 1, bias, w.scale_mode == format::ScaleMode::kPerRow)
+          .first_extra_bytes;
+  return out;
+}
+
+}  // namespace fitformer::accel
