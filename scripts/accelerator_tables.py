@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the tables of docs/accelerator.md by running `fitformer simulate` and
 `fitformer devices predict` (JSON) and printing Markdown. Usage:
-  scripts/accelerator_tables.py BINARY [--cache-dir DIR]
+  scripts/accelerator_tables.py BINARY [--cache-dir DIR] [--only TABLES]  (e.g. --only a)
 Every number printed comes from the JSON of the command named above its table."""
 import json
 import subprocess
@@ -28,26 +28,45 @@ def linear_sums(j):
             sum(o["idle_pe_cycles"] for o in lin), sum(o["macs"] for o in lin))
 
 
+def linear_transfer(j):
+    return sum(o["exposed_transfer_cycles"] for o in j["ops"] if o["provenance"] == "simulated")
+
+
 def table_a():
+    """Each pattern through each stream packer: column, bank-interleaved (unpadded) and padded;
+    HP through HPF and, as the check that both packers agree, padded."""
+    packers = ["column", "bank-interleaved", "padded"]
     for fam, desc, seq in MODELS:
         print(f"\n**(a) {desc}, on the zcu104 design sized for HP** (simulated)\n")
-        print(f"`fitformer simulate --family {fam} --device zcu104 --sparsity S --pattern P --json`\n")
-        print("| sparsity | pattern | total cycles | linear cycles | vs HP (linears) | "
-              "conflict stall PE-cycles | idle PE-cycles | linear utilization |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        print(f"`fitformer simulate --family {fam} --device zcu104 --sparsity S --pattern P "
+              "--stream-packer K --json` (K omitted: HPF for hp)\n")
+        print("| sparsity | pattern | linear cycles, HPF or column order | bank-interleaved | padded | "
+              "padded vs bank-interleaved | padded vs HP | conflict stall PE-cycles "
+              "(bank-interleaved) | exposed transfer cycles, bank-interleaved / padded | "
+              "weight bytes, HPF or bank-interleaved | padded | of which padding |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for s in [0.5, 0.75, 0.9, 0.95]:
             hp_lin = None
             for pat in ["hp", "bank-balanced", "block", "unstructured"]:
-                j, err = run(["simulate", "--family", fam, "--device", "zcu104", "--sparsity",
-                              str(s), "--pattern", pat, "--json"])
-                if j is None:
-                    print(f"| {s} | {pat} | error: {err} |||||")
-                    continue
-                cyc, stall, idle, macs = linear_sums(j)
-                hp_lin = hp_lin or cyc
-                peak = j["accelerator"]["pes"] * j["accelerator"]["banks"] * j["accelerator"]["token_lanes"]
-                print(f"| {s:.2f} | {pat} | {j['total_cycles']:,} | {cyc:,} | {cyc / hp_lin:.2f}x | "
-                      f"{stall:,} | {idle:,} | {100 * macs / (peak * cyc):.1f}% |")
+                res = {}
+                for k in ([None, "padded"] if pat == "hp" else packers):
+                    args = ["simulate", "--family", fam, "--device", "zcu104", "--sparsity", str(s),
+                            "--pattern", pat, "--json"]
+                    j, err = run(args + (["--stream-packer", k] if k else []))
+                    if j is None:
+                        raise SystemExit(f"{' '.join(args)} --stream-packer {k}: {err}")
+                    res[k or "hpf"] = j
+                lin = {k: linear_sums(j)[0] for k, j in res.items()}
+                first = "hpf" if pat == "hp" else "column"
+                ref = "hpf" if pat == "hp" else "bank-interleaved"
+                hp_lin = hp_lin or lin["hpf"]
+                mid = "-" if pat == "hp" else f"{lin['bank-interleaved']:,}"
+                print(f"| {s:.2f} | {pat} | {lin[first]:,} | {mid} | {lin['padded']:,} | "
+                      f"{lin['padded'] / lin[ref]:.2f}x | {lin['padded'] / hp_lin:.2f}x | "
+                      f"{res[ref]['conflict_stall_cycles']:,} | "
+                      f"{linear_transfer(res[ref]):,} / {linear_transfer(res['padded']):,} | "
+                      f"{res[ref]['weight_bytes']:,} | {res['padded']['weight_bytes']:,} | "
+                      f"{res['padded']['padding_bytes']:,} |")
 
 
 def table_b():
@@ -121,7 +140,7 @@ def table_d():
             print(row)
 
 
-table_a()
-table_b()
-table_c()
-table_d()
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else "abcd"
+for name, table in [("a", table_a), ("b", table_b), ("c", table_c), ("d", table_d)]:
+    if name in ONLY:
+        table()

@@ -45,19 +45,55 @@ int64_t deal_cost(std::span<const int64_t> deal, std::span<const uint16_t> rows,
   return cost;
 }
 
+// First fit by length, longest first: each segment to the first round with room where its
+// output bank holds fewer rows than the round is long (so the commit stage keeps up), else to
+// the first with room where its bank holds the fewest.
+std::vector<int64_t> first_fit_deal(std::span<const uint16_t> rows,
+                                    std::span<const int64_t> lengths, int64_t pes) {
+  const int64_t segs = static_cast<int64_t>(rows.size()), nb = rtl_out_banks(pes);
+  const int64_t rounds = (segs + pes - 1) / pes;
+  std::vector<int64_t> order(at(segs));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return lengths[at(a)] > lengths[at(b)]; });
+  std::vector<int64_t> fill(at(rounds), 0), length(at(rounds), 0), count(at(rounds * nb), 0);
+  std::vector<int64_t> slots(at(rounds * pes), -1);
+  for (int64_t i : order) {
+    const int64_t bank = rows[at(i)] % nb;
+    int64_t best = -1;
+    for (int64_t r = 0; r < rounds; ++r) {
+      if (fill[at(r)] == pes) continue;
+      const int64_t here = count[at(r * nb + bank)];
+      if (here < std::max(length[at(r)], lengths[at(i)])) {
+        best = r;
+        break;
+      }
+      if (best < 0 || here < count[at(best * nb + bank)]) best = r;
+    }
+    slots[at(best * pes + fill[at(best)]++)] = i;
+    length[at(best)] = std::max(length[at(best)], lengths[at(i)]);
+    ++count[at(best * nb + bank)];
+  }
+  return slots;
+}
+
 std::vector<int64_t> choose_deal(std::span<const uint16_t> rows, std::span<const int64_t> lengths,
                                  int64_t pes) {
-  std::vector<int64_t> rtl = rtl_block_deal(rows, pes);
+  std::vector<int64_t> best = rtl_block_deal(rows, pes);
   if (std::adjacent_find(lengths.begin(), lengths.end(), std::not_equal_to<>()) == lengths.end()) {
-    return rtl;
+    return best;
   }
+  int64_t best_cost = deal_cost(best, rows, lengths, pes);
   std::vector<int64_t> by_length(lengths.size());
   std::iota(by_length.begin(), by_length.end(), int64_t{0});
   std::stable_sort(by_length.begin(), by_length.end(),
                    [&](int64_t a, int64_t b) { return lengths[at(a)] > lengths[at(b)]; });
-  by_length.resize(rtl.size(), -1);
-  return deal_cost(by_length, rows, lengths, pes) < deal_cost(rtl, rows, lengths, pes) ? by_length
-                                                                                       : rtl;
+  by_length.resize(best.size(), -1);
+  for (auto& other : {by_length, first_fit_deal(rows, lengths, pes)}) {
+    const int64_t cost = deal_cost(other, rows, lengths, pes);
+    if (cost < best_cost) best = other, best_cost = cost;
+  }
+  return best;
 }
 
 }  // namespace

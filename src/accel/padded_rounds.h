@@ -30,10 +30,12 @@ struct PaddedRounds {
 
 // The rules (Bc, B and precision must be the stream's; Error naming the field otherwise):
 //  - deal: when a block's segments all have one length, the RTL's (rtl_block_deal); otherwise
-//    the cheaper, by the sum over rounds of max(L_r, m_r), of the RTL's deal and of the
+//    the cheapest, by the sum over rounds of max(L_r, m_r), of three: the RTL's deal; the
 //    segments by length (longest first, ties to the lower row) P to a round, which pads the
-//    fewest slots; the RTL's on a tie. A block without segments runs one round of dummies,
-//    one slot long (its input slice still streams through).
+//    fewest slots; and first fit by length, longest first, into the first round with room
+//    whose count of the segment's output bank stays below the round's length (else where that
+//    count is lowest). The RTL's on a tie. A block without segments runs one round of
+//    dummies, one slot long (its input slice still streams through).
 //  - a round runs all P PEs for L_r slots: a shorter segment's remaining slots and the dummy
 //    segments fill with zero groups (round padding, on top of the stream's own padding).
 //  - image of a block, as rtl_image.h's: [header] rows R * P uint16 (0xFFFF for a dummy),
