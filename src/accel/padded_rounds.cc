@@ -156,4 +156,60 @@ PaddedRounds plan_padded_rounds(const AccelSpec& spec, const StreamMatrix& w, bo
   return out;
 }
 
+RtlWeightImage padded_weight_image(const AccelSpec& spec, const StreamMatrix& w,
+                                   const PaddedRounds& plan, std::span<const int64_t> bias,
+                                   std::span<const kernels::Requant> requant) {
+  rtl_check_spec(spec);
+  if (!plan.uniform || plan.deal.size() != at(w.blocks())) {
+    throw Error("", "weights",
+                "a padded stream whose rounds have one length and count (the RTL's descriptor "
+                "holds one R and one n)",
+                "rounds of different lengths or counts");
+  }
+  const int64_t pes = spec.pes, banks = w.banks, bw = bank_width(spec), ob = offset_bits(spec);
+  const int64_t vbytes = precision_bytes(spec.precision), og = rtl_offset_group_bytes(spec);
+  auto put = [](std::vector<uint8_t>& out, uint64_t value, int64_t bytes) {
+    for (int64_t i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+  };
+  RtlWeightImage img;
+  img.first_extra = rtl_row_parameters(spec, w.rows, bias, requant);
+  for (int64_t b = 0; b < w.blocks(); ++b) {
+    std::vector<uint8_t>& out = img.blocks.emplace_back();
+    const std::vector<int64_t>& deal = plan.deal[at(b)];
+    const int64_t s0 = w.block_segments[at(b)];
+    const int64_t r0 = plan.block_rounds[at(b)], rounds = plan.block_rounds[at(b + 1)] - r0;
+    for (int64_t i : deal) put(out, i >= 0 ? w.segment_row[at(s0 + i)] : 0xFFFFu, 2);
+    // Entry (slot c, bank j) of the PE's segment, or -1 past its slots or for a dummy.
+    auto entry = [&](int64_t r, int64_t pe, int64_t c, int64_t j) -> int64_t {
+      const int64_t i = deal[at(r * pes + pe)];
+      if (i < 0) return -1;
+      const int64_t e = w.segment_entries[at(s0 + i)] + c * banks + j;
+      return e < w.segment_entries[at(s0 + i + 1)] ? e : -1;
+    };
+    for (int64_t r = 0; r < rounds; ++r) {
+      for (int64_t c = 0; c < plan.round_cycles[at(r0 + r)]; ++c) {
+        for (int64_t pe = 0; pe < pes; ++pe) {
+          for (int64_t j = 0; j < banks; ++j) {
+            const int64_t e = entry(r, pe, c, j);
+            put(out, static_cast<uint64_t>(e >= 0 ? w.entry_val[at(e)] : 0), vbytes);
+          }
+        }
+      }
+    }
+    for (int64_t r = 0; r < rounds && og > 0; ++r) {
+      for (int64_t c = 0; c < plan.round_cycles[at(r0 + r)]; ++c) {
+        for (int64_t pe = 0; pe < pes; ++pe) {
+          uint64_t group = 0;
+          for (int64_t j = 0; j < banks; ++j) {
+            const int64_t e = entry(r, pe, c, j);
+            if (e >= 0) group |= static_cast<uint64_t>(w.entry_col[at(e)] % bw) << (j * ob);
+          }
+          put(out, group, og);
+        }
+      }
+    }
+  }
+  return img;
+}
+
 }  // namespace fitformer::accel

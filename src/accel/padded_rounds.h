@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "accel/accel_spec.h"
+#include "accel/rtl_image.h"
 #include "accel/stream_matrix.h"
 
 namespace fitformer::accel {
@@ -44,5 +46,13 @@ struct PaddedRounds {
 //    layer is not uniform. The first block also carries rtl_layer's bias section (when `bias`)
 //    and per-row requantization section (per-row scales).
 PaddedRounds plan_padded_rounds(const AccelSpec& spec, const StreamMatrix& w, bool bias);
+
+// The image above for the RTL as it is, which takes one R and one n per layer from its
+// descriptor: only a uniform plan (Error naming "weights" otherwise), whose image has no
+// header and is laid out as rtl_weight_image's; an HP mask gives HPF's image byte for byte.
+// bias and requant as rtl_weight_image takes them; `plan` must be the stream's.
+RtlWeightImage padded_weight_image(const AccelSpec& spec, const StreamMatrix& w,
+                                   const PaddedRounds& plan, std::span<const int64_t> bias,
+                                   std::span<const kernels::Requant> requant);
 
 }  // namespace fitformer::accel

@@ -118,34 +118,65 @@ TEST(PaddedStream, HpMaskGivesHpfCyclesAndOutputsThroughEitherPacker) {
   EXPECT_GE(narrow, 8);
 }
 
-// The padded HP stream's image on the array is the RTL's HPF image, byte for byte in size.
-TEST(PaddedStream, HpMaskImageHasTheRtlImageBytes) {
-  const sparsity::HpParams hp{0.3, 0.5, 64, 8};
-  const int64_t rows = 77, cols = 192;
-  const auto w = testing::random_weights(rows, cols, 41);
-  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, hp);
-  for (Precision p : {Precision::kInt8, Precision::kInt16}) {
-    const auto hpf = format::pack_hpf(w, rows, cols, mask, hp, precision_value_type(p),
-                                      format::ScaleMode::kPerRow);
-    const auto stream = pack_stream(w, rows, cols, mask, 64, 8, p, format::ScaleMode::kPerRow,
-                                    StreamOrder::kPadded);
-    for (int64_t pes : {1, 5, 16}) {
-      const AccelSpec spec = spec_for(64, 8, p, 1, pes, 10);
-      const auto bias = testing::random_bias(rows, 3);
-      const std::vector<kernels::Requant> requant(rows, kernels::Requant{1 << 30, 31});
-      const RtlWeightImage image = rtl_weight_image(spec, hpf, bias, requant);
-      const PaddedRounds plan = plan_padded_rounds(spec, stream, true);
-      EXPECT_TRUE(plan.uniform);
-      EXPECT_EQ(plan.first_extra_bytes, static_cast<int64_t>(image.first_extra.size()));
-      ASSERT_EQ(plan.block_bytes.size(), image.blocks.size());
-      for (size_t b = 0; b < image.blocks.size(); ++b) {
-        EXPECT_EQ(plan.block_bytes[b], static_cast<int64_t>(image.blocks[b].size())) << b;
+// The padded stream's image of an HP mask, and of a bank-balanced mask (HP with k1 = M), is the
+// RTL's HPF image byte for byte: what tests/rtl runs through the Verilated RTL.
+TEST(PaddedStream, UniformPaddedImageIsTheRtlImageByteForByte) {
+  struct Case {
+    std::string name;
+    int64_t rows, cols;
+    sparsity::HpParams hp;
+    bool bank_balanced;
+  };
+  const Case cases[] = {{"hp", 77, 192, {0.3, 0.5, 64, 8}, false},
+                        {"hp ragged K", 50, 200, {0.5, 0.5, 64, 8}, false},
+                        {"hp B16", 40, 128, {0.4, 0.5, 64, 16}, false},
+                        {"bank-balanced", 45, 128, {1.0, 0.25, 64, 8}, true}};
+  uint64_t seed = 41;
+  for (const Case& c : cases) {
+    const auto w = testing::random_weights(c.rows, c.cols, seed++);
+    const auto mask = c.bank_balanced
+                          ? sparsity::make_mask(sparsity::magnitude_scores(w), c.rows, c.cols,
+                                                sparsity::BankBalancedParams{c.hp.rho2, 64, 8})
+                          : sparsity::hp_mask(sparsity::magnitude_scores(w), c.rows, c.cols, c.hp);
+    for (Precision p : {Precision::kInt8, Precision::kInt16}) {
+      const auto hpf = format::pack_hpf(w, c.rows, c.cols, mask, c.hp, precision_value_type(p),
+                                        format::ScaleMode::kPerRow);
+      const auto stream = pack_stream(w, c.rows, c.cols, mask, c.hp.block_cols, c.hp.banks, p,
+                                      format::ScaleMode::kPerRow, StreamOrder::kPadded);
+      for (int64_t pes : {1, 5, 16}) {
+        const std::string what =
+            c.name + " " + std::string(precision_name(p)) + " P" + std::to_string(pes);
+        const AccelSpec spec = spec_for(c.hp.block_cols, c.hp.banks, p, 1, pes);
+        const auto bias = testing::random_bias(c.rows, seed++);
+        const std::vector<kernels::Requant> requant(static_cast<size_t>(c.rows),
+                                                    kernels::Requant{1 << 30, 31});
+        const RtlWeightImage want = rtl_weight_image(spec, hpf, bias, requant);
+        const PaddedRounds plan = plan_padded_rounds(spec, stream, true);
+        ASSERT_TRUE(plan.uniform) << what;
+        const RtlWeightImage got = padded_weight_image(spec, stream, plan, bias, requant);
+        EXPECT_EQ(got.first_extra, want.first_extra) << what;
+        EXPECT_EQ(plan.first_extra_bytes, static_cast<int64_t>(want.first_extra.size())) << what;
+        ASSERT_EQ(got.blocks.size(), want.blocks.size()) << what;
+        for (size_t b = 0; b < want.blocks.size(); ++b) {
+          EXPECT_EQ(got.blocks[b], want.blocks[b]) << what << " block " << b;
+          EXPECT_EQ(plan.block_bytes[b], static_cast<int64_t>(want.blocks[b].size())) << what;
+        }
+        // the dummy segments of the last round are the only padded slots
+        const int64_t k1 = hpf.header.k1, rounds = (k1 + pes - 1) / pes;
+        EXPECT_EQ(plan.padded_slots, hpf.blocks() * (rounds * pes - k1) * hpf.header.n) << what;
       }
-      // the dummy segments of the last round are the only padded slots
-      const int64_t k1 = hpf.header.k1, rounds = (k1 + pes - 1) / pes;
-      EXPECT_EQ(plan.padded_slots, hpf.blocks() * (rounds * pes - k1) * hpf.header.n);
     }
   }
+}
+
+// A stream whose rounds differ in length has no image the RTL as it is can take.
+TEST(PaddedStream, RtlImageRefusesRoundsOfDifferentLengths) {
+  const auto s = testing::random_stream(32, 128, sparsity::UnstructuredParams{0.3}, 64, 8,
+                                        Precision::kInt8, StreamOrder::kPadded, 9);
+  const AccelSpec spec = spec_for(64, 8, Precision::kInt8, 1, 4);
+  const PaddedRounds plan = plan_padded_rounds(spec, s, false);
+  EXPECT_FALSE(plan.uniform);
+  EXPECT_THROW(padded_weight_image(spec, s, plan, {}, {}), Error);
 }
 
 // Brute force from the mask alone: per column block and kept row, the kept count of each bank;
