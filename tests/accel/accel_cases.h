@@ -73,6 +73,17 @@ inline StreamMatrix random_stream(int64_t rows, int64_t cols, const sparsity::Pa
   return pack_stream(w, rows, cols, mask, block_cols, banks, p, format::ScaleMode::kPerRow, order);
 }
 
+// One row of 64 whose eight kept weights (1..8) all sit in bank 0 of Bc 64, B 8 (columns 0..7),
+// packed per matrix in `order`: the worst case for a bank.
+inline StreamMatrix one_bank_segment(StreamOrder order) {
+  const int64_t cols = 64;
+  std::vector<float> w(cols, 0.0f);
+  sparsity::Mask mask{1, cols, std::vector<uint8_t>(cols, 0)};
+  for (int c = 0; c < 8; ++c) w[c] = 1.0f + c, mask.keep[c] = 1;
+  return pack_stream(w, 1, cols, mask, 64, 8, Precision::kInt8, format::ScaleMode::kPerMatrix,
+                     order);
+}
+
 // The non-HP patterns the stream tests run, at the small geometry Bc 16, B 4.
 inline std::vector<std::pair<std::string, sparsity::PatternParams>> stream_patterns() {
   return {{"unstructured", sparsity::UnstructuredParams{0.2}},

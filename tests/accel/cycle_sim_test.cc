@@ -225,12 +225,8 @@ TEST(CycleSim, BankInterleavedStreamsAvoidConflictsOfBalancedRows) {
 
 TEST(CycleSim, AllWeightsOfASegmentInOneBankSerialize) {
   // One row, eight kept weights, all in bank 0 (columns 0..7 of Bc 64, bw 8).
-  const int64_t rows = 1, cols = 64;
-  std::vector<float> w(cols, 0.0f);
-  sparsity::Mask mask{rows, cols, std::vector<uint8_t>(cols, 0)};
-  for (int c = 0; c < 8; ++c) w[c] = 1.0f + c, mask.keep[c] = 1;
-  const auto s = pack_stream(w, rows, cols, mask, 64, 8, Precision::kInt8,
-                             format::ScaleMode::kPerMatrix, StreamOrder::kBankInterleaved);
+  const int64_t cols = 64;
+  const auto s = testing::one_bank_segment(StreamOrder::kBankInterleaved);
   const auto x = testing::random_activations(1, cols, Precision::kInt8, 3);
   const LinearRun run =
       simulate_linear(spec_for(64, 8, Precision::kInt8, 1, 1), Mapping{}, "w", s, x, 1, {});

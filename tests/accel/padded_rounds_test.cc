@@ -322,11 +322,7 @@ TEST(PaddedStream, OneBankSegmentPadsInsteadOfStalling) {
   // One row, eight kept weights, all in bank 0 (columns 0..7 of Bc 64, bw 8): 8 slots, 56
   // padding entries; unpadded, the same 8 cycles are 7 conflict stalls.
   const int64_t rows = 1, cols = 64;
-  std::vector<float> w(cols, 0.0f);
-  sparsity::Mask mask{rows, cols, std::vector<uint8_t>(cols, 0)};
-  for (int c = 0; c < 8; ++c) w[c] = 1.0f + c, mask.keep[c] = 1;
-  const auto s = pack_stream(w, rows, cols, mask, 64, 8, Precision::kInt8,
-                             format::ScaleMode::kPerMatrix, StreamOrder::kPadded);
+  const auto s = testing::one_bank_segment(StreamOrder::kPadded);
   EXPECT_EQ(s.padding_entries(), 56);
   EXPECT_EQ(s.segment_entries[1], 64);
   for (int64_t e = 0; e < 64; ++e) {
