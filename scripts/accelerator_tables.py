@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the tables of docs/accelerator.md by running `fitformer simulate` and
 `fitformer devices predict` (JSON) and printing Markdown. Usage:
-  scripts/accelerator_tables.py BINARY [--cache-dir DIR]
+  scripts/accelerator_tables.py BINARY [--cache-dir DIR] [--only TABLES]  (e.g. --only a)
 Every number printed comes from the JSON of the command named above its table."""
 import json
 import subprocess
@@ -22,32 +22,62 @@ def run(args):
     return json.loads(p.stdout), None
 
 
-def linear_sums(j):
-    lin = [o for o in j["ops"] if o["provenance"] == "simulated"]
-    return (sum(o["cycles"] for o in lin), sum(o["conflict_stall_cycles"] for o in lin),
-            sum(o["idle_pe_cycles"] for o in lin), sum(o["macs"] for o in lin))
+def linear_field(j, field):
+    return sum(o[field] for o in j["ops"] if o["provenance"] == "simulated")
 
 
 def table_a():
+    """Each pattern through each stream packer: column, bank-interleaved (unpadded) and padded;
+    HP through HPF and, as the check that both packers agree, padded. Two tables per model:
+    cycles, then bytes."""
+    packers = ["column", "bank-interleaved", "padded"]
     for fam, desc, seq in MODELS:
-        print(f"\n**(a) {desc}, on the zcu104 design sized for HP** (simulated)\n")
-        print(f"`fitformer simulate --family {fam} --device zcu104 --sparsity S --pattern P --json`\n")
-        print("| sparsity | pattern | total cycles | linear cycles | vs HP (linears) | "
-              "conflict stall PE-cycles | idle PE-cycles | linear utilization |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        cycles, sizes = [], []
         for s in [0.5, 0.75, 0.9, 0.95]:
             hp_lin = None
             for pat in ["hp", "bank-balanced", "block", "unstructured"]:
-                j, err = run(["simulate", "--family", fam, "--device", "zcu104", "--sparsity",
-                              str(s), "--pattern", pat, "--json"])
-                if j is None:
-                    print(f"| {s} | {pat} | error: {err} |||||")
-                    continue
-                cyc, stall, idle, macs = linear_sums(j)
-                hp_lin = hp_lin or cyc
-                peak = j["accelerator"]["pes"] * j["accelerator"]["banks"] * j["accelerator"]["token_lanes"]
-                print(f"| {s:.2f} | {pat} | {j['total_cycles']:,} | {cyc:,} | {cyc / hp_lin:.2f}x | "
-                      f"{stall:,} | {idle:,} | {100 * macs / (peak * cyc):.1f}% |")
+                res = {}
+                for k in ([None, "padded"] if pat == "hp" else packers):
+                    args = ["simulate", "--family", fam, "--device", "zcu104", "--sparsity", str(s),
+                            "--pattern", pat, "--json"]
+                    j, err = run(args + (["--stream-packer", k] if k else []))
+                    if j is None:
+                        raise SystemExit(f"{' '.join(args)} --stream-packer {k}: {err}")
+                    res[k or "hpf"] = j
+                lin = {k: linear_field(j, "cycles") for k, j in res.items()}
+                first = "hpf" if pat == "hp" else "column"
+                ref = "hpf" if pat == "hp" else "bank-interleaved"
+                pad = res["padded"]
+                hp_lin = hp_lin or lin["hpf"]
+                mid = "-" if pat == "hp" else f"{lin['bank-interleaved']:,}"
+                both = lambda f: f"{linear_field(res[ref], f):,} / {linear_field(pad, f):,}"
+                cycles.append(
+                    f"| {s:.2f} | {pat} | {lin[first]:,} | {mid} | {lin['padded']:,} | "
+                    f"{lin['padded'] / lin[ref]:.2f}x | {lin['padded'] / hp_lin:.2f}x | "
+                    f"{res[ref]['conflict_stall_cycles']:,} | {both('compute_cycles')} | "
+                    f"{both('exposed_transfer_cycles')} |")
+                sizes.append(
+                    f"| {s:.2f} | {pat} | {res[ref]['weight_bytes']:,} | {pad['weight_bytes']:,} | "
+                    f"{pad['padding_bytes']:,} | {res[ref]['weight_image_bytes']:,} | "
+                    f"{pad['weight_image_bytes']:,} |")
+        cmd = (f"`fitformer simulate --family {fam} --device zcu104 --sparsity S --pattern P "
+               "--stream-packer K --json` (K omitted for HPF)")
+        print(f"\n**(a) {desc}, on the zcu104 design sized for HP: cycles** (simulated)\n")
+        print(cmd + "\n")
+        print("| sparsity | pattern | linear cycles, HPF (hp) or column order | bank-interleaved | "
+              "padded | padded vs bank-interleaved (hp: vs HPF) | padded vs HP | "
+              "conflict stall PE-cycles, bank-interleaved (hp: HPF) | compute cycles, "
+              "bank-interleaved (hp: HPF) / padded | exposed transfer cycles, same |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(cycles))
+        print(f"\n**(a) {desc}: weight bytes of all Linear layers** (counted from the packed "
+              "matrices of the same runs)\n")
+        print(cmd + "\n")
+        print("| sparsity | pattern | packed, bank-interleaved (hp: HPF) | packed, padded | "
+              "of which padding | streamed per pass, bank-interleaved (hp: HPF image) | "
+              "streamed per pass, padded image |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        print("\n".join(sizes))
 
 
 def table_b():
@@ -121,7 +151,7 @@ def table_d():
             print(row)
 
 
-table_a()
-table_b()
-table_c()
-table_d()
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else "abcd"
+for name, table in [("a", table_a), ("b", table_b), ("c", table_c), ("d", table_d)]:
+    if name in ONLY:
+        table()

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "accel/fixed_point.h"
+#include "accel/padded_rounds.h"
 #include "accel/rtl_image.h"
 #include "accel/timing.h"
 #include "core/error.h"
@@ -64,10 +65,10 @@ class HpfSource {
   // requantization sections with the first block.
   int64_t block_bytes(int64_t) const { return layer_.block_bytes; }
   int64_t first_bytes() const { return layer_.first_extra_bytes; }
-  int64_t rows_section_bytes() const { return layer_.rows_bytes; }
+  int64_t rows_section_bytes(int64_t) const { return layer_.rows_bytes; }
   // Rounds of a step (all PEs busy n cycles each) and their bank-conflict counts m.
   int64_t rounds(int64_t) const { return layer_.rounds; }
-  int64_t round_cycles() const { return w_.header.n; }
+  int64_t round_cycles(int64_t, int64_t) const { return w_.header.n; }
   int64_t conflicts(int64_t b, int64_t r) const { return conflicts_[at(b * layer_.rounds + r)]; }
 
   // Cycle c reads slot c of each bank j: one read per bank per cycle, n cycles.
@@ -97,9 +98,12 @@ class HpfSource {
   std::vector<uint16_t> offs_;
 };
 
+// Unpadded: no RTL format, a step is one "round" as long as its slowest PE, with no commit
+// model. Padded: the RTL's rounds of padded_rounds.h, its image's bytes.
 class StreamSource {
  public:
-  StreamSource(const AccelSpec& spec, const StreamMatrix& w) : w_(w), bw_(w.block_cols / w.banks) {
+  StreamSource(const AccelSpec& spec, const StreamMatrix& w, bool bias)
+      : w_(w), bw_(w.block_cols / w.banks) {
     if (w.block_cols != spec.block_cols || w.banks != spec.banks || w.banks > 64) {
       throw Error("", "weights",
                   fmt::format("a stream with Bc {} B {} (B <= 64)", spec.block_cols, spec.banks),
@@ -109,6 +113,7 @@ class StreamSource {
       throw Error("", "weights.precision", std::string(precision_name(spec.precision)),
                   std::string(precision_name(w.precision)));
     }
+    if (w.padded()) plan_ = plan_padded_rounds(spec, w, bias);
   }
   int64_t rows() const { return w_.rows; }
   int64_t cols() const { return w_.cols; }
@@ -119,20 +124,32 @@ class StreamSource {
   int64_t row(int64_t b, int64_t i) const {
     return w_.segment_row[at(w_.block_segments[at(b)] + i)];
   }
-  int64_t block_bytes(int64_t b) const { return w_.block_bytes(b); }
-  int64_t first_bytes() const { return 4 * static_cast<int64_t>(w_.scales.size()); }
-  // Not an RTL format: a step is one "round" as long as its slowest PE, with no commit model.
-  int64_t rows_section_bytes() const { return 0; }
-  int64_t rounds(int64_t) const { return 1; }
-  int64_t round_cycles() const { return 0; }
-  int64_t conflicts(int64_t, int64_t) const { return 1; }
+  int64_t block_bytes(int64_t b) const {
+    return w_.padded() ? plan_.block_bytes[at(b)] : w_.block_bytes(b);
+  }
+  int64_t first_bytes() const {
+    return w_.padded() ? plan_.first_extra_bytes : 4 * static_cast<int64_t>(w_.scales.size());
+  }
+  int64_t rows_section_bytes(int64_t b) const {
+    return w_.padded() ? plan_.rows_section_bytes[at(b)] : 0;
+  }
+  int64_t rounds(int64_t b) const {
+    return w_.padded() ? plan_.block_rounds[at(b + 1)] - plan_.block_rounds[at(b)] : 1;
+  }
+  // 0: as long as the slowest PE
+  int64_t round_cycles(int64_t b, int64_t r) const {
+    return w_.padded() ? plan_.round_cycles[at(plan_.block_rounds[at(b)] + r)] : 0;
+  }
+  int64_t conflicts(int64_t b, int64_t r) const {
+    return w_.padded() ? plan_.round_conflicts[at(plan_.block_rounds[at(b)] + r)] : 1;
+  }
 
   // Windows of B entries; each cycle every bank serves the first pending read aimed at it.
   SegmentCost run(int64_t b, int64_t i, const int16_t* slice, int64_t bc, int64_t lanes,
                   int64_t* psum) const {
     const int64_t s = w_.block_segments[at(b)] + i;
     const int64_t e0 = w_.segment_entries[at(s)], e1 = w_.segment_entries[at(s + 1)];
-    SegmentCost cost{0, 0, e1 - e0};
+    SegmentCost cost{0, 0, w_.segment_kept[at(s)]};
     for (int64_t w0 = e0; w0 < e1; w0 += w_.banks) {
       const int64_t width = std::min<int64_t>(w_.banks, e1 - w0);
       uint64_t pending = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
@@ -161,6 +178,7 @@ class StreamSource {
  private:
   const StreamMatrix& w_;
   int64_t bw_;
+  PaddedRounds plan_;
 };
 
 // The RTL's schedule of one layer (rtl/hpa_seq.sv, hpa_slice_feed.sv, hpa_wload.sv,
@@ -213,6 +231,12 @@ class Schedule {
   // One step: `rounds` rounds of n cycles with bank-conflict counts m(r).
   template <class ConflictOf>
   void step(int64_t rounds, int64_t n, ConflictOf m) {
+    step_rounds(
+        rounds, [n](int64_t) { return n; }, m);
+  }
+  // The same with round r lasting n(r) cycles.
+  template <class LengthOf, class ConflictOf>
+  void step_rounds(int64_t rounds, LengthOf n, ConflictOf m) {
     const int64_t w = steps_ == 0
                           ? kFirstSliceWrite
                           : std::max(slice_write_ + bw_, steps_ >= 2 ? step_end_[0] + 1 : 0);
@@ -220,10 +244,10 @@ class Schedule {
     const int64_t first = present(slice_full, weights_usable_);
     exposed_ += first - present(slice_full, 0);
     int64_t start = first;
-    for (int64_t r = 0; r + 1 < rounds; ++r) start += n + std::max<int64_t>(0, m(r) - n);
-    last_slot_ = start + n - 1;
+    for (int64_t r = 0; r + 1 < rounds; ++r) start += n(r) + std::max<int64_t>(0, m(r) - n(r));
+    last_slot_ = start + n(rounds - 1) - 1;
     last_m_ = m(rounds - 1);
-    gap_ = std::max<int64_t>(0, last_m_ - n);
+    gap_ = std::max<int64_t>(0, last_m_ - n(rounds - 1));
     compute_ += last_slot_ - first + 1;
     slice_write_ = w;
     step_end_[0] = step_end_[1];
@@ -300,7 +324,7 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
       const int64_t nseg = src.segments(b);
       const int64_t chunk = ceil_div(nseg, spec.pes);
       const int64_t extra = first ? src.first_bytes() : 0;
-      sched.begin_block(src.block_bytes(b) + extra, extra + src.rows_section_bytes(),
+      sched.begin_block(src.block_bytes(b) + extra, extra + src.rows_section_bytes(b),
                         src.rounds(b));
       first = false;
       for (int64_t g0 = t0; g0 < t0 + t_count; g0 += lanes) {
@@ -332,10 +356,14 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
           slowest = std::max(slowest, work);
           s.busy_pe_cycles += work;
         }
-        // HPF: the RTL's rounds; a stream: one round as long as the slowest PE
-        const int64_t n =
-            src.round_cycles() > 0 ? src.round_cycles() : std::max<int64_t>(slowest, 1);
-        sched.step(src.rounds(b), n, [&](int64_t r) { return src.conflicts(b, r); });
+        // HPF, padded stream: the RTL's rounds; a stream: one round as long as the slowest PE
+        sched.step_rounds(
+            src.rounds(b),
+            [&](int64_t r) {
+              const int64_t n = src.round_cycles(b, r);
+              return n > 0 ? n : std::max<int64_t>(slowest, 1);
+            },
+            [&](int64_t r) { return src.conflicts(b, r); });
       }
       sched.end_block();
     }
@@ -408,7 +436,7 @@ LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const s
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const StreamMatrix& w, std::span<const int16_t> x, int64_t tokens,
                           std::span<const int64_t> bias) {
-  return run_linear(spec, mapping, name, StreamSource(spec, w), x, tokens, bias);
+  return run_linear(spec, mapping, name, StreamSource(spec, w, !bias.empty()), x, tokens, bias);
 }
 
 SimResult simulate_workload(const AccelSpec& spec, const Mapping& mapping, const Workload& workload,

@@ -21,6 +21,9 @@
 //    in stream order; each cycle every bank serves one pending read of the window, so two
 //    reads of one bank serialize (conflict stalls). A step issues for its slowest PE; the
 //    stream's bytes are StreamMatrix::block_bytes; no commit model.
+//  - a padded StreamMatrix (StreamOrder::kPadded): the RTL's machine as for HPF, with rounds of
+//    any length (padded_rounds.h: deal, round lengths, commit counts, image bytes); a segment
+//    of L slots never stalls. An HP mask gives exactly HPF's cycles.
 // Attention matmuls replay the same schedule for dense on-chip operands without data, vector
 // ops use the vector unit's count (timing.h); their OpStats say "modeled".
 #pragma once

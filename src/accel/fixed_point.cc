@@ -44,6 +44,7 @@ void linear_fixed_reference(const StreamMatrix& w, std::span<const int16_t> x, i
         int64_t partial = 0;
         for (int64_t e = w.segment_entries[at(s)]; e < w.segment_entries[at(s + 1)]; ++e) {
           const int64_t col = b * w.block_cols + w.entry_col[at(e)];
+          if (col >= w.cols) continue;  // a padding entry past K: the slice holds zeros there
           partial += static_cast<int64_t>(w.entry_val[at(e)]) * x[at(t * w.cols + col)];
         }
         int64_t& a = acc[at(t * w.rows + row)];

@@ -173,6 +173,30 @@ std::vector<int64_t> rtl_round_conflicts(const format::hpf::Matrix& w, int64_t p
   return out;
 }
 
+std::vector<uint8_t> rtl_row_parameters(const AccelSpec& spec, int64_t rows,
+                                        std::span<const int64_t> bias,
+                                        std::span<const kernels::Requant> requant) {
+  if (!bias.empty() && bias.size() != at(rows)) {
+    throw Error("", "bias", fmt::format("0 or {} entries", rows), fmt::format("{}", bias.size()));
+  }
+  if (!requant.empty() && requant.size() != at(rows)) {
+    throw Error("", "requant", fmt::format("0 or {} entries", rows),
+                fmt::format("{}", requant.size()));
+  }
+  const int64_t nb = rtl_out_banks(spec.pes), padded_rows = ceil_div(rows, nb) * nb;
+  std::vector<uint8_t> out;
+  for (int64_t r = 0; r < padded_rows && !bias.empty(); ++r) {
+    const int64_t v = r < rows ? bias[at(r)] : 0;
+    put_le(out, static_cast<uint64_t>(v), rtl_bias_bytes(spec.precision));
+  }
+  for (int64_t r = 0; r < padded_rows && !requant.empty(); ++r) {
+    const kernels::Requant q = r < rows ? requant[at(r)] : kernels::Requant{0, 0};
+    put_le(out, static_cast<uint32_t>(q.multiplier), 4);
+    put_le(out, static_cast<uint64_t>(q.shift), 4);
+  }
+  return out;
+}
+
 RtlWeightImage rtl_weight_image(const AccelSpec& spec, const format::hpf::Matrix& w,
                                 std::span<const int64_t> bias,
                                 std::span<const kernels::Requant> requant) {
@@ -186,29 +210,14 @@ RtlWeightImage rtl_weight_image(const AccelSpec& spec, const format::hpf::Matrix
                     format::value_type_name(precision_value_type(spec.precision))),
         fmt::format("Bc {} B {} {}", h.block_cols, h.banks, format::value_type_name(h.value_type)));
   }
-  if (!bias.empty() && bias.size() != at(h.rows)) {
-    throw Error("", "bias", fmt::format("0 or {} entries", h.rows), fmt::format("{}", bias.size()));
-  }
-  if (!requant.empty() && requant.size() != at(h.rows)) {
-    throw Error("", "requant", fmt::format("0 or {} entries", h.rows),
-                fmt::format("{}", requant.size()));
-  }
   const RtlLayer layer =
       rtl_layer(spec, h.rows, h.cols, h.k1, h.n, !bias.empty(), !requant.empty());
-  const int64_t p = spec.pes, nb = rtl_out_banks(p), k1 = h.k1, n = h.n, banks = h.banks;
+  const int64_t p = spec.pes, k1 = h.k1, n = h.n, banks = h.banks;
   const int64_t vbytes = precision_bytes(spec.precision), ob = offset_bits(spec);
   const int64_t og = rtl_offset_group_bytes(spec);
   const bool i8 = h.value_type == format::ValueType::kI8;
   RtlWeightImage img;
-  for (int64_t r = 0; r < layer.q_rows * nb && !bias.empty(); ++r) {
-    const int64_t v = r < h.rows ? bias[at(r)] : 0;
-    put_le(img.first_extra, static_cast<uint64_t>(v), rtl_bias_bytes(spec.precision));
-  }
-  for (int64_t r = 0; r < layer.q_rows * nb && !requant.empty(); ++r) {
-    const kernels::Requant q = r < h.rows ? requant[at(r)] : kernels::Requant{0, 0};
-    put_le(img.first_extra, static_cast<uint32_t>(q.multiplier), 4);
-    put_le(img.first_extra, static_cast<uint64_t>(q.shift), 4);
-  }
+  img.first_extra = rtl_row_parameters(spec, h.rows, bias, requant);
   for (int64_t b = 0; b < w.blocks(); ++b) {
     std::vector<uint8_t>& out = img.blocks.emplace_back();
     out.reserve(at(layer.block_bytes));

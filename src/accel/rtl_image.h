@@ -94,6 +94,13 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
 // the round.
 std::vector<int64_t> rtl_round_conflicts(const format::hpf::Matrix& w, int64_t pes);
 
+// The first item's row parameters (bias, then requantization sections, as above) for a layer
+// of `rows` rows. bias: empty or `rows` entries; requant: empty or `rows` entries (Error
+// naming the field otherwise).
+std::vector<uint8_t> rtl_row_parameters(const AccelSpec& spec, int64_t rows,
+                                        std::span<const int64_t> bias,
+                                        std::span<const kernels::Requant> requant);
+
 struct RtlWeightImage {
   std::vector<uint8_t> first_extra;          // bias and requant sections (may be empty)
   std::vector<std::vector<uint8_t>> blocks;  // one image per column block

@@ -4,9 +4,13 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
 #include <variant>
 
 #include "accel/analytical.h"
+#include "accel/padded_rounds.h"
+#include "accel/rtl_image.h"
 #include "accel/sized_json.h"
 #include "accel/sizing.h"
 #include "cli/commands.h"
@@ -26,6 +30,7 @@ struct SimulateOptions {
   std::string device = "zcu104";
   std::string catalog = io::default_catalog_path().string();
   std::string pattern = "hp";
+  std::string stream_packer;  // empty: HPF for hp, bank-interleaved for the others
   sparsity::HpPlan plan;
   std::string precision = "int8";
   int64_t seq = 0;  // 0: 64 for the causal LM, 128 for BERT
@@ -61,12 +66,31 @@ nlohmann::json op_json(const accel::OpStats& s) {
           {"utilization", s.utilization}};
 }
 
+// Bytes the array's weight port streams for one pass over a layer's weights, as the simulator
+// counts them: HPF and padded streams as the RTL's image (accel/rtl_image.h, padded_rounds.h;
+// no bias here), an unpadded stream as its own bytes.
+int64_t image_bytes(const accel::AccelSpec& spec, const accel::LayerData& d) {
+  if (const auto* s = std::get_if<accel::StreamMatrix>(&d.weights)) {
+    if (!s->padded()) return s->bytes();
+    const accel::PaddedRounds plan = accel::plan_padded_rounds(spec, *s, false);
+    return std::accumulate(plan.block_bytes.begin(), plan.block_bytes.end(),
+                           plan.first_extra_bytes);
+  }
+  const auto& h = std::get<format::hpf::Matrix>(d.weights).header;
+  const accel::RtlLayer l = accel::rtl_layer(spec, h.rows, h.cols, h.k1, h.n, false,
+                                             h.scale_mode == format::ScaleMode::kPerRow);
+  return l.blocks * l.block_bytes + l.first_extra_bytes;
+}
+
 // What one simulation of a sized design gives, with the sums the summary prints.
 struct Simulation {
   io::DeviceSpec device;
   sparsity::Pattern pattern = sparsity::Pattern::kHp;
   int64_t seq = 0, batch = 0;
   std::string source;  // where the weights come from
+  std::string packer;  // "hpf" or a StreamOrder name (the pruned layers'; dense layers are HPF)
+  int64_t weight_bytes = 0, padding_bytes = 0;  // Linear layers' packed weights, all layers
+  int64_t image_bytes = 0;  // what the weight port streams for one pass over them
   accel::SizedAccel sized;
   accel::SimResult sim;
   int64_t stalls = 0, idle = 0, busy = 0;
@@ -85,6 +109,10 @@ Simulation simulate(const SimulateOptions& o) {
           : io::load_model_config(std::filesystem::path(o.model_dir) / model::kConfigFileName);
   Simulation r;
   r.pattern = sparsity::parse_pattern(o.pattern);
+  std::optional<accel::StreamOrder> packer;
+  if (!o.stream_packer.empty()) {
+    packer = accel::parse_stream_order(o.stream_packer, "--stream-packer");
+  }
   r.device = find_device(io::load_catalog(o.catalog), o);
   r.seq = o.seq > 0 ? o.seq : (config.family == io::ModelFamily::kCausalLm ? 64 : 128);
   r.batch = o.batch;
@@ -105,9 +133,21 @@ Simulation simulate(const SimulateOptions& o) {
   const devices::LayerWeights weights =
       o.model_dir.empty() ? devices::LayerWeights{}
                           : devices::model_folder_weights(o.model_dir, r.sized.workload);
-  r.sim = accel::simulate_workload(
-      r.sized.spec, r.sized.mapping, r.sized.workload,
-      devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1, weights));
+  const auto layers =
+      devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1, weights, packer);
+  r.packer = packer                                ? std::string(accel::stream_order_name(*packer))
+             : r.pattern == sparsity::Pattern::kHp ? "hpf"
+                                                   : "bank-interleaved";
+  for (const accel::LayerData& d : layers) {
+    if (const auto* s = std::get_if<accel::StreamMatrix>(&d.weights)) {
+      r.weight_bytes += s->bytes();
+      r.padding_bytes += s->padding_bytes();
+    } else {
+      r.weight_bytes += std::get<format::hpf::Matrix>(d.weights).bytes();
+    }
+    r.image_bytes += image_bytes(r.sized.spec, d);
+  }
+  r.sim = accel::simulate_workload(r.sized.spec, r.sized.mapping, r.sized.workload, layers);
   for (const auto& op : r.sim.ops) {
     r.stalls += op.conflict_stall_cycles;
     r.idle += op.idle_pe_cycles;
@@ -129,6 +169,10 @@ nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
                       {"model", r.source},
                       {"device", r.device.id},
                       {"pattern", std::string(sparsity::pattern_name(r.pattern))},
+                      {"stream_packer", r.packer},
+                      {"weight_bytes", r.weight_bytes},
+                      {"padding_bytes", r.padding_bytes},
+                      {"weight_image_bytes", r.image_bytes},
                       {"sparsity", o.plan.sparsity},
                       {"seq", r.seq},
                       {"batch", r.batch},
@@ -167,6 +211,10 @@ void print_simulation(const SimulateOptions& o, const Simulation& r) {
   fmt::print("{} on {} ({}), pattern {} at sparsity {:.2f}, seq {} batch {}\n", r.source,
              r.device.id, r.device.name, sparsity::pattern_name(r.pattern), o.plan.sparsity, r.seq,
              r.batch);
+  fmt::print(
+      "weights packed as {} (pruned layers; dense ones HPF): {} bytes in all, {} of them "
+      "padding; the array streams {} bytes per pass\n",
+      r.packer, r.weight_bytes, r.padding_bytes, r.image_bytes);
   fmt::print(
       "accelerator (sized for HP, modeled): P={} B={} Bc={} lanes={} {} @ {:.0f} MHz, "
       "weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector lanes\n",
@@ -215,6 +263,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--catalog", o->catalog, "A device catalog TOML")->capture_default_str();
   cmd->add_option("--pattern", o->pattern, "hp, unstructured, block or bank-balanced")
       ->capture_default_str();
+  cmd->add_option("--stream-packer", o->stream_packer,
+                  "How the pruned layers' weights are packed: column, bank-interleaved or padded "
+                  "(a stream; default: HPF for hp, bank-interleaved for the other patterns)");
   cmd->add_option("--sparsity", o->plan.sparsity, "Sparsity of the encoder linears")
       ->capture_default_str();
   cmd->add_option("--rho1", o->plan.rho1, "HP level-1 density (default: rho2 = 0.5)");

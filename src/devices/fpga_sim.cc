@@ -55,13 +55,15 @@ sparsity::PatternParams stream_params(sparsity::Pattern pattern, double density,
 
 std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
                                                 format::Precision precision,
-                                                sparsity::Pattern pattern, uint64_t seed) {
-  return layer_data(workload, precision, pattern, seed, {});
+                                                sparsity::Pattern pattern, uint64_t seed,
+                                                std::optional<accel::StreamOrder> packer) {
+  return layer_data(workload, precision, pattern, seed, {}, packer);
 }
 
 std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
                                          format::Precision precision, sparsity::Pattern pattern,
-                                         uint64_t seed, const LayerWeights& weights) {
+                                         uint64_t seed, const LayerWeights& weights,
+                                         std::optional<accel::StreamOrder> packer) {
   if (pattern != sparsity::Pattern::kHp) stream_params(pattern, 0.5, workload);  // validates
   std::vector<accel::LayerData> layers;
   const int64_t bw = workload.block_cols / workload.banks;
@@ -87,9 +89,15 @@ std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
           .block_cols = workload.block_cols,
           .banks = workload.banks};
       const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), lin->rows, lin->cols, hp);
-      data.weights =
-          format::pack_hpf(w, lin->rows, lin->cols, mask, hp,
-                           format::precision_value_type(precision), format::ScaleMode::kPerRow);
+      if (!dense && packer) {
+        data.weights =
+            accel::pack_stream(w, lin->rows, lin->cols, mask, workload.block_cols, workload.banks,
+                               precision, format::ScaleMode::kPerRow, *packer);
+      } else {
+        data.weights =
+            format::pack_hpf(w, lin->rows, lin->cols, mask, hp,
+                             format::precision_value_type(precision), format::ScaleMode::kPerRow);
+      }
     } else {
       const double kept =
           static_cast<double>(((lin->cols + workload.block_cols - 1) / workload.block_cols) *
@@ -99,7 +107,7 @@ std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
                                             stream_params(pattern, density, workload));
       data.weights = accel::pack_stream(w, lin->rows, lin->cols, mask, workload.block_cols,
                                         workload.banks, precision, format::ScaleMode::kPerRow,
-                                        accel::StreamOrder::kBankInterleaved);
+                                        packer.value_or(accel::StreamOrder::kBankInterleaved));
     }
     data.x = random_activations(lin->tokens * lin->cols, precision, layer_seed * 104729);
     layers.push_back(std::move(data));

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "accel/accel_spec.h"
@@ -13,6 +15,21 @@
 #include "sparsity/patterns.h"
 
 namespace fitformer::accel::testing {
+
+// A spec of the given geometry with 1 MiB activation and output buffers (every test layer
+// fits one tile unless the mapping caps it).
+inline AccelSpec spec_for(int64_t bc, int64_t banks, Precision p, int64_t lanes, int64_t pes,
+                          double offchip_gbs = 10) {
+  AccelSpec s;
+  s.block_cols = bc;
+  s.banks = banks;
+  s.precision = p;
+  s.token_lanes = lanes;
+  s.pes = pes;
+  s.offchip_gbs = offchip_gbs;
+  s.act_buffer_bytes = s.out_buffer_bytes = 1 << 20;
+  return s;
+}
 
 inline std::vector<float> random_weights(int64_t rows, int64_t cols, uint64_t seed) {
   Rng rng(seed);
@@ -54,6 +71,27 @@ inline StreamMatrix random_stream(int64_t rows, int64_t cols, const sparsity::Pa
   const auto w = random_weights(rows, cols, seed);
   const auto mask = sparsity::make_mask(sparsity::magnitude_scores(w), rows, cols, pat);
   return pack_stream(w, rows, cols, mask, block_cols, banks, p, format::ScaleMode::kPerRow, order);
+}
+
+// One row of 64 whose eight kept weights (1..8) all sit in bank 0 of Bc 64, B 8 (columns 0..7),
+// packed per matrix in `order`: the worst case for a bank.
+inline StreamMatrix one_bank_segment(StreamOrder order) {
+  const int64_t cols = 64;
+  std::vector<float> w(cols, 0.0f);
+  sparsity::Mask mask{1, cols, std::vector<uint8_t>(cols, 0)};
+  for (int c = 0; c < 8; ++c) w[c] = 1.0f + c, mask.keep[c] = 1;
+  return pack_stream(w, 1, cols, mask, 64, 8, Precision::kInt8, format::ScaleMode::kPerMatrix,
+                     order);
+}
+
+// The non-HP patterns the stream tests run, at the small geometry Bc 16, B 4.
+inline std::vector<std::pair<std::string, sparsity::PatternParams>> stream_patterns() {
+  return {{"unstructured", sparsity::UnstructuredParams{0.2}},
+          {"unstructured dense-ish", sparsity::UnstructuredParams{0.7}},
+          {"block", sparsity::BlockWiseParams{0.3, 4, 16}},
+          {"bank-balanced", sparsity::BankBalancedParams{0.5, 16, 4}},
+          {"block-balanced", sparsity::BlockBalancedParams{0.3, 16}},
+          {"2:4", sparsity::NmParams{2, 4}}};
 }
 
 }  // namespace fitformer::accel::testing

@@ -56,16 +56,7 @@ std::vector<HpCase> hp_cases() {
   return out;
 }
 
-AccelSpec spec_for(int64_t bc, int64_t banks, Precision p, int64_t lanes, int64_t pes) {
-  AccelSpec s;
-  s.block_cols = bc;
-  s.banks = banks;
-  s.precision = p;
-  s.token_lanes = lanes;
-  s.pes = pes;
-  s.act_buffer_bytes = s.out_buffer_bytes = 1 << 20;
-  return s;
-}
+using testing::spec_for;
 
 TEST(CycleSim, HpfOutputsEqualTheReferenceBitwiseAndNeverStall) {
   uint64_t seed = 100;
@@ -182,16 +173,8 @@ Brute brute_force(const sparsity::Mask& m, int64_t bc, int64_t banks, int64_t pe
 }
 
 TEST(CycleSim, OtherPatternsStallAsTheBruteForceCounts) {
-  const std::pair<std::string, sparsity::PatternParams> patterns[] = {
-      {"unstructured", sparsity::UnstructuredParams{0.2}},
-      {"unstructured dense-ish", sparsity::UnstructuredParams{0.7}},
-      {"block", sparsity::BlockWiseParams{0.3, 4, 16}},
-      {"bank-balanced", sparsity::BankBalancedParams{0.5, 16, 4}},
-      {"block-balanced", sparsity::BlockBalancedParams{0.3, 16}},
-      {"2:4", sparsity::NmParams{2, 4}},
-  };
   uint64_t seed = 500;
-  for (const auto& [name, pat] : patterns) {
+  for (const auto& [name, pat] : testing::stream_patterns()) {
     for (int64_t pes : {1, 3, 8}) {
       const int64_t rows = 24, cols = 53, tokens = 3, bc = 16, banks = 4;
       const auto w = testing::random_weights(rows, cols, seed++);
@@ -242,12 +225,8 @@ TEST(CycleSim, BankInterleavedStreamsAvoidConflictsOfBalancedRows) {
 
 TEST(CycleSim, AllWeightsOfASegmentInOneBankSerialize) {
   // One row, eight kept weights, all in bank 0 (columns 0..7 of Bc 64, bw 8).
-  const int64_t rows = 1, cols = 64;
-  std::vector<float> w(cols, 0.0f);
-  sparsity::Mask mask{rows, cols, std::vector<uint8_t>(cols, 0)};
-  for (int c = 0; c < 8; ++c) w[c] = 1.0f + c, mask.keep[c] = 1;
-  const auto s = pack_stream(w, rows, cols, mask, 64, 8, Precision::kInt8,
-                             format::ScaleMode::kPerMatrix, StreamOrder::kBankInterleaved);
+  const int64_t cols = 64;
+  const auto s = testing::one_bank_segment(StreamOrder::kBankInterleaved);
   const auto x = testing::random_activations(1, cols, Precision::kInt8, 3);
   const LinearRun run =
       simulate_linear(spec_for(64, 8, Precision::kInt8, 1, 1), Mapping{}, "w", s, x, 1, {});

@@ -54,8 +54,18 @@ TEST(FpgaSim, OtherPatternsBecomeStreams) {
   const accel::Workload w = accel::build_workload(tiny_config(), 8, 1, sparsity::HpPlan{});
   const auto layers =
       random_layer_data(w, format::Precision::kInt8, sparsity::Pattern::kUnstructured, 1);
-  EXPECT_TRUE(std::holds_alternative<accel::StreamMatrix>(layers[0].weights));
+  ASSERT_TRUE(std::holds_alternative<accel::StreamMatrix>(layers[0].weights));
+  EXPECT_EQ(std::get<accel::StreamMatrix>(layers[0].weights).order,
+            accel::StreamOrder::kBankInterleaved);
   EXPECT_TRUE(std::holds_alternative<format::hpf::Matrix>(layers.back().weights));  // decoder
+  // A packer given: the pruned layers in its order, HP's too; the dense decoder stays HPF.
+  for (sparsity::Pattern p : {sparsity::Pattern::kUnstructured, sparsity::Pattern::kHp}) {
+    const auto padded =
+        random_layer_data(w, format::Precision::kInt8, p, 1, accel::StreamOrder::kPadded);
+    ASSERT_TRUE(std::holds_alternative<accel::StreamMatrix>(padded[0].weights));
+    EXPECT_TRUE(std::get<accel::StreamMatrix>(padded[0].weights).padded());
+    EXPECT_TRUE(std::holds_alternative<format::hpf::Matrix>(padded.back().weights));
+  }
   EXPECT_THROW(random_layer_data(w, format::Precision::kInt8, sparsity::Pattern::kNm, 1), Error);
 }
 

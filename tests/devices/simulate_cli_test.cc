@@ -52,6 +52,33 @@ TEST(SimulateCli, UnstructuredStallsOnTheSameHardware) {
   EXPECT_GT(b["total_cycles"].get<int64_t>(), a["total_cycles"].get<int64_t>());
 }
 
+// The same HP mask packed padded gives HPF's cycles end to end; an unstructured mask packed
+// padded never stalls; the packer's name and byte counts are in the JSON.
+TEST(SimulateCli, StreamPackerPaddedGivesHpfCyclesForHp) {
+  const std::string base = "simulate --family bert-classifier --device kv260 --seq 16 --json ";
+  const CommandResult hpf = run_fitformer(base + "--pattern hp");
+  const CommandResult padded = run_fitformer(base + "--pattern hp --stream-packer padded");
+  const CommandResult un = run_fitformer(base + "--pattern unstructured --stream-packer padded");
+  ASSERT_EQ(hpf.exit_code, 0) << hpf.output;
+  ASSERT_EQ(padded.exit_code, 0) << padded.output;
+  ASSERT_EQ(un.exit_code, 0) << un.output;
+  const auto a = nlohmann::json::parse(hpf.output), b = nlohmann::json::parse(padded.output);
+  const auto c = nlohmann::json::parse(un.output);
+  EXPECT_EQ(a["stream_packer"], "hpf");
+  EXPECT_EQ(b["stream_packer"], "padded");
+  EXPECT_EQ(b["provenance"], "simulated");
+  EXPECT_EQ(b["total_cycles"], a["total_cycles"]);
+  EXPECT_EQ(b["weight_image_bytes"], a["weight_image_bytes"]);
+  ASSERT_EQ(b["ops"].size(), a["ops"].size());
+  for (size_t i = 0; i < a["ops"].size(); ++i) {
+    EXPECT_EQ(b["ops"][i]["cycles"], a["ops"][i]["cycles"]) << a["ops"][i]["name"];
+  }
+  EXPECT_EQ(c["conflict_stall_cycles"].get<int64_t>(), 0);
+  EXPECT_GT(c["padding_bytes"].get<int64_t>(), 0);
+  EXPECT_LT(c["padding_bytes"].get<int64_t>(), c["weight_bytes"].get<int64_t>());
+  EXPECT_NE(run_fitformer(base + "--stream-packer pad").exit_code, 0);
+}
+
 TEST(SimulateCli, RefusesANonFpgaAndABadPattern) {
   EXPECT_NE(run_fitformer("simulate --family causal-lm --device rpi4").exit_code, 0);
   EXPECT_NE(run_fitformer("simulate --family causal-lm --pattern nm").exit_code, 0);
