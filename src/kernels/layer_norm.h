@@ -25,5 +25,11 @@ void layer_norm_columns_f32_reference(std::span<float> x, int64_t n, std::span<c
 void layer_norm_columns_f32_part(float* x, int64_t width, int64_t n, const float* gamma,
                                  const float* beta, float eps, float* max_abs, int thread,
                                  int threads);
+// All n tokens of x (width x n) normalized into out (width x n, may be x; otherwise must not
+// overlap it) on the calling thread, x left unchanged when out is elsewhere; *max_abs =
+// max |out| when set. Bit for bit the values the in-place forms write: for a team in which
+// every thread keeps its own normalized copy (no barrier after the norm).
+void layer_norm_columns_f32_into(const float* x, float* out, int64_t width, int64_t n,
+                                 const float* gamma, const float* beta, float eps, float* max_abs);
 
 }  // namespace fitformer::kernels

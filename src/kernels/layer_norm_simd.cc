@@ -16,14 +16,14 @@ HWY_BEFORE_NAMESPACE();
 namespace fitformer::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Normalizes the tokens [0, V * L) of x, rows `stride` floats apart, V vectors side by side;
-// returns max |result| lane-wise. Walking a row's V vectors together reads x row by row (V
-// independent sums, and at V = 8 a 512-byte row is 8 whole cache lines): one vector at a time
-// the column's rows, `stride` floats apart, all fall in a few of L1's sets and are read from
-// L2 on every pass anyway, one latency-bound chain at a time.
+// Normalizes the tokens [0, V * L) of x into out (which may be x), rows `stride` floats apart,
+// V vectors side by side; returns max |result| lane-wise. Walking a row's V vectors together reads
+// x row by row (V independent sums, and at V = 8 a 512-byte row is 8 whole cache lines): one vector
+// at a time the column's rows, `stride` floats apart, all fall in a few of L1's sets and are read
+// from L2 on every pass anyway, one latency-bound chain at a time.
 template <int V, class D>
-HWY_INLINE hn::Vec<D> NormalizeVectors(D d, float* HWY_RESTRICT x, int64_t stride, int64_t width,
-                                       const float* HWY_RESTRICT gamma,
+HWY_INLINE hn::Vec<D> NormalizeVectors(D d, const float* x, float* out, int64_t stride,
+                                       int64_t width, const float* HWY_RESTRICT gamma,
                                        const float* HWY_RESTRICT beta, float eps) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   // Two partial sums per pass halve the rounding error's growth along the column.
@@ -64,13 +64,14 @@ HWY_INLINE hn::Vec<D> NormalizeVectors(D d, float* HWY_RESTRICT x, int64_t strid
   }
   auto max = hn::Zero(d);
   for (f = 0; f < width; ++f) {
-    float* row = x + f * stride;
+    const float* row = x + f * stride;
+    float* out_row = out + f * stride;
     const auto g = hn::Set(d, gamma[f]), b = hn::Set(d, beta[f]);
     for (int v = 0; v < V; ++v) {
       const auto c = hn::Mul(hn::Sub(hn::LoadU(d, row + v * L), mean[v]), inv_std[v]);
-      const auto out = hn::MulAdd(c, g, b);
-      max = hn::Max(max, hn::Abs(out));
-      hn::StoreU(out, d, row + v * L);
+      const auto y = hn::MulAdd(c, g, b);
+      max = hn::Max(max, hn::Abs(y));
+      hn::StoreU(y, d, out_row + v * L);
     }
   }
   return max;
@@ -78,13 +79,13 @@ HWY_INLINE hn::Vec<D> NormalizeVectors(D d, float* HWY_RESTRICT x, int64_t strid
 
 // NormalizeVectors for 1..8 vectors.
 template <class D>
-HWY_INLINE hn::Vec<D> NormalizeChunk(D d, int64_t vectors, float* HWY_RESTRICT x, int64_t stride,
-                                     int64_t width, const float* HWY_RESTRICT gamma,
+HWY_INLINE hn::Vec<D> NormalizeChunk(D d, int64_t vectors, const float* x, float* out,
+                                     int64_t stride, int64_t width, const float* HWY_RESTRICT gamma,
                                      const float* HWY_RESTRICT beta, float eps) {
   switch (vectors) {
 #define FITFORMER_CHUNK(V) \
   case V:                  \
-    return NormalizeVectors<V>(d, x, stride, width, gamma, beta, eps);
+    return NormalizeVectors<V>(d, x, out, stride, width, gamma, beta, eps);
     FITFORMER_CHUNK(8)
     FITFORMER_CHUNK(7)
     FITFORMER_CHUNK(6)
@@ -94,15 +95,16 @@ HWY_INLINE hn::Vec<D> NormalizeChunk(D d, int64_t vectors, float* HWY_RESTRICT x
     FITFORMER_CHUNK(2)
 #undef FITFORMER_CHUNK
     default:
-      return NormalizeVectors<1>(d, x, stride, width, gamma, beta, eps);
+      return NormalizeVectors<1>(d, x, out, stride, width, gamma, beta, eps);
   }
 }
 
 // Token vectors normalized side by side (NormalizeVectors).
 constexpr int64_t kChunkVectors = 8;
 
-void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma, const float* beta,
-                          float eps, float* max_abs, int thread, int threads) {
+// Tokens of this thread's share of x normalized into out (which may be x).
+void LayerNormColumnsPart(const float* x, float* out, int64_t width, int64_t n, const float* gamma,
+                          const float* beta, float eps, float* max_abs, int thread, int threads) {
   const hn::ScalableTag<float> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t vectors = (n + L - 1) / L;
@@ -111,7 +113,8 @@ void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma
   auto max = hn::Zero(d);
   for (int64_t v = v0; v < whole; v += kChunkVectors) {
     const int64_t count = std::min(kChunkVectors, whole - v);
-    max = hn::Max(max, NormalizeChunk(d, count, x + v * L, n, width, gamma, beta, eps));
+    max =
+        hn::Max(max, NormalizeChunk(d, count, x + v * L, out + v * L, n, width, gamma, beta, eps));
   }
   for (int64_t v = std::max(v0, whole); v < v1; ++v) {
     const int64_t t0 = v * L;
@@ -123,10 +126,10 @@ void LayerNormColumnsPart(float* x, int64_t width, int64_t n, const float* gamma
       std::fill(buf.get() + f * L, buf.get() + (f + 1) * L, 0.0f);
       std::copy(x + f * n + t0, x + f * n + n, buf.get() + f * L);
     }
-    const auto m = NormalizeVectors<1>(d, buf.get(), L, width, gamma, beta, eps);
+    const auto m = NormalizeVectors<1>(d, buf.get(), buf.get(), L, width, gamma, beta, eps);
     max = hn::Max(max, hn::IfThenElseZero(hn::FirstN(d, static_cast<size_t>(valid)), m));
     for (int64_t f = 0; f < width; ++f)
-      std::copy(buf.get() + f * L, buf.get() + f * L + valid, x + f * n + t0);
+      std::copy(buf.get() + f * L, buf.get() + f * L + valid, out + f * n + t0);
   }
   if (max_abs != nullptr) max_abs[thread] = hn::GetLane(hn::MaxOfLanes(d, max));
 }
@@ -148,7 +151,12 @@ void layer_norm_columns_f32_part(float* x, int64_t width, int64_t n, const float
                                  const float* beta, float eps, float* max_abs, int thread,
                                  int threads) {
   HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)
-  (x, width, n, gamma, beta, eps, max_abs, thread, threads);
+  (x, x, width, n, gamma, beta, eps, max_abs, thread, threads);
+}
+
+void layer_norm_columns_f32_into(const float* x, float* out, int64_t width, int64_t n,
+                                 const float* gamma, const float* beta, float eps, float* max_abs) {
+  HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)(x, out, width, n, gamma, beta, eps, max_abs, 0, 1);
 }
 
 void layer_norm_columns_f32(std::span<float> x, int64_t n, std::span<const float> gamma,

@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "kernels/attention.h"
 #include "kernels/layer_norm.h"
-#include "kernels/split_range.h"
 #include "kernels/spmm_fused.h"
 #include "model/layers.h"
 #include "model/sgemm.h"
@@ -33,9 +32,14 @@ struct Workspace {
   std::vector<float> tokens;              // token-major embedding [N][d]
   std::vector<float> x, a, q, k, v, ctx;  // feature-major [d][N] (q: [3d][N] for the LM)
   std::vector<float> hidden;              // [ff][N]
+  // With 2 or more threads, each thread's own copy of the normalized x and a ([d][N] at
+  // thread * norm_stride): every thread normalizes all tokens itself, so that no barrier is
+  // needed between a layer norm and the linear that reads it.
+  std::vector<float> x_norm, a_norm;
+  int64_t norm_stride = 0;
   kernels::ActivationQuads quads, quads_hidden;
-  // max |.| per thread of the last block written into x, a, ctx and hidden.
-  std::vector<float> max_x, max_a, max_ctx, max_hidden;
+  // max |.| per thread of the last block written into ctx and hidden.
+  std::vector<float> max_ctx, max_hidden;
 };
 
 Workspace& workspace() {
@@ -45,14 +49,6 @@ Workspace& workspace() {
 
 float max_of(const std::vector<float>& per_thread) {
   return *std::max_element(per_thread.begin(), per_thread.end());
-}
-
-// max |x| over this thread's slice of count values.
-void max_abs_part(const float* x, int64_t count, float* out, int thread, int threads) {
-  const auto [i0, i1] = kernels::split_range(count, thread, threads);
-  float max = 0.0f;
-  for (int64_t i = i0; i < i1; ++i) max = std::max(max, std::fabs(x[i]));
-  out[thread] = max;
 }
 
 // When `linear` runs on int8 activations, quantizes x (k x n, max |x| = max_abs) into q, by
@@ -159,29 +155,54 @@ LayerNorms layer_norms(const SparseModel& m, size_t i) {
   return {&bert.layers[i].attention_norm, &bert.layers[i].output_norm};
 }
 
-void layer_norm_part(const model::LayerNorm& norm, float* x, const Dims& dims, float* max_abs,
-                     int thread, int threads) {
-  kernels::layer_norm_columns_f32_part(x, dims.d, dims.n, norm.weight.data(), norm.bias.data(),
-                                       static_cast<float>(norm.eps), max_abs, thread, threads);
+// out = norm(x) over all tokens on the calling thread (out may be x); returns max |out|.
+float layer_norm_into(const model::LayerNorm& norm, const float* x, float* out, const Dims& dims) {
+  float max_abs = 0.0f;
+  kernels::layer_norm_columns_f32_into(x, out, dims.d, dims.n, norm.weight.data(), norm.bias.data(),
+                                       static_cast<float>(norm.eps), &max_abs);
+  return max_abs;
 }
 
-// The encoder layers on ws.x (feature-major, with max_x set) in one team.
-void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const int64_t> lengths,
-                kernels::EpilogueActivation act, const model::LayerNorm* embedding_norm,
-                Workspace& ws, model::OpClock& clock) {
+// max |x| over count values.
+float max_abs_of(const float* x, int64_t count) {
+  float max = 0.0f;
+  for (int64_t i = 0; i < count; ++i) max = std::max(max, std::fabs(x[i]));
+  return max;
+}
+
+// The encoder layers on ws.x (feature-major embedding) in one team; returns the block that
+// holds the last layer's output (ws.x, or thread 0's normalized copy).
+//
+// Barriers per layer: after Q, K, V (attention reads every token's K and V), after attention
+// (the output projection's rows read all heads), after each of the output projection, FFN up
+// and FFN down (the layer norm reads all features of a token, a linear's rows all tokens); an
+// int8 linear adds one after its input is quantized (5 at fp32, 9 at int8 when Q, K and V share
+// the quads). The two layer norms need none: each thread normalizes every token into its own
+// copy (x_norm, a_norm), which the next linear reads and the residual adds; with one thread
+// the norm runs in place. Each barrier costs a wait whenever the other thread is descheduled.
+const float* run_layers(const SparseModel& m, bool lm, const Dims& dims,
+                        std::span<const int64_t> lengths, kernels::EpilogueActivation act,
+                        const model::LayerNorm* embedding_norm, Workspace& ws,
+                        model::OpClock& clock) {
   const io::ModelConfig& c = model_config(m);
   const int64_t n = dims.n, d = dims.d, ff = dims.ff;
   const kernels::AttentionShape attention{static_cast<int64_t>(lengths.size()), dims.seq,
                                           c.num_attention_heads, d / c.num_attention_heads, n};
+  const float* result = ws.x.data();
 #pragma omp parallel
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float* const x_norm = nt > 1 ? ws.x_norm.data() + t * ws.norm_stride : ws.x.data();
+    float* const a_norm = nt > 1 ? ws.a_norm.data() + t * ws.norm_stride : ws.a.data();
+    // This thread's view of the layer input x and of a, and max |.| of each (over all tokens).
+    const float* x = ws.x.data();
+    float max_x = 0.0f, max_a = 0.0f;
     if (embedding_norm != nullptr) {
-      layer_norm_part(*embedding_norm, ws.x.data(), dims, ws.max_x.data(), t, nt);
+      max_x = layer_norm_into(*embedding_norm, ws.x.data(), x_norm, dims);
+      x = x_norm;
     } else {
-      max_abs_part(ws.x.data(), d * n, ws.max_x.data(), t, nt);
+      max_x = max_abs_of(ws.x.data(), d * n);
     }
-#pragma omp barrier
     if (t == 0) clock.mark(Op::kEmbed);
     for (size_t i = 0; i < m.layers.size(); ++i) {
       const LayerLinears& layer = m.layers[i];
@@ -192,8 +213,8 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
       const float* v = ws.v.data();
       if (lm) {
         const Linear& in_proj = layer.at(LinearSite::kQkv);
-        quantize_for(in_proj, ws.x.data(), d, n, max_of(ws.max_x), ws.quads, t, nt);
-        linear_part(in_proj, ws.x.data(), &ws.quads, n, ws.q.data(), {}, t, nt);
+        quantize_for(in_proj, x, d, n, max_x, ws.quads, t, nt);
+        linear_part(in_proj, x, &ws.quads, n, ws.q.data(), {}, t, nt);
         k = q + d * n;
         v = q + 2 * d * n;
       } else {
@@ -203,10 +224,10 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
         const Linear* built = nullptr;  // whose Bc ws.quads holds x under
         for (int s = 0; s < 3; ++s) {
           if (!shares_quads(built, *sites[s]) && takes_quads(*sites[s])) {
-            quantize_for(*sites[s], ws.x.data(), d, n, max_of(ws.max_x), ws.quads, t, nt);
+            quantize_for(*sites[s], x, d, n, max_x, ws.quads, t, nt);
             built = sites[s];
           }
-          linear_part(*sites[s], ws.x.data(), &ws.quads, n, outs[s], {}, t, nt);
+          linear_part(*sites[s], x, &ws.quads, n, outs[s], {}, t, nt);
         }
       }
 #pragma omp barrier
@@ -217,25 +238,30 @@ void run_layers(const SparseModel& m, bool lm, const Dims& dims, std::span<const
       if (t == 0) clock.mark(Op::kAttention);
       // a = norm(x + out(ctx))
       linear_step(layer.at(LinearSite::kAttentionOutput), ws.ctx.data(), d, n, max_of(ws.max_ctx),
-                  ws.quads, ws.a.data(), {.bias = {}, .residual = ws.x}, t, nt);
+                  ws.quads, ws.a.data(),
+                  {.bias = {}, .residual = std::span<const float>(x, static_cast<size_t>(d * n))},
+                  t, nt);
       if (t == 0) clock.mark(Op::kAttentionOutput);
-      layer_norm_part(*norms.after_attention, ws.a.data(), dims, ws.max_a.data(), t, nt);
-#pragma omp barrier
+      max_a = layer_norm_into(*norms.after_attention, ws.a.data(), a_norm, dims);
       if (t == 0) clock.mark(Op::kAddNorm);
       // x = norm(a + down(act(up(a))))
-      linear_step(layer.at(LinearSite::kFfnUp), ws.a.data(), d, n, max_of(ws.max_a), ws.quads,
-                  ws.hidden.data(),
+      linear_step(layer.at(LinearSite::kFfnUp), a_norm, d, n, max_a, ws.quads, ws.hidden.data(),
                   {.bias = {}, .residual = {}, .activation = act, .max_abs = ws.max_hidden.data()},
                   t, nt);
       if (t == 0) clock.mark(Op::kFfnUp);
-      linear_step(layer.at(LinearSite::kFfnDown), ws.hidden.data(), ff, n, max_of(ws.max_hidden),
-                  ws.quads_hidden, ws.x.data(), {.bias = {}, .residual = ws.a}, t, nt);
+      linear_step(
+          layer.at(LinearSite::kFfnDown), ws.hidden.data(), ff, n, max_of(ws.max_hidden),
+          ws.quads_hidden, ws.x.data(),
+          {.bias = {}, .residual = std::span<const float>(a_norm, static_cast<size_t>(d * n))}, t,
+          nt);
       if (t == 0) clock.mark(Op::kFfnDown);
-      layer_norm_part(*norms.after_ffn, ws.x.data(), dims, ws.max_x.data(), t, nt);
-#pragma omp barrier
+      max_x = layer_norm_into(*norms.after_ffn, ws.x.data(), x_norm, dims);
+      x = x_norm;
       if (t == 0) clock.mark(Op::kAddNorm);
     }
+    if (t == 0) result = x;
   }
+  return result;
 }
 
 }  // namespace
@@ -273,8 +299,12 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
   ws.q.resize(static_cast<size_t>((lm ? 3 : 1) * d * n));
   ws.hidden.resize(static_cast<size_t>(dims.ff * n));
   const auto threads = static_cast<size_t>(omp_get_max_threads());
-  for (auto* maxes : {&ws.max_x, &ws.max_a, &ws.max_ctx, &ws.max_hidden})
-    maxes->assign(threads, 0.0f);
+  for (auto* maxes : {&ws.max_ctx, &ws.max_hidden}) maxes->assign(threads, 0.0f);
+  // Each thread's copy starts on its own cache lines (16 floats).
+  ws.norm_stride = (d * n + 15) / 16 * 16;
+  const size_t norm_floats = threads > 1 ? threads * static_cast<size_t>(ws.norm_stride) : 0;
+  ws.x_norm.resize(norm_floats);
+  ws.a_norm.resize(norm_floats);
 
   const model::LayerNorm* embedding_norm = nullptr;
   if (lm) {
@@ -285,7 +315,7 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
     embedding_norm = &bert.embedding_norm;
   }
   transpose(ws.tokens.data(), n, d, {}, ws.x.data());
-  run_layers(m, lm, dims, lengths, act, embedding_norm, ws, clock);
+  const float* x = run_layers(m, lm, dims, lengths, act, embedding_norm, ws, clock);
 
   if (lm) {
     // logits [N][vocab] = x^T W^T + b: x is [d][N] (A transposed), W is [vocab][d].
@@ -293,14 +323,14 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
     const int64_t vocab = c.vocab_size;
     for (int64_t t = 0; t < n; ++t)
       std::copy(decoder.bias.begin(), decoder.bias.end(), output.begin() + t * vocab);
-    model::sgemm('T', 'T', n, vocab, d, 1.0f, ws.x.data(), n, decoder.weight.data(), d, 1.0f,
-                 output.data(), vocab);
+    model::sgemm('T', 'T', n, vocab, d, 1.0f, x, n, decoder.weight.data(), d, 1.0f, output.data(),
+                 vocab);
   } else {
     // logits = classifier(act(pooler(x[:, first token of each sequence]))), act tanh or relu
     const auto& bert = std::get<model::BertClassifier>(m.frame);
     std::vector<float> first(static_cast<size_t>(batch.batch_size * d));
     for (int64_t b = 0; b < batch.batch_size; ++b)
-      for (int64_t f = 0; f < d; ++f) first[b * d + f] = ws.x[f * n + b * dims.seq];
+      for (int64_t f = 0; f < d; ++f) first[b * d + f] = x[f * n + b * dims.seq];
     std::vector<float> pooled(first.size());
     model::apply_linear(bert.pooler, first, batch.batch_size, pooled);
     model::apply_pooler_activation(bert.config, pooled);

@@ -6,6 +6,7 @@
 #include <hwy/targets.h>
 #include <omp.h>
 
+#include <bit>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -126,6 +127,34 @@ TEST(ActivationKernels, LayerNormReportsItsLargestOutput) {
     std::vector<float> max(static_cast<size_t>(threads), NAN);
     layer_norm_columns_f32(x, p.shape.stride, p.gamma, p.beta, 1e-5f, max.data(), threads);
     expect_max_reported(x, max);
+  }
+}
+
+// The out-of-place form writes bit for bit what the in-place one does (and what it reports
+// as its max), every output written (poisoned with NaN), its input left as it was: n under,
+// at and past one vector and a chunk of 8 vectors, ragged tails.
+TEST(ActivationKernels, LayerNormIntoEqualsInPlace) {
+  for (const Case& c : cases()) {
+    const ActivationProblem p = make_activation_problem(c.shape, c.lengths, c.causal, 9);
+    const auto width = static_cast<int64_t>(p.gamma.size());
+    const int64_t n = p.shape.stride;
+    std::vector<float> in_place = p.q;
+    const std::vector<float> x = in_place;
+    float max_in_place = NAN;
+    layer_norm_columns_f32(in_place, n, p.gamma, p.beta, 1e-5f, &max_in_place, 1);
+    std::vector<float> out(x.size(), NAN);
+    float max_into = NAN;
+    layer_norm_columns_f32_into(x.data(), out.data(), width, n, p.gamma.data(), p.beta.data(),
+                                1e-5f, &max_into);
+    for (size_t i = 0; i < out.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(out[i]), std::bit_cast<uint32_t>(in_place[i]))
+          << c.name() << " index " << i;
+    }
+    EXPECT_EQ(std::bit_cast<uint32_t>(max_into), std::bit_cast<uint32_t>(max_in_place)) << c.name();
+    std::vector<float> again = x;
+    layer_norm_columns_f32_into(again.data(), again.data(), width, n, p.gamma.data(), p.beta.data(),
+                                1e-5f, nullptr);
+    EXPECT_EQ(again, in_place) << c.name() << " with out == x";
   }
 }
 

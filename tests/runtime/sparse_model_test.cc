@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 
 #include "common/temp_dir.h"
@@ -158,6 +159,43 @@ TEST(SparseModel, I8WithinDocumentedBoundOfF32) {
       }
       EXPECT_LE(max_err, 0.05 * max_abs) << i8[k].where;
       RecordProperty(i8[k].where, std::to_string(max_err / max_abs));
+    }
+  }
+}
+
+// The team's work split (rows of the linears, attention units, token vectors of the layer
+// norms, each thread's own copy of a normalized block) must not change a single bit: every
+// output element is computed in the same order whichever thread computes it, and the int8
+// activation scale is the maximum over all tokens. fp32, int8 and a folder with a dense linear,
+// at 1, 2 and 3 threads, outputs NaN-poisoned.
+TEST(SparseModel, OutputsBitIdenticalAtOneTwoAndThreeThreads) {
+  for (const io::ModelFamily family :
+       {io::ModelFamily::kCausalLm, io::ModelFamily::kBertClassifier}) {
+    const io::ModelConfig c = small_config(family);
+    TempDir dir;
+    const auto f32 = make_folders(dir.path() / "f32", c, hp(0.9), 24);
+    prune_model_folder(f32.dense, dir.path() / "i8", hp(0.9, {}, {}, format::ValueType::kI8));
+    for (const auto& folder : {f32.pruned, dir.path() / "i8"}) {
+      const SparseModel sparse = load_sparse_model(folder);
+      for (const BatchCase& bc : kBatches) {
+        const model::TokenBatch batch =
+            random_batch(bc.batch, bc.seq, c.vocab_size, testing::type_vocab(c), 50 + bc.seq);
+        std::vector<std::vector<float>> outs;
+        for (const int threads : {1, 2, 3}) {
+          outs.push_back(
+              nan_filled(static_cast<size_t>(model::shape_numel(output_shape(sparse, batch)))));
+          sparse_forward(sparse, batch, {threads}, outs.back());
+        }
+        const std::string where = family_name(c) + " " + folder.filename().string() + " batch " +
+                                  std::to_string(bc.batch) + " seq " + std::to_string(bc.seq);
+        for (size_t i : valid_indices(c, batch)) {
+          ASSERT_TRUE(std::isfinite(outs[0][i])) << where << " index " << i;
+          ASSERT_EQ(std::bit_cast<uint32_t>(outs[0][i]), std::bit_cast<uint32_t>(outs[1][i]))
+              << where << " 2 threads, index " << i;
+          ASSERT_EQ(std::bit_cast<uint32_t>(outs[0][i]), std::bit_cast<uint32_t>(outs[2][i]))
+              << where << " 3 threads, index " << i;
+        }
+      }
     }
   }
 }
