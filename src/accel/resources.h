@@ -63,6 +63,17 @@ inline constexpr double kCrossbarLut = 85;  // per PE-bank pair (P x NB)
 inline constexpr double kEngineFf = 2625;
 inline constexpr double kPeFf = 510;
 inline constexpr double kMultBitFf = 8.45;
+// The dense design (spec.design kDense: rtl/hpa_top.sv with INDEXED = 0, NB = P): the same
+// units without the commit crossbar, the row memories, the conflict counts and the offsets
+// memory, so LUT = kDenseEngineLut + P kDensePeLut + P B L w kDenseMultBitLut + LUTRAM buffers
+// and FF likewise; DSP and block RAM by the formulas above with NB = P and no offsets.
+// PROVISIONAL: the HP constants without the P NB term, until synthesis of the dense RTL.
+inline constexpr double kDenseEngineLut = kEngineLut;
+inline constexpr double kDensePeLut = kPeLut;
+inline constexpr double kDenseMultBitLut = kMultBitLut;
+inline constexpr double kDenseEngineFf = kEngineFf;
+inline constexpr double kDensePeFf = kPeFf;
+inline constexpr double kDenseMultBitFf = kMultBitFf;
 // DSPs of one requantizer: int8 (32 x 32-bit product) as every int8 run of docs/rtl_synth has it;
 // int16 (48 x 32) derived from the same tiling, since no int16 synthesis finished.
 inline constexpr int64_t kRequantDspInt8 = 4;
