@@ -1,6 +1,7 @@
-// `fitformer simulate`: sizes the HP accelerator for one FPGA, then runs the model through the
-// cycle-level simulator with the chosen pattern, printing per-layer cycles, utilization,
-// stalls, the resource use and the chosen parameters.
+// `fitformer simulate`: sizes the HP accelerator (or, with --design dense, the dense baseline
+// design for the unpruned model) for one FPGA, then runs the model through the cycle-level
+// simulator with the chosen pattern, printing per-layer cycles, utilization, stalls, the
+// resource use and the chosen parameters.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@ struct SimulateOptions {
   std::string device = "zcu104";
   std::string catalog = io::default_catalog_path().string();
   std::string pattern = "hp";
+  std::string design = "hp";  // or "dense": the dense baseline design on the dense model
   sparsity::HpPlan plan;
   std::string precision = "int8";
   int64_t seq = 0;  // 0: 64 for the causal LM, 128 for BERT
@@ -93,6 +95,13 @@ Simulation simulate(const SimulateOptions& o) {
   problem.seq = r.seq;
   problem.batch = r.batch;
   problem.plan = o.plan;
+  problem.design = accel::parse_design(o.design);
+  if (problem.design == accel::Design::kDense &&
+      (sparsity::is_pruned(o.plan) || r.pattern != sparsity::Pattern::kHp)) {
+    throw Error(
+        "", "--design dense", "--sparsity 0 and no --pattern (it runs the dense model)",
+        fmt::format("sparsity {}, pattern {}", o.plan.sparsity, sparsity::pattern_name(r.pattern)));
+  }
   // An FPGA runs int8 as is and anything wider on its int16 datapath.
   problem.precisions = {format::parse_precision(o.precision) == format::Precision::kInt8
                             ? format::Precision::kInt8
@@ -105,9 +114,9 @@ Simulation simulate(const SimulateOptions& o) {
   const devices::LayerWeights weights =
       o.model_dir.empty() ? devices::LayerWeights{}
                           : devices::model_folder_weights(o.model_dir, r.sized.workload);
-  r.sim = accel::simulate_workload(
-      r.sized.spec, r.sized.mapping, r.sized.workload,
-      devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1, weights));
+  r.sim = accel::simulate_workload(r.sized.spec, r.sized.mapping, r.sized.workload,
+                                   devices::layer_data(r.sized.workload, r.sized.spec.precision,
+                                                       r.pattern, 1, weights, problem.design));
   for (const auto& op : r.sim.ops) {
     r.stalls += op.conflict_stall_cycles;
     r.idle += op.idle_pe_cycles;
@@ -128,6 +137,7 @@ nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
   nlohmann::json j = {{"command", "simulate"},
                       {"model", r.source},
                       {"device", r.device.id},
+                      {"design", std::string(accel::design_name(r.sized.spec.design))},
                       {"pattern", std::string(sparsity::pattern_name(r.pattern))},
                       {"sparsity", o.plan.sparsity},
                       {"seq", r.seq},
@@ -140,7 +150,7 @@ nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
                       {"conflict_stall_cycles", r.stalls},
                       {"idle_pe_cycles", r.idle},
                       {"busy_pe_cycles", r.busy},
-                      {"modeled_hp_cycles", r.sized.latency.total_cycles},
+                      {"modeled_cycles", r.sized.latency.total_cycles},
                       {"accelerator", accel::sized_config_json(r.sized)},
                       {"resources",
                        {{"provenance", "modeled"},
@@ -168,14 +178,16 @@ void print_simulation(const SimulateOptions& o, const Simulation& r) {
              r.device.id, r.device.name, sparsity::pattern_name(r.pattern), o.plan.sparsity, r.seq,
              r.batch);
   fmt::print(
-      "accelerator (sized for HP, modeled): P={} B={} Bc={} lanes={} {} @ {:.0f} MHz, "
-      "weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector lanes\n",
-      s.pes, s.banks, s.block_cols, s.token_lanes, format::precision_name(s.precision), s.clock_mhz,
+      "accelerator ({} design, sized for this model, modeled): P={} B={} Bc={} lanes={} {} @ "
+      "{:.0f} MHz, weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector "
+      "lanes\n",
+      accel::design_name(s.design), s.pes, s.banks, s.block_cols, s.token_lanes,
+      format::precision_name(s.precision), s.clock_mhz,
       r.sized.mapping.weights_resident ? "resident" : "streamed",
       accel::memory_name(s.weight_memory), s.weight_buffer_bytes / 1024, s.act_buffer_bytes / 1024,
       s.out_buffer_bytes / 1024, s.offchip_gbs, s.vector_lanes);
   fmt::print(
-      "resources (modeled; LUT/FF constants are estimates): DSP {}/{}  BRAM36 {}/{}  "
+      "resources (modeled; LUT/FF constants fitted to Yosys): DSP {}/{}  BRAM36 {}/{}  "
       "URAM {}/{}  LUT {}/{}  FF {}/{}  (usable fraction {:.2f})\n",
       res.dsp, fpga.dsp, res.bram36, fpga.bram36, res.uram, fpga.uram, res.lut, fpga.lut, res.ff,
       fpga.ff, fpga.usable_fraction);
@@ -188,7 +200,7 @@ void print_simulation(const SimulateOptions& o, const Simulation& r) {
   }
   fmt::print(
       "total: {} cycles = {:.1f} us (simulated), utilization {:.1f}%, conflict stalls {} "
-      "PE-cycles, idle {} PE-cycles; the analytical model gives {} cycles for HP\n",
+      "PE-cycles, idle {} PE-cycles; the analytical model gives {} cycles (modeled)\n",
       r.sim.total_cycles, r.sim.latency_us, r.utilization * 100, r.stalls, r.idle,
       r.sized.latency.total_cycles);
 }
@@ -214,6 +226,10 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--device", o->device, "An FPGA of the catalog")->capture_default_str();
   cmd->add_option("--catalog", o->catalog, "A device catalog TOML")->capture_default_str();
   cmd->add_option("--pattern", o->pattern, "hp, unstructured, block or bank-balanced")
+      ->capture_default_str();
+  cmd->add_option("--design", o->design,
+                  "hp, or dense: the dense baseline accelerator (no indices) on the unpruned "
+                  "model, sized by the same search (needs --sparsity 0)")
       ->capture_default_str();
   cmd->add_option("--sparsity", o->plan.sparsity, "Sparsity of the encoder linears")
       ->capture_default_str();
