@@ -30,13 +30,6 @@ using Vhpa = RTL_MODEL;
 namespace fitformer::rtltest {
 namespace {
 
-struct Case {
-  int64_t rows, cols, tokens, tile;
-  BiasKind bias;
-  bool per_row;
-  bool resident;
-};
-
 struct DenseLayer {
   accel::DenseMatrix w;
   format::hpf::Matrix hpf;  // the same weights at density 1, for kernels' reference
@@ -95,24 +88,8 @@ bool same_integers(const DenseLayer& d) {
 
 ExpectedLayer expect_dense(const accel::AccelSpec& spec, const accel::Mapping& mapping,
                            const std::string& name, const DenseLayer& d) {
-  ExpectedLayer e;
-  e.rows = d.w.rows;
-  e.cols = d.w.cols;
-  e.tokens = d.tokens;
-  e.tile = accel::token_tile(spec, mapping, e.rows, e.cols, d.tokens);
-  e.acc.assign(static_cast<size_t>(d.tokens * e.rows), kPoisonAcc);
-  kernels::linear_fixed_reference(d.hpf, d.x, d.tokens, d.bias, e.acc);
-  const int bits = accel::accumulator_bits(spec.precision);
-  const int64_t top = (int64_t{1} << (bits - 1)) - 1;
-  for (int64_t t = 0; t < d.tokens; ++t) {
-    for (int64_t r = 0; r < e.rows; ++r) {
-      const int64_t a = e.acc[static_cast<size_t>(t * e.rows + r)];
-      e.saturated += a == top || a == -top - 1;
-      const kernels::Requant q =
-          d.requant.empty() ? d.layer_requant : d.requant[static_cast<size_t>(r)];
-      e.out.push_back(accel::requantize(a, q, spec.precision));
-    }
-  }
+  ExpectedLayer e =
+      expect_fixed(spec, mapping, d.hpf, d.x, d.tokens, d.bias, d.requant, d.layer_requant);
   e.sim_cycles =
       accel::simulate_linear(spec, mapping, name, d.w, d.x, d.tokens, d.bias).stats.cycles;
   return e;
@@ -167,40 +144,6 @@ void add_dense_jobs(const accel::AccelSpec& spec, const std::string& name, const
     }
   }
   jobs.push_back(std::move(job));
-}
-
-std::vector<Case> random_sequence(uint64_t seed) {
-  Rng rng(seed);
-  const int64_t p = kBuild.pes, bc = kBuild.block_cols, bw = bc / kBuild.banks;
-  std::vector<Case> out;
-  int64_t resident_words = 0;
-  for (int i = 0; i < 4; ++i) {
-    Case c{};
-    c.rows = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(6 * p)));
-    c.cols = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(4 * bc)));
-    c.tokens = 1 + static_cast<int64_t>(rng.below(6));
-    c.tile = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(c.tokens + 1)));
-    c.bias = static_cast<BiasKind>(rng.below(3));
-    c.per_row = rng.below(2) == 1;
-    const int64_t words = (c.cols + bc - 1) / bc * ((c.rows + p - 1) / p) * bw;
-    c.resident = rng.below(3) == 0 && resident_words + words <= kBuild.wb_words / 2;
-    if (c.resident) resident_words += words;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::vector<std::vector<Case>> sequences() {
-  const int64_t p = kBuild.pes, bc = kBuild.block_cols, l = kBuild.lanes;
-  return {
-      {{3 * p + 1, 2 * bc + bc / 2, 2 * l + 1, 2 * l, BiasKind::kRandom, true, false},
-       {2 * p, bc, 3, 64, BiasKind::kNone, false, false},
-       {5 * p - 1, 3 * bc - 1, 2, 1, BiasKind::kSaturating, true, false}},
-      {{p + 3, 2 * bc, 5, 64, BiasKind::kSaturating, false, false},
-       {4 * p, bc + 3, 1, 64, BiasKind::kRandom, true, false}},
-      {{2 * p + 5, 2 * bc + 7, 3, 2 * l, BiasKind::kRandom, true, true},
-       {p, bc, 4, 3, BiasKind::kNone, true, false}},
-  };
 }
 
 int run_sequence(const std::vector<Case>& cases, double bytes_per_cycle, uint64_t& seed,
@@ -258,10 +201,12 @@ int main(int argc, char** argv) {
   const double rates[] = {0.5 * kBuild.beat + 0.25, static_cast<double>(kBuild.beat),
                           2.5 * kBuild.beat};
   for (double rate : rates) {
-    auto seqs = sequences();
+    auto seqs = sequences(kBuild, true);
     const char* extra = std::getenv("RTL_RANDOM");  // RTL_RANDOM=N: a longer sweep by hand
     const uint64_t randoms = extra ? std::strtoull(extra, nullptr, 10) : 3;
-    for (uint64_t k = 0; k < randoms; ++k) seqs.push_back(random_sequence(seed + 7919 * k));
+    for (uint64_t k = 0; k < randoms; ++k) {
+      seqs.push_back(random_sequence(kBuild, seed + 7919 * k, true));
+    }
     for (const auto& seq : seqs) {
       try {
         sequences_run += run_sequence(seq, rate, seed, failures);
