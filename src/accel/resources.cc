@@ -7,6 +7,7 @@
 #include <climits>
 #include <cmath>
 
+#include "accel/dense_stream.h"
 #include "accel/fixed_point.h"
 #include "core/error.h"
 
@@ -106,8 +107,10 @@ ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepth
   const double pairs = static_cast<double>(p * nb);
   // The sequencer's per-round conflict counts (row_words x mw, asynchronous read) are LUTRAM.
   if (dense) {  // no commit crossbar, no row memories, no conflict counts
-    e.lut =
-        lround64(kDenseEngineLut + p * kDensePeLut + mult_bits * kDenseMultBitLut) + memory_luts;
+    const double beat_bytes = static_cast<double>(p * dense_beat_bytes(spec));
+    e.lut = lround64(kDenseEngineLut + p * kDensePeLut + mult_bits * kDenseMultBitLut +
+                     beat_bytes * kDenseBeatLut) +
+            memory_luts;
     e.ff = lround64(kDenseEngineFf + p * kDensePeFf + mult_bits * kDenseMultBitFf);
     return e;
   }

@@ -65,18 +65,20 @@ inline constexpr double kPeFf = 510;
 inline constexpr double kMultBitFf = 8.45;
 // The dense design (spec.design kDense: rtl/hpa_top.sv with INDEXED = 0, NB = P): the same
 // units without the commit crossbar, the row memories, the conflict counts and the offsets
-// memory, so LUT = kDenseEngineLut + P kDensePeLut + P B L w kDenseMultBitLut + LUTRAM buffers
-// and FF likewise; DSP and block RAM by the formulas above with NB = P and no offsets. Fitted by
-// least squares to Yosys 0.23 synth_xilinx (UltraScale+) of the dense RTL at P 2, 4, 8 (B 8) and
-// P 4 B 16, int8, one lane (docs/rtl_synth/dense_*.json; `scripts/fit_resources --design dense`):
-// LUT within 2.6 % and FF within 0.1 % of all four; nothing was held out (at B 8 alone the per-PE
-// and per-bit terms cannot be told apart). Its per-PE LUTs are higher than HP's 888 because HP's
-// P NB term holds what grows with P there (at P 8 HP pays 888 + 8 x 85 per PE) and the dense
-// design's stream beat widens with P (16, 32 bytes at P 4, 8).
-inline constexpr double kDenseEngineLut = 1794;
-inline constexpr double kDensePeLut = 1619;
-inline constexpr double kDenseMultBitLut = 4.15;
-inline constexpr double kDenseEngineFf = 2430;
+// memory, so LUT = kDenseEngineLut + P kDensePeLut + P B L w kDenseMultBitLut + P b kDenseBeatLut
+// + LUTRAM buffers (b = dense_beat_bytes: the weight loader routes each beat's value groups to P
+// PEs and its row parameters to P banks, and the beat grows with the off-chip rate), FF =
+// kDenseEngineFf + P kDensePeFf + P B L w kDenseMultBitFf; DSP and block RAM by the formulas
+// above with NB = P and no offsets. Fitted by least squares to Yosys 0.23 synth_xilinx
+// (UltraScale+) of the dense RTL at P 2, 4, 8, 16 (B 8) and P 4 B 16, int8, one lane
+// (docs/rtl_synth/dense_*.json, `scripts/fit_resources --design dense`): LUT within 1.1 % and FF
+// within 0.1 % of all five; fitted without P 16, the LUT constants predict it at 0.95 (without
+// the P b term, at 0.82).
+inline constexpr double kDenseEngineLut = 3024;
+inline constexpr double kDensePeLut = 901;
+inline constexpr double kDenseMultBitLut = 5.41;
+inline constexpr double kDenseBeatLut = 16;  // per PE and beat byte
+inline constexpr double kDenseEngineFf = 2432;
 inline constexpr double kDensePeFf = 488;
 inline constexpr double kDenseMultBitFf = 8.46;
 // DSPs of one requantizer: int8 (32 x 32-bit product) as every int8 run of docs/rtl_synth has it;

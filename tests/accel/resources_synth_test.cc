@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "accel/dense_stream.h"
 #include "accel/resources.h"
 
 namespace fitformer::accel {
@@ -58,6 +59,9 @@ std::vector<Synthesized> load_results() {
     s.depths.act_words = prm.at("ACT_WORDS");
     s.depths.out_words = prm.at("OUT_WORDS");
     s.depths.rp_words = prm.at("RP_WORDS");
+    if (spec.design == Design::kDense) {  // the beat the model derives is the synthesized one
+      EXPECT_EQ(dense_beat_bytes(spec), prm.at("BEAT").get<int64_t>()) << s.name;
+    }
     s.clb_lut = c.at("clb_lut");
     s.ff = c.at("ff");
     s.dsp = c.at("dsp");
