@@ -9,7 +9,11 @@
 // I+2 and I+3 (the DSP's M and P registers), sums in the clog2(B) tree levels, and adds into the
 // partial sum in I+4+TL. The last slot of a segment puts the finished partial sums and the
 // segment's row on res_* from cycle I+5+TL until the next segment finishes.
+//
+// INDEXED = 0 is the dense design (accel/dense_stream.h): no offsets and no row memories; slot
+// c of a segment (counted from iss_first) reads offset c of every bank, in the same cycles.
 module hpa_pe #(
+    parameter int INDEXED = 1,
     parameter int B = 8,
     parameter int BW = 8,  // bank width BC / B
     parameter int OB = 3,  // offset bits, clog2(BW)
@@ -78,7 +82,7 @@ module hpa_pe #(
       .raddr(iss_waddr),
       .rdata(wv_q)
   );
-  if (OB > 0) begin : g_offs
+  if (OB > 0 && INDEXED != 0) begin : g_offs
     hpa_sdp_ram #(
         .WIDTH(B * OBP),
         .DEPTH(WB_WORDS)
@@ -91,12 +95,13 @@ module hpa_pe #(
         .raddr(iss_waddr),
         .rdata(wo_q)
     );
-  end else begin : g_no_offs  // bank width 1: every offset is 0
+  end else begin : g_no_offs  // bank width 1 (every offset is 0), or the dense design
     assign wo_q = '0;
     logic unused_wo;
     assign unused_wo = ^{wo_we, wo_waddr, wo_wdata, wo_q};
   end
   logic [15:0] s1_row;
+  if (INDEXED != 0) begin : g_rows
   hpa_sdp_ram #(
       .WIDTH(16),
       .DEPTH(ROW_WORDS)
@@ -123,22 +128,34 @@ module hpa_pe #(
       .raddr(mrow_raddr),
       .rdata(mrow_rdata)
   );
+  end else begin : g_no_rows  // dense: the commit stage counts rounds instead
+    assign s1_row = '0;
+    assign mrow_rdata = '0;
+    logic unused_rows;
+    assign unused_rows = ^{row_we, row_waddr, row_wdata, mrow_raddr, iss_raddr};
+  end
 
   // ---- stage 1: control of the issued slot (its row is u_rows' registered read) ----
   logic s1_valid, s1_first, s1_last, s1_half;
+  logic [OBP-1:0] s1_slot;  // dense: the slot's index in its segment, its offset in every bank
   always_ff @(posedge clk) begin
     s1_valid <= iss_valid;
     s1_first <= iss_first;
     s1_last  <= iss_last;
     s1_half  <= iss_half;
+    if (iss_valid) s1_slot <= iss_first ? '0 : s1_slot + 1'b1;
   end
+  logic unused_slot;  // only the dense design with BC / B > 1 reads it
+  assign unused_slot = ^s1_slot;
 
   // ---- stage 2: slice banks read at the word's offsets ----
   logic [L*B*W-1:0] x_rd;
   for (genvar j = 0; j < B; j++) begin : g_bank
     logic [SAW-1:0] raddr;
-    if (OB > 0) begin : g_addr
+    if (OB > 0 && INDEXED != 0) begin : g_addr
       assign raddr = {s1_half, wo_q[j*OBP+:OB]};
+    end else if (OB > 0) begin : g_addr_dense
+      assign raddr = {s1_half, s1_slot[OB-1:0]};
     end else begin : g_addr1
       assign raddr = s1_half;
     end

@@ -17,7 +17,14 @@
 //   17 bytes of the bias and requantization sections (first block only), 18 R * n,
 //   19 streamed blocks (tiles * blocks), 20 steps (blocks * token groups of all tiles),
 //   21-25 bytes of the bias, requantization, rows, values and offsets sections.
+//
+// INDEXED = 0 builds the dense baseline design instead (accel/dense_stream.h, docs/rtl.md):
+// plain dense weights with no row indices and no in-bank offsets, NB = P output banks with PE p
+// writing bank p directly (no commit crossbar, no bank-conflict counter): row r * P + p of a
+// round r goes to PE p, and the commit stage counts rounds for the word address. The rows and
+// offsets sections of its descriptors are 0, R = Q = ceil(M / P) and n = BC / B.
 module hpa_top #(
+    parameter int INDEXED = 1,
     parameter int P = 4,
     parameter int B = 8,
     parameter int BC = 64,
@@ -34,7 +41,7 @@ module hpa_top #(
     // derived
     parameter int BW = BC / B,
     parameter int OB = (BW > 1) ? $clog2(BW) : 0,
-    parameter int NB = 1 << ((P > 1) ? $clog2(P) : 0),
+    parameter int NB = (INDEXED != 0) ? 1 << ((P > 1) ? $clog2(P) : 0) : P,
     parameter int NF = 26,
     parameter int DAW = (DESC_N > 1) ? $clog2(DESC_N) : 1,
     parameter int AAW = (ACT_WORDS > 1) ? $clog2(ACT_WORDS) : 1
@@ -166,6 +173,7 @@ module hpa_top #(
   logic [NB*ACC_W-1:0] bias_wdata;
   logic [NB*40-1:0] rq_wdata;
   hpa_wload #(
+      .INDEXED(INDEXED),
       .P(P),
       .NB(NB),
       .B(B),
@@ -225,17 +233,23 @@ module hpa_top #(
       .rq_wdata(rq_wdata),
       .status(load_status)
   );
-  hpa_lutram #(
-      .WIDTH(MW),
-      .DEPTH(ROW_WORDS)
-  ) u_conflicts (
-      .clk(clk),
-      .we(m_we),
-      .waddr(m_waddr),
-      .wdata(m_wdata),
-      .raddr(m_raddr),
-      .rdata(m_rdata)
-  );
+  if (INDEXED != 0) begin : g_conflicts
+    hpa_lutram #(
+        .WIDTH(MW),
+        .DEPTH(ROW_WORDS)
+    ) u_conflicts (
+        .clk(clk),
+        .we(m_we),
+        .waddr(m_waddr),
+        .wdata(m_wdata),
+        .raddr(m_raddr),
+        .rdata(m_rdata)
+    );
+  end else begin : g_no_conflicts  // dense: every round's results go to P different banks
+    assign m_rdata = '0;
+    logic unused_m;
+    assign unused_m = ^{m_we, m_waddr, m_wdata, m_raddr};
+  end
 
   // ---------------- input slices ----------------
   logic [1:0] sfull;
@@ -333,6 +347,7 @@ module hpa_top #(
   logic [P*L*PSUM_W-1:0] res_psum;
   for (genvar p = 0; p < P; p++) begin : g_pe
     hpa_pe #(
+        .INDEXED(INDEXED),
         .B(B),
         .BW(BW),
         .OB(OB),
@@ -375,27 +390,48 @@ module hpa_top #(
   logic [NB*OAW-1:0] c_addr;
   logic [NB*RPAW-1:0] c_paddr;
   logic [NB*L*PSUM_W-1:0] c_psum;
-  hpa_commit #(
-      .P(P),
-      .NB(NB),
-      .L(L),
-      .OUT_WORDS(OUT_WORDS),
-      .RP_WORDS(RP_WORDS),
-      .PSUM_W(PSUM_W)
-  ) u_commit (
-      .clk(clk),
-      .rst(rst),
-      .rp_base(rp_base),
-      .res_valid(res_valid[0]),
-      .res_row(res_row),
-      .res_psum(res_psum),
-      .res_gbase(res_gbase),
-      .c_valid(c_valid),
-      .c_addr(c_addr),
-      .c_paddr(c_paddr),
-      .c_psum(c_psum),
-      .busy(commit_busy)
-  );
+  if (INDEXED != 0) begin : g_commit
+    hpa_commit #(
+        .P(P),
+        .NB(NB),
+        .L(L),
+        .OUT_WORDS(OUT_WORDS),
+        .RP_WORDS(RP_WORDS),
+        .PSUM_W(PSUM_W)
+    ) u_commit (
+        .clk(clk),
+        .rst(rst),
+        .rp_base(rp_base),
+        .res_valid(res_valid[0]),
+        .res_row(res_row),
+        .res_psum(res_psum),
+        .res_gbase(res_gbase),
+        .c_valid(c_valid),
+        .c_addr(c_addr),
+        .c_paddr(c_paddr),
+        .c_psum(c_psum),
+        .busy(commit_busy)
+    );
+  end else begin : g_direct
+    // Dense: a round's P results arrive together, one per bank (NB = P), in round order within
+    // every step, so the word is the round counted since layer_go, plus the token group's base.
+    logic [31:0] round;
+    logic rmw_q;
+    always_ff @(posedge clk) begin
+      if (rst || layer_go) round <= 32'd0;
+      else if (res_valid[0]) round <= (round + 1 == rounds) ? 32'd0 : round + 1;
+      rmw_q <= !rst && res_valid[0];
+    end
+    for (genvar j = 0; j < NB; j++) begin : g_bank_port
+      assign c_valid[j] = res_valid[0];
+      assign c_addr[j*OAW+:OAW] = res_gbase + OAW'(round);
+      assign c_paddr[j*RPAW+:RPAW] = RPAW'(rp_base + round);
+      assign c_psum[j*L*PSUM_W+:L*PSUM_W] = res_psum[j*L*PSUM_W+:L*PSUM_W];
+    end
+    assign commit_busy = res_valid[0] || rmw_q;
+    logic unused_rows;
+    assign unused_rows = ^res_row;
+  end
   logic unused_res;
   assign unused_res = ^res_valid[P-1:0];
 

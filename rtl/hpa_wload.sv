@@ -12,7 +12,11 @@
 // After the rows section the bank-conflict counter runs; an item is complete (wfull) when its
 // last group is written and its rounds are counted. One burst is in flight at a time, and the
 // next item is requested only once the previous one is complete and its half is free.
+//
+// INDEXED = 0 is the dense design (accel/dense_stream.h): no rows section, no offsets section
+// and no conflict counter; an item is complete when its last group is written.
 module hpa_wload #(
+    parameter int INDEXED = 1,
     parameter int P = 4,
     parameter int NB = 4,
     parameter int B = 8,
@@ -245,19 +249,25 @@ module hpa_wload #(
   logic [KV*VG*8-1:0] vals_g;
   logic [KB*BB*8-1:0] bias_g;
   logic [KQ*64-1:0] rq_g;
-  hpa_group_asm #(
-      .G(2),
-      .BEAT(BEAT)
-  ) u_asm_rows (
-      .clk(clk),
-      .clear(clear_asm),
-      .in_valid(asm_in[S_ROWS]),
-      .in_bytes(beat_bytes),
-      .in_data(wb_data),
-      .out_valid(rows_v),
-      .out_count(rows_n),
-      .out_groups(rows_g)
-  );
+  if (INDEXED != 0) begin : g_asm_rows
+    hpa_group_asm #(
+        .G(2),
+        .BEAT(BEAT)
+    ) u_asm_rows (
+        .clk(clk),
+        .clear(clear_asm),
+        .in_valid(asm_in[S_ROWS]),
+        .in_bytes(beat_bytes),
+        .in_data(wb_data),
+        .out_valid(rows_v),
+        .out_count(rows_n),
+        .out_groups(rows_g)
+    );
+  end else begin : g_no_asm_rows
+    assign rows_v = 1'b0;
+    assign rows_n = '0;
+    assign rows_g = '0;
+  end
   hpa_group_asm #(
       .G(VG),
       .BEAT(BEAT)
@@ -344,7 +354,7 @@ module hpa_wload #(
   end
 
   // offsets (none when a bank is one column wide)
-  if (OG > 0) begin : g_offs
+  if (OG > 0 && INDEXED != 0) begin : g_offs
     localparam int KO = (OG - 1 + BEAT) / OG;
     logic offs_v;
     logic [$clog2(KO+1)-1:0] offs_n;
@@ -395,7 +405,9 @@ module hpa_wload #(
       {bias_w, bias_u} <= 64'd0;
       {rq_w, rq_u} <= 64'd0;
     end else begin
-      if (rows_v) {rows_w, rows_u} <= advance(rows_w, rows_u, 32'(rows_n), 32'(P));
+      if (rows_v && INDEXED != 0) begin
+        {rows_w, rows_u} <= advance(rows_w, rows_u, 32'(rows_n), 32'(P));
+      end
       if (vals_v) {vals_w, vals_u} <= advance(vals_w, vals_u, 32'(vals_n), 32'(P));
       if (bias_v) {bias_w, bias_u} <= advance(bias_w, bias_u, 32'(bias_n), 32'(NB));
       if (rq_v) {rq_w, rq_u} <= advance(rq_w, rq_u, 32'(rq_n), 32'(NB));
@@ -405,6 +417,7 @@ module hpa_wload #(
   // ---------------- bank-conflict counts of the item's rounds ----------------
   // The rows section's last groups are written in the cycle after its last beat; counting
   // starts the cycle after that.
+  if (INDEXED != 0) begin : g_conf
   logic rows_done_q, conf_start;
   always_ff @(posedge clk) begin
     if (rst || st == L_REQ) begin
@@ -434,4 +447,14 @@ module hpa_wload #(
       .m_wdata(m_wdata),
       .busy(conf_busy)
   );
+  end else begin : g_no_conf  // dense: nothing to count
+    assign m_started = 1'b1;
+    assign conf_busy = 1'b0;
+    assign mrow_raddr = '0;
+    assign m_we = 1'b0;
+    assign m_waddr = '0;
+    assign m_wdata = '0;
+    logic unused_conf;
+    assign unused_conf = ^{mrow_rdata, rows_done_now, rows_w, rows_u, rbase, rounds};
+  end
 endmodule

@@ -26,6 +26,24 @@ std::string_view memory_name(Memory memory) {
   return kMemoryNames[static_cast<size_t>(memory)];
 }
 
+std::string_view design_name(Design design) {
+  return kDesignNames[static_cast<size_t>(design)];
+}
+
+Design parse_design(std::string_view name) {
+  for (size_t i = 0; i < kDesignNames.size(); ++i) {
+    if (kDesignNames[i] == name) return static_cast<Design>(i);
+  }
+  throw Error("", "design", "hp or dense", fmt::format("\"{}\"", name));
+}
+
+int64_t out_banks(const AccelSpec& spec) {
+  if (spec.design == Design::kDense) return spec.pes;
+  int64_t nb = 1;
+  while (nb < spec.pes) nb *= 2;
+  return nb;
+}
+
 void validate_spec(const AccelSpec& s) {
   require(s.pes >= 1, "pes", ">= 1", fmt::format("{}", s.pes));
   require(s.banks >= 1, "banks", ">= 1", fmt::format("{}", s.banks));

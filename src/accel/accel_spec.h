@@ -27,8 +27,18 @@ enum class Memory { kBram, kUram };
 inline constexpr std::array<std::string_view, 2> kMemoryNames = {"bram", "uram"};
 std::string_view memory_name(Memory memory);
 
+// Which engine: the HP design (row indices, in-bank offsets, the commit crossbar; HPF weight
+// streams) or the dense baseline (plain dense int8/int16 weights, no indices: accel/dense_stream.h,
+// docs/accelerator.md (b)). Both share the array, slice feed, output banks and drain.
+enum class Design { kHp, kDense };
+inline constexpr std::array<std::string_view, 2> kDesignNames = {"hp", "dense"};
+std::string_view design_name(Design design);
+// Throws Error (field "design") listing the allowed names.
+Design parse_design(std::string_view name);
+
 // Every field has a default; `validate_spec` checks them. Sizes in bytes.
 struct AccelSpec {
+  Design design = Design::kHp;
   int64_t pes = 16;  // P processing elements
   // B multipliers per PE, one per input bank; must equal the HPF's B.
   int64_t banks = sparsity::kDefaultBanks;
@@ -61,6 +71,9 @@ void validate_spec(const AccelSpec& spec);
 int64_t bank_width(const AccelSpec& spec);
 // ceil(log2(Bc / B)): bits of an in-bank offset (HPF's offs).
 int offset_bits(const AccelSpec& spec);
+// Output banks of the engine: P rounded up to a power of two for HP (rows spread by row mod NB
+// through the crossbar), P for the dense design (PE p owns the rows p, p + P, ...).
+int64_t out_banks(const AccelSpec& spec);
 // Off-chip bytes per clock cycle: offchip_gbs * 1e9 / (clock_mhz * 1e6).
 double offchip_bytes_per_cycle(const AccelSpec& spec);
 // Multiply-accumulates per cycle at full use: P * B * token_lanes.

@@ -52,6 +52,14 @@ int64_t port_bytes(const AccelSpec& spec) {
   return b;
 }
 
+// b of the dense design: its sections are Q P x 4 or 8 bytes (row parameters) and R bw P
+// groups of B values, so the beat divides 4P and P times a group, and is at most P groups.
+int64_t dense_port_bytes(const AccelSpec& spec) {
+  const int64_t p = spec.pes, values = spec.banks * precision_bytes(spec.precision);
+  return std::min(
+      {ceil_pow2(offchip_bytes_per_cycle(spec)), (4 * p) & -(4 * p), (p * values) & -(p * values)});
+}
+
 // g: expected commit-gap cycles per step when a block keeps k1 random rows of `rows`, each
 // bank holding rows / nb of them. A bank holding c of the block's rows (hypergeometric) needs
 // e = (c - (v-1)R)+ rounds with v or more of its rows; the deal puts the banks' such rounds
@@ -92,7 +100,8 @@ OpStats linear_cycles(const AccelSpec& spec, const Mapping& mapping, const Linea
   if (tile < 1) throw Error("", op.name, "a token tile that fits the buffers", "none");
   const int64_t p = spec.pes, lanes = spec.token_lanes, bw = bank_width(spec);
   const int64_t blocks = ceil_div(op.cols, spec.block_cols), rounds = ceil_div(op.k1, p);
-  const int64_t nb = static_cast<int64_t>(std::bit_ceil(static_cast<uint64_t>(p)));
+  const bool dense = spec.design == Design::kDense;  // dense_stream.h: NB = P, no indices
+  const int64_t nb = dense ? p : static_cast<int64_t>(std::bit_ceil(static_cast<uint64_t>(p)));
   const int64_t q = ceil_div(op.rows, nb), d = 5 + ceil_log2(spec.banks);
   const double g = commit_gap(op.k1, op.rows, rounds, op.n, nb);
   const double slots = static_cast<double>(rounds * op.n);
@@ -107,17 +116,19 @@ OpStats linear_cycles(const AccelSpec& spec, const Mapping& mapping, const Linea
   // weights: a block's image, the port, and a block's period X
   const bool streamed = !mapping.weights_resident;
   const double rate = offchip_bytes_per_cycle(spec);
-  const int64_t beat = port_bytes(spec);
+  const int64_t beat = dense ? dense_port_bytes(spec) : port_bytes(spec);
   const int64_t groups = rounds * op.n * p;
-  const int64_t rows_bytes = 2 * rounds * p;
-  const int64_t block_bytes = rows_bytes + groups * spec.banks * precision_bytes(spec.precision) +
-                              groups * ceil_div(spec.banks * offset_bits(spec), 8);
+  const int64_t rows_bytes = dense ? 0 : 2 * rounds * p;
+  const int64_t offset_bytes = dense ? 0 : ceil_div(spec.banks * offset_bits(spec), 8);
+  const int64_t block_bytes =
+      rows_bytes + groups * (spec.banks * precision_bytes(spec.precision) + offset_bytes);
   const int64_t first_bytes = row_words ? 8 * q * nb : 0;
   auto arrival = [&](int64_t bytes) {  // cycles from a request to its last byte
     return std::max(std::ceil(static_cast<double>(bytes) / rate),
                     static_cast<double>(ceil_div(bytes, beat)));
   };
   auto decoded = [&](int64_t bytes, int64_t through_rows) {  // request to a usable block
+    if (dense) return arrival(bytes) + 3;                    // no conflict counter
     return std::max(arrival(bytes) + 2, arrival(through_rows) + static_cast<double>(rounds) + 6) +
            1;
   };

@@ -31,6 +31,10 @@
 //   block's first. A tile's drain ends D + m + Q t + 2 cycles after its last slot (m = 1 + g
 //   / R: the last round's commit); the next tile starts 3 cycles later, or once its first
 //   block has arrived; the layer's last value leaves 7 cycles after the last drain read.
+// The dense design (spec.design kDense, dense_stream.h): k1 = M, n = bw, NB = P, so Q = R and
+//   g = 0; Y = R n P B w (values only, no rows, no offsets); the beat b is the power of two
+//   covering the off-chip bytes per cycle, at most the largest power of two dividing 4P and
+//   P B w; a block is usable 3 cycles after its last byte (no conflict counter to wait for).
 // MatMulOp: a dense resident layer (k1 = M, n = bw, g = 0), times count.
 // VectorOp: passes * ceil(elements / vector_lanes) (softmax and LayerNorm 3 passes).
 #pragma once

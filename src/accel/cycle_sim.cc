@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accel/dense_stream.h"
 #include "accel/fixed_point.h"
 #include "accel/padded_rounds.h"
 #include "accel/rtl_image.h"
@@ -29,6 +30,13 @@ struct SegmentCost {
   int64_t reads = 0;  // multiplier slots used per token
 };
 
+void require_design(const AccelSpec& spec, Design design, const char* weights) {
+  if (spec.design != design) {
+    throw Error("", "design", fmt::format("{} for {} weights", design_name(design), weights),
+                std::string(design_name(spec.design)));
+  }
+}
+
 // HPF as the weight buffer holds it after the decoder stage: int16 values and unpacked
 // offsets, slot order [block][k1][B][n].
 class HpfSource {
@@ -45,6 +53,7 @@ class HpfSource {
                   std::string(format::value_type_name(precision_value_type(spec.precision))),
                   std::string(format::value_type_name(h.value_type)));
     }
+    require_design(spec, Design::kHp, "an HPF");
     layer_ = rtl_layer(spec, h.rows, h.cols, h.k1, h.n, bias,
                        h.scale_mode == format::ScaleMode::kPerRow);
     conflicts_ = rtl_round_conflicts(w, spec.pes);
@@ -66,6 +75,8 @@ class HpfSource {
   int64_t block_bytes(int64_t) const { return layer_.block_bytes; }
   int64_t first_bytes() const { return layer_.first_extra_bytes; }
   int64_t rows_section_bytes(int64_t) const { return layer_.rows_bytes; }
+  int64_t beat(const AccelSpec& spec) const { return rtl_beat_bytes(spec); }
+  bool counts_conflicts() const { return true; }
   // Rounds of a step (all PEs busy n cycles each) and their bank-conflict counts m.
   int64_t rounds(int64_t) const { return layer_.rounds; }
   int64_t round_cycles(int64_t, int64_t) const { return w_.header.n; }
@@ -104,6 +115,7 @@ class StreamSource {
  public:
   StreamSource(const AccelSpec& spec, const StreamMatrix& w, bool bias)
       : w_(w), bw_(w.block_cols / w.banks) {
+    require_design(spec, Design::kHp, "a weight stream");
     if (w.block_cols != spec.block_cols || w.banks != spec.banks || w.banks > 64) {
       throw Error("", "weights",
                   fmt::format("a stream with Bc {} B {} (B <= 64)", spec.block_cols, spec.banks),
@@ -133,6 +145,8 @@ class StreamSource {
   int64_t rows_section_bytes(int64_t b) const {
     return w_.padded() ? plan_.rows_section_bytes[at(b)] : 0;
   }
+  int64_t beat(const AccelSpec& spec) const { return rtl_beat_bytes(spec); }
+  bool counts_conflicts() const { return true; }
   int64_t rounds(int64_t b) const {
     return w_.padded() ? plan_.block_rounds[at(b + 1)] - plan_.block_rounds[at(b)] : 1;
   }
@@ -181,6 +195,57 @@ class StreamSource {
   PaddedRounds plan_;
 };
 
+// The dense design (dense_stream.h): M rows in R = ceil(M / P) rounds, row r * P + p on PE p,
+// bw cycles a segment, slot c reading offset c of every bank; no rows section, no conflict
+// counter, every round's results in P different banks (m = 1).
+class DenseSource {
+ public:
+  DenseSource(const AccelSpec& spec, const DenseMatrix& w, bool bias)
+      : w_(w), bw_(bank_width(spec)), banks_(spec.banks), bc_(spec.block_cols) {
+    require_design(spec, Design::kDense, "dense");
+    if (w.precision != spec.precision || w.values.size() != at(w.rows * w.cols)) {
+      throw Error("", "weights",
+                  fmt::format("{} values, rows x cols of them", precision_name(spec.precision)),
+                  fmt::format("{}, {} values", precision_name(w.precision), w.values.size()));
+    }
+    layer_ = dense_layer(spec, w.rows, w.cols, bias, w.scale_mode == format::ScaleMode::kPerRow);
+  }
+  int64_t rows() const { return w_.rows; }
+  int64_t cols() const { return w_.cols; }
+  int64_t blocks() const { return layer_.blocks; }
+  int64_t segments(int64_t) const { return w_.rows; }
+  int64_t row(int64_t, int64_t i) const { return i; }
+  int64_t block_bytes(int64_t) const { return layer_.block_bytes; }
+  int64_t first_bytes() const { return layer_.first_extra_bytes; }
+  int64_t rows_section_bytes(int64_t) const { return 0; }
+  int64_t beat(const AccelSpec& spec) const { return dense_beat_bytes(spec); }
+  bool counts_conflicts() const { return false; }
+  int64_t rounds(int64_t) const { return layer_.rounds; }
+  int64_t round_cycles(int64_t, int64_t) const { return bw_; }
+  int64_t conflicts(int64_t, int64_t) const { return 1; }
+
+  // Cycle c reads offset c of every bank j: the segment's Bc columns in bw cycles.
+  SegmentCost run(int64_t b, int64_t i, const int16_t* slice, int64_t bc, int64_t lanes,
+                  int64_t* psum) const {
+    const int16_t* v = w_.values.data() + i * w_.cols;
+    for (int64_t c = 0; c < bw_; ++c) {
+      for (int64_t j = 0; j < banks_; ++j) {
+        const int64_t col = j * bw_ + c, k = b * bc_ + col;
+        if (k >= w_.cols) continue;  // zero weights past K
+        const int32_t wv = v[k];
+        psum[0] += wv * slice[col];
+        if (lanes == 2) psum[1] += wv * slice[bc + col];
+      }
+    }
+    return {bw_, 0, banks_ * bw_};
+  }
+
+ private:
+  const DenseMatrix& w_;
+  int64_t bw_, banks_, bc_;
+  RtlLayer layer_;
+};
+
 // The RTL's schedule of one layer (rtl/hpa_seq.sv, hpa_slice_feed.sv, hpa_wload.sv,
 // hpa_commit.sv, hpa_drain.sv), replayed step by step in cycles from layer_go (timing.h):
 //  - slices: step s's slice is written in bw consecutive cycles from w_s = max(w_(s-1) + bw,
@@ -189,7 +254,7 @@ class StreamSource {
 //  - weights (streamed): block item i is requested at c_i = max(completion of item i-1 + 1,
 //    release of its half by item i-2 + 2) (c_0 = 1); its beats arrive per rtl_beat_arrival;
 //    it completes at Y_i = max(last beat + 2, rows section's last beat + R + 6) and is usable
-//    from Y_i + 1.
+//    from Y_i + 1 (the dense design has no conflict counter: Y_i = last beat + 2).
 //  - slots: a step's first slot is presented the cycle after the one in which its slice and
 //    weights are usable and the commit gap of the previous round has passed, or right after
 //    the previous step's last slot when all that already held then; rounds are max(n, m)
@@ -199,13 +264,15 @@ class StreamSource {
 //    waits for the last read; the layer's last value leaves 6 cycles after its last read.
 class Schedule {
  public:
-  Schedule(const AccelSpec& spec, const Mapping& mapping, int64_t q_rows)
+  Schedule(const AccelSpec& spec, const Mapping& mapping, int64_t q_rows, int64_t beat,
+           bool counts_conflicts)
       : bw_(bank_width(spec)),
         latency_(result_latency(spec)),
         q_rows_(q_rows),
-        beat_(rtl_beat_bytes(spec)),
+        beat_(beat),
         per_cycle_(offchip_bytes_per_cycle(spec)),
-        resident_(mapping.weights_resident) {}
+        resident_(mapping.weights_resident),
+        counted_(counts_conflicts) {}
 
   // A column block's weights: the burst's bytes and those through its rows section; rounds R.
   void begin_block(int64_t bytes, int64_t rows_end_bytes, int64_t rounds) {
@@ -219,7 +286,8 @@ class Schedule {
     const int64_t last = c + rtl_beat_arrival(ceil_div(bytes, beat_), bytes, beat_, per_cycle_);
     const int64_t rows =
         c + rtl_beat_arrival(ceil_div(rows_end_bytes, beat_), bytes, beat_, per_cycle_);
-    complete_prev_ = std::max(last + kLastBeatToComplete, rows + rounds + kRowsToCounted);
+    complete_prev_ = last + kLastBeatToComplete;
+    if (counted_) complete_prev_ = std::max(complete_prev_, rows + rounds + kRowsToCounted);
     weights_usable_ = complete_prev_ + 1;
     transfer_ += last - c;
   }
@@ -279,7 +347,7 @@ class Schedule {
 
   int64_t bw_, latency_, q_rows_, beat_;
   double per_cycle_;
-  bool resident_;
+  bool resident_, counted_;
   int64_t items_ = 0, complete_prev_ = 0, weights_usable_ = 0;
   int64_t block_end_[2] = {0, 0};  // last slots of the blocks before the current one
   int64_t steps_ = 0, slice_write_ = 0, step_end_[2] = {0, 0};
@@ -314,7 +382,8 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
   OpStats& s = out.stats;
   s.name = name;
   s.provenance = Provenance::kSimulated;
-  Schedule sched(spec, mapping, ceil_div(rows, rtl_out_banks(spec.pes)));
+  Schedule sched(spec, mapping, ceil_div(rows, out_banks(spec)), src.beat(spec),
+                 src.counts_conflicts());
 
   std::vector<int16_t> slice(at(lanes * bc));
   bool first = true;
@@ -390,7 +459,7 @@ OpStats schedule_matmul(const AccelSpec& spec, const Mapping& mapping, const Mat
   if (tile < 1) throw Error("", op.name, "a token tile that fits the buffers", "none");
   const int64_t bw = bank_width(spec), blocks = ceil_div(op.cols, spec.block_cols);
   const int64_t rounds = ceil_div(op.rows, spec.pes), lanes = spec.token_lanes;
-  Schedule sched(spec, resident, ceil_div(op.rows, rtl_out_banks(spec.pes)));
+  Schedule sched(spec, resident, ceil_div(op.rows, out_banks(spec)), 1, false);
   int64_t steps = 0;
   for (int64_t t0 = 0; t0 < op.tokens; t0 += tile) {
     const int64_t t_count = std::min(tile, op.tokens - t0);
@@ -439,6 +508,12 @@ LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const s
   return run_linear(spec, mapping, name, StreamSource(spec, w, !bias.empty()), x, tokens, bias);
 }
 
+LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
+                          const DenseMatrix& w, std::span<const int16_t> x, int64_t tokens,
+                          std::span<const int64_t> bias) {
+  return run_linear(spec, mapping, name, DenseSource(spec, w, !bias.empty()), x, tokens, bias);
+}
+
 SimResult simulate_workload(const AccelSpec& spec, const Mapping& mapping, const Workload& workload,
                             std::span<const LayerData> layers) {
   validate_spec(spec);
@@ -454,10 +529,10 @@ SimResult simulate_workload(const AccelSpec& spec, const Mapping& mapping, const
       const LayerData& d = layers[next++];
       const auto [rows, cols] = std::visit(
           [](const auto& w) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(w)>, StreamMatrix>) {
-              return std::pair{w.rows, w.cols};
-            } else {
+            if constexpr (std::is_same_v<std::decay_t<decltype(w)>, format::hpf::Matrix>) {
               return std::pair{w.header.rows, w.header.cols};
+            } else {
+              return std::pair{w.rows, w.cols};
             }
           },
           d.weights);

@@ -24,6 +24,9 @@
 //  - a padded StreamMatrix (StreamOrder::kPadded): the RTL's machine as for HPF, with rounds of
 //    any length (padded_rounds.h: deal, round lengths, commit counts, image bytes); a segment
 //    of L slots never stalls. An HP mask gives exactly HPF's cycles.
+//  - DenseMatrix (the dense design, dense_stream.h): R = ceil(M / P) rounds of bw cycles, row
+//    r * P + p on PE p, each round's results in P different banks (m = 1); its own image and
+//    beat (dense_beat_bytes), no rows section and no conflict counter.
 // Attention matmuls replay the same schedule for dense on-chip operands without data, vector
 // ops use the vector unit's count (timing.h); their OpStats say "modeled".
 #pragma once
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "accel/accel_spec.h"
+#include "accel/dense_stream.h"
 #include "accel/mapping.h"
 #include "accel/op_stats.h"
 #include "accel/stream_matrix.h"
@@ -50,18 +54,22 @@ struct LinearRun {
 
 // x is [tokens][K] quantized activations of the spec's precision, bias empty or M entries.
 // The HPF must have the spec's Bc and B and its precision's value type (kI8 / kI16); the
-// stream the spec's Bc, B and precision, B <= 64. Throws Error naming the field otherwise,
-// or when no token fits the buffers.
+// stream the spec's Bc, B and precision, B <= 64; both the HP design (spec.design). Throws Error
+// naming the field otherwise, or when no token fits the buffers.
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const format::hpf::Matrix& w, std::span<const int16_t> x, int64_t tokens,
                           std::span<const int64_t> bias);
 LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
                           const StreamMatrix& w, std::span<const int16_t> x, int64_t tokens,
                           std::span<const int64_t> bias);
+// The dense design (spec.design kDense, dense_stream.h): the matrix of the spec's precision.
+LinearRun simulate_linear(const AccelSpec& spec, const Mapping& mapping, const std::string& name,
+                          const DenseMatrix& w, std::span<const int16_t> x, int64_t tokens,
+                          std::span<const int64_t> bias);
 
 // Data for one LinearOp of a workload.
 struct LayerData {
-  std::variant<format::hpf::Matrix, StreamMatrix> weights;
+  std::variant<format::hpf::Matrix, StreamMatrix, DenseMatrix> weights;
   std::vector<int16_t> x;     // [tokens][K]
   std::vector<int64_t> bias;  // empty or M
 };

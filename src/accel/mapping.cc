@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "accel/dense_stream.h"
+
 namespace fitformer::accel {
 
 int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, int64_t cols,
@@ -19,7 +21,7 @@ int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, 
 
 Mapping default_mapping(const AccelSpec& spec, const Workload& workload) {
   Mapping m;
-  m.weights_resident = workload_weight_bytes(workload, spec.precision) <= spec.weight_buffer_bytes;
+  m.weights_resident = design_workload_bytes(spec, workload) <= spec.weight_buffer_bytes;
   return m;
 }
 
@@ -34,8 +36,12 @@ Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workl
     std::string_view name;
     if (const auto* l = std::get_if<LinearOp>(&op)) {
       rows = l->rows, cols = l->cols, tokens = l->tokens, name = l->name;
-      largest_block = std::max(largest_block,
-                               linear_block_bytes(*l, spec.block_cols, spec.banks, spec.precision));
+      if (spec.design == Design::kDense && (l->k1 != l->rows || l->n != bank_width(spec))) {
+        return {false, fmt::format("{}: the dense design runs dense layers only (k1 = M, n = "
+                                   "Bc / B), found k1 {} of {}, n {}",
+                                   name, l->k1, l->rows, l->n)};
+      }
+      largest_block = std::max(largest_block, design_block_bytes(spec, *l));
     } else if (const auto* mm = std::get_if<MatMulOp>(&op)) {
       rows = mm->rows, cols = mm->cols, tokens = mm->tokens, name = mm->name;
     } else {
@@ -47,7 +53,7 @@ Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workl
                                  name, cols, rows, spec.act_buffer_bytes, spec.out_buffer_bytes)};
     }
   }
-  const int64_t total = workload_weight_bytes(workload, spec.precision);
+  const int64_t total = design_workload_bytes(spec, workload);
   if (mapping.weights_resident && total > spec.weight_buffer_bytes) {
     return {false, fmt::format("resident weights need {} B, the weight buffer holds {} B", total,
                                spec.weight_buffer_bytes)};

@@ -41,6 +41,8 @@ int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, 
 Mapping default_mapping(const AccelSpec& spec, const Workload& workload);
 
 // Whether the mapping can run the workload on the spec: spec Bc and B equal the workload's,
+// the dense design gets dense layers only (k1 = M, n = Bc / B), byte counts are the spec's
+// design's (design_block_bytes),
 // every LinearOp and MatMulOp has a token tile >= 1, and the weight buffer holds all weights
 // (resident) or two column blocks of the largest layer (streaming).
 Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workload& workload);

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cmath>
 
+#include "accel/dense_stream.h"
 #include "accel/fixed_point.h"
 #include "core/error.h"
 
@@ -66,7 +67,8 @@ int64_t bram18_units(int64_t depth, int64_t width) {
 
 ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepths& depths) {
   validate_spec(spec);
-  const int64_t p = spec.pes, b = spec.banks, l = spec.token_lanes, nb = rtl_out_banks(p);
+  const bool dense = spec.design == Design::kDense;
+  const int64_t p = spec.pes, b = spec.banks, l = spec.token_lanes, nb = out_banks(spec);
   const int64_t w = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
   const int64_t a = 8 * accumulator_bytes(spec.precision);
   const int64_t mbw = bit_width(nb), mw = bit_width(p);  // a row's bank (or dummy); a count
@@ -87,7 +89,7 @@ ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepth
   const Buffer buffers[] = {
       {depths.act_words, l * b * w, 1, false}, {depths.out_words, 1 + l * a, nb, false},
       {depths.rp_words, a, nb, false},         {depths.rp_words, requant_bits, nb, false},
-      {depths.wb_words, b * w, p, true},       {depths.wb_words, b * ob, p, true},
+      {depths.wb_words, b * w, p, true},       {depths.wb_words, dense ? 0 : b * ob, p, true},
       {depths.row_words, 16, p, false, true},  {depths.row_words, mbw, p, false, true}};
   const bool uram = spec.weight_memory == Memory::kUram;
   int64_t units = 0, memory_luts = 0;
@@ -104,6 +106,14 @@ ResourceEstimate estimate_engine_resources(const AccelSpec& spec, const RtlDepth
   const double mult_bits = static_cast<double>(p * b * l * w);
   const double pairs = static_cast<double>(p * nb);
   // The sequencer's per-round conflict counts (row_words x mw, asynchronous read) are LUTRAM.
+  if (dense) {  // no commit crossbar, no row memories, no conflict counts
+    const double beat_bytes = static_cast<double>(p * dense_beat_bytes(spec));
+    e.lut = lround64(kDenseEngineLut + p * kDensePeLut + mult_bits * kDenseMultBitLut +
+                     beat_bytes * kDenseBeatLut) +
+            memory_luts;
+    e.ff = lround64(kDenseEngineFf + p * kDensePeFf + mult_bits * kDenseMultBitFf);
+    return e;
+  }
   e.lut = lround64(kEngineLut + p * kPeLut + mult_bits * kMultBitLut + pairs * kCrossbarLut) +
           lutram_extra_luts(depths.row_words, mw) + memory_luts;
   e.ff = lround64(kEngineFf + p * kPeFf + mult_bits * kMultBitFf);

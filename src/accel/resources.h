@@ -63,6 +63,24 @@ inline constexpr double kCrossbarLut = 85;  // per PE-bank pair (P x NB)
 inline constexpr double kEngineFf = 2625;
 inline constexpr double kPeFf = 510;
 inline constexpr double kMultBitFf = 8.45;
+// The dense design (spec.design kDense: rtl/hpa_top.sv with INDEXED = 0, NB = P): the same
+// units without the commit crossbar, the row memories, the conflict counts and the offsets
+// memory, so LUT = kDenseEngineLut + P kDensePeLut + P B L w kDenseMultBitLut + P b kDenseBeatLut
+// + LUTRAM buffers (b = dense_beat_bytes: the weight loader routes each beat's value groups to P
+// PEs and its row parameters to P banks, and the beat grows with the off-chip rate), FF =
+// kDenseEngineFf + P kDensePeFf + P B L w kDenseMultBitFf; DSP and block RAM by the formulas
+// above with NB = P and no offsets. Fitted by least squares to Yosys 0.23 synth_xilinx
+// (UltraScale+) of the dense RTL at P 2, 4, 8, 16 (B 8) and P 4 B 16, int8, one lane
+// (docs/rtl_synth/dense_*.json, `scripts/fit_resources --design dense`): LUT within 1.1 % and FF
+// within 0.1 % of all five; fitted without P 16, the LUT constants predict it at 0.95 (without
+// the P b term, at 0.82).
+inline constexpr double kDenseEngineLut = 3024;
+inline constexpr double kDensePeLut = 901;
+inline constexpr double kDenseMultBitLut = 5.41;
+inline constexpr double kDenseBeatLut = 16;  // per PE and beat byte
+inline constexpr double kDenseEngineFf = 2432;
+inline constexpr double kDensePeFf = 488;
+inline constexpr double kDenseMultBitFf = 8.46;
 // DSPs of one requantizer: int8 (32 x 32-bit product) as every int8 run of docs/rtl_synth has it;
 // int16 (48 x 32) derived from the same tiling, since no int16 synthesis finished.
 inline constexpr int64_t kRequantDspInt8 = 4;

@@ -20,11 +20,11 @@ int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-void put_le(std::vector<uint8_t>& out, uint64_t value, int64_t bytes) {
+}  // namespace
+
+void append_le(std::vector<uint8_t>& out, uint64_t value, int64_t bytes) {
   for (int64_t i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
-
-}  // namespace
 
 std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes) {
   const int64_t k1 = static_cast<int64_t>(rows.size()), nb = rtl_out_banks(pes);
@@ -67,14 +67,15 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
 RtlDepths rtl_depths(const AccelSpec& spec) {
   RtlDepths d;
   const int64_t w_bits = 8 * precision_bytes(spec.precision), ob = offset_bits(spec);
-  const int64_t word_bits = spec.pes * spec.banks * (w_bits + ob);
+  const bool dense = spec.design == Design::kDense;  // no offsets, no row memories
+  const int64_t word_bits = spec.pes * spec.banks * (w_bits + (dense ? 0 : ob));
   d.wb_words = std::max<int64_t>(2, ceil_div(spec.weight_buffer_bytes * 8, word_bits));
   d.wb_words += d.wb_words % 2;
-  d.row_words = d.wb_words;
+  d.row_words = dense ? 0 : d.wb_words;
   d.act_words = std::max<int64_t>(1, ceil_div(spec.act_buffer_bytes, rtl_act_word_bytes(spec)));
   const int64_t word_bytes = spec.token_lanes * accumulator_bytes(spec.precision);
-  d.out_words = std::max<int64_t>(
-      1, ceil_div(ceil_div(spec.out_buffer_bytes, word_bytes), rtl_out_banks(spec.pes)));
+  d.out_words =
+      std::max<int64_t>(1, ceil_div(ceil_div(spec.out_buffer_bytes, word_bytes), out_banks(spec)));
   d.rp_words = d.out_words;
   return d;
 }
@@ -140,6 +141,7 @@ RtlLayer rtl_layer(const AccelSpec& spec, int64_t rows, int64_t cols, int64_t k1
   l.blocks = ceil_div(cols, spec.block_cols);
   l.rounds = ceil_div(k1, spec.pes);
   const int64_t nb = rtl_out_banks(spec.pes);
+  l.out_banks = nb;
   l.q_rows = ceil_div(rows, nb);
   l.bias = bias;
   l.per_row_requant = per_row_requant;
@@ -187,12 +189,12 @@ std::vector<uint8_t> rtl_row_parameters(const AccelSpec& spec, int64_t rows,
   std::vector<uint8_t> out;
   for (int64_t r = 0; r < padded_rows && !bias.empty(); ++r) {
     const int64_t v = r < rows ? bias[at(r)] : 0;
-    put_le(out, static_cast<uint64_t>(v), rtl_bias_bytes(spec.precision));
+    append_le(out, static_cast<uint64_t>(v), rtl_bias_bytes(spec.precision));
   }
   for (int64_t r = 0; r < padded_rows && !requant.empty(); ++r) {
     const kernels::Requant q = r < rows ? requant[at(r)] : kernels::Requant{0, 0};
-    put_le(out, static_cast<uint32_t>(q.multiplier), 4);
-    put_le(out, static_cast<uint64_t>(q.shift), 4);
+    append_le(out, static_cast<uint32_t>(q.multiplier), 4);
+    append_le(out, static_cast<uint64_t>(q.shift), 4);
   }
   return out;
 }
@@ -224,7 +226,7 @@ RtlWeightImage rtl_weight_image(const AccelSpec& spec, const format::hpf::Matrix
     const auto rows = std::span(w.rows).subspan(at(b * k1), at(k1));
     const std::vector<int64_t> deal = rtl_block_deal(rows, p);  // segment per (round, PE), -1
     auto slot = [&](int64_t i, int64_t j, int64_t c) { return ((b * k1 + i) * banks + j) * n + c; };
-    for (int64_t i : deal) put_le(out, i >= 0 ? rows[at(i)] : 0xFFFFu, 2);
+    for (int64_t i : deal) append_le(out, i >= 0 ? rows[at(i)] : 0xFFFFu, 2);
     for (int64_t rc = 0; rc < layer.rounds * n; ++rc) {
       const int64_t r = rc / n, c = rc % n;
       for (int64_t pe = 0; pe < p; ++pe) {
@@ -232,7 +234,7 @@ RtlWeightImage rtl_weight_image(const AccelSpec& spec, const format::hpf::Matrix
         for (int64_t j = 0; j < banks; ++j) {
           const int64_t v =
               i < 0 ? 0 : (i8 ? w.vals_i8[at(slot(i, j, c))] : w.vals_i16[at(slot(i, j, c))]);
-          put_le(out, static_cast<uint64_t>(v), vbytes);
+          append_le(out, static_cast<uint64_t>(v), vbytes);
         }
       }
     }
@@ -244,7 +246,7 @@ RtlWeightImage rtl_weight_image(const AccelSpec& spec, const format::hpf::Matrix
         for (int64_t j = 0; j < banks && i >= 0; ++j) {
           group |= static_cast<uint64_t>(w.offset(slot(i, j, c))) << (j * ob);
         }
-        put_le(out, group, og);
+        append_le(out, group, og);
       }
     }
   }
@@ -274,7 +276,7 @@ std::vector<uint8_t> rtl_act_image(const AccelSpec& spec, std::span<const int16_
             for (int64_t l = 0; l < lanes; ++l) {
               const int64_t t = g0 + l, k = b * bc + j * bw + o;
               const int64_t v = t < t1 && k < cols ? x[at(t * cols + k)] : 0;
-              put_le(out, static_cast<uint64_t>(v), vbytes);
+              append_le(out, static_cast<uint64_t>(v), vbytes);
             }
           }
         }
@@ -294,7 +296,7 @@ RtlDescriptor rtl_descriptor(const AccelSpec& spec, const RtlLayer& layer, int64
   const int64_t last = tokens - (tiles - 1) * tile;
   const int64_t steps_per_block =
       (tiles - 1) * ceil_div(std::min(tile, tokens), lanes) + ceil_div(last, lanes);
-  const int64_t nb = rtl_out_banks(spec.pes);
+  const int64_t nb = layer.out_banks;
   const int64_t bias_bytes = layer.bias ? layer.q_rows * nb * rtl_bias_bytes(spec.precision) : 0;
   const int64_t values_bytes =
       layer.rounds * layer.n * spec.pes * spec.banks * precision_bytes(spec.precision);

@@ -38,6 +38,8 @@ namespace fitformer::accel {
 
 // NB: P rounded up to a power of two.
 int64_t rtl_out_banks(int64_t pes);
+// Appends the low `bytes` bytes of value, little-endian (the images' byte order).
+void append_le(std::vector<uint8_t>& out, uint64_t value, int64_t bytes);
 // Bytes of one PE's B packed offsets in the stream: ceil(B * offset bits / 8); the RTL needs
 // B * offset bits to be a multiple of 8 (rtl_check_spec).
 int64_t rtl_offset_group_bytes(const AccelSpec& spec);
@@ -57,7 +59,9 @@ int64_t rtl_beat_arrival(int64_t k, int64_t bytes, int64_t beat, double bytes_pe
 // counts and `fitformer rtl emit` writes:
 //   wb_words   per PE, the weight buffer's bytes as B values and B offsets per word, at least
 //              2 and even (two halves when streaming)
-//   row_words  per PE, = wb_words (a block has at most as many rounds as weight words)
+//   row_words  per PE, = wb_words (a block has at most as many rounds as weight words); 0 for
+//              the dense design, whose words carry no offsets and which has no row memory
+//   (out_words counts out_banks(spec) banks: P for the dense design)
 //   act_words  the activation buffer in words of L x B values
 //   out_words  per output bank (NB = P rounded up to a power of two), the output buffer's
 //              accumulators in words of L
@@ -82,6 +86,7 @@ struct RtlLayer {
   int64_t block_bytes = 0;        // rows + values + offsets of one column block
   int64_t first_extra_bytes = 0;  // bias + requantization sections (first block only)
   int64_t rows_bytes = 0;         // the rows section of a block
+  int64_t out_banks = 0;          // NB (rtl_out_banks; P for the dense design)
 };
 RtlLayer rtl_layer(const AccelSpec& spec, int64_t rows, int64_t cols, int64_t k1, int64_t n,
                    bool bias, bool per_row_requant);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "accel/dense_stream.h"
 #include "core/error.h"
 
 namespace fitformer::accel {
@@ -15,8 +16,18 @@ struct Extents {
   int64_t max_act_per_token = 0;  // bytes of one token's inputs, largest op
   int64_t max_out_per_token = 0;  // bytes of one token's accumulators, largest op
   int64_t max_tokens = 0;
-  int64_t largest_block = 0;
 };
+
+// The largest column block's bytes and all weights' bytes on the spec's design and P.
+std::pair<int64_t, int64_t> weight_extents(const AccelSpec& spec, const Workload& w) {
+  int64_t largest = 0;
+  for (const Op& op : w.ops) {
+    if (const auto* l = std::get_if<LinearOp>(&op)) {
+      largest = std::max(largest, design_block_bytes(spec, *l));
+    }
+  }
+  return {largest, design_workload_bytes(spec, w)};
+}
 
 Extents extents_of(const Workload& w, Precision precision) {
   Extents e;
@@ -24,8 +35,6 @@ Extents extents_of(const Workload& w, Precision precision) {
     int64_t rows = 0, cols = 0, tokens = 0;
     if (const auto* l = std::get_if<LinearOp>(&op)) {
       rows = l->rows, cols = l->cols, tokens = l->tokens;
-      e.largest_block =
-          std::max(e.largest_block, linear_block_bytes(*l, w.block_cols, w.banks, precision));
     } else if (const auto* m = std::get_if<MatMulOp>(&op)) {
       rows = m->rows, cols = m->cols, tokens = m->tokens;
     } else {
@@ -66,28 +75,31 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
     if (banks < 1 || problem.plan.block_cols % banks != 0) continue;
     HpPlan plan = problem.plan;
     plan.banks = banks;
+    if (problem.design == Design::kDense) plan.sparsity = 0;  // it runs the dense model
     const Workload workload = build_workload(problem.model, problem.seq, problem.batch, plan);
     for (Precision precision : problem.precisions) {
       const Extents ext = extents_of(workload, precision);
-      const int64_t total_bytes = workload_weight_bytes(workload, precision);
       for (int64_t lanes = 1; lanes <= (precision == Precision::kInt8 ? 2 : 1); ++lanes) {
         for (int64_t pes : problem.pes) {
+          AccelSpec sized;
+          sized.design = problem.design;
+          sized.pes = pes;
+          sized.banks = banks;
+          sized.block_cols = plan.block_cols;
+          sized.precision = precision;
+          const auto [largest_block, total_bytes] = weight_extents(sized, workload);
           for (int64_t tile = ext.max_tokens; tile >= 1; tile = tile == 1 ? 0 : (tile + 1) / 2) {
             for (bool resident : {true, false}) {
               for (Memory memory : {Memory::kBram, Memory::kUram}) {
                 if (memory == Memory::kUram && fpga.uram == 0) continue;
-                AccelSpec spec;
-                spec.pes = pes;
-                spec.banks = banks;
-                spec.block_cols = plan.block_cols;
+                AccelSpec spec = sized;
                 spec.token_lanes = lanes;
-                spec.precision = precision;
                 spec.clock_mhz = fpga.clock_mhz;
                 spec.offchip_gbs = device.memory_bandwidth_gbs * problem.offchip_efficiency;
                 spec.vector_lanes = std::clamp<int64_t>(pes / 2, 1, 64);
                 spec.act_buffer_bytes = ext.max_act_per_token * tile;
                 spec.out_buffer_bytes = ext.max_out_per_token * tile;
-                spec.weight_buffer_bytes = resident ? total_bytes : 2 * ext.largest_block;
+                spec.weight_buffer_bytes = resident ? total_bytes : 2 * largest_block;
                 spec.weight_memory = memory;
                 Mapping mapping;
                 mapping.weights_resident = resident;

@@ -34,6 +34,9 @@ namespace fitformer::accel {
 std::vector<int64_t> default_pe_grid();
 
 struct SizingProblem {
+  // The HP design for plan's pruned model, or the dense design (dense_stream.h) for the same
+  // model unpruned (plan.sparsity is taken as 0), each over the same grid.
+  Design design = Design::kHp;
   io::ModelConfig model;
   int64_t seq = 128;
   int64_t batch = 1;

@@ -1,6 +1,7 @@
-// `fitformer simulate`: sizes the HP accelerator for one FPGA, then runs the model through the
-// cycle-level simulator with the chosen pattern, printing per-layer cycles, utilization,
-// stalls, the resource use and the chosen parameters.
+// `fitformer simulate`: sizes the HP accelerator (or, with --design dense, the dense baseline
+// design for the unpruned model) for one FPGA, then runs the model through the cycle-level
+// simulator with the chosen pattern, printing per-layer cycles, utilization, stalls, the
+// resource use and the chosen parameters.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include <variant>
 
 #include "accel/analytical.h"
+#include "accel/dense_stream.h"
 #include "accel/padded_rounds.h"
 #include "accel/rtl_image.h"
 #include "accel/sized_json.h"
@@ -31,6 +33,7 @@ struct SimulateOptions {
   std::string catalog = io::default_catalog_path().string();
   std::string pattern = "hp";
   std::string stream_packer;  // empty: HPF for hp, bank-interleaved for the others
+  std::string design = "hp";  // or "dense": the dense baseline design on the dense model
   sparsity::HpPlan plan;
   std::string precision = "int8";
   int64_t seq = 0;  // 0: 64 for the causal LM, 128 for BERT
@@ -70,6 +73,11 @@ nlohmann::json op_json(const accel::OpStats& s) {
 // counts them: HPF and padded streams as the RTL's image (accel/rtl_image.h, padded_rounds.h;
 // no bias here), an unpadded stream as its own bytes.
 int64_t image_bytes(const accel::AccelSpec& spec, const accel::LayerData& d) {
+  if (const auto* m = std::get_if<accel::DenseMatrix>(&d.weights)) {
+    const accel::RtlLayer l = accel::dense_layer(spec, m->rows, m->cols, false,
+                                                 m->scale_mode == format::ScaleMode::kPerRow);
+    return l.blocks * l.block_bytes + l.first_extra_bytes;
+  }
   if (const auto* s = std::get_if<accel::StreamMatrix>(&d.weights)) {
     if (!s->padded()) return s->bytes();
     const accel::PaddedRounds plan = accel::plan_padded_rounds(spec, *s, false);
@@ -121,6 +129,13 @@ Simulation simulate(const SimulateOptions& o) {
   problem.seq = r.seq;
   problem.batch = r.batch;
   problem.plan = o.plan;
+  problem.design = accel::parse_design(o.design);
+  if (problem.design == accel::Design::kDense &&
+      (sparsity::is_pruned(o.plan) || r.pattern != sparsity::Pattern::kHp)) {
+    throw Error(
+        "", "--design dense", "--sparsity 0 and no --pattern (it runs the dense model)",
+        fmt::format("sparsity {}, pattern {}", o.plan.sparsity, sparsity::pattern_name(r.pattern)));
+  }
   // An FPGA runs int8 as is and anything wider on its int16 datapath.
   problem.precisions = {format::parse_precision(o.precision) == format::Precision::kInt8
                             ? format::Precision::kInt8
@@ -133,15 +148,19 @@ Simulation simulate(const SimulateOptions& o) {
   const devices::LayerWeights weights =
       o.model_dir.empty() ? devices::LayerWeights{}
                           : devices::model_folder_weights(o.model_dir, r.sized.workload);
-  const auto layers =
-      devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1, weights, packer);
-  r.packer = packer                                ? std::string(accel::stream_order_name(*packer))
+  const auto layers = devices::layer_data(r.sized.workload, r.sized.spec.precision, r.pattern, 1,
+                                          weights, packer, problem.design);
+  r.packer = problem.design == accel::Design::kDense ? "dense (values only)"
+             : packer                              ? std::string(accel::stream_order_name(*packer))
              : r.pattern == sparsity::Pattern::kHp ? "hpf"
                                                    : "bank-interleaved";
   for (const accel::LayerData& d : layers) {
     if (const auto* s = std::get_if<accel::StreamMatrix>(&d.weights)) {
       r.weight_bytes += s->bytes();
       r.padding_bytes += s->padding_bytes();
+    } else if (const auto* m = std::get_if<accel::DenseMatrix>(&d.weights)) {
+      r.weight_bytes +=
+          static_cast<int64_t>(m->values.size()) * format::precision_bytes(m->precision);
     } else {
       r.weight_bytes += std::get<format::hpf::Matrix>(d.weights).bytes();
     }
@@ -168,6 +187,7 @@ nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
   nlohmann::json j = {{"command", "simulate"},
                       {"model", r.source},
                       {"device", r.device.id},
+                      {"design", std::string(accel::design_name(r.sized.spec.design))},
                       {"pattern", std::string(sparsity::pattern_name(r.pattern))},
                       {"stream_packer", r.packer},
                       {"weight_bytes", r.weight_bytes},
@@ -184,7 +204,7 @@ nlohmann::json simulation_json(const SimulateOptions& o, const Simulation& r) {
                       {"conflict_stall_cycles", r.stalls},
                       {"idle_pe_cycles", r.idle},
                       {"busy_pe_cycles", r.busy},
-                      {"modeled_hp_cycles", r.sized.latency.total_cycles},
+                      {"modeled_cycles", r.sized.latency.total_cycles},
                       {"accelerator", accel::sized_config_json(r.sized)},
                       {"resources",
                        {{"provenance", "modeled"},
@@ -216,14 +236,16 @@ void print_simulation(const SimulateOptions& o, const Simulation& r) {
       "padding; the array streams {} bytes per pass\n",
       r.packer, r.weight_bytes, r.padding_bytes, r.image_bytes);
   fmt::print(
-      "accelerator (sized for HP, modeled): P={} B={} Bc={} lanes={} {} @ {:.0f} MHz, "
-      "weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector lanes\n",
-      s.pes, s.banks, s.block_cols, s.token_lanes, format::precision_name(s.precision), s.clock_mhz,
+      "accelerator ({} design, sized for this model, modeled): P={} B={} Bc={} lanes={} {} @ "
+      "{:.0f} MHz, weights {} in {} ({} KiB), act {} KiB, out {} KiB, {:.1f} GB/s, {} vector "
+      "lanes\n",
+      accel::design_name(s.design), s.pes, s.banks, s.block_cols, s.token_lanes,
+      format::precision_name(s.precision), s.clock_mhz,
       r.sized.mapping.weights_resident ? "resident" : "streamed",
       accel::memory_name(s.weight_memory), s.weight_buffer_bytes / 1024, s.act_buffer_bytes / 1024,
       s.out_buffer_bytes / 1024, s.offchip_gbs, s.vector_lanes);
   fmt::print(
-      "resources (modeled; LUT/FF constants are estimates): DSP {}/{}  BRAM36 {}/{}  "
+      "resources (modeled; LUT/FF constants fitted to Yosys): DSP {}/{}  BRAM36 {}/{}  "
       "URAM {}/{}  LUT {}/{}  FF {}/{}  (usable fraction {:.2f})\n",
       res.dsp, fpga.dsp, res.bram36, fpga.bram36, res.uram, fpga.uram, res.lut, fpga.lut, res.ff,
       fpga.ff, fpga.usable_fraction);
@@ -236,7 +258,7 @@ void print_simulation(const SimulateOptions& o, const Simulation& r) {
   }
   fmt::print(
       "total: {} cycles = {:.1f} us (simulated), utilization {:.1f}%, conflict stalls {} "
-      "PE-cycles, idle {} PE-cycles; the analytical model gives {} cycles for HP\n",
+      "PE-cycles, idle {} PE-cycles; the analytical model gives {} cycles (modeled)\n",
       r.sim.total_cycles, r.sim.latency_us, r.utilization * 100, r.stalls, r.idle,
       r.sized.latency.total_cycles);
 }
@@ -266,6 +288,10 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--stream-packer", o->stream_packer,
                   "How the pruned layers' weights are packed: column, bank-interleaved or padded "
                   "(a stream; default: HPF for hp, bank-interleaved for the other patterns)");
+  cmd->add_option("--design", o->design,
+                  "hp, or dense: the dense baseline accelerator (no indices) on the unpruned "
+                  "model, sized by the same search (needs --sparsity 0)")
+      ->capture_default_str();
   cmd->add_option("--sparsity", o->plan.sparsity, "Sparsity of the encoder linears")
       ->capture_default_str();
   cmd->add_option("--rho1", o->plan.rho1, "HP level-1 density (default: rho2 = 0.5)");

@@ -63,7 +63,8 @@ std::vector<accel::LayerData> random_layer_data(const accel::Workload& workload,
 std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
                                          format::Precision precision, sparsity::Pattern pattern,
                                          uint64_t seed, const LayerWeights& weights,
-                                         std::optional<accel::StreamOrder> packer) {
+                                         std::optional<accel::StreamOrder> packer,
+                                         accel::Design design) {
   if (pattern != sparsity::Pattern::kHp) stream_params(pattern, 0.5, workload);  // validates
   std::vector<accel::LayerData> layers;
   const int64_t bw = workload.block_cols / workload.banks;
@@ -82,7 +83,10 @@ std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
     ++index;
     const bool dense = !lin->pruned || (lin->k1 == lin->rows && lin->n == bw);
     accel::LayerData data;
-    if (dense || pattern == sparsity::Pattern::kHp) {
+    if (design == accel::Design::kDense) {
+      data.weights =
+          accel::quantize_dense(w, lin->rows, lin->cols, precision, format::ScaleMode::kPerRow);
+    } else if (dense || pattern == sparsity::Pattern::kHp) {
       const sparsity::HpParams hp{
           .rho1 = static_cast<double>(lin->k1) / static_cast<double>(lin->rows),
           .rho2 = static_cast<double>(lin->n) / static_cast<double>(bw),

@@ -32,11 +32,14 @@ std::vector<accel::LayerData> random_layer_data(
 // fp32 weights [M][K] per LinearOp of a workload, in order; an empty entry means random.
 using LayerWeights = std::vector<std::vector<float>>;
 
-// The same with the given weights where an entry is not empty (its size must be M x K).
+// The same with the given weights where an entry is not empty (its size must be M x K). For
+// the dense design every layer is a DenseMatrix (per-row scales) of its whole weight matrix and
+// the pattern is not used.
 std::vector<accel::LayerData> layer_data(const accel::Workload& workload,
                                          format::Precision precision, sparsity::Pattern pattern,
                                          uint64_t seed, const LayerWeights& weights,
-                                         std::optional<accel::StreamOrder> packer = std::nullopt);
+                                         std::optional<accel::StreamOrder> packer = std::nullopt,
+                                         accel::Design design = accel::Design::kHp);
 
 // The encoder linears' weights of a dense model folder (model::*_encoder_linears, matched in
 // order to the workload's pruned LinearOps, shapes checked); the dense head layers (decoder,

@@ -11,6 +11,7 @@
 #include "accel/stream_matrix.h"
 #include "core/random.h"
 #include "format/hpf.h"
+#include "io/model_config.h"
 #include "sparsity/hierarchical.h"
 #include "sparsity/patterns.h"
 
@@ -29,6 +30,28 @@ inline AccelSpec spec_for(int64_t bc, int64_t banks, Precision p, int64_t lanes,
   s.offchip_gbs = offchip_gbs;
   s.act_buffer_bytes = s.out_buffer_bytes = 1 << 20;
   return s;
+}
+
+// The task models' shapes, 2 layers: a causal LM of width d (FFN 4d, 4 heads) and TinyBERT
+// (312 / 1200, 12 heads).
+inline io::ModelConfig causal_lm_config(int d, int vocab) {
+  io::ModelConfig c = io::default_model_config(io::ModelFamily::kCausalLm);
+  c.hidden_size = d;
+  c.intermediate_size = 4 * d;
+  c.num_attention_heads = 4;
+  c.num_hidden_layers = 2;
+  c.vocab_size = vocab;
+  return c;
+}
+
+inline io::ModelConfig tinybert_config() {
+  io::ModelConfig c = io::default_model_config(io::ModelFamily::kBertClassifier);
+  c.hidden_size = 312;
+  c.intermediate_size = 1200;
+  c.num_attention_heads = 12;
+  c.num_hidden_layers = 2;
+  c.vocab_size = 30522;
+  return c;
 }
 
 inline std::vector<float> random_weights(int64_t rows, int64_t cols, uint64_t seed) {

@@ -16,23 +16,7 @@ namespace fitformer::accel {
 namespace {
 
 io::ModelConfig causal_lm(int d) {
-  io::ModelConfig c = io::default_model_config(io::ModelFamily::kCausalLm);
-  c.hidden_size = d;
-  c.intermediate_size = 4 * d;
-  c.num_attention_heads = 4;
-  c.num_hidden_layers = 2;
-  c.vocab_size = 500;
-  return c;
-}
-
-io::ModelConfig tinybert() {
-  io::ModelConfig c = io::default_model_config(io::ModelFamily::kBertClassifier);
-  c.hidden_size = 312;
-  c.intermediate_size = 1200;
-  c.num_attention_heads = 12;
-  c.num_hidden_layers = 2;
-  c.vocab_size = 30522;
-  return c;
+  return testing::causal_lm_config(d, 500);
 }
 
 // The HPF each LinearOp stands for, packed by the real packer, with random activations.
@@ -79,7 +63,7 @@ TEST(Analytical, WithinThreePercentOfTheSimulatorOnTaskModels) {
                     {"wide", wide, false},
                     {"tiled", tiled, false},
                     {"resident", small, true}};
-  const io::ModelConfig models[] = {causal_lm(128), causal_lm(256), tinybert()};
+  const io::ModelConfig models[] = {causal_lm(128), causal_lm(256), testing::tinybert_config()};
   uint64_t seed = 1;
   int64_t layers_checked = 0;
   double worst = 0, worst_conflicting = 0, worst_total = 0;
@@ -163,7 +147,7 @@ TEST(Analytical, WorkloadHoldsEveryOpOfTheModel) {
   EXPECT_EQ(in_proj.tokens, 256);
   EXPECT_TRUE(in_proj.pruned);
   EXPECT_FALSE(std::get<LinearOp>(lm.ops.back()).pruned);
-  const Workload bert = build_workload(tinybert(), 64, 1, HpPlan{});
+  const Workload bert = build_workload(testing::tinybert_config(), 64, 1, HpPlan{});
   EXPECT_EQ(std::get<LinearOp>(bert.ops.back()).name, "classifier");
   EXPECT_EQ(std::get<LinearOp>(bert.ops.back()).tokens, 1);
 }

@@ -1,7 +1,8 @@
 // The engine's resource model against Yosys synthesis of rtl/ (docs/rtl_synth/*.json, written by
-// scripts/rtl_synth): block RAM within the requantization words Yosys may put in LUTRAM at every
-// synthesized size; on UltraScale+ (the fit's family) DSPs exactly and LUT and FF within the
-// fit's tolerance. Prints the model-vs-synthesis table of docs/rtl.md.
+// scripts/rtl_synth; dense_*.json the dense design, INDEXED = 0): block RAM within the
+// requantization words Yosys may put in LUTRAM at every synthesized size; on UltraScale+ (the fit's
+// family) DSPs exactly and LUT and FF within the fit's tolerance. Prints the model-vs-synthesis
+// table of docs/rtl.md.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "accel/dense_stream.h"
 #include "accel/resources.h"
 
 namespace fitformer::accel {
@@ -46,16 +48,20 @@ std::vector<Synthesized> load_results() {
     s.name = j.at("name");
     s.family = j.at("family");
     AccelSpec& spec = s.spec;
+    spec.design = prm.value("INDEXED", 1) == 0 ? Design::kDense : Design::kHp;
     spec.pes = prm.at("P");
     spec.banks = prm.at("B");
     spec.block_cols = prm.at("BC");
     spec.token_lanes = prm.at("L");
     spec.precision = prm.at("W").get<int>() == 16 ? Precision::kInt16 : Precision::kInt8;
     s.depths.wb_words = prm.at("WB_WORDS");
-    s.depths.row_words = prm.at("ROW_WORDS");
+    s.depths.row_words = spec.design == Design::kDense ? 0 : prm.at("ROW_WORDS").get<int64_t>();
     s.depths.act_words = prm.at("ACT_WORDS");
     s.depths.out_words = prm.at("OUT_WORDS");
     s.depths.rp_words = prm.at("RP_WORDS");
+    if (spec.design == Design::kDense) {  // the beat the model derives is the synthesized one
+      EXPECT_EQ(dense_beat_bytes(spec), prm.at("BEAT").get<int64_t>()) << s.name;
+    }
     s.clb_lut = c.at("clb_lut");
     s.ff = c.at("ff");
     s.dsp = c.at("dsp");
@@ -79,14 +85,14 @@ TEST(ResourcesVsSynthesis, EngineModelWithinTheFitAtEverySynthesizedSize) {
     const double lut_ratio = static_cast<double>(e.lut) / static_cast<double>(s.clb_lut);
     const double ff_ratio = static_cast<double>(e.ff) / static_cast<double>(s.ff);
     std::cout << fmt::format(
-        "| P{} B{} int{} L{} | {} | {} | {} | {:.2f} | {} | {} | {:.2f} | {} | {} | {} | {} | {} "
+        "| {}P{} B{} int{} L{} | {} | {} | {} | {:.2f} | {} | {} | {:.2f} | {} | {} | {} | {} | {} "
         "|\n",
-        s.spec.pes, s.spec.banks, 8 * precision_bytes(s.spec.precision), s.spec.token_lanes,
-        s.family, s.clb_lut, e.lut, lut_ratio, s.ff, e.ff, ff_ratio, s.dsp, e.dsp, bram, e.bram36,
-        s.ltp);
+        s.spec.design == Design::kDense ? "dense " : "", s.spec.pes, s.spec.banks,
+        8 * precision_bytes(s.spec.precision), s.spec.token_lanes, s.family, s.clb_lut, e.lut,
+        lut_ratio, s.ff, e.ff, ff_ratio, s.dsp, e.dsp, bram, e.bram36, s.ltp);
     // The model counts the per-bank requantization words (rp_words x 40) as block RAM; at the
     // synthesized depth (128) Yosys may build them from LUTRAM: one 18 Kb unit per bank less.
-    const int64_t banks = rtl_out_banks(s.spec.pes);
+    const int64_t banks = out_banks(s.spec);
     EXPECT_GE(e.bram36, bram) << s.name;
     EXPECT_LE(e.bram36, bram + banks) << s.name;
     if (s.family == "xcup") {  // the fit's family; 7-series is reported, not asserted

@@ -79,6 +79,37 @@ TEST(SimulateCli, StreamPackerPaddedGivesHpfCyclesForHp) {
   EXPECT_NE(run_fitformer(base + "--stream-packer pad").exit_code, 0);
 }
 
+TEST(SimulateCli, DenseDesignRunsTheDenseModelWithoutIndices) {
+  const CommandResult dense = run_fitformer(
+      "simulate --family bert-classifier --device kv260 --seq 32 --design dense --sparsity 0 "
+      "--json");
+  const CommandResult hp1 = run_fitformer(
+      "simulate --family bert-classifier --device kv260 --seq 32 --sparsity 0 --json");
+  ASSERT_EQ(dense.exit_code, 0) << dense.output;
+  ASSERT_EQ(hp1.exit_code, 0) << hp1.output;
+  const auto d = nlohmann::json::parse(dense.output), h = nlohmann::json::parse(hp1.output);
+  EXPECT_EQ(d["design"], "dense");
+  EXPECT_EQ(h["design"], "hp");
+  EXPECT_EQ(d["provenance"], "simulated");
+  EXPECT_EQ(d["resources"]["provenance"], "modeled");
+  EXPECT_EQ(d["macs"], h["macs"]);  // the same dense model
+  EXPECT_EQ(d["conflict_stall_cycles"].get<int64_t>(), 0);
+  // no index bytes, no crossbar: never slower than HP at density 1, sized by the same search
+  EXPECT_LE(d["latency_us"].get<double>(), h["latency_us"].get<double>());
+  EXPECT_LE(d["resources"]["lut"].get<int64_t>(),
+            static_cast<int64_t>(d["resources"]["device_lut"].get<double>() *
+                                 d["resources"]["usable_fraction"].get<double>()));
+  // it runs dense models only, and knows no other design
+  EXPECT_NE(run_fitformer("simulate --family bert-classifier --device kv260 --design dense "
+                          "--sparsity 0.5")
+                .exit_code,
+            0);
+  EXPECT_NE(run_fitformer("simulate --family bert-classifier --device kv260 --design csr "
+                          "--sparsity 0")
+                .exit_code,
+            0);
+}
+
 TEST(SimulateCli, RefusesANonFpgaAndABadPattern) {
   EXPECT_NE(run_fitformer("simulate --family causal-lm --device rpi4").exit_code, 0);
   EXPECT_NE(run_fitformer("simulate --family causal-lm --pattern nm").exit_code, 0);

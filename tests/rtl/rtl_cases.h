@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,72 @@ inline LayerData make_layer(const RtlBuild& b, int64_t rows, int64_t cols, int64
   return d;
 }
 
+// One layer of a descriptor table: shape, HP densities (1 and 1 for a dense layer), bias,
+// requantization, residence.
+struct Case {
+  int64_t rows, cols, tokens, tile;
+  double rho1, rho2;
+  BiasKind bias;
+  bool per_row;
+  bool resident;
+};
+
+// Four random layers within the build's depths; n = 1 and sparse rows make rounds whose rows
+// collide in an output bank (m > n), so the commit gap is exercised. `dense`: the same draws
+// with every layer dense (rho1 = rho2 = 1), for the dense design.
+inline std::vector<Case> random_sequence(const RtlBuild& build, uint64_t seed, bool dense) {
+  Rng rng(seed);
+  const int64_t p = build.pes, bc = build.block_cols, bw = bc / build.banks;
+  const double rho1s[] = {0.1, 0.3, 0.6, 1.0};
+  const double rho2s[] = {1.0 / static_cast<double>(bw), 0.5, 1.0};
+  std::vector<Case> out;
+  int64_t resident_words = 0;
+  for (int i = 0; i < 4; ++i) {
+    Case c{};
+    c.rows = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(6 * p)));
+    c.cols = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(4 * bc)));
+    c.tokens = 1 + static_cast<int64_t>(rng.below(6));
+    c.tile = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(c.tokens + 1)));
+    c.rho1 = rho1s[rng.below(4)];
+    c.rho2 = rho2s[rng.below(3)];
+    if (dense) c.rho1 = c.rho2 = 1.0;
+    c.bias = static_cast<BiasKind>(rng.below(3));
+    c.per_row = rng.below(2) == 1;
+    // resident when its weights fit beside the earlier resident layers (an upper bound)
+    const int64_t k1 =
+        std::max<int64_t>(1, static_cast<int64_t>(c.rho1 * static_cast<double>(c.rows) + 0.5));
+    const int64_t words = (c.cols + bc - 1) / bc * ((k1 + p - 1) / p) * bw;
+    c.resident = rng.below(3) == 0 && resident_words + words <= build.wb_words / 2;
+    if (c.resident) resident_words += words;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Shapes chosen per build so that the buffers of the Verilated depths hold them; `dense` as
+// above.
+inline std::vector<std::vector<Case>> sequences(const RtlBuild& build, bool dense) {
+  const int64_t p = build.pes, bc = build.block_cols, l = build.lanes;
+  std::vector<std::vector<Case>> seqs = {
+      // three streamed layers back to back: ragged K and M, one and several tiles
+      {{3 * p + 1, 2 * bc + bc / 2, 2 * l + 1, 2 * l, 0.5, 0.5, BiasKind::kRandom, true, false},
+       {2 * p, bc, 3, 64, 0.25, 1.0, BiasKind::kNone, false, false},
+       {5 * p - 1, 3 * bc - 1, 2, 1, 1.0, 0.25, BiasKind::kSaturating, true, false}},
+      // saturation both ways, per-layer requantization, odd tokens
+      {{p + 3, 2 * bc, 5, 64, 0.75, 0.5, BiasKind::kSaturating, false, false},
+       {4 * p, bc + 3, 1, 64, 0.1, 0.5, BiasKind::kRandom, true, false}},
+      // resident weights (preloaded by a load-only entry), then a streamed layer
+      {{2 * p + 5, 2 * bc + 7, 3, 2 * l, 0.5, 0.75, BiasKind::kRandom, true, true},
+       {p, bc, 4, 3, 0.5, 0.5, BiasKind::kNone, true, false}},
+  };
+  for (auto& seq : seqs) {
+    for (Case& c : seq) {
+      if (dense) c.rho1 = c.rho2 = 1.0;
+    }
+  }
+  return seqs;
+}
+
 struct ExpectedLayer {
   int64_t rows = 0, cols = 0, tokens = 0, tile = 0;
   std::vector<int64_t> acc;
@@ -114,27 +181,39 @@ struct ExpectedLayer {
   int64_t gap_rounds = 0;  // rounds (per step) whose bank-conflict count m exceeds n
 };
 
-inline ExpectedLayer expect_layer(const accel::AccelSpec& spec, const accel::Mapping& mapping,
-                                  const std::string& name, const LayerData& d) {
-  const auto& h = d.w.header;
+// What kernels' fixed-point reference and requantizer say about an HPF layer (accumulators
+// poisoned first, so a reference that skips one shows), with the mapping's token tile.
+inline ExpectedLayer expect_fixed(const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                                  const format::hpf::Matrix& w, std::span<const int16_t> x,
+                                  int64_t tokens, std::span<const int64_t> bias,
+                                  std::span<const kernels::Requant> requant,
+                                  const kernels::Requant& layer_requant) {
+  const auto& h = w.header;
   ExpectedLayer e;
   e.rows = h.rows;
   e.cols = h.cols;
-  e.tokens = d.tokens;
-  e.tile = accel::token_tile(spec, mapping, h.rows, h.cols, d.tokens);
-  e.acc.resize(static_cast<size_t>(d.tokens * h.rows));
-  kernels::linear_fixed_reference(d.w, d.x, d.tokens, d.bias, e.acc);
+  e.tokens = tokens;
+  e.tile = accel::token_tile(spec, mapping, h.rows, h.cols, tokens);
+  e.acc.assign(static_cast<size_t>(tokens * h.rows), kPoisonAcc);
+  kernels::linear_fixed_reference(w, x, tokens, bias, e.acc);
   const int bits = accel::accumulator_bits(spec.precision);
   const int64_t top = (int64_t{1} << (bits - 1)) - 1;
-  for (int64_t t = 0; t < d.tokens; ++t) {
+  for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t r = 0; r < h.rows; ++r) {
       const int64_t a = e.acc[static_cast<size_t>(t * h.rows + r)];
       e.saturated += a == top || a == -top - 1;
-      const kernels::Requant q =
-          d.requant.empty() ? d.layer_requant : d.requant[static_cast<size_t>(r)];
+      const kernels::Requant q = requant.empty() ? layer_requant : requant[static_cast<size_t>(r)];
       e.out.push_back(accel::requantize(a, q, spec.precision));
     }
   }
+  return e;
+}
+
+inline ExpectedLayer expect_layer(const accel::AccelSpec& spec, const accel::Mapping& mapping,
+                                  const std::string& name, const LayerData& d) {
+  const auto& h = d.w.header;
+  ExpectedLayer e =
+      expect_fixed(spec, mapping, d.w, d.x, d.tokens, d.bias, d.requant, d.layer_requant);
   const int64_t steps_per_block = [&] {
     int64_t steps = 0;
     for (int64_t t0 = 0; t0 < d.tokens; t0 += e.tile) {

@@ -23,7 +23,8 @@ namespace fitformer::rtltest {
 struct RtlBuild {
   int64_t pes, banks, block_cols, width, acc_bits, lanes, beat;
   int64_t wb_words, row_words, act_words, out_words, rp_words, desc_n;
-  int64_t out_banks() const { return accel::rtl_out_banks(pes); }
+  int64_t indexed = 1;  // 0: the dense design (hpa_top's INDEXED), whose NB is P
+  int64_t out_banks() const { return indexed ? accel::rtl_out_banks(pes) : pes; }
 };
 
 // One entry of the descriptor table and what it needs from the harness.

@@ -27,61 +27,6 @@ using Vhpa = RTL_MODEL;
 namespace fitformer::rtltest {
 namespace {
 
-struct Case {
-  int64_t rows, cols, tokens, tile;
-  double rho1, rho2;
-  BiasKind bias;
-  bool per_row;
-  bool resident;
-};
-
-// Four random layers within the build's depths; n = 1 and sparse rows make rounds whose rows
-// collide in an output bank (m > n), so the commit gap is exercised.
-std::vector<Case> random_sequence(uint64_t seed) {
-  Rng rng(seed);
-  const int64_t p = kBuild.pes, bc = kBuild.block_cols, bw = bc / kBuild.banks;
-  const double rho1s[] = {0.1, 0.3, 0.6, 1.0};
-  const double rho2s[] = {1.0 / static_cast<double>(bw), 0.5, 1.0};
-  std::vector<Case> out;
-  int64_t resident_words = 0;
-  for (int i = 0; i < 4; ++i) {
-    Case c{};
-    c.rows = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(6 * p)));
-    c.cols = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(4 * bc)));
-    c.tokens = 1 + static_cast<int64_t>(rng.below(6));
-    c.tile = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(c.tokens + 1)));
-    c.rho1 = rho1s[rng.below(4)];
-    c.rho2 = rho2s[rng.below(3)];
-    c.bias = static_cast<BiasKind>(rng.below(3));
-    c.per_row = rng.below(2) == 1;
-    // resident when its weights fit beside the earlier resident layers (an upper bound)
-    const int64_t k1 =
-        std::max<int64_t>(1, static_cast<int64_t>(c.rho1 * static_cast<double>(c.rows) + 0.5));
-    const int64_t words = (c.cols + bc - 1) / bc * ((k1 + p - 1) / p) * bw;
-    c.resident = rng.below(3) == 0 && resident_words + words <= kBuild.wb_words / 2;
-    if (c.resident) resident_words += words;
-    out.push_back(c);
-  }
-  return out;
-}
-
-// Shapes chosen per build so that the buffers of the Verilated depths hold them.
-std::vector<std::vector<Case>> sequences() {
-  const int64_t p = kBuild.pes, bc = kBuild.block_cols, l = kBuild.lanes;
-  return {
-      // three streamed layers back to back: ragged K and M, one and several tiles
-      {{3 * p + 1, 2 * bc + bc / 2, 2 * l + 1, 2 * l, 0.5, 0.5, BiasKind::kRandom, true, false},
-       {2 * p, bc, 3, 64, 0.25, 1.0, BiasKind::kNone, false, false},
-       {5 * p - 1, 3 * bc - 1, 2, 1, 1.0, 0.25, BiasKind::kSaturating, true, false}},
-      // saturation both ways, per-layer requantization, odd tokens
-      {{p + 3, 2 * bc, 5, 64, 0.75, 0.5, BiasKind::kSaturating, false, false},
-       {4 * p, bc + 3, 1, 64, 0.1, 0.5, BiasKind::kRandom, true, false}},
-      // resident weights (preloaded by a load-only entry), then a streamed layer
-      {{2 * p + 5, 2 * bc + 7, 3, 2 * l, 0.5, 0.75, BiasKind::kRandom, true, true},
-       {p, bc, 4, 3, 0.5, 0.5, BiasKind::kNone, true, false}},
-  };
-}
-
 int64_t gap_rounds = 0;  // rounds whose commit needed more than n cycles, over all layers
 
 int run_sequence(const std::vector<Case>& cases, double bytes_per_cycle, uint64_t& seed,
@@ -167,11 +112,13 @@ int main(int argc, char** argv) {
   const double rates[] = {0.5 * kBuild.beat + 0.25, static_cast<double>(kBuild.beat),
                           2.5 * kBuild.beat};
   for (double rate : rates) {
-    auto seqs = sequences();
+    auto seqs = sequences(kBuild, false);
     // RTL_RANDOM=N: N random sequences per rate instead of 3 (a longer sweep by hand)
     const char* extra = std::getenv("RTL_RANDOM");
     const uint64_t randoms = extra ? std::strtoull(extra, nullptr, 10) : 3;
-    for (uint64_t k = 0; k < randoms; ++k) seqs.push_back(random_sequence(seed + 7919 * k));
+    for (uint64_t k = 0; k < randoms; ++k) {
+      seqs.push_back(random_sequence(kBuild, seed + 7919 * k, false));
+    }
     for (const auto& seq : seqs) {
       try {
         sequences_run += run_sequence(seq, rate, seed, failures);
