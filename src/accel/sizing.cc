@@ -15,7 +15,6 @@ struct Extents {
   int64_t max_act_per_token = 0;  // bytes of one token's inputs, largest op
   int64_t max_out_per_token = 0;  // bytes of one token's accumulators, largest op
   int64_t max_tokens = 0;
-  int64_t largest_block = 0;
 };
 
 Extents extents_of(const Workload& w, Precision precision) {
@@ -24,8 +23,6 @@ Extents extents_of(const Workload& w, Precision precision) {
     int64_t rows = 0, cols = 0, tokens = 0;
     if (const auto* l = std::get_if<LinearOp>(&op)) {
       rows = l->rows, cols = l->cols, tokens = l->tokens;
-      e.largest_block =
-          std::max(e.largest_block, linear_block_bytes(*l, w.block_cols, w.banks, precision));
     } else if (const auto* m = std::get_if<MatMulOp>(&op)) {
       rows = m->rows, cols = m->cols, tokens = m->tokens;
     } else {
@@ -69,7 +66,6 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
     const Workload workload = build_workload(problem.model, problem.seq, problem.batch, plan);
     for (Precision precision : problem.precisions) {
       const Extents ext = extents_of(workload, precision);
-      const int64_t total_bytes = workload_weight_bytes(workload, precision);
       for (int64_t lanes = 1; lanes <= (precision == Precision::kInt8 ? 2 : 1); ++lanes) {
         for (int64_t pes : problem.pes) {
           for (int64_t tile = ext.max_tokens; tile >= 1; tile = tile == 1 ? 0 : (tile + 1) / 2) {
@@ -87,7 +83,8 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
                 spec.vector_lanes = std::clamp<int64_t>(pes / 2, 1, 64);
                 spec.act_buffer_bytes = ext.max_act_per_token * tile;
                 spec.out_buffer_bytes = ext.max_out_per_token * tile;
-                spec.weight_buffer_bytes = resident ? total_bytes : 2 * ext.largest_block;
+                spec.weight_buffer_bytes = resident ? resident_weight_buffer_bytes(spec, workload)
+                                                    : streaming_weight_buffer_bytes(spec, workload);
                 spec.weight_memory = memory;
                 Mapping mapping;
                 mapping.weights_resident = resident;
