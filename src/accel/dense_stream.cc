@@ -75,7 +75,8 @@ RtlLayer dense_layer(const AccelSpec& spec, int64_t rows, int64_t cols, bool bia
   l.bias = bias;
   l.per_row_requant = per_row_requant;
   l.rows_bytes = 0;
-  l.block_bytes = l.rounds * spec.pes * spec.block_cols * precision_bytes(spec.precision);
+  l.block_buffer_bytes = l.rounds * spec.pes * spec.block_cols * precision_bytes(spec.precision);
+  l.block_bytes = l.block_buffer_bytes;
   l.first_extra_bytes = (bias ? l.q_rows * spec.pes * rtl_bias_bytes(spec.precision) : 0) +
                         (per_row_requant ? l.q_rows * spec.pes * 8 : 0);
   return l;

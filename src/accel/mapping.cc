@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "accel/dense_stream.h"
+#include "accel/rtl_image.h"
 
 namespace fitformer::accel {
 
@@ -19,9 +20,30 @@ int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, 
   return std::max<int64_t>(tile, 0);
 }
 
+int64_t resident_weight_buffer_bytes(const AccelSpec& spec, const Workload& workload) {
+  int64_t total = 0;
+  for (const Op& op : workload.ops) {
+    if (const auto* l = std::get_if<LinearOp>(&op)) {
+      const int64_t blocks = (l->cols + spec.block_cols - 1) / spec.block_cols;
+      total += blocks * rtl_block_buffer_bytes(spec, l->k1, l->n);
+    }
+  }
+  return total;
+}
+
+int64_t streaming_weight_buffer_bytes(const AccelSpec& spec, const Workload& workload) {
+  int64_t largest = 0;
+  for (const Op& op : workload.ops) {
+    if (const auto* l = std::get_if<LinearOp>(&op)) {
+      largest = std::max(largest, rtl_block_buffer_bytes(spec, l->k1, l->n));
+    }
+  }
+  return 2 * largest;
+}
+
 Mapping default_mapping(const AccelSpec& spec, const Workload& workload) {
   Mapping m;
-  m.weights_resident = design_workload_bytes(spec, workload) <= spec.weight_buffer_bytes;
+  m.weights_resident = resident_weight_buffer_bytes(spec, workload) <= spec.weight_buffer_bytes;
   return m;
 }
 
@@ -30,7 +52,6 @@ Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workl
     return {false, fmt::format("spec Bc {} B {} but the workload is pruned with Bc {} B {}",
                                spec.block_cols, spec.banks, workload.block_cols, workload.banks)};
   }
-  int64_t largest_block = 0;
   for (const Op& op : workload.ops) {
     int64_t rows = 0, cols = 0, tokens = 0;
     std::string_view name;
@@ -41,7 +62,6 @@ Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workl
                                    "Bc / B), found k1 {} of {}, n {}",
                                    name, l->k1, l->rows, l->n)};
       }
-      largest_block = std::max(largest_block, design_block_bytes(spec, *l));
     } else if (const auto* mm = std::get_if<MatMulOp>(&op)) {
       rows = mm->rows, cols = mm->cols, tokens = mm->tokens, name = mm->name;
     } else {
@@ -53,15 +73,16 @@ Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workl
                                  name, cols, rows, spec.act_buffer_bytes, spec.out_buffer_bytes)};
     }
   }
-  const int64_t total = design_workload_bytes(spec, workload);
+  const int64_t total = resident_weight_buffer_bytes(spec, workload);
   if (mapping.weights_resident && total > spec.weight_buffer_bytes) {
     return {false, fmt::format("resident weights need {} B, the weight buffer holds {} B", total,
                                spec.weight_buffer_bytes)};
   }
-  if (!mapping.weights_resident && 2 * largest_block > spec.weight_buffer_bytes) {
+  const int64_t two_blocks = streaming_weight_buffer_bytes(spec, workload);
+  if (!mapping.weights_resident && two_blocks > spec.weight_buffer_bytes) {
     return {false, fmt::format("streaming needs two column blocks ({} B), the weight buffer "
                                "holds {} B",
-                               2 * largest_block, spec.weight_buffer_bytes)};
+                               two_blocks, spec.weight_buffer_bytes)};
   }
   return {};
 }

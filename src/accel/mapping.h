@@ -37,6 +37,12 @@ struct Mapping {
 int64_t token_tile(const AccelSpec& spec, const Mapping& mapping, int64_t rows, int64_t cols,
                    int64_t tokens);
 
+// Bytes of the weight buffer (what the RTL loads into it, rtl_block_buffer_bytes) that the
+// workload's LinearOps need on the spec: every column block of every layer (resident), or two
+// column blocks of the layer with the largest block (streaming, double-buffered).
+int64_t resident_weight_buffer_bytes(const AccelSpec& spec, const Workload& workload);
+int64_t streaming_weight_buffer_bytes(const AccelSpec& spec, const Workload& workload);
+
 // Resident when the whole workload's weights fit the weight buffer, round robin, no cap.
 Mapping default_mapping(const AccelSpec& spec, const Workload& workload);
 
@@ -44,7 +50,7 @@ Mapping default_mapping(const AccelSpec& spec, const Workload& workload);
 // the dense design gets dense layers only (k1 = M, n = Bc / B), byte counts are the spec's
 // design's (design_block_bytes),
 // every LinearOp and MatMulOp has a token tile >= 1, and the weight buffer holds all weights
-// (resident) or two column blocks of the largest layer (streaming).
+// (resident) or two column blocks of the largest layer (streaming), as the RTL lays them out.
 Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workload& workload);
 
 }  // namespace fitformer::accel

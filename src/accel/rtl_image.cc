@@ -145,13 +145,19 @@ RtlLayer rtl_layer(const AccelSpec& spec, int64_t rows, int64_t cols, int64_t k1
   l.q_rows = ceil_div(rows, nb);
   l.bias = bias;
   l.per_row_requant = per_row_requant;
-  const int64_t groups = l.rounds * n * spec.pes;
   l.rows_bytes = 2 * l.rounds * spec.pes;
-  l.block_bytes = l.rows_bytes + groups * spec.banks * precision_bytes(spec.precision) +
-                  groups * rtl_offset_group_bytes(spec);
+  l.block_buffer_bytes = rtl_block_buffer_bytes(spec, k1, n);
+  l.block_bytes = l.rows_bytes + l.block_buffer_bytes;
   l.first_extra_bytes = (bias ? l.q_rows * nb * rtl_bias_bytes(spec.precision) : 0) +
                         (per_row_requant ? l.q_rows * nb * 8 : 0);
   return l;
+}
+
+int64_t rtl_block_buffer_bytes(const AccelSpec& spec, int64_t k1, int64_t n) {
+  const int64_t groups = ceil_div(k1, spec.pes) * n * spec.pes;
+  // The dense design's words hold values only (dense_stream.h).
+  const int64_t offsets = spec.design == Design::kDense ? 0 : rtl_offset_group_bytes(spec);
+  return groups * (spec.banks * precision_bytes(spec.precision) + offsets);
 }
 
 std::vector<int64_t> rtl_round_conflicts(const format::hpf::Matrix& w, int64_t pes) {

@@ -83,13 +83,20 @@ struct RtlLayer {
   int64_t q_rows = 0;  // Q = ceil(M / NB)
   bool bias = false;
   bool per_row_requant = false;
-  int64_t block_bytes = 0;        // rows + values + offsets of one column block
-  int64_t first_extra_bytes = 0;  // bias + requantization sections (first block only)
-  int64_t rows_bytes = 0;         // the rows section of a block
-  int64_t out_banks = 0;          // NB (rtl_out_banks; P for the dense design)
+  int64_t block_bytes = 0;         // rows + values + offsets of one column block
+  int64_t block_buffer_bytes = 0;  // values + offsets of one block: what the weight buffer holds
+  int64_t first_extra_bytes = 0;   // bias + requantization sections (first block only)
+  int64_t rows_bytes = 0;          // the rows section of a block
+  int64_t out_banks = 0;           // NB (rtl_out_banks; P for the dense design)
 };
 RtlLayer rtl_layer(const AccelSpec& spec, int64_t rows, int64_t cols, int64_t k1, int64_t n,
                    bool bias, bool per_row_requant);
+// Bytes one column block of a layer (k1 kept segments of n slots) takes in hpa_top's weight
+// buffer: its values and offsets sections, R * n words of P groups (the rows section goes to
+// the row memory, the row parameters to the row-parameter memory). rtl_weight_image writes
+// exactly these bytes per block after the rows; the sizing and check_mapping count them, so
+// rtl_depths' WB_WORDS holds what the RTL loads.
+int64_t rtl_block_buffer_bytes(const AccelSpec& spec, int64_t k1, int64_t n);
 
 // The deal of one block's kept rows (HPF order, ascending) to rounds and PEs: for slot
 // (round r, PE p) at index r * P + p, the segment's index in `rows`, or -1 for a dummy.

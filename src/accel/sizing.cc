@@ -18,17 +18,6 @@ struct Extents {
   int64_t max_tokens = 0;
 };
 
-// The largest column block's bytes and all weights' bytes on the spec's design and P.
-std::pair<int64_t, int64_t> weight_extents(const AccelSpec& spec, const Workload& w) {
-  int64_t largest = 0;
-  for (const Op& op : w.ops) {
-    if (const auto* l = std::get_if<LinearOp>(&op)) {
-      largest = std::max(largest, design_block_bytes(spec, *l));
-    }
-  }
-  return {largest, design_workload_bytes(spec, w)};
-}
-
 Extents extents_of(const Workload& w, Precision precision) {
   Extents e;
   for (const Op& op : w.ops) {
@@ -87,7 +76,6 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
           sized.banks = banks;
           sized.block_cols = plan.block_cols;
           sized.precision = precision;
-          const auto [largest_block, total_bytes] = weight_extents(sized, workload);
           for (int64_t tile = ext.max_tokens; tile >= 1; tile = tile == 1 ? 0 : (tile + 1) / 2) {
             for (bool resident : {true, false}) {
               for (Memory memory : {Memory::kBram, Memory::kUram}) {
@@ -99,7 +87,8 @@ SizedAccel size_accelerator(const io::DeviceSpec& device, const SizingProblem& p
                 spec.vector_lanes = std::clamp<int64_t>(pes / 2, 1, 64);
                 spec.act_buffer_bytes = ext.max_act_per_token * tile;
                 spec.out_buffer_bytes = ext.max_out_per_token * tile;
-                spec.weight_buffer_bytes = resident ? total_bytes : 2 * largest_block;
+                spec.weight_buffer_bytes = resident ? resident_weight_buffer_bytes(spec, workload)
+                                                    : streaming_weight_buffer_bytes(spec, workload);
                 spec.weight_memory = memory;
                 Mapping mapping;
                 mapping.weights_resident = resident;

@@ -10,7 +10,8 @@
 // with that B); precision from SizingProblem::precisions; token lanes 1, or 2 for int8; token
 // tile T in {N, N/2, N/4, ..., 1} (N = seq x batch), which sets the activation and output
 // buffers to the largest layer's K x T and M x T; weights resident (buffer = all weights) or
-// streaming (buffer = two column blocks of the largest layer); weight buffer in BRAM or, on
+// streaming (buffer = two column blocks of the largest layer), counted as the RTL loads them
+// (mapping.h: resident_weight_buffer_bytes); weight buffer in BRAM or, on
 // devices with UltraRAM, URAM. Vector lanes follow P: clamp(P / 2, 1, 64). Clock from the
 // catalog, off-chip bandwidth = catalog peak x offchip_efficiency.
 // Objective: least modeled latency, ties broken by fewer DSPs, then fewer BRAM36 + URAM.

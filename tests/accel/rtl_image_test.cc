@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -110,6 +111,51 @@ TEST(RtlImage, WeightImageDecodesBackToTheHpf) {
       EXPECT_TRUE(img.first_extra.empty());
       EXPECT_EQ(image_slots(spec, img, w), hpf_slots(w)) << pes << " " << rows << "x" << cols;
     }
+  }
+}
+
+// What the weight buffer holds of a block (rtl_block_buffer_bytes, which the sizing and
+// check_mapping count) is the image's block after its rows section, and that is R x n words of
+// hpa_top's weight buffer: a buffer of those bytes gets WB_WORDS >= R x n. Random HP layers:
+// ragged shapes, int8 and int16, P not a power of two, one or two token lanes, with and without
+// row parameters (which go to their own memory and do not count).
+TEST(RtlImage, BlockBufferBytesAreTheImagesWeightWords) {
+  Rng rng(23);
+  const std::pair<int64_t, int64_t> geometries[] = {{64, 16}, {64, 8}, {64, 4}, {16, 4}, {8, 8}};
+  const int64_t pe_choices[] = {1, 2, 3, 5, 8, 12, 24, 96};
+  const double rho2s[] = {1.0, 0.5, 0.25};
+  for (int trial = 0; trial < 40; ++trial) {
+    const auto [bc, banks] = geometries[rng.below(5)];
+    const Precision prec = rng.below(2) == 0 ? Precision::kInt8 : Precision::kInt16;
+    const int64_t pes = pe_choices[rng.below(8)];
+    AccelSpec spec = testing::spec_for(bc, banks, prec, prec == Precision::kInt8 ? 2 : 1, pes);
+    const int64_t rows = 1 + static_cast<int64_t>(rng.below(150));
+    const int64_t cols = 1 + static_cast<int64_t>(rng.below(static_cast<uint64_t>(3 * bc)));
+    const double rho1 = 0.05 + 0.95 * rng.uniform();
+    const double rho2 = std::max(rho2s[rng.below(3)], static_cast<double>(banks) / bc);
+    const auto w = testing::random_hpf(rows, cols, {rho1, rho2, bc, banks}, prec,
+                                       static_cast<uint64_t>(100 + trial));
+    const bool params = rng.below(2) == 1;
+    std::vector<int64_t> bias;
+    std::vector<kernels::Requant> rq;
+    if (params) {
+      bias.assign(static_cast<size_t>(rows), 3);
+      rq.assign(static_cast<size_t>(rows), kernels::Requant{1 << 20, 9});
+    }
+    const RtlWeightImage img = rtl_weight_image(spec, w, bias, rq);
+    const int64_t k1 = w.header.k1, n = w.header.n, rounds = (k1 + pes - 1) / pes;
+    const int64_t word_bytes = pes * banks * (8 * precision_bytes(prec) + offset_bits(spec)) / 8;
+    const int64_t buffer = rtl_block_buffer_bytes(spec, k1, n);
+    EXPECT_EQ(buffer, rounds * n * word_bytes);
+    EXPECT_EQ(rtl_layer(spec, rows, cols, k1, n, params, params).block_buffer_bytes, buffer);
+    ASSERT_EQ(static_cast<int64_t>(img.blocks.size()), (cols + bc - 1) / bc);
+    for (const auto& block : img.blocks) {
+      EXPECT_EQ(static_cast<int64_t>(block.size()), 2 * rounds * pes + buffer)
+          << trial << ": P " << pes << " " << rows << "x" << cols << " k1 " << k1;
+    }
+    spec.weight_buffer_bytes = buffer;
+    EXPECT_GE(rtl_depths(spec).wb_words, rounds * n);
+    EXPECT_LE(rtl_depths(spec).wb_words, std::max<int64_t>(2, rounds * n + 1));
   }
 }
 

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <variant>
 
+#include "accel/rtl_image.h"
 #include "core/error.h"
 #include "io/catalog.h"
 
@@ -81,6 +83,35 @@ TEST(Sizing, EveryFpgaGetsAFeasibleConfigurationAndBiggerIsNeverSlower) {
     }
   }
   EXPECT_GE(pairs, 3);
+}
+
+// The weight buffer is sized as the RTL lays the weights out (dummy segments pad each block's
+// k1 to R x P): the emitted WB_WORDS holds every block's R x n words (resident) or two blocks
+// of the largest layer (streaming), and check_mapping refuses one byte less.
+TEST(Sizing, WeightBuffersHoldTheRtlsWeightWords) {
+  const auto catalog = io::load_catalog(io::default_catalog_path());
+  int resident = 0, designs = 0;
+  for (const SizedAccel& s : size_catalog(catalog, tinybert_problem())) {
+    ASSERT_TRUE(s.verdict.ok) << s.device_id;
+    int64_t words = 0, largest = 0;
+    for (const Op& op : s.workload.ops) {
+      const auto* l = std::get_if<LinearOp>(&op);
+      if (l == nullptr) continue;
+      const int64_t blocks = (l->cols + s.spec.block_cols - 1) / s.spec.block_cols;
+      const int64_t block_words = (l->k1 + s.spec.pes - 1) / s.spec.pes * l->n;
+      words += blocks * block_words;
+      largest = std::max(largest, block_words);
+    }
+    const int64_t wb_words = rtl_depths(s.spec).wb_words;
+    EXPECT_LE(s.mapping.weights_resident ? words : 2 * largest, wb_words) << s.device_id;
+    AccelSpec smaller = s.spec;
+    --smaller.weight_buffer_bytes;
+    EXPECT_FALSE(check_mapping(smaller, s.mapping, s.workload).ok) << s.device_id;
+    resident += s.mapping.weights_resident;
+    ++designs;
+  }
+  EXPECT_GT(resident, 0);
+  EXPECT_LT(resident, designs);
 }
 
 TEST(Sizing, TheDefaultGridHoldsThePowersOfTwoAndTheirMidpoints) {
