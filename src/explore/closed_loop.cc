@@ -80,7 +80,9 @@ class Loop {
       CandidatePoint c;
       c.candidate = {model.plan, p, model.dir};
       c.metric = ac_.metric;
-      c.metric_value = steps_.score(c.candidate);
+      const MetricScore score = steps_.score(c.candidate);
+      c.metric_value = score.value;
+      c.interval = score.interval;
       c.provenance = Provenance::kMeasured;
       const size_t candidate = result_.candidates.size();
       result_.candidates.push_back(c);

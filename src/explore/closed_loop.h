@@ -30,6 +30,12 @@ struct LoopModel {
   std::filesystem::path dir;  // dense (masked) weights the scorer loads; hpf/ inside if pruned
 };
 
+// A candidate's metric with its 95 % interval, when the metric has one.
+struct MetricScore {
+  double value = 0;
+  std::optional<ConfidenceInterval> interval;
+};
+
 // The work the loop asks for.
 class LoopSteps {
  public:
@@ -39,7 +45,7 @@ class LoopSteps {
   // The dense model pruned with HP by `plan` and fine-tuned.
   virtual LoopModel prune(const sparsity::HpPlan& plan) = 0;
   // The constraint's metric of a candidate (a model at a precision) on the valid split.
-  virtual double score(const devices::Candidate& candidate) = 0;
+  virtual MetricScore score(const devices::Candidate& candidate) = 0;
   // The candidate on every device where its precision runs: one row per device, with
   // `candidate` set to `index`.
   virtual std::vector<DeviceLatency> predict(const devices::Candidate& candidate,

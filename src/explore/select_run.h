@@ -52,6 +52,7 @@ struct SelectRun {
   Objective objective = Objective::kPrice;
   DeviceScope scope;             // --devices, --exclude-devices, --include-host
   double dense_fp32_metric = 0;  // the constraint's metric of the dense model at fp32
+  std::optional<ConfidenceInterval> dense_fp32_interval;  // its 95 % interval, when it has one
   LoopResult loop;
   Selection selection;
   DevicePredictor predictor;  // the catalog, the input shape and every estimate

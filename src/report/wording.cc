@@ -31,6 +31,15 @@ std::string candidate_text(const Result& r, long index) {
   return text + ", " + c->precision;
 }
 
+std::string value_with_interval(double value, const std::optional<ConfidenceInterval>& interval) {
+  if (!interval) return fmt::format("{:.4g}", value);
+  return fmt::format("{:.4g} (95 % interval {:.4g}–{:.4g})", value, interval->low, interval->high);
+}
+
+std::string against_ac(const Candidate* c) {
+  return c ? std::string(explore::ac_standing_text(c->standing)) : "—";
+}
+
 std::string percent(double share) {
   return std::isfinite(share) ? fmt::format("{:.0f} %", 100 * share) : "∞ %";
 }

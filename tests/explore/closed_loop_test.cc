@@ -39,9 +39,12 @@ struct FakeWorld : LoopSteps {
     pruned.push_back({plan.sparsity, *plan.rho2});
     return LoopModel{plan, "pruned"};
   }
-  double score(const devices::Candidate& c) override {
+  // The metric with an interval of +- 0.01 (the loop passes it on untouched).
+  MetricScore score(const devices::Candidate& c) override {
     ++scored;
-    return accuracy(c.plan.sparsity, c.plan.sparsity > 0 ? c.plan.rho2 : std::nullopt, c.precision);
+    const double a =
+        accuracy(c.plan.sparsity, c.plan.sparsity > 0 ? c.plan.rho2 : std::nullopt, c.precision);
+    return {a, ConfidenceInterval{a - 0.01, a + 0.01, "wilson", 1000}};
   }
   std::vector<DeviceLatency> predict(const devices::Candidate& c, size_t candidate) override {
     std::vector<DeviceLatency> rows;
@@ -82,6 +85,9 @@ TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
     ASSERT_LT(row.candidate, r.candidates.size());
     const CandidatePoint& c = r.candidates[row.candidate];
     EXPECT_EQ(c.candidate.plan.sparsity, r.models[r.candidate_model[row.candidate]].plan.sparsity);
+    ASSERT_TRUE(c.interval);
+    EXPECT_DOUBLE_EQ(c.interval->low, c.metric_value - 0.01);
+    EXPECT_DOUBLE_EQ(c.interval->high, c.metric_value + 0.01);
   }
   // The history holds the best precision's metric (fp32 and int16 tie above int8).
   ASSERT_EQ(r.trials.size(), 4u);
@@ -159,7 +165,7 @@ TEST(ClosedLoop, ChoosesWhatTheFullGridWouldChoose) {
           CandidatePoint c;
           c.candidate = {m.plan, p, m.dir};
           c.metric = "acc";
-          c.metric_value = a.score(c.candidate);
+          c.metric_value = a.score(c.candidate).value;
           for (DeviceLatency& r : a.predict(c.candidate, candidates.size())) {
             r.candidate = candidates.size();
             rows.push_back(r);

@@ -101,6 +101,25 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   // The chosen candidate meets AC and LC.
   const auto& chosen = j["candidates"][j["chosen"]["candidate"].get<size_t>()];
   EXPECT_TRUE(chosen["meets_ac"].get<bool>());
+  // Issue 17: every candidate's perplexity has its t interval over the valid windows around it,
+  // and its standing against AC is the one the figures give: the point decides, AC inside the
+  // interval qualifies.
+  const double threshold = j["constraints"]["threshold"].get<double>();
+  for (const auto& c : j["candidates"]) {
+    const auto& i = c["interval"];
+    ASSERT_TRUE(i.is_object()) << c;
+    EXPECT_EQ(i["method"], "t-windows");
+    EXPECT_GE(i["units"].get<int>(), 2);
+    const double low = i["low"], high = i["high"], value = c["value"];
+    EXPECT_LT(low, value);
+    EXPECT_GT(high, value);
+    const bool inside = low <= threshold && threshold <= high;
+    const std::string want = value <= threshold ? (inside ? "meets_within_noise" : "meets")
+                                                : (inside ? "misses_within_noise" : "misses");
+    EXPECT_EQ(c["ac_standing"], want) << c;
+  }
+  EXPECT_EQ(j["chosen"]["ac_standing"], chosen["ac_standing"]);
+  EXPECT_TRUE(j["dense"]["interval_fp32"].is_object());
   EXPECT_LE(j["chosen"]["latency_us"].get<double>(), 1e6);
   // Devices outside --devices lost for that reason only.
   for (const auto& d : j["devices"]) {
