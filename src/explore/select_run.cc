@@ -40,6 +40,7 @@ struct CheckedRequest {
   io::Recipe recipe;
   std::vector<io::DeviceSpec> catalog;
   std::vector<format::Precision> precisions;
+  std::vector<int64_t> banks;  // --banks, else the recipe's select.banks
   DeviceScope scope;
 };
 
@@ -100,6 +101,12 @@ CheckedRequest check_request(const SelectRequest& r) {
   c.recipe = io::load_recipe(r.recipe_file, r.profile);
   for (const std::string& p : c.recipe.select.precisions)
     c.precisions.push_back(format::parse_precision(p));
+  if (r.banks.empty()) {
+    check_banks(c.recipe.select.banks, "select.banks", c.recipe.file.string());
+    c.banks = c.recipe.select.banks;
+  } else {
+    c.banks = parse_banks(r.banks, "--banks");
+  }
 
   const ModelShape shape = model_shape(r, c.recipe);
   if (c.ac) check_task_metric(c.ac->metric, shape.language_model, "--ac");
@@ -226,6 +233,7 @@ LoopSettings loop_settings(const CheckedRequest& c) {
   settings.rho2 = c.recipe.select.rho2;
   settings.other_rho2 = c.recipe.select.other_rho2;
   settings.precisions = c.precisions;
+  settings.banks = c.banks;
   return settings;
 }
 

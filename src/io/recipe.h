@@ -78,6 +78,9 @@ struct SelectSpec {
   int64_t prune_steps = 0;                  // fine-tuning budget per prune; 0: the train budget
   std::vector<std::string> precisions = {"int8", "int16", "fp32"};
   std::string metric;  // what --ac-drop is relative to; "": ppl (language model), acc
+  // Bank counts B to prune at, each searched (explore/closed_loop.h checks which B are allowed);
+  // --banks replaces it.
+  std::vector<int64_t> banks = {8};
 };
 
 struct Recipe {

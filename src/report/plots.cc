@@ -231,6 +231,9 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
     if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2)
       split += fmt::format("{}rho2 {}", split.empty() ? "" : " ", *c.rho2);
+    // So do other bank counts (the dense model, B-free, starts the default B's lines).
+    if (c.sparsity > 0 && c.banks != sparsity::kDefaultBanks)
+      split += fmt::format("{}B {}", split.empty() ? "" : " ", c.banks);
     Series& s = series[{split, precision_style(c.precision).order, c.precision}];
     s.split = split;
     s.precision = c.precision;

@@ -59,6 +59,7 @@ json candidate_json(const explore::SelectRun& run, size_t i) {
           {"pattern", "hp"},
           {"sparsity", c.candidate.plan.sparsity},
           {"rho2", split_rho2(c.candidate.plan)},
+          {"banks", c.candidate.plan.banks},
           {"precision", std::string(format::precision_name(c.candidate.precision))},
           {"metric", c.metric},
           {"value", c.metric_value},
@@ -202,12 +203,14 @@ json result_json(const explore::SelectOutcome& outcome) {
     j["models"].push_back({{"index", i},
                            {"sparsity", m.plan.sparsity},
                            {"rho2", split_rho2(m.plan)},
+                           {"banks", m.plan.banks},
                            {"dir", m.dir.string()}});
   }
   for (size_t i = 0; i < run.loop.candidates.size(); ++i)
     j["candidates"].push_back(candidate_json(run, i));
   for (const explore::SparsityTrial& t : run.loop.trials)
-    j["trials"].push_back({{"sparsity", t.sparsity}, {"best_metric", t.metric_value}});
+    j["trials"].push_back(
+        {{"sparsity", t.sparsity}, {"best_metric", t.metric_value}, {"banks", t.banks}});
   const std::vector<io::DeviceSpec>& devices = run.predictor.devices;
   for (size_t d = 0; d < devices.size(); ++d)
     j["devices"].push_back(device_json(run, devices[d], sel.devices.at(d)));

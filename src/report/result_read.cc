@@ -191,6 +191,7 @@ Candidate read_candidate(const Node& n, std::size_t i, const Result& r) {
   cand.provenance = n.text("provenance");
   cand.sparsity = n.number("sparsity");
   cand.rho2 = n.opt_number("rho2");
+  cand.banks = static_cast<long>(n.opt_number("banks").value_or(8));
   cand.value = n.number("value");
   cand.interval = read_interval(n.find("interval"));
   cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));

@@ -18,7 +18,8 @@ std::string metric_name(std::string_view metric);
 std::string metric_label(std::string_view metric);
 
 // The candidate with this index in one phrase: "dense, int8" for sparsity 0, else
-// "HP 80 % sparse (ρ2 0.5), int8"; "candidate 7" when the result has none of that index.
+// "HP 80 % sparse (ρ2 0.5), int8" ("(ρ2 0.5, B 16)" at a bank count other than 8);
+// "candidate 7" when the result has none of that index.
 std::string candidate_text(const Result& r, long index);
 
 // "0.8123 (95 % interval 0.7901–0.8330)", or "0.8123" for a value without an interval.
