@@ -13,7 +13,8 @@
 //   [train]      epochs, batch_size, seq_len, learning_rate, weight_decay, warmup_fraction,
 //                clip_norm, seed, threads, max_steps, max_minutes
 //   [select]     sparsity_grid = [0.5, 0.7, 0.8, 0.9, 0.95], rho2 = 0.5, other_rho2 = [0.25],
-//                prune_steps, precisions = ["int8", "int16", "fp32"], metric = "ppl" | "acc" | "f1"
+//                prune_steps, precisions = ["int8", "int16", "fp32"], metric = "ppl" | "acc" |
+//                "f1", banks = [8] (bank counts B, each searched)
 //   [profiles.quick.model] / [profiles.quick.train] / [profiles.full.*]: overrides per profile.
 // An unknown key is an error that lists the allowed keys.
 #pragma once
