@@ -270,6 +270,14 @@ class FitformerTest(unittest.TestCase):
         self.assertEqual(got["chosen"]["candidate"], want["chosen"]["candidate"])
         self.assertEqual([c["value"] for c in got["candidates"]],
                          [c["value"] for c in want["candidates"]])
+        # Issue 17: each candidate's interval and standing against AC, as the command gives them.
+        self.assertEqual([(c["interval"], c["ac_standing"]) for c in got["candidates"]],
+                         [(c["interval"], c["ac_standing"]) for c in want["candidates"]])
+        for c in got["candidates"]:
+            self.assertEqual(c["interval"]["method"], "t-windows")
+            self.assertLessEqual(c["interval"]["low"], c["value"])
+            self.assertLessEqual(c["value"], c["interval"]["high"])
+        self.assertEqual(got["chosen"]["ac_standing"], want["chosen"]["ac_standing"])
         self.assertTrue(os.path.exists(os.path.join(self.tmp, "py-out", "result.json")))
 
 

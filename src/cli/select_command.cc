@@ -88,6 +88,9 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   cmd->add_flag("--include-host", r.include_host,
                 "Also consider this machine (price 0, measured); it calibrates the CPU models "
                 "either way");
+  cmd->add_option("--banks", r.banks,
+                  "Bank counts B to prune at, each searched: 4,8,16 (default: the recipe's "
+                  "select.banks, 8)");
   cmd->add_option("--batch", r.batch, "Sequences per forward")->capture_default_str();
   cmd->add_option("--seq", r.seq, "Sequence length (default: the model's maximum)");
   cmd->add_option("--threads", r.threads, "Threads of the host's latency measurement")

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 
 #include "core/error.h"
 
@@ -22,6 +24,19 @@ void check_settings(const LoopSettings& s) {
   if (!(s.rho2 > 0 && s.rho2 <= 1))
     throw Error("", "rho2", "a density in (0, 1]", fmt::format("{}", s.rho2));
   if (s.precisions.empty()) throw Error("", "precisions", "at least one", "an empty list");
+  check_banks(s.banks, "banks");
+}
+
+// "1, 2, 4, 8, 16": kSelectableBanks for an error's "expected".
+std::string selectable_banks() {
+  std::string out;
+  for (const int64_t b : kSelectableBanks) out += (out.empty() ? "" : ", ") + std::to_string(b);
+  return out;
+}
+
+bool selectable(int64_t banks) {
+  return std::find(kSelectableBanks.begin(), kSelectableBanks.end(), banks) !=
+         kSelectableBanks.end();
 }
 
 // Whether metric a is at least as good as b under the constraint's direction.
@@ -36,16 +51,28 @@ class Loop {
 
   LoopResult run() {
     add(steps_.dense_model());
-    while (const std::optional<double> s =
-               next_sparsity_to_try(result_.trials, ac_, settings_.sparsity_grid)) {
-      const double best = add(steps_.prune(plan(*s, settings_.rho2)));
-      result_.trials.push_back({*s, best});
+    for (size_t i = 0; i < settings_.banks.size(); ++i) {
+      const SearchEdges edges = search(settings_.banks[i]);
+      if (i > 0) continue;
+      result_.highest_pass = edges.highest_pass;
+      result_.lowest_fail = edges.lowest_fail;
     }
-    const SearchEdges edges = search_edges(result_.trials, ac_);
-    result_.highest_pass = edges.highest_pass;
-    result_.lowest_fail = edges.lowest_fail;
+    return std::move(result_);
+  }
+
+ private:
+  // The sparsity search at one bank count, then the other splits at its edge.
+  SearchEdges search(int64_t banks) {
+    std::vector<SparsityTrial> trials;  // this bank count's
+    while (const std::optional<double> s =
+               next_sparsity_to_try(trials, ac_, settings_.sparsity_grid)) {
+      const double best = add(steps_.prune(plan(*s, settings_.rho2, banks)));
+      trials.push_back({*s, best, banks});
+      result_.trials.push_back(trials.back());
+    }
+    const SearchEdges edges = search_edges(trials, ac_);
     // A split at the edge can only matter where the default split was tried.
-    for (const std::optional<double>& s : {result_.highest_pass, result_.lowest_fail}) {
+    for (const std::optional<double>& s : {edges.highest_pass, edges.lowest_fail}) {
       if (!s) continue;
       for (double r : settings_.other_rho2) {
         if (r == settings_.rho2) continue;
@@ -55,18 +82,18 @@ class Loop {
                                  *s * 100, 1 - *s));
           continue;
         }
-        add(steps_.prune(plan(*s, r)));
+        add(steps_.prune(plan(*s, r, banks)));
       }
     }
-    return std::move(result_);
+    return edges;
   }
 
- private:
-  // The plan of a prune the loop asks for: the sparsity with rho2 fixed.
-  static sparsity::HpPlan plan(double sparsity, double rho2) {
+  // The plan of a prune the loop asks for: the sparsity with rho2 fixed, at B banks.
+  static sparsity::HpPlan plan(double sparsity, double rho2, int64_t banks) {
     sparsity::HpPlan p;
     p.sparsity = sparsity;
     p.rho2 = rho2;
+    p.banks = banks;
     return p;
   }
 
@@ -80,7 +107,9 @@ class Loop {
       CandidatePoint c;
       c.candidate = {model.plan, p, model.dir};
       c.metric = ac_.metric;
-      c.metric_value = steps_.score(c.candidate);
+      const MetricScore score = steps_.score(c.candidate);
+      c.metric_value = score.value;
+      c.interval = score.interval;
       c.provenance = Provenance::kMeasured;
       const size_t candidate = result_.candidates.size();
       result_.candidates.push_back(c);
@@ -104,6 +133,40 @@ class Loop {
 };
 
 }  // namespace
+
+void check_banks(const std::vector<int64_t>& banks, std::string_view field,
+                 const std::string& file) {
+  const std::string expected = "bank counts among " + selectable_banks() +
+                               " (B dividing Bc = 64 into banks of at least 4), each once";
+  if (banks.empty()) throw Error(file, std::string(field), expected, "an empty list");
+  for (size_t i = 0; i < banks.size(); ++i) {
+    if (!selectable(banks[i]))
+      throw Error(file, std::string(field), expected, std::to_string(banks[i]));
+    if (std::find(banks.begin(), banks.begin() + static_cast<std::ptrdiff_t>(i), banks[i]) !=
+        banks.begin() + static_cast<std::ptrdiff_t>(i))
+      throw Error(file, std::string(field), expected, std::to_string(banks[i]) + " twice");
+  }
+}
+
+std::vector<int64_t> parse_banks(std::string_view text, std::string_view field,
+                                 const std::string& file) {
+  std::vector<int64_t> banks;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item(text.substr(start, comma - start));
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size())
+      throw Error(file, std::string(field),
+                  "comma-separated bank counts among " + selectable_banks(),
+                  "\"" + std::string(text) + "\"");
+    banks.push_back(value);
+    start = comma + 1;
+  }
+  check_banks(banks, field, file);
+  return banks;
+}
 
 LoopResult run_closed_loop(const AccuracyConstraint& ac, const LoopSettings& settings,
                            LoopSteps& steps) {

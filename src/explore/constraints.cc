@@ -129,6 +129,39 @@ bool meets(const AccuracyConstraint& ac, double value) {
   return ac.higher_is_better ? value >= ac.threshold : value <= ac.threshold;
 }
 
+AcStanding ac_standing(const AccuracyConstraint& ac, double value,
+                       const std::optional<ConfidenceInterval>& interval) {
+  const bool point = meets(ac, value);
+  const bool inside = interval && interval->low <= ac.threshold && ac.threshold <= interval->high;
+  if (point) return inside ? AcStanding::kMeetsWithinNoise : AcStanding::kMeets;
+  return inside ? AcStanding::kMissesWithinNoise : AcStanding::kMisses;
+}
+
+std::string_view ac_standing_name(AcStanding standing) {
+  return kAcStandingNames.at(static_cast<size_t>(standing));
+}
+
+AcStanding parse_ac_standing(std::string_view name, std::string_view field) {
+  for (size_t i = 0; i < kAcStandingNames.size(); ++i)
+    if (kAcStandingNames[i] == name) return static_cast<AcStanding>(i);
+  throw Error("", std::string(field), "meets, meets_within_noise, misses_within_noise or misses",
+              "\"" + std::string(name) + "\"");
+}
+
+std::string_view ac_standing_text(AcStanding standing) {
+  switch (standing) {
+    case AcStanding::kMeets:
+      return "meets AC";
+    case AcStanding::kMeetsWithinNoise:
+      return "meets AC, but AC lies inside the 95 % interval (not significant)";
+    case AcStanding::kMissesWithinNoise:
+      return "misses AC within noise";
+    case AcStanding::kMisses:
+      return "misses AC";
+  }
+  return "misses AC";
+}
+
 std::string to_string(const AccuracyConstraint& ac) {
   return ac.metric + (ac.higher_is_better ? ">=" : "<=") + format_value(ac.threshold);
 }

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "core/intervals.h"
 
 namespace fitformer::explore {
 
@@ -50,6 +53,29 @@ AccuracyConstraint parse_accuracy_drop(std::string_view text, std::string_view m
                                        double dense_value);
 // Whether `value` (of ac.metric) satisfies the constraint.
 bool meets(const AccuracyConstraint& ac, double value);
+// Where a measured metric stands against AC once its 95 % interval is counted (issue 17). The
+// decision stays the point estimate's (meets): an interval only qualifies it, so that a choice
+// resting on a difference within noise says so.
+enum class AcStanding {
+  kMeets,              // the point meets AC and the whole interval is on AC's side
+  kMeetsWithinNoise,   // the point meets AC, but AC lies inside the interval
+  kMissesWithinNoise,  // the point misses AC, but AC lies inside the interval
+  kMisses,             // the point misses AC and the whole interval is on the wrong side
+};
+inline constexpr std::array<std::string_view, 4> kAcStandingNames = {
+    "meets", "meets_within_noise", "misses_within_noise", "misses"};
+// An interval holds AC when low <= threshold <= high; without one (f1, a single window) the
+// standing is the point's alone: kMeets or kMisses.
+AcStanding ac_standing(const AccuracyConstraint& ac, double value,
+                       const std::optional<ConfidenceInterval>& interval);
+// kAcStandingNames' entry: the result JSON's "ac_standing".
+std::string_view ac_standing_name(AcStanding standing);
+// Throws Error (field `field`) for a name not in kAcStandingNames.
+AcStanding parse_ac_standing(std::string_view name, std::string_view field = "ac_standing");
+// "meets AC", "meets AC, but AC lies inside the 95 % interval (not significant)", "misses AC
+// within noise", "misses AC": as the text summary and the report say it.
+std::string_view ac_standing_text(AcStanding standing);
+
 // "acc>=0.8", "ppl<=180": the constraint as a person writes it.
 std::string to_string(const AccuracyConstraint& ac);
 

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
                       const runtime::ScoreOptions& o) {
   ContentHash h;
-  h.add(std::string_view("fitformer select score v2"));
+  // v3: scores carry the metrics' intervals; a v2 file lacks them and is scored again.
+  h.add(std::string_view("fitformer select score v3"));
   h.add_file((model_dir / model::kConfigFileName).string());
   h.add_file((model_dir / model::kWeightsFileName).string());
   h.add(std::string_view(data.task)).add(std::string_view(data.kind));
@@ -31,12 +32,17 @@ std::string score_key(const fs::path& model_dir, const io::DataSpec& data,
 }
 
 nlohmann::json to_json(const runtime::ModelScore& s) {
+  nlohmann::json intervals = nlohmann::json::object();
+  for (const auto& [metric, i] : s.intervals)
+    intervals[metric] = {
+        {"low", i.low}, {"high", i.high}, {"method", i.method}, {"units", i.units}};
   return {{"task", s.task},
           {"split", s.split},
           {"precision", format::precision_name(s.precision)},
           {"examples", s.examples},
           {"predictions", s.predictions},
           {"metrics", s.metrics},
+          {"intervals", intervals},
           {"baseline", s.baseline},
           {"baseline_kind", s.baseline_kind},
           {"seconds", s.seconds},
@@ -65,6 +71,15 @@ std::optional<runtime::ModelScore> read_cached_score(const fs::path& file) {
     s.examples = j.at("examples").get<int64_t>();
     s.predictions = j.at("predictions").get<int64_t>();
     s.metrics = j.at("metrics").get<std::map<std::string, double>>();
+    for (const auto& [metric, i] : j.at("intervals").items()) {
+      const ConfidenceInterval interval{i.at("low").get<double>(), i.at("high").get<double>(),
+                                        i.at("method").get<std::string>(),
+                                        i.at("units").get<int64_t>()};
+      if (!std::isfinite(interval.low) || !std::isfinite(interval.high) ||
+          !(interval.low <= interval.high) || !s.metrics.contains(metric))
+        return std::nullopt;
+      s.intervals[metric] = interval;
+    }
     s.baseline = j.at("baseline").get<std::map<std::string, double>>();
     s.baseline_kind = j.at("baseline_kind").get<std::string>();
     s.seconds = j.at("seconds").get<double>();

@@ -2,10 +2,12 @@
 // passing and failing sparsities) and the next grid point to try.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "explore/constraints.h"
+#include "sparsity/patterns.h"
 
 namespace fitformer::explore {
 
@@ -13,6 +15,7 @@ namespace fitformer::explore {
 struct SparsityTrial {
   double sparsity = 0;
   double metric_value = 0;
+  int64_t banks = sparsity::kDefaultBanks;  // the B it was pruned at (one search per B)
 };
 
 // Where a sparsity search stands: the lowest sparsity that failed `ac`, and the highest that

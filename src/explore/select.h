@@ -37,6 +37,15 @@ inline constexpr std::string_view kPriceBasis =
     "PCIe or SXM card needs, the rest of a desktop or server around a bare CPU; catalog "
     "estimates); the host, this machine, counts 0 and is a candidate only with --include-host";
 
+// What the candidates' intervals cover and how AC uses them (issue 17), for the report.
+inline constexpr std::string_view kIntervalBasis =
+    "95 % intervals of the valid split's sampling noise, not of the fine-tuning seed: a "
+    "classifier's accuracy has Wilson's score interval over the examples; a language model's "
+    "perplexity is exp(mean NLL +- t(0.975, W-1) se), se the ratio-estimator standard error of "
+    "the mean NLL over the W evaluation windows (its next-token accuracy the same t interval of "
+    "the token share); F1 has none. AC is decided on the point estimate, as before; a candidate "
+    "whose interval holds AC is flagged, not refused";
+
 // Throws Error (field "--devices" or "--exclude-devices") for an id the catalog does not have,
 // naming the nearest id, and (field "--devices") when the scope leaves no device to choose.
 void check_scope(const DeviceScope& scope, const std::vector<io::DeviceSpec>& devices);
@@ -51,6 +60,10 @@ struct CandidatePoint {
   devices::Candidate candidate;
   std::string metric;  // one of kMetricNames; must equal the constraint's
   double metric_value = 0;
+  // Its 95 % interval over the valid split's examples or windows (runtime::ModelScore's); none
+  // for a metric without one (f1) or a split of one window. select_device ranks by
+  // metric_value alone; the interval qualifies the verdict (ac_standing).
+  std::optional<ConfidenceInterval> interval;
   Provenance provenance = Provenance::kMeasured;
 };
 

@@ -40,6 +40,7 @@ struct CheckedRequest {
   io::Recipe recipe;
   std::vector<io::DeviceSpec> catalog;
   std::vector<format::Precision> precisions;
+  std::vector<int64_t> banks;  // --banks, else the recipe's select.banks
   DeviceScope scope;
 };
 
@@ -100,6 +101,12 @@ CheckedRequest check_request(const SelectRequest& r) {
   c.recipe = io::load_recipe(r.recipe_file, r.profile);
   for (const std::string& p : c.recipe.select.precisions)
     c.precisions.push_back(format::parse_precision(p));
+  if (r.banks.empty()) {
+    check_banks(c.recipe.select.banks, "select.banks", c.recipe.file.string());
+    c.banks = c.recipe.select.banks;
+  } else {
+    c.banks = parse_banks(r.banks, "--banks");
+  }
 
   const ModelShape shape = model_shape(r, c.recipe);
   if (c.ac) check_task_metric(c.ac->metric, shape.language_model, "--ac");
@@ -155,7 +162,7 @@ class SelectSteps : public LoopSteps {
     return LoopModel{plan, pruned.dir};
   }
 
-  double score(const devices::Candidate& c) override {
+  MetricScore score(const devices::Candidate& c) override {
     return metric_of(c.model_dir, c.precision, ac_metric_);
   }
 
@@ -165,8 +172,10 @@ class SelectSteps : public LoopSteps {
 
   void log(const std::string& line) override { log_line(request_, line); }
 
-  // The metric `metric` of a model folder at a precision on the valid split (cached).
-  double metric_of(const fs::path& dir, format::Precision precision, const std::string& metric) {
+  // The metric `metric` of a model folder at a precision on the valid split (cached), with its
+  // interval when it has one.
+  MetricScore metric_of(const fs::path& dir, format::Precision precision,
+                        const std::string& metric) {
     score_options_.precision = precision;
     const runtime::ModelScore s =
         cached_score(dir, checked_.recipe.data, request_.workspace.data_dir,
@@ -178,7 +187,9 @@ class SelectSteps : public LoopSteps {
                       ? "ppl or acc (a language model's metrics)"
                       : "acc or f1 (a classifier's metrics)",
                   metric);
-    return it->second;
+    MetricScore score{it->second, std::nullopt};
+    if (const auto i = s.intervals.find(metric); i != s.intervals.end()) score.interval = i->second;
+    return score;
   }
 
   void set_metric(std::string metric) { ac_metric_ = std::move(metric); }
@@ -222,6 +233,7 @@ LoopSettings loop_settings(const CheckedRequest& c) {
   settings.rho2 = c.recipe.select.rho2;
   settings.other_rho2 = c.recipe.select.other_rho2;
   settings.precisions = c.precisions;
+  settings.banks = c.banks;
   return settings;
 }
 
@@ -257,8 +269,10 @@ SelectOutcome run_select(const SelectRequest& request) {
   SelectSteps steps(request, checked, dense_dir, run.predictor);
 
   // AC: as given, or relative to the dense model at fp32 on the recipe's metric.
-  run.dense_fp32_metric = steps.metric_of(dense_dir, format::Precision::kFp32,
-                                          checked.ac ? checked.ac->metric : checked.drop_metric);
+  const MetricScore dense = steps.metric_of(dense_dir, format::Precision::kFp32,
+                                            checked.ac ? checked.ac->metric : checked.drop_metric);
+  run.dense_fp32_metric = dense.value;
+  run.dense_fp32_interval = dense.interval;
   run.ac = checked.ac ? *checked.ac
                       : accuracy_drop_constraint(*checked.drop, checked.drop_metric,
                                                  run.dense_fp32_metric);

@@ -34,6 +34,7 @@ struct SelectRequest {
   bool include_host = false;                 // the host (price 0) as a candidate
   std::filesystem::path catalog;             // empty: io::default_catalog_path()
   std::filesystem::path out_dir;             // empty: runs/<recipe>[-<profile>]-select
+  std::string banks;  // --banks "4,8,16": bank counts to prune at; empty: the recipe's select.banks
   int64_t batch = 1;
   int64_t seq = 0;      // 0: the model's max_position_embeddings
   int threads = 1;      // the runtime's threads when the host's latency is measured
@@ -52,6 +53,7 @@ struct SelectRun {
   Objective objective = Objective::kPrice;
   DeviceScope scope;             // --devices, --exclude-devices, --include-host
   double dense_fp32_metric = 0;  // the constraint's metric of the dense model at fp32
+  std::optional<ConfidenceInterval> dense_fp32_interval;  // its 95 % interval, when it has one
   LoopResult loop;
   Selection selection;
   DevicePredictor predictor;  // the catalog, the input shape and every estimate

@@ -85,6 +85,7 @@ void read_select(const toml::table& t, const std::string& path, const fs::path& 
   r.read("prune_steps", steps);
   r.read("precisions", s.precisions);
   r.read("metric", s.metric);
+  r.read("banks", s.banks);
   r.refuse_unknown_keys();
   if (steps) s.prune_steps = *steps;
 }

@@ -13,7 +13,8 @@
 //   [train]      epochs, batch_size, seq_len, learning_rate, weight_decay, warmup_fraction,
 //                clip_norm, seed, threads, max_steps, max_minutes
 //   [select]     sparsity_grid = [0.5, 0.7, 0.8, 0.9, 0.95], rho2 = 0.5, other_rho2 = [0.25],
-//                prune_steps, precisions = ["int8", "int16", "fp32"], metric = "ppl" | "acc" | "f1"
+//                prune_steps, precisions = ["int8", "int16", "fp32"], metric = "ppl" | "acc" |
+//                "f1", banks = [8] (bank counts B, each searched)
 //   [profiles.quick.model] / [profiles.quick.train] / [profiles.full.*]: overrides per profile.
 // An unknown key is an error that lists the allowed keys.
 #pragma once
@@ -78,6 +79,9 @@ struct SelectSpec {
   int64_t prune_steps = 0;                  // fine-tuning budget per prune; 0: the train budget
   std::vector<std::string> precisions = {"int8", "int16", "fp32"};
   std::string metric;  // what --ac-drop is relative to; "": ppl (language model), acc
+  // Bank counts B to prune at, each searched (explore/closed_loop.h checks which B are allowed);
+  // --banks replaces it.
+  std::vector<int64_t> banks = {8};
 };
 
 struct Recipe {

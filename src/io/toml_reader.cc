@@ -80,6 +80,19 @@ void TomlTableReader::read(const std::string& key, std::vector<double>& out) {
   }
 }
 
+void TomlTableReader::read(const std::string& key, std::vector<int64_t>& out) {
+  if (const auto* node = get(key)) {
+    const toml::array* array = node->as_array();
+    if (array == nullptr) throw wrong_type(key, "an array of integers");
+    std::vector<int64_t> values;
+    for (const toml::node& e : *array) {
+      if (!e.is_integer()) throw wrong_type(key, "an array of integers");
+      values.push_back(*e.value<int64_t>());
+    }
+    out = std::move(values);
+  }
+}
+
 void TomlTableReader::read(const std::string& key, std::vector<std::string>& out) {
   if (const auto* node = get(key)) {
     const toml::array* array = node->as_array();

@@ -33,6 +33,7 @@ class TomlTableReader {
   // Arrays: every element must have the type (numbers / strings).
   void read(const std::string& key, std::vector<double>& out);
   void read(const std::string& key, std::vector<std::string>& out);
+  void read(const std::string& key, std::vector<int64_t>& out);  // integers only
   // A sub-table, or nullptr when absent.
   const toml::table* table(const std::string& key);
   // An array of tables (TOML's [[key]]), or nullptr when absent.

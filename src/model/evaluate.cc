@@ -192,6 +192,7 @@ ClassificationMetrics classification_metrics(std::span<const int32_t> predicted,
   };
   ClassificationMetrics m;
   m.examples = static_cast<int64_t>(truth.size());
+  m.correct = correct;
   m.accuracy = truth.empty() ? 0.0 : static_cast<double>(correct) / truth.size();
   // Macro F1 over the labels that occur in the truth or the predictions: a label absent from
   // both says nothing about the classifier (scikit-learn's default does the same).
@@ -263,6 +264,10 @@ LmMetrics evaluate_language_model(const ForwardFn& forward, const io::ModelConfi
   std::vector<float> logits;
   double nll = 0;
   int64_t correct = 0;
+  LmMetrics m;
+  m.window_nll.reserve(static_cast<size_t>(windows));
+  m.window_correct.reserve(static_cast<size_t>(windows));
+  m.window_tokens.reserve(static_cast<size_t>(windows));
   for (int64_t first = 0; first < windows; first += batch_size) {
     TokenBatch batch;
     batch.batch_size = std::min<int64_t>(batch_size, windows - first);
@@ -278,6 +283,8 @@ LmMetrics evaluate_language_model(const ForwardFn& forward, const io::ModelConfi
     forward(batch, logits);
     for (int64_t b = 0; b < batch.batch_size; ++b) {
       const int64_t start = (first + b) * window;
+      double window_nll = 0;
+      int64_t window_correct = 0;
       for (int64_t t = 0; t < batch.lengths[b]; ++t) {
         const float* row = logits.data() + (b * window + t) * vocab;
         const int32_t target = stream[start + t + 1];
@@ -285,13 +292,17 @@ LmMetrics evaluate_language_model(const ForwardFn& forward, const io::ModelConfi
         const float* top = std::max_element(row, row + vocab);
         double sum = 0;
         for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v]) - *top);
-        nll += std::log(sum) + *top - row[target];
-        correct += (top - row) == target;
+        window_nll += std::log(sum) + *top - row[target];
+        window_correct += (top - row) == target;
       }
+      nll += window_nll;
+      correct += window_correct;
+      m.window_nll.push_back(window_nll);
+      m.window_correct.push_back(window_correct);
+      m.window_tokens.push_back(batch.lengths[b]);
     }
     advance(progress, static_cast<uint64_t>(batch.batch_size));
   }
-  LmMetrics m;
   m.tokens = predicted;
   if (predicted > 0) {
     m.mean_nll = nll / predicted;

@@ -72,6 +72,11 @@ struct LmMetrics {
   double accuracy = 0;    // top-1 next-token accuracy
   double mean_nll = 0;
   int64_t tokens = 0;  // predicted tokens
+  // Per evaluation window, in stream order: the summed NLL (nats), the correct top-1
+  // predictions and the predicted tokens; the clusters of the metrics' intervals
+  // (core/intervals.h's ratio_mean). Empty for the unigram baseline.
+  std::vector<double> window_nll;
+  std::vector<int64_t> window_correct, window_tokens;
 };
 
 struct ClassificationMetrics {
@@ -79,6 +84,7 @@ struct ClassificationMetrics {
   double macro_f1 = 0;  // unweighted mean F1 over the labels present in truth or predictions
   std::optional<double> positive_f1;  // two labels: F1 of label 1 (e.g. "spam")
   int64_t examples = 0;
+  int64_t correct = 0;  // examples predicted right (accuracy's numerator)
 };
 
 // predicted and truth hold label ids in [0, num_labels).

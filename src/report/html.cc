@@ -135,6 +135,16 @@ void write_sensitivity(const Result& r, std::string& out) {
   out += "</table>\n";
 }
 
+// A statement against AC, coloured: met, met or missed within noise (a warning), missed.
+std::string standing_html(std::string_view text) {
+  const char* level =
+      text.find("inside") != std::string_view::npos || text.find("noise") != std::string_view::npos
+          ? "warn"
+      : text.starts_with("meets") ? "ok"
+                                  : "fail";
+  return fmt::format("<span class=\"{}\">{}</span>", level, html(text));
+}
+
 // The cheaper devices (every device when none was chosen) and why each lost, by price.
 void write_why_not(const Result& r, std::string& out) {
   const std::vector<const Device*> devices = devices_to_explain(r);
@@ -144,16 +154,17 @@ void write_why_not(const Result& r, std::string& out) {
   }
   out += fmt::format(
       "<h3>{}</h3>\n<table class=\"why\">\n<tr><th>Device</th><th class=\"n\">System price</th>"
-      "<th>Verdict</th><th>Why</th></tr>\n",
+      "<th>Verdict</th><th>Why</th><th>Its model against AC (95 % interval)</th></tr>\n",
       r.feasible ? "Why not a cheaper device (cheapest first)"
                  : "Why each device lost (cheapest first)");
   for (const Device* d : devices) {
     const Explanation e = explain(r, *d);
     out += fmt::format(
         "<tr><td>{}<br/><small>{}</small></td><td class=\"n\">{}</td><td class=\"{}\">{}</td>"
-        "<td>{}</td></tr>\n",
+        "<td>{}</td><td>{}</td></tr>\n",
         html(d->name), html(d->id), number(d->system_price_usd, "USD"),
-        e.verdict.starts_with("not ") ? "" : "fail", html(e.verdict), html(e.text));
+        e.verdict.starts_with("not ") ? "" : "fail", html(e.verdict), html(e.text),
+        e.against_ac.empty() ? "—" : standing_html(e.against_ac));
   }
   out += "</table>\n";
 }
@@ -173,10 +184,13 @@ void write_answer(const Result& r, std::string& out) {
         html(device_name(r, r.chosen_device)), html(r.chosen_device), latency(b.latency_us),
         badge(b.provenance), latency(r.lc_us), html(candidate_text(r, b.candidate)));
     if (c) {
-      out += fmt::format(
-          "<li>{}: {:.4g} {}, against AC {} ({})</li>\n", html(metric_label(r.metric)), c->value,
-          badge(c->provenance), html(r.ac),
-          c->meets_ac ? "<span class=\"ok\">met</span>" : "<span class=\"fail\">not met</span>");
+      out += fmt::format("<li>{}: {} {}, against AC {}: {}</li>\n", html(metric_label(r.metric)),
+                         html(value_with_interval(c->value, c->interval)), badge(c->provenance),
+                         html(r.ac), standing_html(against_ac(c)));
+      if (c->standing == explore::AcStanding::kMeetsWithinNoise)
+        out +=
+            "<li>The choice rests on a point estimate within the noise of the valid split: "
+            "another sample of it could put this model on the other side of AC.</li>\n";
     }
     if (device) {
       const bool needs_host = device->system_price_usd && device->price_usd &&
@@ -228,11 +242,14 @@ void write_constraints(const Result& r, std::string& out) {
       "<h2>2. Constraints</h2>\n<table>\n"
       "<tr><th>Latency (LC)</th><td class=\"n\">{:g} µs ({})</td></tr>\n"
       "<tr><th>Accuracy (AC)</th><td class=\"n\">{}</td></tr>\n"
-      "<tr><th>Dense model, fp32: {}</th><td class=\"n\">{} {}</td></tr>\n"
+      "<tr><th>Dense model, fp32: {}</th><td class=\"n\">{}{} {}</td></tr>\n"
       "<tr><th>Objective</th><td class=\"n\">cheapest by {}</td></tr>\n"
       "<tr><th>Batch × sequence</th><td class=\"n\">{} × {}</td></tr>\n"
       "<tr><th>Task, recipe, profile</th><td class=\"n\">{}, {}, {}</td></tr>\n</table>\n",
       r.lc_us, latency(r.lc_us), html(r.ac), html(metric_label(r.metric)), number(r.dense_fp32),
+      r.dense_fp32_interval ? fmt::format(" (95 % interval {:.4g}–{:.4g})",
+                                          r.dense_fp32_interval->low, r.dense_fp32_interval->high)
+                            : std::string(),
       r.dense_fp32 ? badge(r.dense_provenance) : std::string(), html(r.objective), number(r.batch),
       number(r.seq), html(r.task), html(r.recipe), html(r.profile));
 }
@@ -248,6 +265,30 @@ void write_figure(const std::optional<Figure>& figure, std::string_view heading,
       "<figure><img src=\"plots/{0}.svg\" alt=\"{1}\"/>\n<figcaption>{1} Numbers: {2}. "
       "Data and script: plots/{0}.dat, plots/{0}.gp.</figcaption></figure>\n",
       figure->name, html(figure->caption), badge(figure->provenance));
+}
+
+// Every candidate's metric with its interval and where it stands against AC.
+void write_candidates(const Result& r, std::string& out) {
+  if (r.candidates.empty()) return;
+  out += fmt::format(
+      "<p>Every candidate, {} on the valid split with its 95 % interval:</p>\n<table>\n"
+      "<tr><th class=\"n\">#</th><th>Model</th><th class=\"n\">{}</th>"
+      "<th class=\"n\">95 % interval</th><th>Against AC {}</th></tr>\n",
+      html(metric_name(r.metric)), html(r.metric), html(r.ac));
+  for (const Candidate& c : r.candidates) {
+    const std::string interval =
+        c.interval ? fmt::format("{:.4g}–{:.4g} <small>({} over {})</small>", c.interval->low,
+                                 c.interval->high, html(c.interval->method), c.interval->units)
+                   : std::string("—");
+    out += fmt::format(
+        "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.4g} {}</td>"
+        "<td class=\"n\">{}</td><td>{}</td></tr>\n",
+        c.index, html(candidate_text(r, c.index)), c.value, badge(c.provenance), interval,
+        standing_html(against_ac(&c)));
+  }
+  out += "</table>\n";
+  if (!r.interval_basis.empty())
+    out += fmt::format("<p>Intervals: {}.</p>\n", html(r.interval_basis));
 }
 
 void write_devices(const Result& r, std::string& out) {
@@ -399,6 +440,7 @@ std::filesystem::path write_report(const nlohmann::json& result,
   write_constraints(r, out);
   write_figure(accuracy, fmt::format("3. {} against sparsity", html(metric_label(r.metric))),
                "No candidate models were recorded.", out);
+  write_candidates(r, out);
   write_figure(latency_figure, "4. Best latency per device",
                "No device has a latency for any model.", out);
   write_figure(price, "5. Price against latency",

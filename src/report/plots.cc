@@ -231,6 +231,9 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     // draw vertical jumps at one sparsity. The dense model (no split) starts every default line.
     if (c.rho2 && *c.rho2 != sparsity::kDefaultRho2)
       split += fmt::format("{}rho2 {}", split.empty() ? "" : " ", *c.rho2);
+    // So do other bank counts (the dense model, B-free, starts the default B's lines).
+    if (c.sparsity > 0 && c.banks != sparsity::kDefaultBanks)
+      split += fmt::format("{}B {}", split.empty() ? "" : " ", c.banks);
     Series& s = series[{split, precision_style(c.precision).order, c.precision}];
     s.split = split;
     s.precision = c.precision;
@@ -251,10 +254,13 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
     std::stable_sort(points.begin(), points.end(),
                      [](const auto* a, const auto* b) { return a->sparsity < b->sparsity; });
     const std::string label = s.split.empty() ? s.precision : s.precision + " " + s.split;
-    dat +=
-        fmt::format("# {} (block {}): sparsity {} meets_ac\n", dat_string(label), block, r.metric);
+    dat += fmt::format("# {} (block {}): sparsity {} meets_ac low high (95 % interval)\n",
+                       dat_string(label), block, r.metric);
     for (const auto* p : points) {
-      dat += fmt::format("{:.6g} {:.8g} {}\n", p->sparsity, p->value, p->meets_ac ? 1 : 0);
+      // A value without an interval gets a zero-length bar.
+      dat += fmt::format("{:.6g} {:.8g} {} {:.8g} {:.8g}\n", p->sparsity, p->value,
+                         p->meets_ac ? 1 : 0, p->interval ? p->interval->low : p->value,
+                         p->interval ? p->interval->high : p->value);
     }
     dat += "\n\n";
     const PrecisionStyle style = precision_style(s.precision);
@@ -265,7 +271,8 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
         "  'accuracy.dat' index {0} using 1:($3 > 0 ? $2 : NaN) with points pt {5} ps {7} "
         "lc {1} notitle, \\\n"
         "  'accuracy.dat' index {0} using 1:($3 > 0 ? NaN : $2) with points pt {6} ps {7} "
-        "lw 2 lc {1} notitle, \\\n",
+        "lw 2 lc {1} notitle, \\\n"
+        "  'accuracy.dat' index {0} using 1:2:4:5 with yerrorbars pt 0 ps 0 lc {1} notitle, \\\n",
         block, colour, gp_string(label), style.width, style.dash, style.filled, style.open,
         style.point_size);
     ++block;
@@ -297,7 +304,7 @@ std::optional<Figure> plot_accuracy(const Result& r, const fs::path& dir) {
       fmt::format("{} of every candidate the select loop evaluated, starting from the "
                   "dense model at sparsity 0; one line per {}precision and split, int8 "
                   "wide and solid with circles, fp32 dashed with triangles drawn on top; "
-                  "filled points meet AC ({}), open points fail it.",
+                  "filled points meet AC ({}), open points fail it; bars: the 95 % interval.",
                   metric_name(r.metric), patterns.size() > 1 ? "pattern and " : "", r.ac)};
 }
 

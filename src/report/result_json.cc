@@ -38,6 +38,20 @@ json point_json(const explore::SelectRun& run, const std::optional<explore::Poin
   return j;
 }
 
+json interval_json(const std::optional<ConfidenceInterval>& i) {
+  if (!i) return nullptr;
+  return {{"low", i->low},
+          {"high", i->high},
+          {"level", kIntervalLevel},
+          {"method", i->method},
+          {"units", i->units}};
+}
+
+std::string standing(const explore::SelectRun& run, const explore::CandidatePoint& c) {
+  return std::string(
+      explore::ac_standing_name(explore::ac_standing(run.ac, c.metric_value, c.interval)));
+}
+
 json candidate_json(const explore::SelectRun& run, size_t i) {
   const explore::CandidatePoint& c = run.loop.candidates[i];
   return {{"index", i},
@@ -45,10 +59,13 @@ json candidate_json(const explore::SelectRun& run, size_t i) {
           {"pattern", "hp"},
           {"sparsity", c.candidate.plan.sparsity},
           {"rho2", split_rho2(c.candidate.plan)},
+          {"banks", c.candidate.plan.banks},
           {"precision", std::string(format::precision_name(c.candidate.precision))},
           {"metric", c.metric},
           {"value", c.metric_value},
+          {"interval", interval_json(c.interval)},
           {"meets_ac", explore::meets(run.ac, c.metric_value)},
+          {"ac_standing", standing(run, c)},
           {"provenance", provenance(c.provenance)}};
 }
 
@@ -156,8 +173,12 @@ json result_json(const explore::SelectOutcome& outcome) {
               {"devices", run.scope.only},
               {"exclude_devices", run.scope.excluded},
               {"include_host", run.scope.include_host},
-              {"price_basis", std::string(explore::kPriceBasis)}}},
-            {"dense", {{"metric_fp32", run.dense_fp32_metric}, {"provenance", "measured"}}},
+              {"price_basis", std::string(explore::kPriceBasis)},
+              {"interval_basis", std::string(explore::kIntervalBasis)}}},
+            {"dense",
+             {{"metric_fp32", run.dense_fp32_metric},
+              {"interval_fp32", interval_json(run.dense_fp32_interval)},
+              {"provenance", "measured"}}},
             {"feasible", sel.feasible},
             {"chosen", nullptr},
             {"models", json::array()},
@@ -174,19 +195,22 @@ json result_json(const explore::SelectOutcome& outcome) {
                    {"candidate", sel.candidate},
                    {"latency_us", sel.latency_us},
                    {"provenance", e ? provenance(e->provenance) : "modeled"},
-                   {"objective_value", sel.objective_value}};
+                   {"objective_value", sel.objective_value},
+                   {"ac_standing", standing(run, run.loop.candidates.at(sel.candidate))}};
   }
   for (size_t i = 0; i < run.loop.models.size(); ++i) {
     const explore::LoopModel& m = run.loop.models[i];
     j["models"].push_back({{"index", i},
                            {"sparsity", m.plan.sparsity},
                            {"rho2", split_rho2(m.plan)},
+                           {"banks", m.plan.banks},
                            {"dir", m.dir.string()}});
   }
   for (size_t i = 0; i < run.loop.candidates.size(); ++i)
     j["candidates"].push_back(candidate_json(run, i));
   for (const explore::SparsityTrial& t : run.loop.trials)
-    j["trials"].push_back({{"sparsity", t.sparsity}, {"best_metric", t.metric_value}});
+    j["trials"].push_back(
+        {{"sparsity", t.sparsity}, {"best_metric", t.metric_value}, {"banks", t.banks}});
   const std::vector<io::DeviceSpec>& devices = run.predictor.devices;
   for (size_t d = 0; d < devices.size(); ++d)
     j["devices"].push_back(device_json(run, devices[d], sel.devices.at(d)));

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstddef>
 #include <filesystem>
 
@@ -15,6 +16,10 @@ namespace fitformer::report {
 
 bool meets(const Result& r, double value) {
   return r.higher_is_better ? value >= r.threshold : value <= r.threshold;
+}
+
+explore::AccuracyConstraint constraint(const Result& r) {
+  return {r.metric, r.threshold, r.higher_is_better};
 }
 
 const Candidate* find_candidate(const Result& r, long index) {
@@ -114,6 +119,20 @@ std::optional<Best> read_best(const std::optional<Node>& node) {
   return b;
 }
 
+// An interval {low, high, method, units}; null or missing: none. low <= high, both finite.
+std::optional<ConfidenceInterval> read_interval(const std::optional<Node>& node) {
+  if (!node) return std::nullopt;
+  ConfidenceInterval i;
+  i.low = node->number("low");
+  i.high = node->number("high");
+  i.method = node->text("method");
+  i.units = static_cast<int64_t>(node->opt_number("units").value_or(0));
+  if (!std::isfinite(i.low) || !std::isfinite(i.high) || !(i.low <= i.high))
+    throw Error(node->source(), node->path(), "finite low <= high",
+                fmt::format("[{}, {}]", i.low, i.high));
+  return i;
+}
+
 Accelerator read_accelerator(const Node& node) {
   Accelerator a;
   a.pes = node.opt_number("pes");
@@ -151,10 +170,12 @@ void read_constraints(const Node& root, Result& r) {
                 fmt::format("{}{}{:g}", r.metric, r.higher_is_better ? ">=" : "<=", r.threshold));
   r.objective = c.text("objective", "price");
   r.price_basis = c.text("price_basis");
+  r.interval_basis = c.text("interval_basis");
   r.batch = c.opt_number("batch");
   r.seq = c.opt_number("seq");
   if (const auto dense = root.find("dense")) {
     r.dense_fp32 = dense->opt_number("metric_fp32");
+    r.dense_fp32_interval = read_interval(dense->find("interval_fp32"));
     // Select always scores the dense model by running it (explore/select_run.cc).
     r.dense_provenance = dense->text("provenance", "measured");
   }
@@ -170,8 +191,11 @@ Candidate read_candidate(const Node& n, std::size_t i, const Result& r) {
   cand.provenance = n.text("provenance");
   cand.sparsity = n.number("sparsity");
   cand.rho2 = n.opt_number("rho2");
+  cand.banks = static_cast<long>(n.opt_number("banks").value_or(8));
   cand.value = n.number("value");
+  cand.interval = read_interval(n.find("interval"));
   cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));
+  cand.standing = explore::ac_standing(constraint(r), cand.value, cand.interval);
   return cand;
 }
 

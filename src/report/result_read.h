@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/intervals.h"
+#include "explore/constraints.h"
+
 namespace fitformer::report {
 
 struct Candidate {
@@ -17,8 +20,12 @@ struct Candidate {
   std::string pattern, precision, provenance;
   double sparsity = 0;
   std::optional<double> rho2;
+  long banks = 8;  // B it was pruned at; 8 in results before select tried B (issue 17)
   double value = 0;
+  std::optional<ConfidenceInterval> interval;  // 95 %; none in results before issue 17
   bool meets_ac = false;
+  // value against AC with its interval (explore::ac_standing, recomputed from the figures).
+  explore::AcStanding standing = explore::AcStanding::kMisses;
 };
 
 struct Best {
@@ -82,7 +89,9 @@ struct Result {
   std::string ac, metric, objective;
   std::string price_basis;  // what the price objective compared; empty in older results
   bool higher_is_better = true;
+  std::string interval_basis;  // what the intervals cover; empty in older results
   std::optional<double> batch, seq, dense_fp32;
+  std::optional<ConfidenceInterval> dense_fp32_interval;
   std::string dense_provenance;
   bool feasible = false;
   std::optional<Best> chosen;
@@ -108,6 +117,9 @@ Result read_result(const nlohmann::json& result, const std::string& source);
 
 // Whether a metric value meets the result's AC.
 bool meets(const Result& r, double value);
+
+// The result's AC as explore states it.
+explore::AccuracyConstraint constraint(const Result& r);
 
 // The candidate with this index, or null.
 const Candidate* find_candidate(const Result& r, long index);

@@ -36,14 +36,25 @@ void point_line(const explore::SelectRun& run, const std::string& label,
                  p->device_id, run.ac.metric, p->metric_value);
 }
 
+// "[0.7901, 0.8330]", or "(no interval)".
+std::string interval_text(const std::optional<ConfidenceInterval>& i) {
+  return i ? fmt::format("[{:.4g}, {:.4g}]", i->low, i->high) : "(no interval)";
+}
+
+std::string_view standing(const explore::SelectRun& run, const explore::CandidatePoint& c) {
+  return explore::ac_standing_text(explore::ac_standing(run.ac, c.metric_value, c.interval));
+}
+
 void candidates_text(const explore::SelectRun& run, std::string& out) {
   auto o = std::back_inserter(out);
-  fmt::format_to(o, "\nmodels, {} on the valid split (measured):\n", run.ac.metric);
+  fmt::format_to(o, "\nmodels, {} on the valid split (measured) [95 % interval], against AC {}:\n",
+                 run.ac.metric, explore::to_string(run.ac));
   for (size_t i = 0; i < run.loop.candidates.size(); ++i) {
     const explore::CandidatePoint& c = run.loop.candidates[i];
-    fmt::format_to(o, "  [{:2}] {:32} {} = {:9.4g}{}\n", i, describe(c), c.metric, c.metric_value,
-                   explore::meets(run.ac, c.metric_value) ? "" : "  fails AC");
+    fmt::format_to(o, "  [{:2}] {:32} {} = {:9.4g} {:22} {}\n", i, describe(c), c.metric,
+                   c.metric_value, interval_text(c.interval), standing(run, c));
   }
+  fmt::format_to(o, "intervals: {}\n", explore::kIntervalBasis);
 }
 
 void devices_text(const explore::SelectRun& run, std::string& out) {
@@ -82,11 +93,17 @@ void answer_text(const explore::SelectRun& run, std::string& out) {
   for (const io::DeviceSpec& d : run.predictor.devices)
     if (d.id == sel.device_id) device = &d;
   fmt::format_to(std::back_inserter(out),
-                 "\nchosen: {} ({}, {}, {} W): {}, {} = {:.4g} (measured) meets {}; {} {} "
+                 "\nchosen: {} ({}, {}, {} W): {}, {} = {:.4g} {} (measured): {} ({}); {} {} "
                  "<= LC {}\n",
                  sel.device_id, device->name, price_text(*device), device->power_w, describe(c),
-                 c.metric, c.metric_value, explore::to_string(run.ac), ms(sel.latency_us),
+                 c.metric, c.metric_value, interval_text(c.interval), standing(run, c),
+                 explore::to_string(run.ac), ms(sel.latency_us),
                  provenance(run, sel.device_id, sel.candidate), ms(run.lc_us));
+  if (explore::ac_standing(run.ac, c.metric_value, c.interval) ==
+      explore::AcStanding::kMeetsWithinNoise)
+    fmt::format_to(std::back_inserter(out),
+                   "note: the choice rests on a point estimate within the valid split's noise of "
+                   "AC; AC is decided on the point estimate\n");
 }
 
 // The margin to LC and what each modeled assumption, moved, does to the answer.

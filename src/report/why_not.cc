@@ -64,34 +64,45 @@ const Candidate* best_runnable(const Result& r, const Device& d) {
 }  // namespace
 
 Explanation explain(const Result& r, const Device& d) {
-  if (d.chosen) return {"chosen", d.reason};
-  if (!d.in_scope) return {"not considered", d.reason};
+  if (!d.in_scope && !d.chosen) return {"not considered", d.reason, {}};
+  // The statement against AC of the candidate the verdict rests on.
+  const auto ac_of = [&](long index) {
+    const Candidate* c = find_candidate(r, index);
+    return c ? against_ac(c) : std::string();
+  };
+  if (d.chosen) return {"chosen", d.reason, d.best ? ac_of(d.best->candidate) : std::string()};
   if (!d.best) {
-    if (d.closest) return {"does not fit", does_not_fit(r, d)};
+    if (d.closest) return {"does not fit", does_not_fit(r, d), ac_of(d.closest_candidate)};
     // Only when even the best model it runs fails AC (an older result lacks in_scope: a device
     // left out of the choice has no best either, and its models may meet AC).
     if (const Candidate* c = best_runnable(r, d); c && !meets(r, c->value)) {
-      return {"misses AC",
-              fmt::format("the best model that runs on it, {}, reaches {} {:.4g} ({}); AC is {}",
-                          candidate_text(r, c->index), metric_name(r.metric), c->value,
-                          c->provenance, r.ac)};
+      const bool noise = c->standing == explore::AcStanding::kMissesWithinNoise;
+      return {noise ? "misses AC within noise" : "misses AC",
+              fmt::format("the best model that runs on it, {}, reaches {} {} ({}); AC is {}",
+                          candidate_text(r, c->index), metric_name(r.metric),
+                          value_with_interval(c->value, c->interval), c->provenance, r.ac),
+              against_ac(c)};
     }
     const bool none_fits =
         std::none_of(d.rows.begin(), d.rows.end(), [](const DeviceRow& row) { return row.fits; });
-    if (!d.rows.empty() && none_fits) return {"does not fit", d.reason};
-    return {"not chosen", d.reason};
+    if (!d.rows.empty() && none_fits) return {"does not fit", d.reason, {}};
+    return {"not chosen", d.reason, {}};
   }
   const Best& b = *d.best;
   if (b.latency_us > r.lc_us) {
     const double ratio = b.latency_us / r.lc_us;
-    return {"misses LC", fmt::format("{} ({}) against LC {}: {}, with {}", latency(b.latency_us),
-                                     b.provenance, latency(r.lc_us),
-                                     ratio < 2 ? fmt::format("{:.1f} % over", 100 * (ratio - 1))
-                                               : fmt::format("{:.3g} times LC", ratio),
-                                     candidate_text(r, b.candidate))};
+    return {"misses LC",
+            fmt::format("{} ({}) against LC {}: {}, with {}", latency(b.latency_us), b.provenance,
+                        latency(r.lc_us),
+                        ratio < 2 ? fmt::format("{:.1f} % over", 100 * (ratio - 1))
+                                  : fmt::format("{:.3g} times LC", ratio),
+                        candidate_text(r, b.candidate)),
+            ac_of(b.candidate)};
   }
-  return {"meets both", fmt::format("{} ({}) with {}; {}", latency(b.latency_us), b.provenance,
-                                    candidate_text(r, b.candidate), d.reason)};
+  return {"meets both",
+          fmt::format("{} ({}) with {}; {}", latency(b.latency_us), b.provenance,
+                      candidate_text(r, b.candidate), d.reason),
+          ac_of(b.candidate)};
 }
 
 std::vector<const Device*> devices_to_explain(const Result& r) {

@@ -11,11 +11,16 @@ namespace fitformer::report {
 
 struct Explanation {
   // "not considered", "does not fit", "misses AC", "misses LC", "meets both", "chosen", or
-  // "not chosen" (select's reason quoted, for a result that lacks the figures)
+  // "not chosen" (select's reason quoted, for a result that lacks the figures); "misses AC
+  // within noise" when the best model it runs misses AC by less than its interval
   std::string verdict;
   // Plain text with every figure and its provenance: "1.293 ms (modeled) > LC 1 ms, 29.3 % over,
   // with HP 70 % sparse (ρ2 0.5), fp32".
   std::string text;
+  // The metric of the candidate the verdict rests on against AC, with its interval counted:
+  // "meets AC", "meets AC, but AC lies inside the 95 % interval (not significant)", "misses AC
+  // within noise", "misses AC"; empty when no candidate is in question (not considered).
+  std::string against_ac;
 };
 
 // Why `d` was or was not chosen.

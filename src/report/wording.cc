@@ -27,8 +27,22 @@ std::string candidate_text(const Result& r, long index) {
   std::string pattern = c->pattern;
   for (char& ch : pattern) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   std::string text = fmt::format("{} {:.3g} % sparse", pattern, 100 * c->sparsity);
-  if (c->rho2) text += fmt::format(" (ρ2 {:.3g})", *c->rho2);
+  // B only when it is not the default 8, so that the common case reads as it always has.
+  const std::string banks = c->banks == 8 ? "" : fmt::format("B {}", c->banks);
+  if (c->rho2)
+    text += fmt::format(" (ρ2 {:.3g}{})", *c->rho2, banks.empty() ? "" : ", " + banks);
+  else if (!banks.empty())
+    text += " (" + banks + ")";
   return text + ", " + c->precision;
+}
+
+std::string value_with_interval(double value, const std::optional<ConfidenceInterval>& interval) {
+  if (!interval) return fmt::format("{:.4g}", value);
+  return fmt::format("{:.4g} (95 % interval {:.4g}–{:.4g})", value, interval->low, interval->high);
+}
+
+std::string against_ac(const Candidate* c) {
+  return c ? std::string(explore::ac_standing_text(c->standing)) : "—";
 }
 
 std::string percent(double share) {

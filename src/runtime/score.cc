@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
@@ -52,6 +53,17 @@ void score_language_model(const Scoring& s, ModelScore& score) {
   progress.finish();
   score.predictions = m.tokens;
   score.metrics = {{"ppl", m.perplexity}, {"acc", m.accuracy}};
+  // The windows are the clusters: tokens of one window share their context, so their losses
+  // are not independent draws, while windows are far less tied to each other.
+  if (const auto nll = t_interval(ratio_mean(m.window_nll, m.window_tokens))) {
+    score.intervals["ppl"] = {std::exp(nll->low), std::exp(nll->high), nll->method, nll->units};
+  }
+  const std::vector<double> correct(m.window_correct.begin(), m.window_correct.end());
+  if (auto acc = t_interval(ratio_mean(correct, m.window_tokens))) {
+    acc->low = std::max(0.0, acc->low);
+    acc->high = std::min(1.0, acc->high);
+    score.intervals["acc"] = *acc;
+  }
   if (!baseline) return;
   const model::LmMetrics base =
       model::unigram_baseline(train_stream, eval_stream, config.vocab_size);
@@ -80,6 +92,7 @@ void score_classifier(const Scoring& s, ModelScore& score) {
   const model::ClassificationMetrics base =
       model::majority_baseline(train_labels, rows.labels, config.num_labels);
   score.predictions = m.examples;
+  if (m.examples > 0) score.intervals["acc"] = wilson_interval(m.correct, m.examples);
   score.metrics = {
       {"acc", m.accuracy}, {"f1", m.positive_f1.value_or(m.macro_f1)}, {"macro_f1", m.macro_f1}};
   if (!s.options.baseline) return;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/intervals.h"
 #include "data/dataset.h"
 #include "data/tokenizer.h"
 #include "format/precision.h"
@@ -45,6 +46,11 @@ struct ModelScore {
   // LM: "ppl" (perplexity) and "acc" (next-token accuracy). Classifier: "acc", "f1" (F1 of
   // label 1 for two labels, else macro F1) and "macro_f1".
   std::map<std::string, double> metrics;
+  // 95 % intervals of the metrics that have one (issue 17): a classifier's "acc" is Wilson's
+  // over the examples; an LM's "ppl" is exp(mean NLL +- t(0.975, W-1) se) and its "acc" the
+  // t interval of the token share, se from the spread of the W evaluation windows
+  // (core/intervals.h's ratio_mean; none with fewer than 2 windows). "f1" has none.
+  std::map<std::string, ConfidenceInterval> intervals;
   std::map<std::string, double> baseline;  // same keys, the trivial baseline's; empty
                                            // when options.baseline is false
   std::string baseline_kind;

@@ -27,8 +27,10 @@ HpSplit split(const HpPlan& plan, int64_t rows, int64_t cols) {
 
 std::string describe(const HpPlan& plan) {
   if (!is_pruned(plan)) return "dense";
-  return fmt::format("HP {:.0f}% ({} {})", plan.sparsity * 100, plan.rho1 ? "rho1" : "rho2",
-                     fixed_density(plan));
+  // B only when it is not the default, so that the common case reads as it always has.
+  return fmt::format("HP {:.0f}% ({} {}{})", plan.sparsity * 100, plan.rho1 ? "rho1" : "rho2",
+                     fixed_density(plan),
+                     plan.banks == kDefaultBanks ? "" : fmt::format(", B {}", plan.banks));
 }
 
 }  // namespace fitformer::sparsity

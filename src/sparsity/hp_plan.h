@@ -45,7 +45,8 @@ void validate_plan(const HpPlan& plan);
 // "rho2", "block_cols", "banks"); a dense plan (sparsity 0) has no split.
 HpSplit split(const HpPlan& plan, int64_t rows, int64_t cols);
 
-// "HP 90% (rho2 0.5)", "HP 80% (rho1 0.3)", "dense": the plan as logs and summaries name it.
+// "HP 90% (rho2 0.5)", "HP 80% (rho1 0.3)", "HP 80% (rho2 0.5, B 16)" (B when not the
+// default 8), "dense": the plan as logs and summaries name it.
 std::string describe(const HpPlan& plan);
 
 }  // namespace fitformer::sparsity

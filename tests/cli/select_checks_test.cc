@@ -108,6 +108,14 @@ TEST(SelectChecks, EveryMistakeIsOneLineBeforeAnyWork) {
        "tiny.toml: select.metric: expected ppl or acc (a language model's metrics), found "
        "\"f1\""},
       {"--ac-drop 5%", "hidden_size = 32=>hidden_size = 32\nwidth = 3", "tiny.toml: model.width"},
+      {"--ac-drop 5% --banks 8,12", "",
+       "--banks: expected bank counts among 1, 2, 4, 8, 16 (B dividing Bc = 64 into banks of at "
+       "least 4), each once, found 12"},
+      {"--ac-drop 5% --banks 8,", "",
+       "--banks: expected comma-separated bank counts among 1, 2, 4, 8, 16, found \"8,\""},
+      {"--ac-drop 5%", "[select]=>[select]\nbanks = [8, 32]",
+       "tiny.toml: select.banks: expected bank counts among 1, 2, 4, 8, 16 (B dividing Bc = 64 "
+       "into banks of at least 4), each once, found 32"},
   };
   for (const Mistake& m : mistakes) {
     TinySelect s;

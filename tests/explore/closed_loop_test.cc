@@ -21,12 +21,15 @@ using format::Precision;
 struct FakeWorld : LoopSteps {
   double fall = 0.3;                              // accuracy lost from dense to fully sparse
   std::vector<std::pair<double, double>> pruned;  // (sparsity, rho2), in call order
+  std::vector<int64_t> pruned_banks;              // B of each prune, in call order
   int scored = 0;
 
-  double accuracy(double s, std::optional<double> rho2, Precision p) const {
+  // 16 banks of 4 lose a little more than 8 of 8 (coarser banks), 4 of 16 a little less.
+  double accuracy(double s, std::optional<double> rho2, Precision p, int64_t banks = 8) const {
     double a = 0.9 - fall * s * s;
     if (rho2) a += 0.01 * (0.5 - *rho2);
     if (p == Precision::kInt8) a -= 0.005;
+    if (s > 0) a -= 0.002 * static_cast<double>(banks - 8) / 8;
     return a;
   }
 
@@ -37,11 +40,15 @@ struct FakeWorld : LoopSteps {
   }
   LoopModel prune(const sparsity::HpPlan& plan) override {
     pruned.push_back({plan.sparsity, *plan.rho2});
+    pruned_banks.push_back(plan.banks);
     return LoopModel{plan, "pruned"};
   }
-  double score(const devices::Candidate& c) override {
+  // The metric with an interval of +- 0.01 (the loop passes it on untouched).
+  MetricScore score(const devices::Candidate& c) override {
     ++scored;
-    return accuracy(c.plan.sparsity, c.plan.sparsity > 0 ? c.plan.rho2 : std::nullopt, c.precision);
+    const double a = accuracy(c.plan.sparsity, c.plan.sparsity > 0 ? c.plan.rho2 : std::nullopt,
+                              c.precision, c.plan.banks);
+    return {a, ConfidenceInterval{a - 0.01, a + 0.01, "wilson", 1000}};
   }
   std::vector<DeviceLatency> predict(const devices::Candidate& c, size_t candidate) override {
     std::vector<DeviceLatency> rows;
@@ -82,6 +89,9 @@ TEST(ClosedLoop, RaisesSparsityUntilAccuracyFailsThenTriesSplitsAtTheEdge) {
     ASSERT_LT(row.candidate, r.candidates.size());
     const CandidatePoint& c = r.candidates[row.candidate];
     EXPECT_EQ(c.candidate.plan.sparsity, r.models[r.candidate_model[row.candidate]].plan.sparsity);
+    ASSERT_TRUE(c.interval);
+    EXPECT_DOUBLE_EQ(c.interval->low, c.metric_value - 0.01);
+    EXPECT_DOUBLE_EQ(c.interval->high, c.metric_value + 0.01);
   }
   // The history holds the best precision's metric (fp32 and int16 tie above int8).
   ASSERT_EQ(r.trials.size(), 4u);
@@ -159,7 +169,7 @@ TEST(ClosedLoop, ChoosesWhatTheFullGridWouldChoose) {
           CandidatePoint c;
           c.candidate = {m.plan, p, m.dir};
           c.metric = "acc";
-          c.metric_value = a.score(c.candidate);
+          c.metric_value = a.score(c.candidate).value;
           for (DeviceLatency& r : a.predict(c.candidate, candidates.size())) {
             r.candidate = candidates.size();
             rows.push_back(r);
@@ -179,6 +189,65 @@ TEST(ClosedLoop, ChoosesWhatTheFullGridWouldChoose) {
   }
 }
 
+// Issue 17: each bank count gets its own sparsity search and splits at its own edge; the dense
+// model is made once; every candidate carries its B to the predictor.
+TEST(ClosedLoop, EachBankCountIsSearchedOnItsOwn) {
+  FakeWorld world;
+  world.fall = 0.3;
+  LoopSettings settings;
+  settings.sparsity_grid = {0.5, 0.7, 0.8, 0.9};
+  settings.other_rho2 = {0.25};
+  settings.banks = {8, 16};
+  // B 8 at 0.8 (int16/fp32): 0.708 passes 0.707; B 16 at 0.8: 0.706 fails it, so its edge is
+  // lower: 0.7 passes (0.751), 0.8 fails; rho2 0.25 is below the density 0.3 at 0.7.
+  const LoopResult r = run_closed_loop(kAcc(0.707), settings, world);
+  const std::vector<std::pair<double, double>> expected = {
+      {0.5, 0.5}, {0.7, 0.5}, {0.8, 0.5}, {0.9, 0.5}, {0.8, 0.25}, {0.9, 0.25},  // B 8
+      {0.5, 0.5}, {0.7, 0.5}, {0.8, 0.5}, {0.8, 0.25}};                          // B 16
+  EXPECT_EQ(world.pruned, expected);
+  const std::vector<int64_t> banks = {8, 8, 8, 8, 8, 8, 16, 16, 16, 16};
+  EXPECT_EQ(world.pruned_banks, banks);
+  ASSERT_EQ(r.models.size(), 11u);  // one dense model for both
+  EXPECT_EQ(r.candidates.size(), 11u * 3);
+  for (size_t i = 0; i < r.candidates.size(); ++i)
+    EXPECT_EQ(r.candidates[i].candidate.plan.banks, r.models[r.candidate_model[i]].plan.banks);
+  // The trials say which search they belong to; the edges are the first B's.
+  ASSERT_EQ(r.trials.size(), 7u);
+  EXPECT_EQ(r.trials[3].banks, 8);
+  EXPECT_EQ(r.trials[4].banks, 16);
+  EXPECT_EQ(r.highest_pass, 0.8);
+  EXPECT_EQ(r.lowest_fail, 0.9);
+}
+
+TEST(ParseBanks, ReadsAListAndRefusesWhatTheHardwareCannotBank) {
+  EXPECT_EQ(parse_banks("4,8,16"), (std::vector<int64_t>{4, 8, 16}));
+  EXPECT_EQ(parse_banks("16"), (std::vector<int64_t>{16}));
+  const auto message = [](const std::string& text) {
+    try {
+      parse_banks(text);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.field(), "--banks") << text;
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message("12"),
+            "--banks: expected bank counts among 1, 2, 4, 8, 16 (B dividing Bc = 64 into banks of "
+            "at least 4), each once, found 12");
+  EXPECT_EQ(message("32"),
+            "--banks: expected bank counts among 1, 2, 4, 8, 16 (B dividing Bc = 64 into banks of "
+            "at least 4), each once, found 32");
+  EXPECT_EQ(message("8,8"),
+            "--banks: expected bank counts among 1, 2, 4, 8, 16 (B dividing Bc = 64 into banks of "
+            "at least 4), each once, found 8 twice");
+  for (const char* bad : {"", "4,", "four", "4;8", "8x", " 8"})
+    EXPECT_NE(message(bad).find("--banks: expected comma-separated bank counts among"),
+              std::string::npos)
+        << bad;
+  EXPECT_NE(message("0").find("found 0"), std::string::npos);
+  EXPECT_NE(message("-8").find("found -8"), std::string::npos);
+}
+
 TEST(ClosedLoop, BadSettingsAreRefusedByName) {
   FakeWorld world;
   LoopSettings settings;
@@ -195,6 +264,16 @@ TEST(ClosedLoop, BadSettingsAreRefusedByName) {
   settings.other_rho2 = {};
   settings.precisions = {};
   EXPECT_THROW(run_closed_loop(kAcc(0.5), settings, world), Error);
+  settings.precisions = {Precision::kInt8};
+  for (const std::vector<int64_t>& banks : std::vector<std::vector<int64_t>>{{}, {8, 12}, {4, 4}}) {
+    settings.banks = banks;
+    try {
+      run_closed_loop(kAcc(0.5), settings, world);
+      ADD_FAILURE() << "expected Error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.field(), "banks");
+    }
+  }
   EXPECT_TRUE(world.pruned.empty());  // refused before any work
 }
 

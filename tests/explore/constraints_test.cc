@@ -149,5 +149,33 @@ TEST(Objective, OneNameTableBothWays) {
   }
 }
 
+TEST(AcStanding, ThePointDecidesAndTheIntervalQualifies) {
+  const AccuracyConstraint acc{"acc", 0.80, true};
+  const auto at = [](double low, double high) {
+    return std::optional<ConfidenceInterval>(ConfidenceInterval{low, high, "wilson", 100});
+  };
+  EXPECT_EQ(ac_standing(acc, 0.85, at(0.81, 0.89)), AcStanding::kMeets);
+  EXPECT_EQ(ac_standing(acc, 0.82, at(0.78, 0.86)), AcStanding::kMeetsWithinNoise);
+  EXPECT_EQ(ac_standing(acc, 0.79, at(0.75, 0.83)), AcStanding::kMissesWithinNoise);
+  EXPECT_EQ(ac_standing(acc, 0.70, at(0.65, 0.75)), AcStanding::kMisses);
+  // AC on an end of the interval is inside it; no interval leaves the point alone.
+  EXPECT_EQ(ac_standing(acc, 0.85, at(0.80, 0.90)), AcStanding::kMeetsWithinNoise);
+  EXPECT_EQ(ac_standing(acc, 0.80, std::nullopt), AcStanding::kMeets);
+  EXPECT_EQ(ac_standing(acc, 0.7999, std::nullopt), AcStanding::kMisses);
+  // Lower is better for perplexity: the same four, mirrored.
+  const AccuracyConstraint ppl{"ppl", 180, false};
+  EXPECT_EQ(ac_standing(ppl, 170, at(165, 175)), AcStanding::kMeets);
+  EXPECT_EQ(ac_standing(ppl, 178, at(172, 184)), AcStanding::kMeetsWithinNoise);
+  EXPECT_EQ(ac_standing(ppl, 182, at(176, 188)), AcStanding::kMissesWithinNoise);
+  EXPECT_EQ(ac_standing(ppl, 190, at(185, 195)), AcStanding::kMisses);
+  // One name table both ways, and the words the report prints.
+  for (size_t i = 0; i < kAcStandingNames.size(); ++i)
+    EXPECT_EQ(ac_standing_name(parse_ac_standing(kAcStandingNames[i])), kAcStandingNames[i]);
+  EXPECT_THROW(parse_ac_standing("met"), Error);
+  EXPECT_EQ(ac_standing_text(AcStanding::kMeetsWithinNoise),
+            "meets AC, but AC lies inside the 95 % interval (not significant)");
+  EXPECT_EQ(ac_standing_text(AcStanding::kMissesWithinNoise), "misses AC within noise");
+}
+
 }  // namespace
 }  // namespace fitformer::explore

@@ -104,10 +104,11 @@ TEST(Recipe, SelectSectionWithDefaultsAndProfileOverrides) {
   EXPECT_EQ(plain.select.sparsity_grid, (std::vector<double>{0.5, 0.7, 0.8, 0.9, 0.95}));
   EXPECT_EQ(plain.select.precisions, (std::vector<std::string>{"int8", "int16", "fp32"}));
   EXPECT_EQ(plain.select.prune_steps, 0);
+  EXPECT_EQ(plain.select.banks, (std::vector<int64_t>{8}));
   const std::string text = std::string(kRecipe) +
                            "[select]\nsparsity_grid = [0.6, 0.9]\nprune_steps = 300\n"
                            "[profiles.quick.select]\nprune_steps = 50\nother_rho2 = []\n"
-                           "precisions = [\"int8\"]\nmetric = \"acc\"\n";
+                           "precisions = [\"int8\"]\nmetric = \"acc\"\nbanks = [4, 16]\n";
   const Recipe full = parse_recipe(text, "/r/x.toml", "");
   EXPECT_EQ(full.select.sparsity_grid, (std::vector<double>{0.6, 0.9}));
   EXPECT_EQ(full.select.prune_steps, 300);
@@ -118,6 +119,8 @@ TEST(Recipe, SelectSectionWithDefaultsAndProfileOverrides) {
   EXPECT_TRUE(quick.select.other_rho2.empty());
   EXPECT_EQ(quick.select.precisions, (std::vector<std::string>{"int8"}));
   EXPECT_EQ(quick.select.metric, "acc");
+  EXPECT_EQ(quick.select.banks, (std::vector<int64_t>{4, 16}));
+  EXPECT_EQ(full.select.banks, (std::vector<int64_t>{8}));
 }
 
 TEST(Recipe, RefusesBadSelectSettingsByField) {
@@ -133,6 +136,8 @@ TEST(Recipe, RefusesBadSelectSettingsByField) {
   EXPECT_NE(error_of(base + "precisions = [\"int4\"]\n").find("select.precisions"),
             std::string::npos);
   EXPECT_NE(error_of(base + "metric = \"bleu\"\n").find("select.metric"), std::string::npos);
+  EXPECT_NE(error_of(base + "banks = [8.5]\n").find("select.banks: expected an array of integers"),
+            std::string::npos);
   EXPECT_NE(error_of(base + "prune_steps = -1\n").find("select.prune_steps"), std::string::npos);
   EXPECT_NE(error_of(base + "grid = [0.5]\n").find("select.grid"), std::string::npos);
 }

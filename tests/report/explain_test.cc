@@ -55,17 +55,20 @@ std::vector<std::string> why_rows(const std::string& page) {
   return rows;
 }
 
+// explain() of the device with this id; an empty explanation when there is none.
+Explanation explain_device(const Result& r, const std::string& id) {
+  for (const Device& d : r.devices)
+    if (d.id == id) return explain(r, d);
+  return Explanation{};
+}
+
 TEST(Explain, CheaperDevicesAndWhyEachLostBySystemPrice) {
   const Result r = read_result(feasible_result(), "fixture");
   std::vector<std::string> ids;
   for (const Device* d : devices_to_explain(r)) ids.push_back(d->id);
   // slow-cpu costs 99 USD alone but 999 USD with its host system: dearer than kv260's 249.
   EXPECT_EQ(ids, (std::vector<std::string>{"host", "tiny", "pi", "small-fpga"}));
-  const auto why = [&](const std::string& id) {
-    for (const Device& d : r.devices)
-      if (d.id == id) return explain(r, d);
-    return Explanation{};
-  };
+  const auto why = [&](const std::string& id) { return explain_device(r, id); };
   EXPECT_EQ(why("host").verdict, "not considered");
   EXPECT_EQ(why("host").text, "the host (this machine) is not a candidate without --include-host");
   EXPECT_EQ(why("tiny").verdict, "misses AC");
@@ -90,6 +93,57 @@ TEST(Explain, CheaperDevicesAndWhyEachLostBySystemPrice) {
   EXPECT_EQ(explain(older, older.devices[6]).verdict, "not chosen");
   EXPECT_EQ(explain(older, older.devices[6]).text,
             "the host (this machine) is not a candidate without --include-host");
+}
+
+// Issue 17: each verdict says where its model stands against AC once the interval counts.
+TEST(Explain, EachVerdictSaysWhetherItsModelMeetsAcBeyondNoise) {
+  const Result r = read_result(fixture::result_with_intervals(), "fixture");
+  const auto why = [&](const std::string& id) { return explain_device(r, id); };
+  EXPECT_EQ(why("kv260").against_ac,
+            "meets AC, but AC lies inside the 95 % interval (not significant)");
+  EXPECT_EQ(why("tiny").verdict, "misses AC within noise");
+  EXPECT_EQ(why("tiny").text,
+            "the best model that runs on it, HP 90 % sparse (ρ2 0.5), fp32, reaches perplexity "
+            "299 (95 % interval 272–326) (measured); AC is ppl<=274.5");
+  EXPECT_EQ(why("tiny").against_ac, "misses AC within noise");
+  EXPECT_EQ(why("pi").against_ac, "meets AC");
+  EXPECT_EQ(why("small-fpga").against_ac, "meets AC");  // dense int8, 262 [259, 265]
+  EXPECT_EQ(why("host").against_ac, "");
+  // Without intervals (a result from before issue 17) the point alone decides.
+  const Result old = read_result(feasible_result(), "fixture");
+  EXPECT_EQ(explain_device(old, "tiny").against_ac, "misses AC");
+  // A candidate far from AC on the failing side misses it outright.
+  const Candidate* c3 = find_candidate(r, 3);
+  ASSERT_NE(c3, nullptr);
+  EXPECT_EQ(against_ac(c3), "misses AC");
+}
+
+TEST(Explain, ThePageGivesEveryCandidatesIntervalAndEveryVerdictsStanding) {
+  if (!gnuplot_on_path()) GTEST_SKIP() << "gnuplot is not on PATH (scripts/setup installs it)";
+  testing::TempDir tmp;
+  const std::string page =
+      read_file(write_report(fixture::result_with_intervals(), tmp.path() / "out"));
+  EXPECT_NE(page.find("perplexity (ppl): 270.1 (95 % interval 265.6–274.6) <span class=\"prov "
+                      "measured\">measured</span>, against AC ppl&lt;=274.5: <span "
+                      "class=\"warn\">meets AC, but AC lies inside the 95 % interval (not "
+                      "significant)</span>"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("The choice rests on a point estimate within the noise"), std::string::npos);
+  const std::vector<std::string> rows = why_rows(page);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_NE(rows[1].find("misses AC within noise"), std::string::npos) << rows[1];
+  EXPECT_NE(rows[2].find("meets AC"), std::string::npos) << rows[2];
+  // The candidates' table: one row per candidate with its interval and standing.
+  EXPECT_NE(page.find("<td class=\"n\">290–310 <small>(t-windows over 40)</small></td><td><span "
+                      "class=\"fail\">misses AC</span>"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("Intervals: 95 % intervals of the valid split"), std::string::npos);
+  // The figure's data carry the intervals as columns 4 and 5.
+  const std::string dat = read_file(tmp.path() / "out" / "plots" / "accuracy.dat");
+  EXPECT_NE(dat.find("0.9 300 0 290 310"), std::string::npos) << dat;
+  EXPECT_EQ(xml_error(page), "");
 }
 
 TEST(Explain, MetricsAreSpelledOut) {

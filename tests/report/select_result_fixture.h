@@ -150,6 +150,24 @@ inline json feasible_result() {
           {"artifacts_in_run", {{"model", "model"}, {"deployment", "deployment.json"}}}};
 }
 
+// feasible_result with a 95 % interval on every candidate, AC ppl<=274.5: the chosen one
+// (candidate 2, ppl 270.1) and pi's (1, 265) meet AC, the chosen within noise ([266, 275]);
+// tiny's best (7, 299) misses AC within noise ([272, 326]); candidate 3 (300) misses it.
+inline json result_with_intervals() {
+  json r = feasible_result();
+  const double half[] = {3, 3, 4.5, 10, 3, 3, 4.5, 27};
+  for (auto& c : r["candidates"]) {
+    const double h = half[c["index"].get<int>()];
+    c["interval"] = {{"low", c["value"].get<double>() - h},
+                     {"high", c["value"].get<double>() + h},
+                     {"level", 0.95},
+                     {"method", "t-windows"},
+                     {"units", 40}};
+  }
+  r["constraints"]["interval_basis"] = "95 % intervals of the valid split's sampling noise";
+  return r;
+}
+
 // Nothing meets LC 10 µs: no choice, no artifacts, the nearest points quoted.
 inline json infeasible_result() {
   json r = feasible_result();

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -84,6 +85,12 @@ TEST(Score, Fp32ClassifierEqualsDenseEngine) {
   EXPECT_EQ(score.baseline.at("acc"), base.accuracy);
   EXPECT_EQ(score.baseline_kind, "majority class of train");
   EXPECT_GE(score.seconds, 0);
+  // Accuracy's interval is Wilson's over the rows predicted right, counted here; F1 has none.
+  int64_t right = 0;
+  for (size_t i = 0; i < predicted.size(); ++i) right += predicted[i] == rows.labels[i];
+  EXPECT_EQ(score.intervals.at("acc"),
+            wilson_interval(right, static_cast<int64_t>(dataset.test.size())));
+  EXPECT_EQ(score.intervals.count("f1"), 0u);
 
   // The fixed-point scores are finite, and the same whatever the batch size.
   for (const Precision p : {Precision::kInt16, Precision::kInt8}) {
@@ -117,6 +124,26 @@ TEST(Score, RuntimeLmMetricsEqualDenseEngine) {
   EXPECT_EQ(got.perplexity, want.perplexity);
   EXPECT_EQ(got.accuracy, want.accuracy);
   EXPECT_EQ(got.tokens, want.tokens);
+
+  // The per-window sums behind the intervals: each window scored on its own (its 40 inputs and
+  // the next token) gives the same loss and hits, and the windows add up to the whole.
+  ASSERT_EQ(got.window_nll.size(), 8u);  // 299 predicted tokens in windows of 40
+  double nll = 0;
+  int64_t tokens = 0;
+  for (size_t w = 0; w < got.window_nll.size(); ++w) {
+    const auto first = stream.begin() + static_cast<std::ptrdiff_t>(40 * w);
+    const std::vector<int32_t> slice(first, std::min(first + 41, stream.end()));
+    const auto alone = model::evaluate_language_model(lm, slice, 40, 1, run);
+    EXPECT_EQ(got.window_tokens[w], alone.tokens) << w;
+    EXPECT_NEAR(got.window_nll[w], alone.mean_nll * static_cast<double>(alone.tokens), 1e-9) << w;
+    EXPECT_EQ(static_cast<double>(got.window_correct[w]),
+              std::round(alone.accuracy * static_cast<double>(alone.tokens)))
+        << w;
+    nll += got.window_nll[w];
+    tokens += got.window_tokens[w];
+  }
+  EXPECT_EQ(tokens, got.tokens);
+  EXPECT_NEAR(nll / static_cast<double>(tokens), got.mean_nll, 1e-12);
 }
 
 // Mean |a - b| over the valid positions' logits.

@@ -13,14 +13,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/run_fitformer.h"
@@ -101,6 +104,25 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   // The chosen candidate meets AC and LC.
   const auto& chosen = j["candidates"][j["chosen"]["candidate"].get<size_t>()];
   EXPECT_TRUE(chosen["meets_ac"].get<bool>());
+  // Issue 17: every candidate's perplexity has its t interval over the valid windows around it,
+  // and its standing against AC is the one the figures give: the point decides, AC inside the
+  // interval qualifies.
+  const double threshold = j["constraints"]["threshold"].get<double>();
+  for (const auto& c : j["candidates"]) {
+    const auto& i = c["interval"];
+    ASSERT_TRUE(i.is_object()) << c;
+    EXPECT_EQ(i["method"], "t-windows");
+    EXPECT_GE(i["units"].get<int>(), 2);
+    const double low = i["low"], high = i["high"], value = c["value"];
+    EXPECT_LT(low, value);
+    EXPECT_GT(high, value);
+    const bool inside = low <= threshold && threshold <= high;
+    const std::string want = value <= threshold ? (inside ? "meets_within_noise" : "meets")
+                                                : (inside ? "misses_within_noise" : "misses");
+    EXPECT_EQ(c["ac_standing"], want) << c;
+  }
+  EXPECT_EQ(j["chosen"]["ac_standing"], chosen["ac_standing"]);
+  EXPECT_TRUE(j["dense"]["interval_fp32"].is_object());
   EXPECT_LE(j["chosen"]["latency_us"].get<double>(), 1e6);
   // Devices outside --devices lost for that reason only.
   for (const auto& d : j["devices"]) {
@@ -143,6 +165,89 @@ TEST(SelectEndToEnd, ChoosesADeviceAndWritesTheReportAndArtifacts) {
   EXPECT_TRUE(k["chosen"].is_null());
   EXPECT_FALSE(k["nearest"]["best_latency_at_ac"].is_null());
   EXPECT_EQ(k["candidates"], j["candidates"]);  // the same scores, from the cache
+}
+
+// The choice select_device would make from the result's own tables (brute force over every
+// device in scope and every row): a device is feasible with a candidate that meets AC by its
+// value, fits and is within LC; on it the fastest such candidate (ties: better metric, lower
+// sparsity, lower index); among devices the lowest objective (system price or best latency;
+// ties: smaller id). Returns (device, candidate, latency), or an empty device when none.
+struct BruteChoice {
+  std::string device;
+  size_t candidate = 0;
+  double latency_us = 0;
+};
+BruteChoice choose_by_brute_force(const nlohmann::json& j, const std::string& objective) {
+  const double lc = j["constraints"]["lc_us"], threshold = j["constraints"]["threshold"];
+  const auto& cands = j["candidates"];
+  BruteChoice best;
+  double best_objective = INFINITY;
+  for (const auto& d : j["devices"]) {
+    if (!d["in_scope"].get<bool>()) continue;
+    std::optional<BruteChoice> on_device;
+    for (const auto& row : d["latencies"]) {
+      const size_t c = row["candidate"];
+      const double latency = row["latency_us"], value = cands[c]["value"];
+      if (!row["fits"].get<bool>() || value > threshold || latency > lc) continue;
+      const auto key = [&](size_t i, double l) {
+        return std::make_tuple(l, cands[i]["value"].get<double>(),
+                               cands[i]["sparsity"].get<double>(), i);
+      };
+      if (!on_device || key(c, latency) < key(on_device->candidate, on_device->latency_us))
+        on_device = BruteChoice{d["id"], c, latency};
+    }
+    if (!on_device) continue;
+    const double o =
+        objective == "latency" ? on_device->latency_us : d["system_price_usd"].get<double>();
+    if (o < best_objective || (o == best_objective && on_device->device < best.device)) {
+      best_objective = o;
+      best = *on_device;
+    }
+  }
+  return best;
+}
+
+// Issue 17: `--banks 8,16` searches both bank counts; every pruned model and candidate says its
+// B, an FPGA's accelerator is sized for its candidate's B, and the choice is the one a brute-force
+// pass over the result's own tables makes, for the price and the latency objectives.
+TEST(SelectEndToEnd, TriesEachBankCountAndChoosesAsABruteForceSearchWould) {
+  TinyRecipe s;
+  for (const std::string objective : {"price", "latency"}) {
+    SCOPED_TRACE(objective);
+    const auto r = run_select(s.select_args("cache", "out-" + objective) +
+                              " --banks 8,16 --objective " + objective);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const nlohmann::json j = parse(r.output);
+    std::map<int64_t, int> pruned_models;
+    for (const auto& m : j["models"])
+      if (m["sparsity"].get<double>() > 0) ++pruned_models[m["banks"].get<int64_t>()];
+    EXPECT_GE(pruned_models[8], 2);
+    EXPECT_GE(pruned_models[16], 2);
+    EXPECT_EQ(pruned_models.size(), 2u);
+    for (const auto& c : j["candidates"])
+      EXPECT_EQ(c["banks"], j["models"][c["model"].get<size_t>()]["banks"]);
+    for (const auto& d : j["devices"]) {
+      if (!d.contains("accelerator") || d["best"].is_null()) continue;
+      const auto& c = j["candidates"][d["best"]["candidate"].get<size_t>()];
+      if (c["sparsity"].get<double>() > 0) {
+        EXPECT_EQ(d["accelerator"]["banks"], c["banks"]) << d["id"];
+      }
+    }
+    // What B buys: some FPGA's fastest candidate is pruned at 16 banks (with B = 8 alone, the
+    // KV260's and ZCU104's were the dense model; docs/selection.md).
+    bool sixteen = false;
+    for (const auto& d : j["devices"])
+      if (d["kind"] == "fpga" && !d["best"].is_null())
+        sixteen |= j["candidates"][d["best"]["candidate"].get<size_t>()]["banks"] == 16;
+    EXPECT_TRUE(sixteen);
+    const BruteChoice want = choose_by_brute_force(j, objective);
+    ASSERT_TRUE(j["feasible"].get<bool>());
+    EXPECT_EQ(j["chosen"]["device"], want.device);
+    EXPECT_EQ(j["chosen"]["candidate"], want.candidate);
+    EXPECT_EQ(j["chosen"]["latency_us"], want.latency_us);
+    RecordProperty("chosen_banks_" + objective,
+                   j["candidates"][want.candidate]["banks"].get<int>());
+  }
 }
 
 // The children of `pid` that run fitformer-train with `arg` on their command line.
