@@ -1,6 +1,9 @@
 // The lookup rule of core/locations.h.
 #include "core/locations.h"
 
+#include <dlfcn.h>
+#include <link.h>
+
 #include <cstdlib>
 #include <system_error>
 
@@ -33,10 +36,25 @@ Locations locations_for(const fs::path& executable, const EnvLookup& env) {
   return l;
 }
 
-Locations default_locations() {
+fs::path program_path() {
+  // The loaded object that holds this function: the main program has an empty name.
+  Dl_info info{};
+  link_map* object = nullptr;
+  if (dladdr1(reinterpret_cast<void*>(&program_path), &info, reinterpret_cast<void**>(&object),
+              RTLD_DL_LINKMAP) != 0 &&
+      object != nullptr && object->l_name[0] != '\0') {
+    std::error_code ec;
+    const fs::path module = fs::absolute(object->l_name, ec);
+    if (!ec)
+      return (module.parent_path() / FITFORMER_MODULE_TO_BINDIR / "fitformer").lexically_normal();
+  }
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return locations_for(ec ? fs::path() : self, [](const std::string& name) {
+  return ec ? fs::path() : self;
+}
+
+Locations default_locations() {
+  return locations_for(program_path(), [](const std::string& name) {
     const char* v = std::getenv(name.c_str());
     return v && *v ? std::optional<std::string>(v) : std::nullopt;
   });

@@ -31,7 +31,13 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 //   command line's --data-dir, --cache-dir and --workdir override those.
 Locations locations_for(const std::filesystem::path& executable, const EnvLookup& env);
 
-// locations_for this process (/proc/self/exe) and its environment.
+// The `fitformer` program this code belongs to: /proc/self/exe for the command and every other
+// executable; inside the Python module (a shared object loaded by python3, whose own program
+// says nothing about where fitformer lives), the `fitformer` of the module's installation,
+// <module folder>/FITFORMER_MODULE_TO_BINDIR/fitformer, which need not exist (a build tree).
+std::filesystem::path program_path();
+
+// locations_for the program_path() and this process's environment.
 Locations default_locations();
 
 }  // namespace fitformer

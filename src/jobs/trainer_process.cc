@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/locations.h"
 
 namespace fitformer::jobs {
 namespace {
@@ -39,10 +40,9 @@ std::filesystem::path trainer_path() {
       throw Error(given, "FITFORMER_TRAINER", "the fitformer-train program", "no such file");
     return given;
   }
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  const std::filesystem::path tool = self.parent_path() / "fitformer-train";
+  const std::filesystem::path tool = program_path().parent_path() / "fitformer-train";
   if (std::filesystem::exists(tool)) return tool;
-  // Not next to this program (a Python interpreter running the module): the build's own.
+  // Not next to the program (a build tree's Python module): the build's own.
   const std::filesystem::path built = FITFORMER_BUILD_TRAINER;
   if (!built.empty() && std::filesystem::exists(built)) return built;
   throw Error(tool.string(), "fitformer-train",

@@ -15,8 +15,9 @@ enum class TrainerOutput {
   kToStderr,  // sent to stderr, keeping our stdout clean for JSON (select)
 };
 
-// `fitformer-train`: $FITFORMER_TRAINER when set, else the one in the folder of this executable,
-// else the build's own (for the Python module); throws Error if there is none.
+// `fitformer-train`: $FITFORMER_TRAINER when set, else the one beside the fitformer program
+// (core/locations.h's program_path(), which an installed Python module shares), else the build's
+// own (for a build tree's Python module); throws Error if there is none.
 std::filesystem::path trainer_path();
 
 // Replaces this process with the trainer.

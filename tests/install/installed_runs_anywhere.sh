@@ -3,9 +3,11 @@
 # fresh prefix, then, from an empty folder outside the source tree with a fresh HOME and none
 # of the FITFORMER_* variables, the program finds its catalog and its recipes (share/), its
 # trainer (bin/), and names its cache under $HOME/.cache.
-#   installed_runs_anywhere.sh BUILD_DIR
+# The Python module, where the build has one, does the same from its installed folder.
+#   installed_runs_anywhere.sh BUILD_DIR PYTHON_INSTALL_DIR
 set -eu
 build=$1
+pydir=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" --component runtime >/dev/null
@@ -30,6 +32,21 @@ fail() { echo "installed_runs_anywhere: $*" >&2; exit 1; }
 # The trainer sits next to the program where the build has one.
 if [ -x "$build/fitformer-train" ]; then
   [ -x "$tmp/prefix/bin/fitformer-train" ] || fail "fitformer-train was not installed beside fitformer"
+fi
+# The Python module, installed under the prefix, finds the same installed files.
+if ls "$build"/python/fitformer*.so >/dev/null 2>&1; then
+  ls "$tmp/prefix/$pydir"/fitformer*.so >/dev/null 2>&1 || fail "the Python module was not installed in $pydir"
+  PYTHONPATH="$tmp/prefix/$pydir" python3 - "$tmp/prefix" "$tmp/home" <<'EOF' ||
+import sys, fitformer
+prefix, home = sys.argv[1], sys.argv[2]
+assert fitformer.__file__.startswith(prefix), fitformer.__file__
+assert fitformer.DEFAULT_DATA_DIR == prefix + "/share/fitformer/data", fitformer.DEFAULT_DATA_DIR
+assert fitformer.DEFAULT_CACHE_DIR == home + "/.cache/fitformer", fitformer.DEFAULT_CACHE_DIR
+# The family's shape comes from the installed recipes, the device from the installed catalog.
+r = fitformer.predict_latency("kv260", family="causal-lm", sparsity=0.9)
+assert r["latency_ms"] > 0, r
+EOF
+    fail "the installed Python module did not find its files"
 fi
 # Nothing was written into the current folder.
 [ -z "$(ls -A "$tmp/work")" ] || fail "files appeared in the current folder: $(ls -A "$tmp/work")"
