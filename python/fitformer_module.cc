@@ -242,7 +242,8 @@ py::object select(const Path& recipe, const std::string& lc, const std::string& 
                   const std::string& objective, const std::string& profile,
                   const std::optional<Path>& model, const std::optional<Path>& catalog,
                   const std::optional<Path>& out, int64_t batch, int64_t seq, int threads,
-                  const Path& data_dir, const Path& cache_dir, bool log) {
+                  const std::vector<int64_t>& banks, const Path& data_dir, const Path& cache_dir,
+                  bool log) {
   explore::SelectRequest r;
   r.recipe_file = recipe;
   r.profile = profile;
@@ -259,6 +260,10 @@ py::object select(const Path& recipe, const std::string& lc, const std::string& 
   r.batch = batch;
   r.seq = seq;
   r.threads = threads;
+  // The command's --banks text, so both are checked by the same rule.
+  for (size_t i = 0; i < banks.size(); ++i) {
+    r.banks += (i ? "," : "") + std::to_string(banks[i]);
+  }
   r.command = "fitformer.select(recipe=\"" + recipe.string() + "\", lc=\"" + lc + "\"" +
               (ac.empty() ? "" : ", ac=\"" + ac + "\"") +
               (ac_drop.empty() ? "" : ", ac_drop=\"" + ac_drop + "\"") + ")";
@@ -331,7 +336,7 @@ PYBIND11_MODULE(fitformer, m) {
         arg("exclude_devices") = std::vector<std::string>{}, arg("include_host") = false,
         arg("objective") = "price", arg("profile") = "", arg("model") = py::none(),
         arg("catalog") = py::none(), arg("out") = py::none(), arg("batch") = 1, arg("seq") = 0,
-        arg("threads") = 1, arg("data_dir") = data_dir, arg("cache_dir") = cache_dir,
-        arg("log") = true,
+        arg("threads") = 1, arg("banks") = std::vector<int64_t>{}, arg("data_dir") = data_dir,
+        arg("cache_dir") = cache_dir, arg("log") = true,
         "`fitformer select`: the result.json content (also written with report.html to out).");
 }

@@ -232,7 +232,9 @@ class FitformerTest(unittest.TestCase):
         for kwargs, args in [({"lc": "5 parsecs", "ac": "acc>=0.8"},
                               ["--lc", "5 parsecs", "--ac", "acc>=0.8"]),
                              ({"lc": "5ms", "ac": "acc>=0.8", "devices": ["kv206"]},
-                              ["--lc", "5ms", "--ac", "acc>=0.8", "--devices", "kv206"])]:
+                              ["--lc", "5ms", "--ac", "acc>=0.8", "--devices", "kv206"]),
+                             ({"lc": "5ms", "ac": "acc>=0.8", "banks": [8, 12]},
+                              ["--lc", "5ms", "--ac", "acc>=0.8", "--banks", "8,12"])]:
             with self.assertRaises(fitformer.Error) as e:
                 fitformer.select(recipe, out=os.path.join(self.tmp, "select"), log=False, **kwargs)
             self.assertEqual(str(e.exception),
