@@ -116,27 +116,4 @@ RtlWeightImage dense_image(const AccelSpec& spec, const DenseMatrix& w,
   return img;
 }
 
-int64_t design_block_bytes(const AccelSpec& spec, const LinearOp& op) {
-  if (spec.design == Design::kHp) {
-    return linear_block_bytes(op, spec.block_cols, spec.banks, spec.precision);
-  }
-  return dense_layer(spec, op.rows, op.cols, false, true).block_bytes;
-}
-
-int64_t design_weight_bytes(const AccelSpec& spec, const LinearOp& op) {
-  if (spec.design == Design::kHp) {
-    return linear_weight_bytes(op, spec.block_cols, spec.banks, spec.precision);
-  }
-  const RtlLayer l = dense_layer(spec, op.rows, op.cols, false, true);
-  return l.blocks * l.block_bytes + l.first_extra_bytes;
-}
-
-int64_t design_workload_bytes(const AccelSpec& spec, const Workload& workload) {
-  int64_t total = 0;
-  for (const Op& op : workload.ops) {
-    if (const auto* l = std::get_if<LinearOp>(&op)) total += design_weight_bytes(spec, *l);
-  }
-  return total;
-}
-
 }  // namespace fitformer::accel
