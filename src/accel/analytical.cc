@@ -100,8 +100,8 @@ OpStats linear_cycles(const AccelSpec& spec, const Mapping& mapping, const Linea
   if (tile < 1) throw Error("", op.name, "a token tile that fits the buffers", "none");
   const int64_t p = spec.pes, lanes = spec.token_lanes, bw = bank_width(spec);
   const int64_t blocks = ceil_div(op.cols, spec.block_cols), rounds = ceil_div(op.k1, p);
-  const bool dense = spec.design == Design::kDense;  // dense_stream.h: NB = P, no indices
-  const int64_t nb = dense ? p : static_cast<int64_t>(std::bit_ceil(static_cast<uint64_t>(p)));
+  const bool dense = spec.design == Design::kDense;  // dense_stream.h: no indices
+  const int64_t nb = out_banks(spec);
   const int64_t q = ceil_div(op.rows, nb), d = 5 + ceil_log2(spec.banks);
   const double g = commit_gap(op.k1, op.rows, rounds, op.n, nb);
   const double slots = static_cast<double>(rounds * op.n);

@@ -384,6 +384,8 @@ LinearRun run_linear(const AccelSpec& spec, const Mapping& mapping, const std::s
   s.provenance = Provenance::kSimulated;
   Schedule sched(spec, mapping, ceil_div(rows, out_banks(spec)), src.beat(spec),
                  src.counts_conflicts());
+  s.weight_image_bytes = src.first_bytes();
+  for (int64_t b = 0; b < src.blocks(); ++b) s.weight_image_bytes += src.block_bytes(b);
 
   std::vector<int16_t> slice(at(lanes * bc));
   bool first = true;

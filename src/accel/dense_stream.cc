@@ -92,26 +92,11 @@ RtlWeightImage dense_image(const AccelSpec& spec, const DenseMatrix& w,
                 fmt::format("{}, {} values for {} x {}", precision_name(w.precision),
                             w.values.size(), w.rows, w.cols));
   }
-  if (!bias.empty() && bias.size() != at(w.rows)) {
-    throw Error("", "bias", fmt::format("0 or {} entries", w.rows), fmt::format("{}", bias.size()));
-  }
-  if (!requant.empty() && requant.size() != at(w.rows)) {
-    throw Error("", "requant", fmt::format("0 or {} entries", w.rows),
-                fmt::format("{}", requant.size()));
-  }
   const RtlLayer layer = dense_layer(spec, w.rows, w.cols, !bias.empty(), !requant.empty());
   const int64_t p = spec.pes, bw = bank_width(spec), bc = spec.block_cols;
-  const int64_t vbytes = precision_bytes(spec.precision), padded = layer.q_rows * p;
+  const int64_t vbytes = precision_bytes(spec.precision);
   RtlWeightImage img;
-  for (int64_t r = 0; r < padded && !bias.empty(); ++r) {
-    append_le(img.first_extra, static_cast<uint64_t>(r < w.rows ? bias[at(r)] : 0),
-              rtl_bias_bytes(spec.precision));
-  }
-  for (int64_t r = 0; r < padded && !requant.empty(); ++r) {
-    const kernels::Requant q = r < w.rows ? requant[at(r)] : kernels::Requant{0, 0};
-    append_le(img.first_extra, static_cast<uint32_t>(q.multiplier), 4);
-    append_le(img.first_extra, static_cast<uint64_t>(q.shift), 4);
-  }
+  img.first_extra = rtl_row_parameters(spec, w.rows, bias, requant);
   for (int64_t b = 0; b < layer.blocks; ++b) {
     std::vector<uint8_t>& out = img.blocks.emplace_back();
     out.reserve(at(layer.block_bytes));
@@ -129,29 +114,6 @@ RtlWeightImage dense_image(const AccelSpec& spec, const DenseMatrix& w,
     }
   }
   return img;
-}
-
-int64_t design_block_bytes(const AccelSpec& spec, const LinearOp& op) {
-  if (spec.design == Design::kHp) {
-    return linear_block_bytes(op, spec.block_cols, spec.banks, spec.precision);
-  }
-  return dense_layer(spec, op.rows, op.cols, false, true).block_bytes;
-}
-
-int64_t design_weight_bytes(const AccelSpec& spec, const LinearOp& op) {
-  if (spec.design == Design::kHp) {
-    return linear_weight_bytes(op, spec.block_cols, spec.banks, spec.precision);
-  }
-  const RtlLayer l = dense_layer(spec, op.rows, op.cols, false, true);
-  return l.blocks * l.block_bytes + l.first_extra_bytes;
-}
-
-int64_t design_workload_bytes(const AccelSpec& spec, const Workload& workload) {
-  int64_t total = 0;
-  for (const Op& op : workload.ops) {
-    if (const auto* l = std::get_if<LinearOp>(&op)) total += design_weight_bytes(spec, *l);
-  }
-  return total;
 }
 
 }  // namespace fitformer::accel

@@ -24,7 +24,6 @@
 
 #include "accel/accel_spec.h"
 #include "accel/rtl_image.h"
-#include "accel/workload.h"
 #include "format/value_type.h"
 #include "kernels/fixed_point.h"
 
@@ -62,14 +61,5 @@ RtlLayer dense_layer(const AccelSpec& spec, int64_t rows, int64_t cols, bool bia
 RtlWeightImage dense_image(const AccelSpec& spec, const DenseMatrix& w,
                            std::span<const int64_t> bias,
                            std::span<const kernels::Requant> requant);
-
-// Off-chip bytes of a LinearOp on the spec's design: one column block (HP: linear_block_bytes,
-// the HPF block; dense: dense_layer's block_bytes) and the whole layer (HP:
-// linear_weight_bytes; dense: blocks x block bytes + the per-row requantization words, 8 Q P
-// bytes; the workloads carry no bias).
-int64_t design_block_bytes(const AccelSpec& spec, const LinearOp& op);
-int64_t design_weight_bytes(const AccelSpec& spec, const LinearOp& op);
-// Sum of design_weight_bytes over the workload's LinearOps.
-int64_t design_workload_bytes(const AccelSpec& spec, const Workload& workload);
 
 }  // namespace fitformer::accel

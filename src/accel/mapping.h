@@ -48,9 +48,9 @@ Mapping default_mapping(const AccelSpec& spec, const Workload& workload);
 
 // Whether the mapping can run the workload on the spec: spec Bc and B equal the workload's,
 // the dense design gets dense layers only (k1 = M, n = Bc / B), byte counts are the spec's
-// design's (design_block_bytes),
-// every LinearOp and MatMulOp has a token tile >= 1, and the weight buffer holds all weights
-// (resident) or two column blocks of the largest layer (streaming), as the RTL lays them out.
+// design's (rtl_block_buffer_bytes), every LinearOp and MatMulOp has a token tile >= 1, and
+// the weight buffer holds all weights (resident) or two column blocks of the largest layer
+// (streaming), as the RTL lays them out.
 Verdict check_mapping(const AccelSpec& spec, const Mapping& mapping, const Workload& workload);
 
 }  // namespace fitformer::accel

@@ -27,6 +27,9 @@ struct OpStats {
   int64_t idle_pe_cycles = 0;         // a PE done with its segments waiting at the step barrier
   int64_t conflict_stall_cycles = 0;  // PE-cycles spent on extra reads of a conflicted bank
   double utilization = 0;             // macs / (peak MACs per cycle * cycles)
+  // Bytes of one pass over a Linear layer's weight image as the weight port streams it (the
+  // simulator's count, first item's row parameters included); 0 where not simulated.
+  int64_t weight_image_bytes = 0;
 };
 
 }  // namespace fitformer::accel

@@ -191,7 +191,7 @@ std::vector<uint8_t> rtl_row_parameters(const AccelSpec& spec, int64_t rows,
     throw Error("", "requant", fmt::format("0 or {} entries", rows),
                 fmt::format("{}", requant.size()));
   }
-  const int64_t nb = rtl_out_banks(spec.pes), padded_rows = ceil_div(rows, nb) * nb;
+  const int64_t nb = out_banks(spec), padded_rows = ceil_div(rows, nb) * nb;
   std::vector<uint8_t> out;
   for (int64_t r = 0; r < padded_rows && !bias.empty(); ++r) {
     const int64_t v = r < rows ? bias[at(r)] : 0;

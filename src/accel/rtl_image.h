@@ -107,7 +107,8 @@ std::vector<int64_t> rtl_block_deal(std::span<const uint16_t> rows, int64_t pes)
 std::vector<int64_t> rtl_round_conflicts(const format::hpf::Matrix& w, int64_t pes);
 
 // The first item's row parameters (bias, then requantization sections, as above) for a layer
-// of `rows` rows. bias: empty or `rows` entries; requant: empty or `rows` entries (Error
+// of `rows` rows, padded with zeros to Q * NB rows (NB = out_banks(spec): the HP design's or,
+// for dense_image, P). bias: empty or `rows` entries; requant: empty or `rows` entries (Error
 // naming the field otherwise).
 std::vector<uint8_t> rtl_row_parameters(const AccelSpec& spec, int64_t rows,
                                         std::span<const int64_t> bias,

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "format/bit_pack.h"
 
 namespace fitformer::accel {
 namespace {
@@ -84,30 +83,6 @@ Workload build_workload(const io::ModelConfig& config, int64_t seq, int64_t batc
 LinearOp linear_op_from_hpf(std::string name, const format::hpf::Matrix& w, int64_t tokens) {
   const auto& h = w.header;
   return {std::move(name), h.rows, h.cols, tokens, h.k1, h.n, true};
-}
-
-int64_t linear_block_bytes(const LinearOp& op, int64_t block_cols, int64_t banks,
-                           Precision precision) {
-  int bits = 0;
-  while ((int64_t{1} << bits) < block_cols / banks) ++bits;
-  const int64_t slots = op.k1 * banks * op.n;
-  return 2 * op.k1 + slots * precision_bytes(precision) + format::packed_bytes(slots, bits);
-}
-
-int64_t linear_weight_bytes(const LinearOp& op, int64_t block_cols, int64_t banks,
-                            Precision precision) {
-  return format::hpf::kHeaderBytes + 4 * op.rows +
-         ceil_div(op.cols, block_cols) * linear_block_bytes(op, block_cols, banks, precision);
-}
-
-int64_t workload_weight_bytes(const Workload& workload, Precision precision) {
-  int64_t total = 0;
-  for (const Op& op : workload.ops) {
-    if (const auto* l = std::get_if<LinearOp>(&op)) {
-      total += linear_weight_bytes(*l, workload.block_cols, workload.banks, precision);
-    }
-  }
-  return total;
 }
 
 int64_t linear_macs(const LinearOp& op, int64_t block_cols, int64_t banks) {

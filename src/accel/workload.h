@@ -79,16 +79,6 @@ Workload build_workload(const io::ModelConfig& config, int64_t seq, int64_t batc
 // A LinearOp standing for an HPF matrix (its M, K, k1, n).
 LinearOp linear_op_from_hpf(std::string name, const format::hpf::Matrix& w, int64_t tokens);
 
-// Off-chip bytes of one column block of `op` at `precision`: 16-bit row indices, values and
-// bit-packed offsets (ceil(k1 * B * n * bits / 8)). The HPF header (20 B) and M per-row
-// scales (4 B each) travel with the first block.
-int64_t linear_block_bytes(const LinearOp& op, int64_t block_cols, int64_t banks,
-                           Precision precision);
-// Header + scales + blocks * linear_block_bytes: the bytes of the HPF with per-row scales.
-int64_t linear_weight_bytes(const LinearOp& op, int64_t block_cols, int64_t banks,
-                            Precision precision);
-// Sum over the workload's LinearOps.
-int64_t workload_weight_bytes(const Workload& workload, Precision precision);
 // Multiply-accumulates the array issues for a LinearOp: blocks * k1 * B * n * tokens (the
 // slots of a ragged last block count, as the hardware spends them).
 int64_t linear_macs(const LinearOp& op, int64_t block_cols, int64_t banks);

@@ -5,14 +5,11 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <optional>
 #include <variant>
 
 #include "accel/analytical.h"
 #include "accel/dense_stream.h"
-#include "accel/padded_rounds.h"
-#include "accel/rtl_image.h"
 #include "accel/sized_json.h"
 #include "accel/sizing.h"
 #include "cli/commands.h"
@@ -69,27 +66,6 @@ nlohmann::json op_json(const accel::OpStats& s) {
           {"utilization", s.utilization}};
 }
 
-// Bytes the array's weight port streams for one pass over a layer's weights, as the simulator
-// counts them: HPF and padded streams as the RTL's image (accel/rtl_image.h, padded_rounds.h;
-// no bias here), an unpadded stream as its own bytes.
-int64_t image_bytes(const accel::AccelSpec& spec, const accel::LayerData& d) {
-  if (const auto* m = std::get_if<accel::DenseMatrix>(&d.weights)) {
-    const accel::RtlLayer l = accel::dense_layer(spec, m->rows, m->cols, false,
-                                                 m->scale_mode == format::ScaleMode::kPerRow);
-    return l.blocks * l.block_bytes + l.first_extra_bytes;
-  }
-  if (const auto* s = std::get_if<accel::StreamMatrix>(&d.weights)) {
-    if (!s->padded()) return s->bytes();
-    const accel::PaddedRounds plan = accel::plan_padded_rounds(spec, *s, false);
-    return std::accumulate(plan.block_bytes.begin(), plan.block_bytes.end(),
-                           plan.first_extra_bytes);
-  }
-  const auto& h = std::get<format::hpf::Matrix>(d.weights).header;
-  const accel::RtlLayer l = accel::rtl_layer(spec, h.rows, h.cols, h.k1, h.n, false,
-                                             h.scale_mode == format::ScaleMode::kPerRow);
-  return l.blocks * l.block_bytes + l.first_extra_bytes;
-}
-
 // What one simulation of a sized design gives, with the sums the summary prints.
 struct Simulation {
   io::DeviceSpec device;
@@ -98,7 +74,7 @@ struct Simulation {
   std::string source;  // where the weights come from
   std::string packer;  // "hpf" or a StreamOrder name (the pruned layers'; dense layers are HPF)
   int64_t weight_bytes = 0, padding_bytes = 0;  // Linear layers' packed weights, all layers
-  int64_t image_bytes = 0;  // what the weight port streams for one pass over them
+  int64_t image_bytes = 0;  // what the weight port streams for one pass (OpStats, simulated)
   accel::SizedAccel sized;
   accel::SimResult sim;
   int64_t stalls = 0, idle = 0, busy = 0;
@@ -164,12 +140,12 @@ Simulation simulate(const SimulateOptions& o) {
     } else {
       r.weight_bytes += std::get<format::hpf::Matrix>(d.weights).bytes();
     }
-    r.image_bytes += image_bytes(r.sized.spec, d);
   }
   r.sim = accel::simulate_workload(r.sized.spec, r.sized.mapping, r.sized.workload, layers);
   for (const auto& op : r.sim.ops) {
     r.stalls += op.conflict_stall_cycles;
     r.idle += op.idle_pe_cycles;
+    r.image_bytes += op.weight_image_bytes;
     r.busy += op.busy_pe_cycles;
   }
   r.utilization = static_cast<double>(r.sim.macs) /

@@ -34,8 +34,6 @@ std::vector<LayerData> layers_for(const Workload& w, Precision p, uint64_t seed)
     const auto& h = std::get<format::hpf::Matrix>(d.weights).header;
     EXPECT_EQ(h.k1, l->k1);
     EXPECT_EQ(h.n, l->n);
-    EXPECT_EQ(std::get<format::hpf::Matrix>(d.weights).bytes(),
-              linear_weight_bytes(*l, w.block_cols, w.banks, p));
     out.push_back(std::move(d));
   }
   return out;
@@ -79,7 +77,7 @@ TEST(Analytical, WithinThreePercentOfTheSimulatorOnTaskModels) {
         const Hw& hw = hws[static_cast<size_t>(seed / 1000 % 4)];
         const Mapping mapping{Deal::kRoundRobin, 0, hw.resident};
         AccelSpec spec = hw.spec;
-        if (hw.resident) spec.weight_buffer_bytes = workload_weight_bytes(w, spec.precision);
+        if (hw.resident) spec.weight_buffer_bytes = resident_weight_buffer_bytes(spec, w);
         const SimResult sim = simulate_workload(spec, mapping, w, layers);
         const LatencyEstimate est = estimate_latency(spec, mapping, w);
         ASSERT_EQ(sim.ops.size(), est.ops.size());

@@ -236,7 +236,7 @@ TEST(DenseStream, AnalyticalAgreesWithTheSimulatorOnTaskModels) {
         plan.banks = base.banks;
         const Workload w = build_workload(model, 64, 1, plan);
         AccelSpec spec = base;
-        if (resident) spec.weight_buffer_bytes = design_workload_bytes(spec, w);
+        if (resident) spec.weight_buffer_bytes = resident_weight_buffer_bytes(spec, w);
         const Mapping mapping{Deal::kRoundRobin, 0, resident};
         const SimResult sim =
             simulate_workload(spec, mapping, w, dense_layers(w, spec.precision, seed));
@@ -285,9 +285,10 @@ TEST(DenseStream, SavesTheIndexBytesOfHpAtDensityOne) {
   const LinearRun h = simulate_linear(hp, streamed, "h", hpf, x, tokens, {});
   EXPECT_EQ(d.acc, h.acc);
   EXPECT_LT(d.stats.cycles, h.stats.cycles);
-  const LinearOp op{"l", rows, cols, tokens, rows, 8, false};
-  EXPECT_EQ(design_block_bytes(dense, op), rows * 64);          // values only
-  EXPECT_GT(design_block_bytes(hp, op), rows * 64 + 2 * rows);  // + rows + offsets
+  // the streamed column block as each simulator source counts it
+  EXPECT_EQ(dense_layer(dense, rows, cols, false, true).block_bytes, rows * 64);  // values only
+  EXPECT_GT(rtl_layer(hp, rows, cols, rows, 8, false, true).block_bytes,
+            rows * 64 + 2 * rows);  // + rows + offsets
   // wrong weights for the design, and pruned layers on the dense design, are refused
   EXPECT_THROW(simulate_linear(hp, streamed, "x", w, x, tokens, {}), Error);
   EXPECT_THROW(simulate_linear(dense, streamed, "x", hpf, x, tokens, {}), Error);

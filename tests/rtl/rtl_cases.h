@@ -228,6 +228,52 @@ inline ExpectedLayer expect_layer(const accel::AccelSpec& spec, const accel::Map
   return e;
 }
 
+// Appends a layer's descriptor(s), weight bursts (the first item with the row parameters) and
+// activation words, for either design's image. A resident layer gets a load-only entry first,
+// its weights at w_base and its rounds at r_base, both advanced past them (the dense design,
+// rows_bytes 0, has no row memory: r_base stays).
+inline void add_image_jobs(const accel::AccelSpec& spec, const std::string& name,
+                           const accel::RtlLayer& layer, const accel::RtlWeightImage& img,
+                           std::span<const int16_t> x, int64_t tokens, int64_t tile, bool resident,
+                           const kernels::Requant& layer_requant, int64_t& w_base, int64_t& r_base,
+                           std::vector<uint8_t>& act, std::vector<LayerJob>& jobs) {
+  accel::RtlPlacement where;
+  where.act_base = static_cast<int64_t>(act.size()) / accel::rtl_act_word_bytes(spec);
+  where.layer_requant = layer_requant;
+  where.w_base = w_base;
+  where.r_base = r_base;
+  const auto words = accel::rtl_act_image(spec, x, tokens, layer.cols, tile);
+  act.insert(act.end(), words.begin(), words.end());
+  auto burst = [&](int64_t block, bool first) {
+    std::vector<uint8_t> bytes = first ? img.first_extra : std::vector<uint8_t>{};
+    const auto& b = img.blocks[static_cast<size_t>(block)];
+    bytes.insert(bytes.end(), b.begin(), b.end());
+    return bytes;
+  };
+  if (resident) {
+    LayerJob load{name + " (preload)", {}, {}, layer.rows, tokens, false};
+    where.load_only = true;
+    load.desc = accel::rtl_descriptor(spec, layer, tokens, tile, where);
+    for (int64_t blk = 0; blk < layer.blocks; ++blk) load.bursts.push_back(burst(blk, blk == 0));
+    jobs.push_back(std::move(load));
+    where.load_only = false;
+    where.resident = true;
+    w_base += layer.blocks * layer.rounds * layer.n;
+    if (layer.rows_bytes > 0) r_base += layer.blocks * layer.rounds;
+  }
+  LayerJob job{
+      name, accel::rtl_descriptor(spec, layer, tokens, tile, where), {}, layer.rows, tokens, true};
+  if (!resident) {
+    const int64_t tiles = (tokens + tile - 1) / tile;
+    for (int64_t t = 0; t < tiles; ++t) {
+      for (int64_t blk = 0; blk < layer.blocks; ++blk) {
+        job.bursts.push_back(burst(blk, t == 0 && blk == 0));
+      }
+    }
+  }
+  jobs.push_back(std::move(job));
+}
+
 // Appends the layer's descriptor(s), weight bursts and activation words. Resident layers get
 // a load-only entry first (their weights at w_base / r_base, advanced past them).
 inline void add_jobs(const RtlBuild& b, const accel::AccelSpec& spec, const accel::Mapping& mapping,
@@ -252,41 +298,9 @@ inline void add_jobs(const RtlBuild& b, const accel::AccelSpec& spec, const acce
     need(2 * rn <= b.wb_words, "a block's weights (WB_WORDS / 2)");
     need(2 * layer.rounds <= b.row_words, "a block's rounds (ROW_WORDS / 2)");
   }
-  accel::RtlPlacement where;
-  where.act_base = static_cast<int64_t>(act.size()) / accel::rtl_act_word_bytes(spec);
-  where.layer_requant = d.layer_requant;
-  where.w_base = w_base;
-  where.r_base = r_base;
-  const auto words = accel::rtl_act_image(spec, d.x, d.tokens, h.cols, tile);
-  act.insert(act.end(), words.begin(), words.end());
-  auto burst = [&](int64_t block, bool first) {
-    std::vector<uint8_t> bytes = first ? img.first_extra : std::vector<uint8_t>{};
-    bytes.insert(bytes.end(), img.blocks[static_cast<size_t>(block)].begin(),
-                 img.blocks[static_cast<size_t>(block)].end());
-    return bytes;
-  };
-  if (resident) {
-    LayerJob load{name + " (preload)", {}, {}, h.rows, d.tokens, false};
-    where.load_only = true;
-    load.desc = accel::rtl_descriptor(spec, layer, d.tokens, tile, where);
-    for (int64_t blk = 0; blk < layer.blocks; ++blk) load.bursts.push_back(burst(blk, blk == 0));
-    jobs.push_back(std::move(load));
-    where.load_only = false;
-    where.resident = true;
-    w_base += layer.blocks * rn;
-    r_base += layer.blocks * layer.rounds;
-  }
-  LayerJob job{
-      name, accel::rtl_descriptor(spec, layer, d.tokens, tile, where), {}, h.rows, d.tokens, true};
-  if (!resident) {
-    const int64_t tiles = (d.tokens + tile - 1) / tile;
-    for (int64_t t = 0; t < tiles; ++t) {
-      for (int64_t blk = 0; blk < layer.blocks; ++blk)
-        job.bursts.push_back(burst(blk, t == 0 && blk == 0));
-    }
-  }
   (void)mapping;
-  jobs.push_back(std::move(job));
+  add_image_jobs(spec, name, layer, img, d.x, d.tokens, tile, resident, d.layer_requant, w_base,
+                 r_base, act, jobs);
 }
 
 // Prints one line per layer; returns the number of failed checks.

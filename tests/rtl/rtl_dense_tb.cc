@@ -111,39 +111,9 @@ void add_dense_jobs(const accel::AccelSpec& spec, const std::string& name, const
   need(layer.q_rows <= kBuild.rp_words, "row parameters (RP_WORDS)");
   need(resident ? w_base + layer.blocks * rn <= kBuild.wb_words : 2 * rn <= kBuild.wb_words,
        "weights (WB_WORDS)");
-  accel::RtlPlacement where;
-  where.act_base = static_cast<int64_t>(act.size()) / accel::rtl_act_word_bytes(spec);
-  where.layer_requant = d.layer_requant;
-  where.w_base = w_base;
-  const auto words = accel::rtl_act_image(spec, d.x, d.tokens, d.w.cols, tile);
-  act.insert(act.end(), words.begin(), words.end());
-  auto burst = [&](int64_t block, bool first) {
-    std::vector<uint8_t> bytes = first ? img.first_extra : std::vector<uint8_t>{};
-    const auto& b = img.blocks[static_cast<size_t>(block)];
-    bytes.insert(bytes.end(), b.begin(), b.end());
-    return bytes;
-  };
-  if (resident) {
-    LayerJob load{name + " (preload)", {}, {}, d.w.rows, d.tokens, false};
-    where.load_only = true;
-    load.desc = accel::rtl_descriptor(spec, layer, d.tokens, tile, where);
-    for (int64_t blk = 0; blk < layer.blocks; ++blk) load.bursts.push_back(burst(blk, blk == 0));
-    jobs.push_back(std::move(load));
-    where.load_only = false;
-    where.resident = true;
-    w_base += layer.blocks * rn;
-  }
-  LayerJob job{name,     accel::rtl_descriptor(spec, layer, d.tokens, tile, where),
-               {},       d.w.rows,
-               d.tokens, true};
-  if (!resident) {
-    for (int64_t t = 0; t < (d.tokens + tile - 1) / tile; ++t) {
-      for (int64_t blk = 0; blk < layer.blocks; ++blk) {
-        job.bursts.push_back(burst(blk, t == 0 && blk == 0));
-      }
-    }
-  }
-  jobs.push_back(std::move(job));
+  int64_t r_base = 0;  // no row memory
+  add_image_jobs(spec, name, layer, img, d.x, d.tokens, tile, resident, d.layer_requant, w_base,
+                 r_base, act, jobs);
 }
 
 int run_sequence(const std::vector<Case>& cases, double bytes_per_cycle, uint64_t& seed,
