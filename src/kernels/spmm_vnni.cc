@@ -12,6 +12,7 @@
 // SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
 // the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
 #include "kernels/spmm_internal.h"
+#include "kernels/tile_width.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -160,24 +161,11 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
     for (; i + 2 <= i1; i += 2) {
       const size_t at0 = at_of(i), at1 = at_of(i + 1);
       const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
-      switch (vectors) {
-#define FITFORMER_TILE(V)                                                                         \
-  case V:                                                                                         \
-    segment_pair_tile<V>(xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], \
-                         scale0, scale1, y_of(i), y_of(i + 1), tail);                             \
-    break;
-        FITFORMER_TILE(8)
-        FITFORMER_TILE(7)
-        FITFORMER_TILE(6)
-        FITFORMER_TILE(5)
-        FITFORMER_TILE(4)
-        FITFORMER_TILE(3)
-        FITFORMER_TILE(2)
-        FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-        default:
-          break;
-      }
+      with_tile_width(vectors, [&](auto v) {
+        segment_pair_tile<decltype(v)::value>(xt, Np, quads_of(i), quads_of(i + 1), Q,
+                                              w.sums_i8[at0], w.sums_i8[at1], scale0, scale1,
+                                              y_of(i), y_of(i + 1), tail);
+      });
     }
     for (; i < i1; ++i) {
       const int32_t* quads = quads_of(i);
@@ -185,23 +173,9 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       const float scale = w.scales_i8[at] * xq.scale;
       float* yr = y_of(i);
       const int32_t sum = w.sums_i8[at];
-      switch (vectors) {
-#define FITFORMER_TILE(V)                                    \
-  case V:                                                    \
-    segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
-    break;
-        FITFORMER_TILE(8)
-        FITFORMER_TILE(7)
-        FITFORMER_TILE(6)
-        FITFORMER_TILE(5)
-        FITFORMER_TILE(4)
-        FITFORMER_TILE(3)
-        FITFORMER_TILE(2)
-        FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-        default:
-          break;
-      }
+      with_tile_width(vectors, [&](auto v) {
+        segment_tile<decltype(v)::value>(xt, Np, quads, Q, sum, scale, yr, tail);
+      });
     }
   }
 }
