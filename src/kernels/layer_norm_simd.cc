@@ -138,13 +138,6 @@ namespace fitformer::kernels {
 
 HWY_EXPORT(LayerNormColumnsPart);
 
-void layer_norm_columns_f32_part(float* x, int64_t width, int64_t n, const float* gamma,
-                                 const float* beta, float eps, float* max_abs, int thread,
-                                 int threads) {
-  HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)
-  (x, x, width, n, gamma, beta, eps, max_abs, thread, threads);
-}
-
 void layer_norm_columns_f32_into(const float* x, float* out, int64_t width, int64_t n,
                                  const float* gamma, const float* beta, float eps, float* max_abs) {
   HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)(x, out, width, n, gamma, beta, eps, max_abs, 0, 1);
@@ -160,8 +153,9 @@ void layer_norm_columns_f32(std::span<float> x, int64_t n, std::span<const float
                 fmt::format("{}, {}, {}, {}, {}", x.size(), gamma.size(), beta.size(), n, threads));
   }
 #pragma omp parallel num_threads(threads)
-  layer_norm_columns_f32_part(x.data(), width, n, gamma.data(), beta.data(), eps, max_abs,
-                              omp_get_thread_num(), omp_get_num_threads());
+  HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)
+  (x.data(), x.data(), width, n, gamma.data(), beta.data(), eps, max_abs, omp_get_thread_num(),
+   omp_get_num_threads());
 }
 
 }  // namespace fitformer::kernels
