@@ -151,6 +151,7 @@ TEST(ActivationKernels, LayerNormIntoEqualsInPlace) {
           << c.name() << " index " << i;
     }
     EXPECT_EQ(std::bit_cast<uint32_t>(max_into), std::bit_cast<uint32_t>(max_in_place)) << c.name();
+    EXPECT_EQ(x, p.q) << c.name() << " input changed";
     std::vector<float> again = x;
     layer_norm_columns_f32_into(again.data(), again.data(), width, n, p.gamma.data(), p.beta.data(),
                                 1e-5f, nullptr);
