@@ -213,8 +213,9 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
 // The float rule of spmm_fused.h, sign(p) * min(trunc(|p| + 0.5), 127) with p = x * inv, as
 // the unsigned byte value q + 128 in an int32 lane (ActivationQuads' encoding). Computed as
 // trunc(p + copysign(0.5, p)) clamped to [-127, 127]: the same number, since rounding to
-// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; four fewer
-// lane operations than taking |p| and putting the sign back in the integers.
+// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; 7 lane
+// operations against the 10 of taking |p|, putting the sign back in the integers, then adding
+// the 128 and masking the byte in FillQuads (docs/kernels.md).
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> QuantizeFloat(D d, hn::Vec<D> x, hn::Vec<D> inv) {
   const hn::RebindToSigned<D> di;
