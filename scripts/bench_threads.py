@@ -5,8 +5,9 @@ Runs `fitformer bench model` (TinyBERT shape, 90 % HP) for each binary given as 
 fp32 and int8, REPS times: the binaries' order alternates per repetition and the thread order
 (--threads 1,2 or 2,1) per run, each run under nice -n 19. Appends one JSON line per (run,
 thread count) to OUT with the 1-minute load average at the start and end of the run, then
-prints per binary, precision and thread count the median, min and max of the median wall ms
-per forward, and per run the 1-thread / 2-thread ratio (both from one process).
+prints, over this invocation's runs only (OUT may hold earlier sweeps, whose repetition numbers
+would pair with these), per binary, precision and thread count the median, min and max of the
+median wall ms per forward, and per run the 1-thread / 2-thread ratio (both from one process).
 
 Usage: scripts/bench_threads.py REPS OUT NAME=PATH [NAME=PATH ...]
 """
@@ -22,7 +23,9 @@ def load1():
 
 
 def sweep(reps, out_path, bins):
+    """Runs the sweep, appends its rows to out_path and returns them."""
     names = list(bins)
+    rows = []
     with open(out_path, "a") as out:
         for r in range(reps):
             for prec in ("fp32", "int8"):
@@ -37,16 +40,15 @@ def sweep(reps, out_path, bins):
                         capture_output=True, text=True, check=True)
                     end = load1()
                     for row in json.loads(p.stdout)["rows"]:
-                        print(json.dumps({"rep": r, "bin": name, "precision": prec,
-                                          "order": order, "load1": start, "load1_end": end,
-                                          "threads": row["threads"],
-                                          "sparse_ms": row["sparse_ms"],
-                                          "dense_ms": row["dense_ms"]}), file=out, flush=True)
+                        rows.append({"rep": r, "bin": name, "precision": prec,
+                                     "order": order, "load1": start, "load1_end": end,
+                                     "threads": row["threads"], "sparse_ms": row["sparse_ms"],
+                                     "dense_ms": row["dense_ms"]})
+                        print(json.dumps(rows[-1]), file=out, flush=True)
+    return rows
 
 
-def summarize(out_path, names):
-    with open(out_path) as f:
-        rows = [json.loads(line) for line in f]
+def summarize(rows, names):
     for prec in ("fp32", "int8"):
         for name in names:
             for t in (1, 2):
@@ -75,8 +77,7 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     bins = dict(arg.split("=", 1) for arg in sys.argv[3:])
-    sweep(int(sys.argv[1]), sys.argv[2], bins)
-    summarize(sys.argv[2], list(bins))
+    summarize(sweep(int(sys.argv[1]), sys.argv[2], bins), list(bins))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "kernels/attention.h"
+#include "kernels/tile_width.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/attention_simd.cc"
@@ -79,24 +80,10 @@ template <class D>
 HWY_INLINE void OutputTiles(D d, int64_t count, const float* HWY_RESTRICT scores,
                             const float* HWY_RESTRICT vh, int64_t stride, int64_t keys,
                             hn::Vec<D> inv_sum, float* HWY_RESTRICT ot) {
-  static_assert(kFeatureTile == 8, "OutputTiles dispatches 1..8 features");
-  switch (count) {
-#define FITFORMER_TILE(F)                                    \
-  case F:                                                    \
-    OutputTile<F>(d, scores, vh, stride, keys, inv_sum, ot); \
-    break;
-    FITFORMER_TILE(8)
-    FITFORMER_TILE(7)
-    FITFORMER_TILE(6)
-    FITFORMER_TILE(5)
-    FITFORMER_TILE(4)
-    FITFORMER_TILE(3)
-    FITFORMER_TILE(2)
-    FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-    default:
-      break;
-  }
+  static_assert(kFeatureTile == kMaxTileWidth, "OutputTiles dispatches 1..8 features");
+  with_tile_width(count, [&](auto features) {
+    OutputTile<decltype(features)::value>(d, scores, vh, stride, keys, inv_sum, ot);
+  });
 }
 
 // exp(x) for x <= 0 (a score minus its row's max), 0 below -87 (where exp is no longer a normal

@@ -21,10 +21,6 @@ void layer_norm_columns_f32(std::span<float> x, int64_t n, std::span<const float
 void layer_norm_columns_f32_reference(std::span<float> x, int64_t n, std::span<const float> gamma,
                                       std::span<const float> beta, float eps, float* max_abs,
                                       int threads = 1);
-// One thread's share (tokens split in whole vectors), for a caller running one team per layer.
-void layer_norm_columns_f32_part(float* x, int64_t width, int64_t n, const float* gamma,
-                                 const float* beta, float eps, float* max_abs, int thread,
-                                 int threads);
 // All n tokens of x (width x n) normalized into out (width x n, may be x; otherwise must not
 // overlap it) on the calling thread, x left unchanged when out is elsewhere; *max_abs =
 // max |out| when set. Bit for bit the values the in-place forms write: for a team in which

@@ -5,6 +5,7 @@
 
 #include "kernels/layer_norm.h"
 #include "kernels/split_range.h"
+#include "kernels/tile_width.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/layer_norm_simd.cc"
@@ -82,25 +83,15 @@ template <class D>
 HWY_INLINE hn::Vec<D> NormalizeChunk(D d, int64_t vectors, const float* x, float* out,
                                      int64_t stride, int64_t width, const float* HWY_RESTRICT gamma,
                                      const float* HWY_RESTRICT beta, float eps) {
-  switch (vectors) {
-#define FITFORMER_CHUNK(V) \
-  case V:                  \
-    return NormalizeVectors<V>(d, x, out, stride, width, gamma, beta, eps);
-    FITFORMER_CHUNK(8)
-    FITFORMER_CHUNK(7)
-    FITFORMER_CHUNK(6)
-    FITFORMER_CHUNK(5)
-    FITFORMER_CHUNK(4)
-    FITFORMER_CHUNK(3)
-    FITFORMER_CHUNK(2)
-#undef FITFORMER_CHUNK
-    default:
-      return NormalizeVectors<1>(d, x, out, stride, width, gamma, beta, eps);
-  }
+  auto max = hn::Zero(d);
+  with_tile_width(vectors, [&](auto v) {
+    max = NormalizeVectors<decltype(v)::value>(d, x, out, stride, width, gamma, beta, eps);
+  });
+  return max;
 }
 
 // Token vectors normalized side by side (NormalizeVectors).
-constexpr int64_t kChunkVectors = 8;
+constexpr int64_t kChunkVectors = kMaxTileWidth;
 
 // Tokens of this thread's share of x normalized into out (which may be x).
 void LayerNormColumnsPart(const float* x, float* out, int64_t width, int64_t n, const float* gamma,
@@ -147,13 +138,6 @@ namespace fitformer::kernels {
 
 HWY_EXPORT(LayerNormColumnsPart);
 
-void layer_norm_columns_f32_part(float* x, int64_t width, int64_t n, const float* gamma,
-                                 const float* beta, float eps, float* max_abs, int thread,
-                                 int threads) {
-  HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)
-  (x, x, width, n, gamma, beta, eps, max_abs, thread, threads);
-}
-
 void layer_norm_columns_f32_into(const float* x, float* out, int64_t width, int64_t n,
                                  const float* gamma, const float* beta, float eps, float* max_abs) {
   HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)(x, out, width, n, gamma, beta, eps, max_abs, 0, 1);
@@ -169,8 +153,9 @@ void layer_norm_columns_f32(std::span<float> x, int64_t n, std::span<const float
                 fmt::format("{}, {}, {}, {}, {}", x.size(), gamma.size(), beta.size(), n, threads));
   }
 #pragma omp parallel num_threads(threads)
-  layer_norm_columns_f32_part(x.data(), width, n, gamma.data(), beta.data(), eps, max_abs,
-                              omp_get_thread_num(), omp_get_num_threads());
+  HWY_DYNAMIC_DISPATCH(LayerNormColumnsPart)
+  (x.data(), x.data(), width, n, gamma.data(), beta.data(), eps, max_abs, omp_get_thread_num(),
+   omp_get_num_threads());
 }
 
 }  // namespace fitformer::kernels

@@ -19,6 +19,7 @@
 #include "kernels/spmm.h"
 #include "kernels/spmm_fused.h"
 #include "kernels/spmm_internal.h"
+#include "kernels/tile_width.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/spmm_tile_simd.cc"
@@ -82,23 +83,9 @@ HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt,
                            int64_t count, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = width / L;
-  switch (full) {
-#define FITFORMER_TILE(V)                                  \
-  case V:                                                  \
-    SegmentTile<V, kStride>(d, xt, cols, vals, count, yr); \
-    break;
-    FITFORMER_TILE(8)
-    FITFORMER_TILE(7)
-    FITFORMER_TILE(6)
-    FITFORMER_TILE(5)
-    FITFORMER_TILE(4)
-    FITFORMER_TILE(3)
-    FITFORMER_TILE(2)
-    FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-    default:
-      break;
-  }
+  with_tile_width(full, [&](auto vectors) {
+    SegmentTile<decltype(vectors)::value, kStride>(d, xt, cols, vals, count, yr);
+  });
   for (int64_t c = full * L; c < width; ++c) {
     float sum = yr[c];
     for (int64_t s = 0; s < count; ++s) sum += vals[s] * xt[int64_t{cols[s]} * kStride + c];
@@ -226,8 +213,9 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
 // The float rule of spmm_fused.h, sign(p) * min(trunc(|p| + 0.5), 127) with p = x * inv, as
 // the unsigned byte value q + 128 in an int32 lane (ActivationQuads' encoding). Computed as
 // trunc(p + copysign(0.5, p)) clamped to [-127, 127]: the same number, since rounding to
-// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; four fewer
-// lane operations than taking |p| and putting the sign back in the integers.
+// nearest is symmetric in sign (fl(-a - 0.5) = -fl(a + 0.5)) and truncation too; 7 lane
+// operations against the 10 of taking |p|, putting the sign back in the integers, then adding
+// the 128 and masking the byte in FillQuads (docs/kernels.md).
 template <class D>
 HWY_INLINE hn::Vec<hn::RebindToSigned<D>> QuantizeFloat(D d, hn::Vec<D> x, hn::Vec<D> inv) {
   const hn::RebindToSigned<D> di;

@@ -12,6 +12,7 @@
 // SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
 // the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
 #include "kernels/spmm_internal.h"
+#include "kernels/tile_width.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -58,13 +59,16 @@ FITFORMER_VNNI inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
 // them on the stack and stores all of them after every quad.
 #define FITFORMER_EACH(STEP) STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
 #define FITFORMER_INIT(i) __m512i a##i = init;
-#define FITFORMER_ADD_TO_Y(i)                                                      \
-  if constexpr (V > i) {                                                           \
-    const __mmask16 m = i == V - 1 ? tail : __mmask16{0xffff};                     \
-    float* yv = yr + i * kLanes;                                                   \
-    const __m512 y = _mm512_maskz_loadu_ps(m, yv);                                 \
-    _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##i), s, y)); \
-  }
+
+// y[lanes of m] += scale * acc: one accumulator of a tile onto its 16 (m: fewer) tokens of Y.
+FITFORMER_VNNI inline void add_to_y(__m512i acc, __m512 scale, float* yv, __mmask16 m) {
+  const __m512 y = _mm512_maskz_loadu_ps(m, yv);
+  _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, y));
+}
+// The lane mask of vector i of a V-vector tile: `tail` on the last.
+#define FITFORMER_MASK(i) (i == V - 1 ? tail : __mmask16{0xffff})
+#define FITFORMER_ADD_TO_Y(i) \
+  if constexpr (V > i) add_to_y(a##i, s, yr + i * kLanes, FITFORMER_MASK(i));
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
 // `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
@@ -92,15 +96,10 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
 // per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
 // docs/kernels.md).
 #define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
-#define FITFORMER_ADD_TO_Y2(i)                                                        \
-  if constexpr (V > i) {                                                              \
-    const __mmask16 m = i == V - 1 ? tail : __mmask16{0xffff};                        \
-    float* yv0 = yr0 + i * kLanes;                                                    \
-    float* yv1 = yr1 + i * kLanes;                                                    \
-    const __m512 y0 = _mm512_maskz_loadu_ps(m, yv0);                                  \
-    _mm512_mask_storeu_ps(yv0, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(a##i), s0, y0)); \
-    const __m512 y1 = _mm512_maskz_loadu_ps(m, yv1);                                  \
-    _mm512_mask_storeu_ps(yv1, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(b##i), s1, y1)); \
+#define FITFORMER_ADD_TO_Y2(i)                               \
+  if constexpr (V > i) {                                     \
+    add_to_y(a##i, s0, yr0 + i * kLanes, FITFORMER_MASK(i)); \
+    add_to_y(b##i, s1, yr1 + i * kLanes, FITFORMER_MASK(i)); \
   }
 template <int V>
 FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
@@ -160,24 +159,11 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
     for (; i + 2 <= i1; i += 2) {
       const size_t at0 = at_of(i), at1 = at_of(i + 1);
       const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
-      switch (vectors) {
-#define FITFORMER_TILE(V)                                                                         \
-  case V:                                                                                         \
-    segment_pair_tile<V>(xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], \
-                         scale0, scale1, y_of(i), y_of(i + 1), tail);                             \
-    break;
-        FITFORMER_TILE(8)
-        FITFORMER_TILE(7)
-        FITFORMER_TILE(6)
-        FITFORMER_TILE(5)
-        FITFORMER_TILE(4)
-        FITFORMER_TILE(3)
-        FITFORMER_TILE(2)
-        FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-        default:
-          break;
-      }
+      with_tile_width(vectors, [&](auto v) {
+        segment_pair_tile<decltype(v)::value>(xt, Np, quads_of(i), quads_of(i + 1), Q,
+                                              w.sums_i8[at0], w.sums_i8[at1], scale0, scale1,
+                                              y_of(i), y_of(i + 1), tail);
+      });
     }
     for (; i < i1; ++i) {
       const int32_t* quads = quads_of(i);
@@ -185,23 +171,9 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       const float scale = w.scales_i8[at] * xq.scale;
       float* yr = y_of(i);
       const int32_t sum = w.sums_i8[at];
-      switch (vectors) {
-#define FITFORMER_TILE(V)                                    \
-  case V:                                                    \
-    segment_tile<V>(xt, Np, quads, Q, sum, scale, yr, tail); \
-    break;
-        FITFORMER_TILE(8)
-        FITFORMER_TILE(7)
-        FITFORMER_TILE(6)
-        FITFORMER_TILE(5)
-        FITFORMER_TILE(4)
-        FITFORMER_TILE(3)
-        FITFORMER_TILE(2)
-        FITFORMER_TILE(1)
-#undef FITFORMER_TILE
-        default:
-          break;
-      }
+      with_tile_width(vectors, [&](auto v) {
+        segment_tile<decltype(v)::value>(xt, Np, quads, Q, sum, scale, yr, tail);
+      });
     }
   }
 }

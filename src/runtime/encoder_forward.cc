@@ -33,10 +33,9 @@ struct Workspace {
   std::vector<float> x, a, q, k, v, ctx;  // feature-major [d][N] (q: [3d][N] for the LM)
   std::vector<float> hidden;              // [ff][N]
   // With 2 or more threads, each thread's own copy of the normalized x and a ([d][N] at
-  // thread * norm_stride): every thread normalizes all tokens itself, so that no barrier is
-  // needed between a layer norm and the linear that reads it.
+  // thread * norm_stride(dims)): every thread normalizes all tokens itself, so that no barrier
+  // is needed between a layer norm and the linear that reads it.
   std::vector<float> x_norm, a_norm;
-  int64_t norm_stride = 0;
   kernels::ActivationQuads quads, quads_hidden;
   // max |.| per thread of the last block written into ctx and hidden.
   std::vector<float> max_ctx, max_hidden;
@@ -88,6 +87,12 @@ bool shares_quads(const Linear* built, const Linear& next) {
 struct Dims {
   int64_t n = 0, d = 0, ff = 0, seq = 0;
 };
+
+// Floats from one thread's normalized copy to the next: d x N rounded up to whole 64-byte
+// lines (16 floats), so that two threads' copies share no line beyond one at a misaligned seam.
+int64_t norm_stride(const Dims& dims) {
+  return (dims.d * dims.n + 15) / 16 * 16;
+}
 
 // Asks for the cache lines of the `floats` floats at p: the rows of an embedding table a
 // forward reads are scattered over megabytes (8000 x 312 floats for TinyBERT) and mostly come
@@ -192,8 +197,8 @@ const float* run_layers(const SparseModel& m, bool lm, const Dims& dims,
 #pragma omp parallel
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    float* const x_norm = nt > 1 ? ws.x_norm.data() + t * ws.norm_stride : ws.x.data();
-    float* const a_norm = nt > 1 ? ws.a_norm.data() + t * ws.norm_stride : ws.a.data();
+    float* const x_norm = nt > 1 ? ws.x_norm.data() + t * norm_stride(dims) : ws.x.data();
+    float* const a_norm = nt > 1 ? ws.a_norm.data() + t * norm_stride(dims) : ws.a.data();
     // This thread's view of the layer input x and of a, and max |.| of each (over all tokens).
     const float* x = ws.x.data();
     float max_x = 0.0f, max_a = 0.0f;
@@ -300,9 +305,7 @@ void encoder_forward(const SparseModel& m, const model::TokenBatch& batch,
   ws.hidden.resize(static_cast<size_t>(dims.ff * n));
   const auto threads = static_cast<size_t>(omp_get_max_threads());
   for (auto* maxes : {&ws.max_ctx, &ws.max_hidden}) maxes->assign(threads, 0.0f);
-  // Each thread's copy starts on its own cache lines (16 floats).
-  ws.norm_stride = (d * n + 15) / 16 * 16;
-  const size_t norm_floats = threads > 1 ? threads * static_cast<size_t>(ws.norm_stride) : 0;
+  const size_t norm_floats = threads > 1 ? threads * static_cast<size_t>(norm_stride(dims)) : 0;
   ws.x_norm.resize(norm_floats);
   ws.a_norm.resize(norm_floats);
 

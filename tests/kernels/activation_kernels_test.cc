@@ -6,6 +6,7 @@
 #include <hwy/targets.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -130,31 +131,45 @@ TEST(ActivationKernels, LayerNormReportsItsLargestOutput) {
   }
 }
 
-// The out-of-place form writes bit for bit what the in-place one does (and what it reports
-// as its max), every output written (poisoned with NaN), its input left as it was: n under,
-// at and past one vector and a chunk of 8 vectors, ragged tails.
+// The out-of-place form writes bit for bit what the in-place one does at 1 and 3 threads (and
+// what it reports as its max), every output written (poisoned with NaN), its input left as it
+// was, on every target: n under, at and past one vector and a chunk of 8 vectors, ragged tails.
+// The runtime relies on it: one thread's copy of a layer norm must equal the team's.
 TEST(ActivationKernels, LayerNormIntoEqualsInPlace) {
   for (const Case& c : cases()) {
     const ActivationProblem p = make_activation_problem(c.shape, c.lengths, c.causal, 9);
     const auto width = static_cast<int64_t>(p.gamma.size());
     const int64_t n = p.shape.stride;
-    std::vector<float> in_place = p.q;
-    const std::vector<float> x = in_place;
-    float max_in_place = NAN;
-    layer_norm_columns_f32(in_place, n, p.gamma, p.beta, 1e-5f, &max_in_place, 1);
-    std::vector<float> out(x.size(), NAN);
-    float max_into = NAN;
-    layer_norm_columns_f32_into(x.data(), out.data(), width, n, p.gamma.data(), p.beta.data(),
-                                1e-5f, &max_into);
-    for (size_t i = 0; i < out.size(); ++i) {
-      ASSERT_EQ(std::bit_cast<uint32_t>(out[i]), std::bit_cast<uint32_t>(in_place[i]))
-          << c.name() << " index " << i;
+    const std::vector<float> x = p.q;
+    for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+      hwy::SetSupportedTargetsForTest(target);
+      const std::string where = c.name() + " on " + hwy::TargetName(target);
+      std::vector<float> out(x.size(), NAN);
+      float max_into = NAN;
+      layer_norm_columns_f32_into(x.data(), out.data(), width, n, p.gamma.data(), p.beta.data(),
+                                  1e-5f, &max_into);
+      EXPECT_EQ(x, p.q) << where << ": input changed";
+      for (const int threads : {1, 3}) {
+        std::vector<float> in_place = x;
+        std::vector<float> max_in_place(static_cast<size_t>(threads), NAN);
+        layer_norm_columns_f32(in_place, n, p.gamma, p.beta, 1e-5f, max_in_place.data(), threads);
+        for (size_t i = 0; i < out.size(); ++i) {
+          ASSERT_EQ(std::bit_cast<uint32_t>(out[i]), std::bit_cast<uint32_t>(in_place[i]))
+              << where << ", " << threads << " threads, index " << i;
+        }
+        float team_max = 0.0f;
+        for (const float m : max_in_place) team_max = std::max(team_max, m);
+        EXPECT_EQ(std::bit_cast<uint32_t>(max_into), std::bit_cast<uint32_t>(team_max))
+            << where << ", " << threads << " threads";
+        if (threads == 1) {
+          std::vector<float> again = x;
+          layer_norm_columns_f32_into(again.data(), again.data(), width, n, p.gamma.data(),
+                                      p.beta.data(), 1e-5f, nullptr);
+          EXPECT_EQ(again, in_place) << where << " with out == x";
+        }
+      }
     }
-    EXPECT_EQ(std::bit_cast<uint32_t>(max_into), std::bit_cast<uint32_t>(max_in_place)) << c.name();
-    std::vector<float> again = x;
-    layer_norm_columns_f32_into(again.data(), again.data(), width, n, p.gamma.data(), p.beta.data(),
-                                1e-5f, nullptr);
-    EXPECT_EQ(again, in_place) << c.name() << " with out == x";
+    hwy::SetSupportedTargetsForTest(0);
   }
 }
 

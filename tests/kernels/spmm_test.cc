@@ -223,8 +223,8 @@ TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
 
 // The int8 input quads built while quantizing (spmm_fused.h's float rule) hold exactly the
 // values of the rule's scalar form, on every target: ties in both signs, the one value below a
-// half that the float sum rounds up, zeros, ragged K (past the block and past K: x = 0) and N
-// (past N: x = 0).
+// half that the float sum rounds up, values past +-127 (clamped), zeros, ragged K (past the block
+// and past K: x = 0) and N (past N: x = 0).
 TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 30.0f);
@@ -240,6 +240,12 @@ TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
       if (x.size() > 41) {
         x[40] = 0.5f - 0x1p-25f;
         x[41] = -(0.5f - 0x1p-25f);
+      }
+      if (x.size() > 45) {  // past the grid in both signs: clamped to +-127
+        x[42] = 200.0f;
+        x[43] = -200.0f;
+        x[44] = 127.5f;
+        x[45] = -127.5f;
       }
       const QuantizedFloatRule want = quantize_activations_float(x, 127.0f);
       const ActivationQuads q = quantize_quads(x, k, n, bc, 127.0f, 2);
