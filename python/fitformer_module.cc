@@ -264,7 +264,8 @@ py::object select(const Path& recipe, const std::string& lc, const std::string& 
   r.command = "fitformer.select(recipe=\"" + recipe.string() + "\", lc=\"" + lc + "\"" +
               (ac.empty() ? "" : ", ac=\"" + ac + "\"") +
               (ac_drop.empty() ? "" : ", ac_drop=\"" + ac_drop + "\"") + ")";
-  r.workspace = {data_dir, cache_dir};
+  r.workspace.data_dir = data_dir;  // the work folder stays the default's
+  r.workspace.cache_dir = cache_dir;
   r.log = log;
   nlohmann::json result;
   {
