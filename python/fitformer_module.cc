@@ -260,14 +260,12 @@ py::object select(const Path& recipe, const std::string& lc, const std::string& 
   r.batch = batch;
   r.seq = seq;
   r.threads = threads;
-  // The command's --banks text, so both are checked by the same rule.
-  for (size_t i = 0; i < banks.size(); ++i) {
-    r.banks += (i ? "," : "") + std::to_string(banks[i]);
-  }
+  r.banks = banks;  // checked as the command's --banks (explore/select_run.cc)
   r.command = "fitformer.select(recipe=\"" + recipe.string() + "\", lc=\"" + lc + "\"" +
               (ac.empty() ? "" : ", ac=\"" + ac + "\"") +
               (ac_drop.empty() ? "" : ", ac_drop=\"" + ac_drop + "\"") + ")";
-  r.workspace = {data_dir, cache_dir};
+  r.workspace.data_dir = data_dir;  // the work folder stays the default's
+  r.workspace.cache_dir = cache_dir;
   r.log = log;
   nlohmann::json result;
   {

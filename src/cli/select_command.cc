@@ -11,6 +11,7 @@
 #include "cli/model_folder.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "explore/closed_loop.h"
 #include "explore/select_run.h"
 #include "report/result_json.h"
 #include "report/select_text.h"
@@ -22,6 +23,7 @@ struct SelectOptions {
   explore::SelectRequest request;
   std::string devices;          // comma-separated
   std::string exclude_devices;  // comma-separated
+  std::string banks;            // comma-separated
   bool json = false;
 };
 
@@ -42,6 +44,7 @@ std::vector<std::string> split_list(const std::string& text) {
 int run_select(SelectOptions o, const GlobalOptions& global) {
   o.request.devices = split_list(o.devices);
   o.request.exclude_devices = split_list(o.exclude_devices);
+  if (!o.banks.empty()) o.request.banks = explore::parse_banks(o.banks, "--banks");
   o.request.workspace = workspace_of(global);
   o.request.progress_bars = Progress::terminal_attached() && !o.json;
   if (!o.request.model_dir.empty())
@@ -88,7 +91,7 @@ void add_select_command(CLI::App& app, const GlobalOptions& global, const std::s
   cmd->add_flag("--include-host", r.include_host,
                 "Also consider this machine (price 0, measured); it calibrates the CPU models "
                 "either way");
-  cmd->add_option("--banks", r.banks,
+  cmd->add_option("--banks", o->banks,
                   "Bank counts B to prune at, each searched: 4,8,16 (default: the recipe's "
                   "select.banks, 8)");
   cmd->add_option("--batch", r.batch, "Sequences per forward")->capture_default_str();

@@ -105,7 +105,8 @@ CheckedRequest check_request(const SelectRequest& r) {
     check_banks(c.recipe.select.banks, "select.banks", c.recipe.file.string());
     c.banks = c.recipe.select.banks;
   } else {
-    c.banks = parse_banks(r.banks, "--banks");
+    check_banks(r.banks, "--banks");
+    c.banks = r.banks;
   }
 
   const ModelShape shape = model_shape(r, c.recipe);

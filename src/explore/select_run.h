@@ -34,7 +34,7 @@ struct SelectRequest {
   bool include_host = false;                 // the host (price 0) as a candidate
   std::filesystem::path catalog;             // empty: io::default_catalog_path()
   std::filesystem::path out_dir;             // empty: runs/<recipe>[-<profile>]-select
-  std::string banks;  // --banks "4,8,16": bank counts to prune at; empty: the recipe's select.banks
+  std::vector<int64_t> banks;  // --banks: bank counts to prune at; empty: the recipe's select.banks
   int64_t batch = 1;
   int64_t seq = 0;      // 0: the model's max_position_embeddings
   int threads = 1;      // the runtime's threads when the host's latency is measured

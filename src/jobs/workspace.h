@@ -11,9 +11,14 @@
 namespace fitformer::jobs {
 
 struct Workspace {
-  std::filesystem::path data_dir = default_locations().data;
-  std::filesystem::path cache_dir = default_locations().cache;
-  std::filesystem::path work_dir = default_locations().work;  // empty: the current directory
+  std::filesystem::path data_dir;
+  std::filesystem::path cache_dir;
+  std::filesystem::path work_dir;  // empty: the current directory
+
+  // The default folders, from one lookup of default_locations() (the program's path and the
+  // environment), not one per field.
+  Workspace() : Workspace(default_locations()) {}
+  explicit Workspace(const Locations& l) : data_dir(l.data), cache_dir(l.cache), work_dir(l.work) {}
 
   // Where a run folder named after its recipe goes when no folder is given.
   std::filesystem::path runs_dir() const { return work_dir / "runs"; }

@@ -11,15 +11,16 @@
 #include "core/error.h"
 #include "explore/constraints.h"
 #include "io/json_reader.h"
+#include "sparsity/patterns.h"
 
 namespace fitformer::report {
 
-bool meets(const Result& r, double value) {
-  return r.higher_is_better ? value >= r.threshold : value <= r.threshold;
-}
-
 explore::AccuracyConstraint constraint(const Result& r) {
   return {r.metric, r.threshold, r.higher_is_better};
+}
+
+bool meets(const Result& r, double value) {
+  return explore::meets(constraint(r), value);
 }
 
 const Candidate* find_candidate(const Result& r, long index) {
@@ -191,7 +192,7 @@ Candidate read_candidate(const Node& n, std::size_t i, const Result& r) {
   cand.provenance = n.text("provenance");
   cand.sparsity = n.number("sparsity");
   cand.rho2 = n.opt_number("rho2");
-  cand.banks = static_cast<long>(n.opt_number("banks").value_or(8));
+  cand.banks = static_cast<long>(n.opt_number("banks").value_or(sparsity::kDefaultBanks));
   cand.value = n.number("value");
   cand.interval = read_interval(n.find("interval"));
   cand.meets_ac = n.flag("meets_ac", meets(r, cand.value));

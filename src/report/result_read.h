@@ -12,6 +12,7 @@
 
 #include "core/intervals.h"
 #include "explore/constraints.h"
+#include "sparsity/patterns.h"
 
 namespace fitformer::report {
 
@@ -20,7 +21,8 @@ struct Candidate {
   std::string pattern, precision, provenance;
   double sparsity = 0;
   std::optional<double> rho2;
-  long banks = 8;  // B it was pruned at; 8 in results before select tried B (issue 17)
+  // B it was pruned at; the default 8 in results before select tried B (issue 17)
+  long banks = sparsity::kDefaultBanks;
   double value = 0;
   std::optional<ConfidenceInterval> interval;  // 95 %; none in results before issue 17
   bool meets_ac = false;

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "sparsity/patterns.h"
+
 namespace fitformer::report {
 
 std::string metric_name(std::string_view metric) {
@@ -28,7 +30,8 @@ std::string candidate_text(const Result& r, long index) {
   for (char& ch : pattern) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   std::string text = fmt::format("{} {:.3g} % sparse", pattern, 100 * c->sparsity);
   // B only when it is not the default 8, so that the common case reads as it always has.
-  const std::string banks = c->banks == 8 ? "" : fmt::format("B {}", c->banks);
+  const std::string banks =
+      c->banks == sparsity::kDefaultBanks ? "" : fmt::format("B {}", c->banks);
   if (c->rho2)
     text += fmt::format(" (ρ2 {:.3g}{})", *c->rho2, banks.empty() ? "" : ", " + banks);
   else if (!banks.empty())
