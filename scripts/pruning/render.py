@@ -346,11 +346,13 @@ class TaskView:
         cols = ["dense_seed", "steps", "seed", "series", "target_sparsity", "sparsity", "valid_metric"]
         cols += (["test_ppl", "test_next_token_acc"] if self.metric.lm else
                  ["test_acc", "test_acc_wilson_low", "test_acc_wilson_high", "test_macro_f1"])
-        cols += ["prune_cpu_seconds", "prune_wall_seconds", "eval_cpu_seconds", "finished", "command"]
+        cols += ["prune_cpu_seconds", "prune_wall_seconds", "eval_cpu_seconds", "finished", "cpu",
+                 "command"]
         lines = ["\t".join(cols)]
         for r in sorted(self.runs, key=lambda r: (r["dense_seed"], r["steps"], r["series"],
                                                   r["target_sparsity"], r["seed"])):
             r = dict(r)
+            r["cpu"] = r.get("cpu") or "not recorded"  # jobs before 2026-12-05 05:50 UTC
             if not self.metric.lm:
                 r["test_acc_wilson_low"], r["test_acc_wilson_high"] = stats.wilson(r["test_acc"], r["examples"])
             lines.append("\t".join(f"{r[c]:.4f}" if isinstance(r[c], float) else str(r[c]) for c in cols))

@@ -47,6 +47,24 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
+def cpu_name():
+    """The host's CPU as /proc/cpuinfo names it ("AMD EPYC family 26 model 2"): the study's
+    jobs ran on more than one host (the tables' CPU seconds are comparable only within one)."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                k = k.strip()
+                if k in ("model name", "cpu family", "model") and k not in info:
+                    info[k] = v.strip()
+                if not line.strip() and info:
+                    break
+    except OSError:
+        return "unknown"
+    return f"{info.get('model name', '?')} family {info.get('cpu family', '?')} model {info.get('model', '?')}"
+
+
 def run_measured(cmd, capture=True):
     """Runs cmd; returns (completed process, wall seconds, CPU seconds of it and its children).
     stderr (the trainer's progress lines) goes to our log unless captured."""
@@ -215,7 +233,8 @@ class Runner:
                                   for c in cmd),
               "prune_wall_seconds": wall, "prune_cpu_seconds": cpu, "prune_cached": cached,
               "eval_wall_seconds": ewall, "eval_cpu_seconds": ecpu,
-              "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "test": test}
+              "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(),
+              "test": test}
         write_atomic(os.path.join(out, "study.json"), json.dumps(st, indent=2) + "\n")
         return pj, st
 
@@ -229,7 +248,7 @@ def record(job, series, pj, st):
          "layer_densities": sorted({round(l["density"], 4) for l in pj["layers"]}),
          "valid_metric": pj["valid_metric"], "valid_loss": pj["valid_loss"],
          "examples": t["examples"], "key": pj["key"], "command": st["command"],
-         "finished": st["finished"]}
+         "finished": st["finished"], "cpu": st.get("cpu")}
     for k in ["prune_wall_seconds", "prune_cpu_seconds", "eval_wall_seconds", "eval_cpu_seconds"]:
         r[k] = st[k]
     r["prune_cached"] = st.get("prune_cached", False)
