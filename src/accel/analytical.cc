@@ -8,13 +8,11 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 int64_t floor_pow2(int64_t v) {
   return v < 1 ? 1 : static_cast<int64_t>(std::bit_floor(static_cast<uint64_t>(v)));
 }

@@ -13,16 +13,10 @@
 #include "accel/rtl_image.h"
 #include "accel/timing.h"
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 
 struct SegmentCost {
   int64_t cycles = 0;

@@ -8,19 +8,9 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
-namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
-
-}  // namespace
-
 DenseMatrix quantize_dense(std::span<const float> w, int64_t rows, int64_t cols,
                            Precision precision, format::ScaleMode scale_mode) {
   if (rows < 1 || cols < 1 || w.size() != at(rows * cols)) {

@@ -2,15 +2,9 @@
 // on a weight stream.
 #include "accel/fixed_point.h"
 
+#include "core/indexing.h"
+
 namespace fitformer::accel {
-namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
-
-}  // namespace
-
 int accumulator_bits(Precision precision) {
   return kernels::accumulator_bits(precision_value_type(precision));
 }

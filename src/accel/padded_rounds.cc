@@ -8,13 +8,10 @@
 
 #include "accel/rtl_image.h"
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
 
 struct Round {
   int64_t cycles = 0, conflicts = 0;

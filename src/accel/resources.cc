@@ -10,13 +10,10 @@
 #include "accel/dense_stream.h"
 #include "accel/fixed_point.h"
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 
 int64_t lround64(double v) {
   return static_cast<int64_t>(std::llround(v));

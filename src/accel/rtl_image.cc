@@ -9,19 +9,9 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
-namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
-
-}  // namespace
-
 void append_le(std::vector<uint8_t>& out, uint64_t value, int64_t bytes) {
   for (int64_t i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }

@@ -8,14 +8,11 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/indexing.h"
 #include "format/bit_pack.h"
 
 namespace fitformer::accel {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
 
 int bits_for(int64_t values) {
   int bits = 0;

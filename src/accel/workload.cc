@@ -5,13 +5,10 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::accel {
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) {
-  return (a + b - 1) / b;
-}
 
 LinearOp make_linear(std::string name, int64_t rows, int64_t cols, int64_t tokens,
                      const HpPlan& plan, bool pruned) {

@@ -7,14 +7,11 @@
 #include <bit>
 
 #include "core/error.h"
+#include "core/indexing.h"
 #include "format/bit_pack.h"
 
 namespace fitformer::format {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
 
 void check(std::span<const float> weights, const sparsity::Mask& mask) {
   if (mask.rows < 1 || mask.cols < 1 || mask.keep.size() != at(mask.rows * mask.cols)) {

@@ -8,19 +8,12 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/indexing.h"
 #include "format/bit_pack.h"
 #include "io/safetensors.h"
 #include "sparsity/hierarchical.h"
 
 namespace fitformer::format::hpf {
-namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
-
-}  // namespace
-
 int64_t Matrix::blocks() const {
   return (header.cols + header.block_cols - 1) / header.block_cols;
 }
@@ -180,10 +173,6 @@ void validate(const Matrix& m, const std::string& file, const std::string& name)
 
 namespace fitformer::format {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
 
 [[noreturn]] void mask_error(const std::string& expected, const std::string& found) {
   throw Error("", "mask", expected, found);

@@ -10,13 +10,10 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/indexing.h"
 
 namespace fitformer::kernels {
 namespace {
-
-size_t at(int64_t i) {
-  return static_cast<size_t>(i);
-}
 
 // Builds a FixedMatrix from per-row segment lists given as (column, value) entries in
 // ascending block order, with the row scales already chosen.

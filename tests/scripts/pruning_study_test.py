@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Tests of the pruning study's statistics (scripts/pruning/stats.py) against independent
+computations, and of its rendering: docs/pruning.md's generated tables must be what
+`scripts/pruning_study --render` writes from the committed JSON (no hand edits, no stale page).
+
+Usage: pruning_study_test.py REPO_ROOT"""
+import math
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else
+                       os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from pruning import stats  # noqa: E402
+
+
+def t_pdf(x, df):
+    c = math.gamma((df + 1) / 2) / (math.sqrt(df * math.pi) * math.gamma(df / 2))
+    return c * (1 + x * x / df) ** (-(df + 1) / 2)
+
+
+def t_central_mass(t, df, steps=20000):
+    """P(|T| <= t) by Simpson's rule on the density: no table, no library."""
+    h = t / steps
+    s = t_pdf(0, df) + t_pdf(t, df)
+    for i in range(1, steps):
+        s += (4 if i % 2 else 2) * t_pdf(i * h, df)
+    return 2 * s * h / 3
+
+
+def wilson_by_bisection(p, n, z=1.959964):
+    """The two roots of |p - q| = z * sqrt(q (1 - q) / n), found by bisection on q."""
+    def f(q):
+        return abs(p - q) - z * math.sqrt(q * (1 - q) / n)
+
+    def root(lo, hi):  # f(lo) and f(hi) of opposite signs
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            if (f(lo) > 0) == (f(mid) > 0):
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+    return (root(0.0, p) if p > 0 else 0.0), (root(p, 1.0) if p < 1 else 1.0)
+
+
+class Stats(unittest.TestCase):
+    def test_t_table_holds_95_percent(self):
+        for df, t in stats.T975.items():
+            self.assertAlmostEqual(t_central_mass(t, df), 0.95, delta=2e-4, msg=f"df {df}")
+
+    def test_t_between_rows_is_never_narrower(self):
+        for df in range(1, 31):
+            exact_below = max(k for k in stats.T975 if k <= df)
+            self.assertGreaterEqual(stats.t975(df), stats.T975[30])
+            self.assertEqual(stats.t975(df), stats.T975[exact_below])
+            self.assertGreaterEqual(t_central_mass(stats.t975(df), df), 0.95 - 2e-4)
+
+    def test_wilson_solves_its_equation(self):
+        for p, n in [(0.7383, 8212), (0.5, 100), (0.02, 50), (0.98, 50), (0.0, 30), (1.0, 30)]:
+            lo, hi = stats.wilson(p, n)
+            blo, bhi = wilson_by_bisection(p, n)
+            self.assertAlmostEqual(lo, blo, places=9, msg=f"p {p} n {n}")
+            self.assertAlmostEqual(hi, bhi, places=9, msg=f"p {p} n {n}")
+
+    def test_mean_interval_against_statistics_module(self):
+        rng = random.Random(17)
+        for n in (2, 3, 5, 8):
+            xs = [rng.gauss(300, 8) for _ in range(n)]
+            m, h, k = stats.mean_interval(xs)
+            self.assertEqual(k, n)
+            self.assertAlmostEqual(m, statistics.fmean(xs), places=9)
+            self.assertAlmostEqual(h, stats.T975[n - 1] * statistics.stdev(xs) / math.sqrt(n),
+                                   places=9)
+        self.assertEqual(stats.mean_interval([4.0]), (4.0, None, 1))
+        self.assertIsNone(stats.mean_interval([]))
+
+    def test_paired_uses_common_seeds_only(self):
+        a = {1: 310.0, 2: 322.0, 3: 301.0, 4: 999.0}
+        b = {1: 300.0, 2: 315.0, 3: 296.0}
+        m, h, n = stats.paired(a, b)
+        diffs = [10.0, 7.0, 5.0]
+        self.assertEqual(n, 3)
+        self.assertAlmostEqual(m, statistics.fmean(diffs), places=12)
+        self.assertAlmostEqual(h, 4.303 * statistics.stdev(diffs) / math.sqrt(3), places=12)
+
+    def test_verdicts(self):
+        # Perplexity (lower is better): A - B entirely above zero means B is better.
+        self.assertEqual(stats.verdict((5.0, 1.0, 3), better_if_negative=True), "B better")
+        self.assertEqual(stats.verdict((-5.0, 1.0, 3), better_if_negative=True), "A better")
+        # Accuracy (higher is better): the other way round.
+        self.assertEqual(stats.verdict((5.0, 1.0, 3), better_if_negative=False), "A better")
+        self.assertEqual(stats.verdict((0.5, 1.0, 3), better_if_negative=False), "within noise")
+        self.assertEqual(stats.verdict((1.0, 1.0, 3), better_if_negative=False), "within noise")
+        self.assertEqual(stats.verdict((2.0, None, 1), better_if_negative=False), "one seed")
+
+
+class Rendering(unittest.TestCase):
+    def test_committed_page_is_the_render_of_the_committed_json(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for d in ("scripts", "docs"):
+                shutil.copytree(os.path.join(ROOT, d), os.path.join(tmp, d))
+            p = subprocess.run([sys.executable, os.path.join(tmp, "scripts", "pruning_study"),
+                                "--render"], cwd=tmp, capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            names = ["pruning.md"] + [os.path.join("pruning", f)
+                                      for f in sorted(os.listdir(os.path.join(ROOT, "docs", "pruning")))
+                                      if f.endswith((".md", ".tsv"))]
+            self.assertGreater(len(names), 3)
+            for name in names:
+                with open(os.path.join(ROOT, "docs", name)) as f:
+                    committed = f.read()
+                with open(os.path.join(tmp, "docs", name)) as f:
+                    rendered = f.read()
+                self.assertEqual(committed, rendered, f"docs/{name} differs from its render")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
