@@ -47,7 +47,7 @@ HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, const uint16_t* H
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   // Under 4 vectors of tokens (N = 16 on AVX-512, or a tile's tail) one chain of FMAs per
   // vector would wait on the FMA latency: C chains per vector take the slots in turn.
-  constexpr int C = V >= 4 ? 2 : (V == 1 ? 4 : 2);
+  constexpr int C = V >= 4 ? 1 : (V == 1 ? 4 : 2);
   hn::Vec<D> acc[C][V];
   for (int v = 0; v < V; ++v) {
     acc[0][v] = hn::LoadU(d, yr + v * L);
