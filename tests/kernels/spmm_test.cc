@@ -46,8 +46,8 @@ std::vector<Case> cases() {
   struct Split {
     double rho1, rho2;
   };
-  // 2100 rows: a thread's rows span several SpMM row panels (512 KiB of Y tile rows of 8
-  // vectors: 1024 rows on AVX-512, 2048 on AVX2) at 1 thread, and on AVX-512 at 3 threads.
+  // 2100 rows: at 1 thread the rows span several SpMM row panels (512 KiB of Y tile rows of 8
+  // vectors: 1024 rows on AVX-512, 2048 on AVX2).
   const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}, {2100, 70}};
   // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
   // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
