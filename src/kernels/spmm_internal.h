@@ -52,10 +52,13 @@ inline std::pair<int64_t, int64_t> balanced_rows(const PreparedHpf& w, int t, in
 }
 
 // SpMM walks a thread's output rows in panels whose Y tile (rows x tile_bytes) stays in L2
-// while every column block adds to it: a quarter of Zen 4's 1 MiB L2 per core, leaving room
-// for the weights and X streaming past. Returns the rows per panel (>= 1).
+// while every column block adds to it: half of Zen 4's and Zen 5's 1 MiB L2 per core, leaving
+// room for the weights and X streaming past. Each panel copies every column block's X tile
+// again, so fewer, larger panels copy less: 512 KiB against 256 made the 768x768 SpMM at N 128
+// one panel instead of two, and was faster at 768 and 3072 rows (docs/kernels.md). Returns
+// the rows per panel (>= 1).
 inline int64_t panel_rows(int64_t rows, int64_t tile_bytes) {
-  constexpr int64_t kPanelBytes = 256 * 1024;
+  constexpr int64_t kPanelBytes = 512 * 1024;
   const int64_t panels = std::max<int64_t>(1, (rows * tile_bytes + kPanelBytes - 1) / kPanelBytes);
   return std::max<int64_t>(1, (rows + panels - 1) / panels);
 }

@@ -5,7 +5,10 @@
 // outputs poisoned with NaN before each call. The registry holds each HPF kernel twice, on the
 // matrix and on its PreparedHpf; on x86 the AVX3 target runs the int8 kernels' VNNI bodies
 // (when the CPU has avx512vnni) and the narrower targets their portable Highway bodies.
+#include "kernels/spmm.h"
+
 #include <gtest/gtest.h>
+#include <hwy/aligned_allocator.h>
 #include <hwy/targets.h>
 
 #include <cmath>
@@ -43,8 +46,9 @@ std::vector<Case> cases() {
   struct Split {
     double rho1, rho2;
   };
-  // 1100 rows: at N >= 64 a thread's Y tile no longer fits one SpMM row panel (256 KiB).
-  const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}, {1100, 70}};
+  // 2100 rows: at 1 thread the rows span several SpMM row panels (512 KiB of Y tile rows of 8
+  // vectors: 1024 rows on AVX-512, 2048 on AVX2).
+  const Shape shapes[] = {{1, 1}, {7, 13}, {33, 70}, {64, 64}, {65, 130}, {100, 200}, {2100, 70}};
   // Bank widths 8, 4, 4, 1, 3 and 32: SpMV looks x up in windows when the width divides 16
   // and fits a vector, and gathers otherwise (3, 32, and 8 on 4-lane targets).
   const Geometry geometries[] = {{64, 8}, {16, 4}, {12, 3}, {8, 8}, {12, 4}, {64, 2}};
@@ -138,6 +142,50 @@ TEST(Kernels, EveryTargetMatchesTheReference) {
     }
   }
   EXPECT_GT(runs, 1000);
+}
+
+// The fp32 SpMM reads X in place when it is one token tile wide (N = 8 vectors) and 64-byte
+// aligned, and copies each column block's tile otherwise (whole vectors, then a tail): X at
+// every float offset within a cache line, at N one tile wide, below, at and past it, on every
+// target, 1 and 3 threads, against the reference on the same values.
+TEST(Kernels, F32SpmmReadsXAtEveryAlignment) {
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  const int64_t rows = 150, cols = 130;  // K: two full column blocks and a partial one
+  const sparsity::HpParams params{0.5, 0.5, 64, 8};
+  const auto w = uniform(static_cast<size_t>(rows * cols), 91);
+  const auto mask = sparsity::hp_mask(sparsity::magnitude_scores(w), rows, cols, params);
+  int runs = 0;
+  // 8 vectors of 4, 8 and 16 lanes (SSE4/NEON, AVX2, AVX-512), one more, and a tail.
+  for (const int64_t n : {32, 64, 128, 129, 37}) {
+    const Problem p = make_problem(w, rows, cols, mask, params,
+                                   uniform(static_cast<size_t>(cols * n), 92 + n), n);
+    const auto mag = magnitudes(p, false);
+    std::vector<float> want(static_cast<size_t>(rows * n), NAN);
+    spmm_hpf_f32_reference(*p.hpf_f32, p.x, n, want, 1);
+    const size_t size = p.x.size();
+    const auto buffer = hwy::AllocateAligned<float>(size + 16);
+    for (size_t offset = 0; offset < 16; ++offset) {
+      std::fill(buffer.get(), buffer.get() + size + 16, NAN);
+      std::copy(p.x.begin(), p.x.end(), buffer.get() + offset);
+      const std::span<const float> x(buffer.get() + offset, size);
+      for (int64_t target : targets) {
+        hwy::SetSupportedTargetsForTest(target);
+        for (int threads : {1, 3}) {
+          std::vector<float> got(want.size(), NAN);
+          spmm_hpf_f32(*p.prepared_f32, x, n, got, threads);
+          ++runs;
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_LE(std::fabs(double(got[i]) - want[i]), 2e-6 * mag[i] + 1e-7)
+                << "N " << n << ", X at float offset " << offset << ", at (" << i / n << ", "
+                << i % n << "): expected " << want[i] << ", got " << got[i] << ", target "
+                << hwy::TargetName(target) << ", threads " << threads;
+          }
+        }
+      }
+      hwy::SetSupportedTargetsForTest(0);
+    }
+  }
+  EXPECT_GE(runs, 5 * 16 * 2);
 }
 
 TEST(Kernels, UnstructuredCsrMatchesTheReference) {
