@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/indexing.h"
 #include "kernels/prepared_hpf.h"
 #include "kernels/split_range.h"
 #include "kernels/spmm_fused.h"
@@ -59,8 +60,8 @@ inline std::pair<int64_t, int64_t> balanced_rows(const PreparedHpf& w, int t, in
 // the rows per panel (>= 1).
 inline int64_t panel_rows(int64_t rows, int64_t tile_bytes) {
   constexpr int64_t kPanelBytes = 512 * 1024;
-  const int64_t panels = std::max<int64_t>(1, (rows * tile_bytes + kPanelBytes - 1) / kPanelBytes);
-  return std::max<int64_t>(1, (rows + panels - 1) / panels);
+  const int64_t panels = std::max<int64_t>(1, ceil_div(rows * tile_bytes, kPanelBytes));
+  return std::max<int64_t>(1, ceil_div(rows, panels));
 }
 
 // SpMV splits the (block, row group) units over threads, so two threads may add to one

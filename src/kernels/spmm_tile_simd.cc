@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/cache_aligned.h"
 #include "format/value_type.h"
 #include "kernels/spmm.h"
 #include "kernels/spmm_fused.h"
@@ -200,7 +201,7 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   // of X are N floats apart, a tile strided that way maps to a fraction of L1's sets, and
   // vectors that straddle cache lines cost two loads each. When X is one tile wide (N == T)
   // and aligned it already is that tile.
-  const bool direct = N == T && reinterpret_cast<uintptr_t>(x) % 64 == 0;
+  const bool direct = N == T && reinterpret_cast<uintptr_t>(x) % kCacheLineBytes == 0;
   const auto tile = hwy::AllocateAligned<float>(direct ? 1 : static_cast<size_t>(Bc * T));
   RunPart(w, N, T, y, e, thread, threads, [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
     for (int64_t b = 0; b < w.blocks; ++b) {

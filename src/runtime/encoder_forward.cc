@@ -13,6 +13,7 @@
 
 #include "core/cache_aligned.h"
 #include "core/error.h"
+#include "core/indexing.h"
 #include "kernels/attention.h"
 #include "kernels/layer_norm.h"
 #include "kernels/spmm_fused.h"
@@ -29,7 +30,8 @@ using model::Op;
 
 // Buffers of one forward, kept by the calling thread between forwards so that a run of
 // forwards (scoring, benchmarks) does not fault its pages in every time.
-// The linears' inputs are cache-line aligned, so that at N = 128 the SpMM reads them in place.
+// The linears' inputs are cache-line aligned, so that when N is one token tile (128 on
+// AVX-512) the fp32 SpMM reads them in place instead of copying a tile per column block.
 struct Workspace {
   std::vector<float> tokens;                     // token-major embedding [N][d]
   CacheAlignedVector<float> x, a, q, k, v, ctx;  // feature-major [d][N] (q: [3d][N] for the LM)
@@ -90,10 +92,11 @@ struct Dims {
   int64_t n = 0, d = 0, ff = 0, seq = 0;
 };
 
-// Floats from one thread's normalized copy to the next: d x N rounded up to whole 64-byte
-// lines (16 floats), so that two threads' copies share no line beyond one at a misaligned seam.
+// Floats from one thread's normalized copy to the next: d x N rounded up to whole cache lines,
+// so that in the line-aligned buffer every thread's copy starts on a line of its own.
 int64_t norm_stride(const Dims& dims) {
-  return (dims.d * dims.n + 15) / 16 * 16;
+  constexpr int64_t kLine = kCacheLineBytes / sizeof(float);
+  return ceil_div(dims.d * dims.n, kLine) * kLine;
 }
 
 // Asks for the cache lines of the `floats` floats at p: the rows of an embedding table a
