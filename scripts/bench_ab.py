@@ -8,7 +8,13 @@ drifting background load hits both sides alike) with --benchmark_min_time=0.3,
 --benchmark_repetitions=3 and the given --benchmark_filter, and keeps each process's median
 thread CPU time per benchmark. Prints, per benchmark and binary, the median over the processes
 (us), their range, and every process's value in run order.
+
+Then the ratios that the issue's targets are stated in, each taken within one process (so a
+slow moment of the machine hits both sides) and summarized by the median over the processes:
+per SpMM benchmark, oneDNN's time on the same shape and N over the kernel's ("x oneDNN"), and
+per int8 benchmark, the fp32 kernel's time over the int8 one ("int8 / fp32").
 """
+import re
 import json
 import statistics
 import subprocess
@@ -42,6 +48,37 @@ def main():
                 line += (f" | {name} {statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f}) ["
                          + " ".join(f"{x:.0f}" for x in v) + "]")
         print(line)
+    print_ratios(times, [name for name, _ in binaries])
+
+
+def ratio_line(label, num, den, names):
+    """num and den map binary name -> [us per process]; ratios are num / den per process."""
+    line = label
+    for name in names:
+        a, b = num.get(name, []), den.get(name, [])
+        if a and len(a) == len(b):
+            r = [x / y for x, y in zip(a, b)]
+            line += f" | {name} {statistics.median(r):.2f}x ({min(r):.2f}-{max(r):.2f})"
+    return line
+
+
+def print_ratios(times, names):
+    lines = []
+    for bench in times:
+        m = re.match(r"spmm_hpf_(f32|i8)(_prepared)?/(\d+x\d+)/N(\d+)/", bench)
+        if not m:
+            continue
+        dense = f"gemm_dense_f32/{m.group(3)}/N{m.group(4)}/"
+        for other in times:
+            if other.startswith(dense):
+                lines.append(ratio_line(f"x oneDNN: {bench}", times[other], times[bench], names))
+        if m.group(1) == "i8":
+            fp32 = bench.replace("spmm_hpf_i8", "spmm_hpf_f32", 1)
+            if fp32 in times:
+                lines.append(ratio_line(f"int8 / fp32: {bench}", times[fp32], times[bench], names))
+    if lines:
+        print("\nratios within each process, median (range):")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
 #include <string>
 #include <tuple>
 
+#include "core/cache_aligned.h"
 #include "core/random.h"
 #include "kernels/registry.h"
 #include "kernels/sweep.h"
@@ -79,7 +80,7 @@ const std::vector<Problem>& cold_problems(Shape s, int64_t n, double sparsity, d
 void run_cold(benchmark::State& state, const KernelEntry& e, const std::vector<Problem>& copies,
               int threads) {
   const Problem& first = copies.front();
-  std::vector<float> y(static_cast<size_t>(first.rows * first.n));
+  CacheAlignedVector<float> y(static_cast<size_t>(first.rows * first.n));
   size_t i = 0;
   for (auto _ : state) {
     e.run(copies[i], y, threads);
@@ -100,7 +101,7 @@ void run_cold(benchmark::State& state, const KernelEntry& e, const std::vector<P
 
 void run(benchmark::State& state, const KernelEntry& e, const Problem& p, int threads,
          bool reference) {
-  std::vector<float> y(static_cast<size_t>(p.rows * p.n));
+  CacheAlignedVector<float> y(static_cast<size_t>(p.rows * p.n));  // as the runtime's
   for (auto _ : state) {
     (reference ? e.reference : e.run)(p, y, threads);
     benchmark::DoNotOptimize(y.data());

@@ -136,7 +136,7 @@ Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
   p.dense = format::pack_dense(weights, mask);
   p.xq = quantize_activations(x);
   for (float v : x) p.x_max_abs = std::max(p.x_max_abs, std::fabs(v));
-  p.x = std::move(x);
+  p.x.assign(x.begin(), x.end());
   p.nonzeros = sparsity::kept_count(mask);
   // Bias and residual of the size of the inputs, from fixed seeds.
   Rng rng(rows * 7919 + cols * 31 + n);

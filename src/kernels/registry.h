@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cache_aligned.h"
 #include "kernels/attention.h"
 #include "kernels/spmm.h"
 #include "kernels/spmm_fused.h"
@@ -22,11 +23,14 @@ struct Problem {
   std::optional<PreparedHpf> prepared_f32, prepared_i8;  // prepare_hpf of the two above
   format::CsrMatrix csr;
   format::DenseMatrix dense;  // the masked weights
-  std::vector<float> x;       // K x N
-  QuantizedActivations xq;    // x for the int8 kernels
-  int64_t nonzeros = 0;       // kept weights: the useful work is 2 * nonzeros * N flops
+  // K x N, starting on a cache line as the runtime's activation buffers do (the fp32 SpMM
+  // reads a line-aligned X in place and copies any other; kernels tests cover every offset).
+  CacheAlignedVector<float> x;
+  QuantizedActivations xq;  // x for the int8 kernels
+  int64_t nonzeros = 0;     // kept weights: the useful work is 2 * nonzeros * N flops
   // For the fused kernels (spmm_fused.h): a bias [M], a residual M x N and max |x|.
-  std::vector<float> bias, residual;
+  std::vector<float> bias;
+  CacheAlignedVector<float> residual;  // aligned as x
   float x_max_abs = 0;
 };
 

@@ -23,6 +23,7 @@
 #include <span>
 #include <vector>
 
+#include "core/cache_aligned.h"
 #include "format/hpf.h"
 #include "kernels/prepared_hpf.h"
 
@@ -50,7 +51,9 @@ struct ActivationQuads {
   int64_t cols = 0, n = 0, padded_n = 0;  // K, N, N rounded up to 16
   int64_t block_cols = 0, blocks = 0, quads = 0;
   float scale = 1.0f;  // s: X ~= q * s
-  std::vector<int32_t> values;
+  // Line-aligned: with padded_n a multiple of 16, every quad row starts on a cache line, so the
+  // kernels' 64-byte loads of X never straddle two lines.
+  CacheAlignedVector<int32_t> values;
 };
 
 // The float rule over a whole block (one scale from max |x|), the scalar definition: what

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "core/cache_aligned.h"
 #include "core/random.h"
 #include "format/hpf.h"
 #include "io/model_config.h"
@@ -239,7 +240,7 @@ std::vector<KernelBenchRow> bench_kernels(const KernelBenchSpec& spec, Progress*
               entries.push_back(&e);
           }
           for (const int threads : spec.threads) {
-            std::vector<float> y(static_cast<size_t>(p.rows * p.n));
+            CacheAlignedVector<float> y(static_cast<size_t>(p.rows * p.n));  // as the runtime's
             std::vector<std::function<void()>> calls = {[&] { dense.run(p, y, threads); }};
             for (const kernels::KernelEntry* e : entries) {
               calls.push_back([&, e] { e->run(p, y, threads); });
