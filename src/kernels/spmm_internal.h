@@ -92,6 +92,8 @@ bool vnni_available();
 void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y, int64_t c0,
                         int64_t width, int64_t p0, int64_t p1);
 void spmv_hpf_i8_vnni(const PlanArgs& a);
+// quads_from_i8_part's body on AVX-512 (byte interleaves instead of widening each row).
+void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int t, int nt);
 #endif
 
 }  // namespace fitformer::kernels::detail

@@ -291,6 +291,9 @@ void QuantizeQuadsPart(const float* x, float max_abs, ActivationQuads* out, int 
 
 // out = X (int8, K x N) in column quads, unsigned: the layout quantize_quads_part builds.
 void QuadsFromI8Part(const int8_t* x, ActivationQuads* out, int thread, int threads) {
+#if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
+  if (detail::vnni_available()) return detail::quads_from_i8_vnni(x, *out, thread, threads);
+#endif
   const hn::ScalableTag<int32_t> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
   FillQuads(x, *out, thread, threads, [&](const int8_t* src) {

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/random.h"
 #include "kernels/registry.h"
+#include "kernels/spmm_internal.h"
 #include "sparsity/hierarchical.h"
 
 namespace fitformer::kernels {
@@ -273,6 +274,51 @@ TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
 // values of the rule's scalar form, on every target: ties in both signs, the one value below a
 // half that the float sum rounds up, values past +-127 (clamped), zeros, ragged K (past the block
 // and past K: x = 0) and N (past N: x = 0).
+// The int8 input's column quads (what spmm_hpf_i8 builds from an already quantized X) word by
+// word against the layout's definition (spmm_fused.h): on AVX3 with VNNI the byte-interleave
+// body of spmm_vnni.cc, on the narrower targets the portable one. N covers whole 64-token
+// chunks, 16-token chunks and a partial last 16; K and Bc leave rows past K and quads past Bc.
+TEST(Kernels, Int8QuadsFollowTheLayout) {
+  Rng rng(11);
+  struct Shape {
+    int64_t k, n, bc;
+  };
+  const Shape shapes[] = {{64, 128, 64}, {70, 129, 64}, {13, 37, 6}, {200, 80, 12},
+                          {9, 2, 8},     {130, 64, 64}, {31, 16, 3}};
+  for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    for (const Shape& s : shapes) {
+      std::vector<int8_t> x(static_cast<size_t>(s.k * s.n));
+      for (int8_t& v : x) v = static_cast<int8_t>(static_cast<int>(rng.below(255)) - 127);
+      for (const int threads : {1, 3}) {
+        ActivationQuads q;
+        size_quads(s.k, s.n, s.bc, q);
+        std::fill(q.values.begin(), q.values.end(), int32_t{0x5a5a5a5a});  // poison
+        for (int t = 0; t < threads; ++t) detail::quads_from_i8_part(x.data(), q, t, threads);
+        for (int64_t b = 0; b < q.blocks; ++b) {
+          for (int64_t qq = 0; qq < q.quads; ++qq) {
+            for (int64_t c = 0; c < q.padded_n; ++c) {
+              uint32_t want = 0;
+              for (int k = 0; k < 4; ++k) {
+                const int64_t col = 4 * qq + k, row = b * s.bc + col;
+                const int v =
+                    col < s.bc && row < s.k && c < s.n ? x[static_cast<size_t>(row * s.n + c)] : 0;
+                want |= static_cast<uint32_t>(v + 128) << (8 * k);
+              }
+              const auto got = static_cast<uint32_t>(
+                  q.values[static_cast<size_t>((b * q.quads + qq) * q.padded_n + c)]);
+              ASSERT_EQ(got, want) << "K " << s.k << " N " << s.n << " Bc " << s.bc << " block "
+                                   << b << " quad " << qq << " token " << c << ", " << threads
+                                   << " threads, target " << hwy::TargetName(target);
+            }
+          }
+        }
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
 TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 30.0f);
