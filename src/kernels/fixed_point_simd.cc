@@ -32,6 +32,9 @@ enum class SumMode { kDirect, kSplit, kWide };
 constexpr int64_t kMaxSplitEntries = 256;
 // Tokens are padded to a multiple of this (4 vectors of 16 int32 lanes: the widest tile).
 constexpr int64_t kTokenPad = 64;
+// Output rows per unit of work: the accumulators are token-major ([n][rows], int64), so a unit
+// copies its rows out 8 at a time, one cache line per token, into row-major scratch.
+constexpr int64_t kRowBlock = 8;
 
 struct FixedArgs {
   const FixedMatrix* w = nullptr;
@@ -62,18 +65,42 @@ HWY_INLINE V SaturatedAdd32(D d, V a, V b) {
   return hn::IfThenElse(hn::Lt(overflow, hn::Zero(d)), limit, sum);
 }
 
-// Rows [r0, r1): the int8 path, V vectors of tokens per tile. a32 is the thread's [np] scratch.
+// acc[t * rows + r] for rows [r0, r1) (at most kRowBlock) and tokens t < n into row-major scratch
+// (row r - r0 at scratch + (r - r0) * np, zero past n), and back. Read row by row, the
+// token-major accumulators cost one cache line per token and row (rows * 8 bytes apart) and
+// the vector loads that followed the scalar stores could not be forwarded from them.
+template <typename T>
+void GatherRows(const FixedArgs& a, int64_t r0, int64_t r1, T* scratch) {
+  const int64_t rows = a.w->rows;
+  for (int64_t t = 0; t < a.n; ++t) {
+    const int64_t* src = a.acc + t * rows + r0;
+    for (int64_t i = 0; i < r1 - r0; ++i) scratch[i * a.np + t] = static_cast<T>(src[i]);
+  }
+  for (int64_t i = 0; i < r1 - r0; ++i)
+    std::fill(scratch + i * a.np + a.n, scratch + (i + 1) * a.np, T{0});
+}
+template <typename T>
+void ScatterRows(const FixedArgs& a, int64_t r0, int64_t r1, const T* scratch) {
+  const int64_t rows = a.w->rows;
+  for (int64_t t = 0; t < a.n; ++t) {
+    int64_t* dst = a.acc + t * rows + r0;
+    for (int64_t i = 0; i < r1 - r0; ++i) dst[i] = scratch[i * a.np + t];
+  }
+}
+
+// Rows [r0, r1) (at most kRowBlock): the int8 path, V vectors of tokens per tile. a32 is the
+// thread's [kRowBlock][np] scratch.
 template <int V>
 void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const FixedMatrix& w = *a.w;
+  GatherRows(a, r0, r1, a32);
   for (int64_t r = r0; r < r1; ++r) {
-    for (int64_t t = 0; t < a.n; ++t) a32[t] = static_cast<int32_t>(a.acc[t * w.rows + r]);
-    std::fill(a32 + a.n, a32 + a.np, 0);
+    int32_t* row = a32 + (r - r0) * a.np;
     for (int64_t c0 = 0; c0 < a.np; c0 += V * L) {
       hn::Vec<decltype(d)> acc[V];
-      for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, a32 + c0 + v * L);
+      for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, row + c0 + v * L);
       for (int64_t s = w.row_segments[r]; s < w.row_segments[r + 1]; ++s) {
         hn::Vec<decltype(d)> sum[V];
         for (int v = 0; v < V; ++v) sum[v] = hn::Zero(d);
@@ -85,14 +112,15 @@ void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
         }
         for (int v = 0; v < V; ++v) acc[v] = SaturatedAdd32(d, acc[v], sum[v]);
       }
-      for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, a32 + c0 + v * L);
+      for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, row + c0 + v * L);
     }
-    for (int64_t t = 0; t < a.n; ++t) a.acc[t * w.rows + r] = a32[t];
   }
+  ScatterRows(a, r0, r1, a32);
 }
 
-// Rows [r0, r1) of the int16 paths: int64 accumulators (a64 is the thread's [np] scratch), a
-// vector of int64 lanes per tile and the int32 sums in vectors of as many lanes.
+// Rows [r0, r1) (at most kRowBlock) of the int16 paths: int64 accumulators (a64 is the thread's
+// [kRowBlock][np] scratch), a vector of int64 lanes per tile and the int32 sums in vectors of as
+// many lanes.
 void RowsWide(const FixedArgs& a, int64_t r0, int64_t r1, int64_t* a64) {
   const hn::ScalableTag<int64_t> d64;
   const hn::Rebind<int32_t, decltype(d64)> d;
@@ -100,11 +128,11 @@ void RowsWide(const FixedArgs& a, int64_t r0, int64_t r1, int64_t* a64) {
   const FixedMatrix& w = *a.w;
   const int64_t hi = (int64_t{1} << (a.bits - 1)) - 1;
   const auto top = hn::Set(d64, hi), bottom = hn::Set(d64, -hi - 1);
+  GatherRows(a, r0, r1, a64);
   for (int64_t r = r0; r < r1; ++r) {
-    for (int64_t t = 0; t < a.n; ++t) a64[t] = a.acc[t * w.rows + r];
-    std::fill(a64 + a.n, a64 + a.np, int64_t{0});
+    int64_t* row = a64 + (r - r0) * a.np;
     for (int64_t c0 = 0; c0 < a.np; c0 += L) {
-      auto acc = hn::LoadU(d64, a64 + c0);
+      auto acc = hn::LoadU(d64, row + c0);
       for (int64_t s = w.row_segments[r]; s < w.row_segments[r + 1]; ++s) {
         hn::Vec<decltype(d64)> partial;
         if (a.mode == SumMode::kSplit) {
@@ -128,10 +156,10 @@ void RowsWide(const FixedArgs& a, int64_t r0, int64_t r1, int64_t* a64) {
         // |acc| < 2^47 and |partial| < 2^47: the sum is exact in int64 before the clamp.
         acc = hn::Min(hn::Max(hn::Add(acc, partial), bottom), top);
       }
-      hn::StoreU(acc, d64, a64 + c0);
+      hn::StoreU(acc, d64, row + c0);
     }
-    for (int64_t t = 0; t < a.n; ++t) a.acc[t * w.rows + r] = a64[t];
   }
+  ScatterRows(a, r0, r1, a64);
 }
 
 void FixedRows(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32, int64_t* a64) {
@@ -241,12 +269,13 @@ void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_to
   a.plane_lo = lo.data();
 #pragma omp parallel num_threads(threads)
   {
-    auto a32 = hwy::AllocateAligned<int32_t>(static_cast<size_t>(a.np));
-    auto a64 = hwy::AllocateAligned<int64_t>(static_cast<size_t>(a.np));
-    constexpr int64_t kChunk = 8;
+    constexpr int64_t kBlock = detail::kRowBlock;
+    const auto scratch = static_cast<size_t>(kBlock * a.np);
+    auto a32 = hwy::AllocateAligned<int32_t>(a.mode == detail::SumMode::kDirect ? scratch : 1);
+    auto a64 = hwy::AllocateAligned<int64_t>(a.mode == detail::SumMode::kDirect ? 1 : scratch);
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t r0 = 0; r0 < w.rows; r0 += kChunk) {
-      HWY_DYNAMIC_DISPATCH(FixedRows)(a, r0, std::min(w.rows, r0 + kChunk), a32.get(), a64.get());
+    for (int64_t r0 = 0; r0 < w.rows; r0 += kBlock) {
+      HWY_DYNAMIC_DISPATCH(FixedRows)(a, r0, std::min(w.rows, r0 + kBlock), a32.get(), a64.get());
     }
   }
 }
