@@ -128,8 +128,8 @@ int32_t requantize(int64_t acc, const Requant& requant, format::ValueType out) {
   return static_cast<int32_t>(acc < 0 ? -clipped : clipped);
 }
 
-void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
-                             std::span<const int64_t> bias, std::span<int64_t> acc) {
+bool check_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
+                              std::span<const int64_t> bias, size_t acc_size) {
   if (n_tokens < 0 || x_size != at(n_tokens * cols)) {
     throw Error("", "x", fmt::format("{} x {} activations", n_tokens, cols),
                 fmt::format("{}", x_size));
@@ -139,10 +139,16 @@ void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t 
     throw Error("", "bias", fmt::format("0, {} or {} x {} entries", rows, n_tokens, rows),
                 fmt::format("{}", bias.size()));
   }
-  if (acc.size() != at(n_tokens * rows)) {
+  if (acc_size != at(n_tokens * rows)) {
     throw Error("", "acc", fmt::format("{} x {} accumulators", n_tokens, rows),
-                fmt::format("{}", acc.size()));
+                fmt::format("{}", acc_size));
   }
+  return per_token;
+}
+
+void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
+                             std::span<const int64_t> bias, std::span<int64_t> acc) {
+  const bool per_token = check_fixed_accumulators(rows, cols, x_size, n_tokens, bias, acc.size());
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int64_t r = 0; r < rows; ++r) {
       acc[at(t * rows + r)] = bias.empty() ? 0 : bias[at(per_token ? t * rows + r : r)];

@@ -98,6 +98,9 @@ int32_t requantize(int64_t acc, const Requant& requant, format::ValueType out);
 // below and of accel's.
 void init_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
                              std::span<const int64_t> bias, std::span<int64_t> acc);
+// The checks of init_fixed_accumulators alone; true when the bias is per token (n_tokens x M).
+bool check_fixed_accumulators(int64_t rows, int64_t cols, size_t x_size, int64_t n_tokens,
+                              std::span<const int64_t> bias, size_t acc_size);
 
 // The reference linear: acc[t * M + r] for tokens t < n_tokens and rows r < M, from
 // activations x[t * K + k] (token-major, quantized to the weights' precision) and an optional

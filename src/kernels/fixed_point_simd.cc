@@ -42,7 +42,11 @@ struct FixedArgs {
   const int32_t* plane = nullptr;     // [K][np]: x, or its high bytes (kSplit)
   const int32_t* plane_lo = nullptr;  // [K][np]: low bytes (kSplit)
   int64_t n = 0, np = 0;              // tokens, padded tokens
-  int64_t* acc = nullptr;             // [n][rows], holding the initial values
+  int64_t* acc = nullptr;             // [n][rows]: the result
+  // Where the accumulators start: a per-token bias is already in acc (read back); otherwise
+  // row r starts at row_bias[r], or at 0 without a bias, and acc is only written.
+  bool start_in_acc = false;
+  const int64_t* row_bias = nullptr;
   int bits = 32;
 };
 
@@ -65,16 +69,24 @@ HWY_INLINE V SaturatedAdd32(D d, V a, V b) {
   return hn::IfThenElse(hn::Lt(overflow, hn::Zero(d)), limit, sum);
 }
 
-// acc[t * rows + r] for rows [r0, r1) (at most kRowBlock) and tokens t < n into row-major scratch
-// (row r - r0 at scratch + (r - r0) * np, zero past n), and back. Read row by row, the
-// token-major accumulators cost one cache line per token and row (rows * 8 bytes apart) and
-// the vector loads that followed the scalar stores could not be forwarded from them.
+// Rows [r0, r1) (at most kRowBlock) of the starting accumulators into row-major scratch (row
+// r - r0 at scratch + (r - r0) * np, zero past n), and back into acc. Read row by row, the
+// token-major acc costs one cache line per token and row (rows * 8 bytes apart), and vector
+// loads that follow scalar stores cannot be forwarded from them; so a unit copies its rows
+// once, 8 to a cache line, and reads acc only for a per-token bias.
 template <typename T>
-void GatherRows(const FixedArgs& a, int64_t r0, int64_t r1, T* scratch) {
+void StartRows(const FixedArgs& a, int64_t r0, int64_t r1, T* scratch) {
   const int64_t rows = a.w->rows;
-  for (int64_t t = 0; t < a.n; ++t) {
-    const int64_t* src = a.acc + t * rows + r0;
-    for (int64_t i = 0; i < r1 - r0; ++i) scratch[i * a.np + t] = static_cast<T>(src[i]);
+  if (a.start_in_acc) {
+    for (int64_t t = 0; t < a.n; ++t) {
+      const int64_t* src = a.acc + t * rows + r0;
+      for (int64_t i = 0; i < r1 - r0; ++i) scratch[i * a.np + t] = static_cast<T>(src[i]);
+    }
+  } else {
+    for (int64_t i = 0; i < r1 - r0; ++i) {
+      const T start = a.row_bias == nullptr ? T{0} : static_cast<T>(a.row_bias[r0 + i]);
+      std::fill(scratch + i * a.np, scratch + i * a.np + a.n, start);
+    }
   }
   for (int64_t i = 0; i < r1 - r0; ++i)
     std::fill(scratch + i * a.np + a.n, scratch + (i + 1) * a.np, T{0});
@@ -95,7 +107,7 @@ void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const FixedMatrix& w = *a.w;
-  GatherRows(a, r0, r1, a32);
+  StartRows(a, r0, r1, a32);
   for (int64_t r = r0; r < r1; ++r) {
     int32_t* row = a32 + (r - r0) * a.np;
     for (int64_t c0 = 0; c0 < a.np; c0 += V * L) {
@@ -128,7 +140,7 @@ void RowsWide(const FixedArgs& a, int64_t r0, int64_t r1, int64_t* a64) {
   const FixedMatrix& w = *a.w;
   const int64_t hi = (int64_t{1} << (a.bits - 1)) - 1;
   const auto top = hn::Set(d64, hi), bottom = hn::Set(d64, -hi - 1);
-  GatherRows(a, r0, r1, a64);
+  StartRows(a, r0, r1, a64);
   for (int64_t r = r0; r < r1; ++r) {
     int64_t* row = a64 + (r - r0) * a.np;
     for (int64_t c0 = 0; c0 < a.np; c0 += L) {
@@ -246,10 +258,16 @@ void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_to
                   std::span<const int64_t> bias, std::span<int64_t> acc, int threads) {
   fixed_qmax(w.value_type);
   if (threads < 1) throw Error("", "threads", ">= 1", fmt::format("{}", threads));
-  init_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc);
+  const bool per_token =
+      check_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc.size());
   if (n_tokens == 0 || w.rows == 0) return;
   detail::FixedArgs a;
   a.w = &w;
+  // Every row block writes all of its accumulators, so acc needs its start only when the bias
+  // is per token.
+  if (per_token) init_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc);
+  a.start_in_acc = per_token;
+  a.row_bias = bias.empty() ? nullptr : bias.data();
   a.n = n_tokens;
   a.np = (n_tokens + detail::kTokenPad - 1) / detail::kTokenPad * detail::kTokenPad;
   a.acc = acc.data();

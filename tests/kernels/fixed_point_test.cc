@@ -74,10 +74,15 @@ TEST(FixedPointKernel, LinearMatchesReference) {
         const auto below = static_cast<int64_t>(rng.next_u64() >> (64 - (bits - 8)));
         b = rng.below(2) == 0 ? top - below : -top + below;
       }
+      // A bias per token as well (tokens x rows, each token's row r near the same limit).
+      std::vector<int64_t> token_bias;
+      for (int64_t t = 0; t < c.tokens; ++t)
+        for (const int64_t b : bias) token_bias.push_back(b - (t % 3) * (b > 0 ? 1 : -1));
       const FixedMatrix fixed = make_fixed_matrix(w, type);
-      for (const bool with_bias : {false, true}) {
-        const std::span<const int64_t> b =
-            with_bias ? std::span<const int64_t>(bias) : std::span<const int64_t>();
+      for (const int with_bias : {0, 1, 2}) {  // none, per row, per token
+        const std::span<const int64_t> b = with_bias == 0   ? std::span<const int64_t>()
+                                           : with_bias == 1 ? std::span<const int64_t>(bias)
+                                                            : std::span<const int64_t>(token_bias);
         std::vector<int64_t> want(static_cast<size_t>(c.tokens * c.rows), -7);
         linear_fixed_reference(w, x, c.tokens, b, want);
         for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
