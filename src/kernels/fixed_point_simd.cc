@@ -91,6 +91,7 @@ void StartRows(const FixedArgs& a, int64_t r0, int64_t r1, T* scratch) {
   for (int64_t i = 0; i < r1 - r0; ++i)
     std::fill(scratch + i * a.np + a.n, scratch + (i + 1) * a.np, T{0});
 }
+
 template <typename T>
 void ScatterRows(const FixedArgs& a, int64_t r0, int64_t r1, const T* scratch) {
   const int64_t rows = a.w->rows;

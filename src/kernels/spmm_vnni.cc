@@ -11,6 +11,8 @@
 // of a block run together, sharing each X load.
 // SpMV: lanes are 16 kept rows, the unsigned operand a broadcast quad of x, the signed one
 // the 16 rows' weight quads: the kept row segments are dense over their Bc / 4 quads.
+// Quads: an already quantized int8 X into the SpMM's column quads (byte shuffles of AVX-512BW
+// only; kept here beside the kernel that reads them, under the same CPU check).
 #include "kernels/spmm_internal.h"
 #include "kernels/tile_width.h"
 
