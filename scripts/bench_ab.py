@@ -14,8 +14,8 @@ slow moment of the machine hits both sides) and summarized by the median over th
 per SpMM benchmark, oneDNN's time on the same shape and N over the kernel's ("x oneDNN"), and
 per int8 benchmark, the fp32 kernel's time over the int8 one ("int8 / fp32").
 """
-import re
 import json
+import re
 import statistics
 import subprocess
 import sys

@@ -42,11 +42,11 @@ struct FixedArgs {
   const int32_t* plane = nullptr;     // [K][np]: x, or its high bytes (kSplit)
   const int32_t* plane_lo = nullptr;  // [K][np]: low bytes (kSplit)
   int64_t n = 0, np = 0;              // tokens, padded tokens
-  int64_t* acc = nullptr;             // [n][rows]: the result
-  // Where the accumulators start: a per-token bias is already in acc (read back); otherwise
-  // row r starts at row_bias[r], or at 0 without a bias, and acc is only written.
-  bool start_in_acc = false;
-  const int64_t* row_bias = nullptr;
+  int64_t* acc = nullptr;             // [n][rows]: the result, only written
+  // Where the accumulators start (init_fixed_accumulators' rule): bias[r], or bias[t * rows + r]
+  // when per token, or 0 without a bias.
+  const int64_t* bias = nullptr;
+  bool bias_per_token = false;
   int bits = 32;
 };
 
@@ -69,27 +69,27 @@ HWY_INLINE V SaturatedAdd32(D d, V a, V b) {
   return hn::IfThenElse(hn::Lt(overflow, hn::Zero(d)), limit, sum);
 }
 
-// Rows [r0, r1) (at most kRowBlock) of the starting accumulators into row-major scratch (row
-// r - r0 at scratch + (r - r0) * np, zero past n), and back into acc. Read row by row, the
-// token-major acc costs one cache line per token and row (rows * 8 bytes apart), and vector
-// loads that follow scalar stores cannot be forwarded from them; so a unit copies its rows
-// once, 8 to a cache line, and reads acc only for a per-token bias.
+// The accumulators of rows [r0, r1) (at most kRowBlock) live in row-major scratch while a unit
+// works on them (row r - r0 at scratch + (r - r0) * np, zero past n): StartRows sets them to
+// their start from the bias, ScatterRows writes them once into the token-major acc, 8 rows to a
+// cache line per token. Worked on in place, acc would cost a line per token and row (rows * 8
+// bytes apart), and vector loads just after scalar stores cannot be forwarded from them.
 template <typename T>
 void StartRows(const FixedArgs& a, int64_t r0, int64_t r1, T* scratch) {
   const int64_t rows = a.w->rows;
-  if (a.start_in_acc) {
+  if (a.bias_per_token) {  // token by token: the unit's rows of a token share a cache line
     for (int64_t t = 0; t < a.n; ++t) {
-      const int64_t* src = a.acc + t * rows + r0;
+      const int64_t* src = a.bias + t * rows + r0;
       for (int64_t i = 0; i < r1 - r0; ++i) scratch[i * a.np + t] = static_cast<T>(src[i]);
     }
-  } else {
-    for (int64_t i = 0; i < r1 - r0; ++i) {
-      const T start = a.row_bias == nullptr ? T{0} : static_cast<T>(a.row_bias[r0 + i]);
-      std::fill(scratch + i * a.np, scratch + i * a.np + a.n, start);
-    }
   }
-  for (int64_t i = 0; i < r1 - r0; ++i)
-    std::fill(scratch + i * a.np + a.n, scratch + (i + 1) * a.np, T{0});
+  for (int64_t i = 0; i < r1 - r0; ++i) {
+    T* row = scratch + i * a.np;
+    if (!a.bias_per_token) {
+      std::fill(row, row + a.n, a.bias == nullptr ? T{0} : static_cast<T>(a.bias[r0 + i]));
+    }
+    std::fill(row + a.n, row + a.np, T{0});
+  }
 }
 
 template <typename T>
@@ -264,11 +264,8 @@ void linear_fixed(const FixedMatrix& w, std::span<const int16_t> x, int64_t n_to
   if (n_tokens == 0 || w.rows == 0) return;
   detail::FixedArgs a;
   a.w = &w;
-  // Every row block writes all of its accumulators, so acc needs its start only when the bias
-  // is per token.
-  if (per_token) init_fixed_accumulators(w.rows, w.cols, x.size(), n_tokens, bias, acc);
-  a.start_in_acc = per_token;
-  a.row_bias = bias.empty() ? nullptr : bias.data();
+  a.bias = bias.empty() ? nullptr : bias.data();
+  a.bias_per_token = per_token;
   a.n = n_tokens;
   a.np = (n_tokens + detail::kTokenPad - 1) / detail::kTokenPad * detail::kTokenPad;
   a.acc = acc.data();

@@ -80,6 +80,18 @@ inline void sum_partials(const std::vector<float>& partial, float* y, int64_t ro
   }
 }
 
+// The 4 rows of X (K x N, rows N apart) that quad unit u = b * quads + q of q's layout packs:
+// rows[k] = row b * Bc + 4q + k, or nullptr where that column lies past the block or past K
+// (x = 0 there). Shared by every builder of the layout.
+template <typename T>
+inline void quad_rows(const T* x, const ActivationQuads& q, int64_t u, const T* rows[4]) {
+  const int64_t b = u / q.quads, qq = u % q.quads;
+  for (int k = 0; k < 4; ++k) {
+    const int64_t col = 4 * qq + k, row = b * q.block_cols + col;
+    rows[k] = col < q.block_cols && row < q.cols ? x + row * q.n : nullptr;
+  }
+}
+
 // X (int8, K x N) into q's column quads (q sized by size_quads; q.scale is left alone): the
 // input layout of the int8 SpMM for callers that quantized X already. Thread t of nt's share.
 void quads_from_i8_part(const int8_t* x, ActivationQuads& q, int t, int nt);

@@ -247,17 +247,13 @@ template <typename T, class ToByte>
 void FillQuads(const T* x, ActivationQuads& q, int thread, int threads, const ToByte& to_byte) {
   const hn::ScalableTag<int32_t> di;
   const int64_t L = static_cast<int64_t>(hn::Lanes(di));
-  const int64_t N = q.n, Np = q.padded_n, Bc = q.block_cols, K = q.cols;
+  const int64_t N = q.n, Np = q.padded_n;
   const auto zero = hn::Set(di, 128);  // x = 0
   HWY_ALIGN T tail[HWY_MAX_BYTES / sizeof(int32_t)];
   const auto [u0, u1] = split_range(q.blocks * q.quads, thread, threads);
   for (int64_t u = u0; u < u1; ++u) {
-    const int64_t b = u / q.quads, qq = u % q.quads;
     const T* rows[4];
-    for (int k = 0; k < 4; ++k) {
-      const int64_t col = 4 * qq + k, row = b * Bc + col;
-      rows[k] = col < Bc && row < K ? x + row * N : nullptr;
-    }
+    detail::quad_rows(x, q, u, rows);
     int32_t* dst = q.values.data() + u * Np;
     for (int64_t c = 0; c < Np; c += L) {
       auto word = hn::Zero(di);

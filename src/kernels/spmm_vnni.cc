@@ -180,19 +180,16 @@ FITFORMER_VNNI inline void quads_of_16_tokens(const int8_t* r0, const int8_t* r1
 
 FITFORMER_VNNI void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int thread,
                                        int threads) {
-  const int64_t N = q.n, Np = q.padded_n, Bc = q.block_cols, K = q.cols;
+  const int64_t N = q.n, Np = q.padded_n;
   // Rows past the block or past K read zeros (x = 0); the tokens of a row's last partial 16
   // are copied into a zero-padded buffer, so every load reads within its row.
   const std::vector<int8_t> zeros(static_cast<size_t>(Np), 0);
   alignas(16) int8_t tail[4][16];
   const auto [u0, u1] = split_range(q.blocks * q.quads, thread, threads);
   for (int64_t u = u0; u < u1; ++u) {
-    const int64_t b = u / q.quads, qq = u % q.quads;
     const int8_t* rows[4];
-    for (int k = 0; k < 4; ++k) {
-      const int64_t col = 4 * qq + k, row = b * Bc + col;
-      rows[k] = col < Bc && row < K ? x + row * N : zeros.data();
-    }
+    quad_rows(x, q, u, rows);
+    for (const int8_t*& row : rows) row = row == nullptr ? zeros.data() : row;
     int32_t* dst = q.values.data() + u * Np;
     int64_t c = 0;
     for (; c + 64 <= N; c += 64)

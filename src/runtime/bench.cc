@@ -8,8 +8,8 @@
 #include <iterator>
 #include <variant>
 
-#include "core/error.h"
 #include "core/cache_aligned.h"
+#include "core/error.h"
 #include "core/random.h"
 #include "format/hpf.h"
 #include "io/model_config.h"
@@ -165,7 +165,8 @@ std::vector<Timing> time_interleaved(const std::vector<std::function<void()>>& c
 KernelBenchSpec default_kernel_bench(bool quick) {
   KernelBenchSpec s;
   for (const kernels::SweepShape& shape : kernels::kSweepShapes)
-    if (shape.quick || !quick) s.shapes.push_back({std::string(shape.name), shape.rows, shape.cols});
+    if (shape.quick || !quick)
+      s.shapes.push_back({std::string(shape.name), shape.rows, shape.cols});
   if (quick) {
     s.tokens.assign(std::begin(kernels::kQuickSweepTokens), std::end(kernels::kQuickSweepTokens));
     s.sparsities.assign(std::begin(kernels::kQuickSweepSparsities),

@@ -270,10 +270,6 @@ TEST(Kernels, ActivationQuantizationSimdEqualsReference) {
   EXPECT_EQ(zeros.values, std::vector<int8_t>(37, 0));
 }
 
-// The int8 input quads built while quantizing (spmm_fused.h's float rule) hold exactly the
-// values of the rule's scalar form, on every target: ties in both signs, the one value below a
-// half that the float sum rounds up, values past +-127 (clamped), zeros, ragged K (past the block
-// and past K: x = 0) and N (past N: x = 0).
 // The int8 input's column quads (what spmm_hpf_i8 builds from an already quantized X) word by
 // word against the layout's definition (spmm_fused.h): on AVX3 with VNNI the byte-interleave
 // body of spmm_vnni.cc, on the narrower targets the portable one. N covers whole 64-token
@@ -319,6 +315,10 @@ TEST(Kernels, Int8QuadsFollowTheLayout) {
   hwy::SetSupportedTargetsForTest(0);
 }
 
+// The int8 input quads built while quantizing (spmm_fused.h's float rule) hold exactly the
+// values of the rule's scalar form, on every target: ties in both signs, the one value below a
+// half that the float sum rounds up, values past +-127 (clamped), zeros, ragged K (past the block
+// and past K: x = 0) and N (past N: x = 0).
 TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 30.0f);
