@@ -234,7 +234,7 @@ class Runner:
               "prune_wall_seconds": wall, "prune_cpu_seconds": cpu, "prune_cached": cached,
               "eval_wall_seconds": ewall, "eval_cpu_seconds": ecpu,
               "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(),
-              "test": test}
+              "fitformer_sha256": sha256_file(self.bin), "test": test}
         write_atomic(os.path.join(out, "study.json"), json.dumps(st, indent=2) + "\n")
         return pj, st
 
@@ -249,6 +249,8 @@ def record(job, series, pj, st):
          "valid_metric": pj["valid_metric"], "valid_loss": pj["valid_loss"],
          "examples": t["examples"], "key": pj["key"], "command": st["command"],
          "finished": st["finished"], "cpu": st.get("cpu")}
+    if "fitformer_sha256" in st:  # recorded from 2026-12-05 13:00 UTC (binaries rebuilt)
+        r["fitformer_sha256"] = st["fitformer_sha256"]
     for k in ["prune_wall_seconds", "prune_cpu_seconds", "eval_wall_seconds", "eval_cpu_seconds"]:
         r[k] = st[k]
     r["prune_cached"] = st.get("prune_cached", False)

@@ -4,6 +4,8 @@ computations, and of its rendering: docs/pruning.md's generated tables must be w
 `scripts/pruning_study --render` writes from the committed JSON (no hand edits, no stale page).
 
 Usage: pruning_study_test.py REPO_ROOT"""
+import hashlib
+import json
 import math
 import os
 import random
@@ -119,6 +121,66 @@ class Rendering(unittest.TestCase):
                 with open(os.path.join(tmp, "docs", name)) as f:
                     rendered = f.read()
                 self.assertEqual(committed, rendered, f"docs/{name} differs from its render")
+
+
+class Resuming(unittest.TestCase):
+    """A host that lost its cache (cache/pruning_study, runs/, a new machine) must keep the
+    committed results: collecting rewrites the JSON from the cache *and* the committed records."""
+
+    def make_tree(self, tmp):
+        for d in ("scripts", "docs"):
+            shutil.copytree(os.path.join(ROOT, d), os.path.join(tmp, d))
+        shutil.copytree(os.path.join(ROOT, "recipes"), os.path.join(tmp, "frozen", "recipes"))
+        with open(os.path.join(tmp, "frozen", "FROZEN.json"), "w") as f:
+            f.write('{"commit": "test", "dirty": false}\n')
+
+    def study(self, tmp, *args):
+        return subprocess.run([sys.executable, os.path.join(tmp, "scripts", "pruning_study"),
+                               *args], cwd=tmp, capture_output=True, text=True)
+
+    def test_collect_without_cache_keeps_committed_records(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.make_tree(tmp)
+            p = self.study(tmp, "--no-run")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            names = [f for f in sorted(os.listdir(os.path.join(ROOT, "docs", "pruning")))
+                     if f.startswith("study-") and f.endswith(".json")]
+            self.assertGreater(len(names), 1)
+            for name in names:
+                with open(os.path.join(ROOT, "docs", "pruning", name)) as f:
+                    committed = f.read()
+                with open(os.path.join(tmp, "docs", "pruning", name)) as f:
+                    collected = f.read()
+                self.assertEqual(committed, collected, f"docs/pruning/{name} lost records")
+            with open(os.path.join(ROOT, "docs", "pruning", "compute.json")) as f:
+                committed = {s["name"]: s["done"] for s in json.load(f)["stages"]}
+            with open(os.path.join(tmp, "docs", "pruning", "compute.json")) as f:
+                collected = {s["name"]: s["done"] for s in json.load(f)["stages"]}
+            self.assertEqual(committed, collected)
+            self.assertGreater(sum(collected.values()), 100)
+
+    def test_a_different_dense_model_stops_the_study(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            self.make_tree(tmp)
+            # A dense model on this host, scored, that is not the committed study's.
+            run = os.path.join(tmp, "runs", "sotu-lm-quick")
+            os.makedirs(run)
+            with open(os.path.join(run, "model.safetensors"), "wb") as f:
+                f.write(b"not the committed model")
+            with open(os.path.join(run, "train_log.json"), "w") as f:
+                f.write("{}\n")
+            cache = os.path.join(tmp, "cache", "pruning_study", "sotu-lm-quick-d1")
+            os.makedirs(cache)
+            digest = hashlib.sha256(b"not the committed model").hexdigest()
+            with open(os.path.join(cache, "dense.json"), "w") as f:
+                f.write('{"model_sha256": "%s", "test": {}, "valid": {}}\n' % digest)
+            before = open(os.path.join(tmp, "docs", "pruning", "study-sotu-lm-quick.json")).read()
+            p = self.study(tmp, "--no-run")
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("runs/sotu-lm-quick/model.safetensors", p.stderr)
+            self.assertIn("dense.1.model_sha256", p.stderr)
+            after = open(os.path.join(tmp, "docs", "pruning", "study-sotu-lm-quick.json")).read()
+            self.assertEqual(before, after)
 
 
 if __name__ == "__main__":
