@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace fitformer {
@@ -31,5 +33,30 @@ struct CacheAlignedAllocator {
 
 template <class T>
 using CacheAlignedVector = std::vector<T, CacheAlignedAllocator<T>>;
+
+// The same allocator, except that resize() leaves new elements default-initialized (for
+// int and float: unset) instead of zeroed: for buffers whose every element is written before it
+// is read, where zeroing would be a second pass over memory on every call.
+template <class T>
+struct UnsetCacheAlignedAllocator : CacheAlignedAllocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UnsetCacheAlignedAllocator<U>;
+  };
+  UnsetCacheAlignedAllocator() = default;
+  template <class U>
+  constexpr UnsetCacheAlignedAllocator(const UnsetCacheAlignedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+template <class T>
+using UnsetCacheAlignedVector = std::vector<T, UnsetCacheAlignedAllocator<T>>;
 
 }  // namespace fitformer

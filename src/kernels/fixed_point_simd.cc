@@ -1,6 +1,6 @@
 // linear_fixed and dequantize_accumulators (fixed_point.h) as Highway bodies for every target,
 // bit for bit the accelerator's rules: the lanes are tokens. The activations are laid out once
-// per call feature-major and widened to int32 ([K][tokens padded to 64]), so a kept weight's
+// per call feature-major and widened to int32 ([K][tokens padded to 16]), so a kept weight's
 // products with a vector of tokens are one load, one multiply and one add; a row keeps its
 // accumulators for a tile of tokens in registers across all its segments, and adds each
 // segment's exact sum with saturation in ascending block order, as the reference does.
@@ -30,8 +30,10 @@ namespace fitformer::kernels::detail {
 // How a segment's exact sum is formed (fixed_point.h), fastest first.
 enum class SumMode { kDirect, kSplit, kWide };
 constexpr int64_t kMaxSplitEntries = 256;
-// Tokens are padded to a multiple of this (4 vectors of 16 int32 lanes: the widest tile).
-constexpr int64_t kTokenPad = 64;
+// Tokens are padded to a multiple of this: one vector of int32 lanes on the widest target
+// (AVX-512), whole vectors on every other. Padding to the widest tile (64) made a sequence of
+// 12 tokens cost as much as one of 64.
+constexpr int64_t kTokenPad = 16;
 // Output rows per unit of work: the accumulators are token-major ([n][rows], int64), so a unit
 // copies its rows out 8 at a time, one cache line per token, into row-major scratch.
 constexpr int64_t kRowBlock = 8;
@@ -101,32 +103,47 @@ void ScatterRows(const FixedArgs& a, int64_t r0, int64_t r1, const T* scratch) {
   }
 }
 
-// Rows [r0, r1) (at most kRowBlock): the int8 path, V vectors of tokens per tile. a32 is the
-// thread's [kRowBlock][np] scratch.
+// Rows [r0, r1) of the int8 path on the tokens [c0, c0 + V * lanes): each row keeps its V
+// vectors of accumulators in registers across all its segments.
 template <int V>
-void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
+HWY_INLINE void DirectTile(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32, int64_t c0) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const FixedMatrix& w = *a.w;
-  StartRows(a, r0, r1, a32);
   for (int64_t r = r0; r < r1; ++r) {
-    int32_t* row = a32 + (r - r0) * a.np;
-    for (int64_t c0 = 0; c0 < a.np; c0 += V * L) {
-      hn::Vec<decltype(d)> acc[V];
-      for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, row + c0 + v * L);
-      for (int64_t s = w.row_segments[r]; s < w.row_segments[r + 1]; ++s) {
-        hn::Vec<decltype(d)> sum[V];
-        for (int v = 0; v < V; ++v) sum[v] = hn::Zero(d);
-        for (int64_t e = w.segment_entries[s]; e < w.segment_entries[s + 1]; ++e) {
-          const auto wv = hn::Set(d, int32_t{w.entry_val[e]});
-          const int32_t* xr = a.plane + int64_t{w.entry_col[e]} * a.np + c0;
-          for (int v = 0; v < V; ++v)
-            sum[v] = hn::Add(sum[v], hn::Mul(wv, hn::LoadU(d, xr + v * L)));
-        }
-        for (int v = 0; v < V; ++v) acc[v] = SaturatedAdd32(d, acc[v], sum[v]);
+    int32_t* row = a32 + (r - r0) * a.np + c0;
+    hn::Vec<decltype(d)> acc[V];
+    for (int v = 0; v < V; ++v) acc[v] = hn::LoadU(d, row + v * L);
+    for (int64_t s = w.row_segments[r]; s < w.row_segments[r + 1]; ++s) {
+      hn::Vec<decltype(d)> sum[V];
+      for (int v = 0; v < V; ++v) sum[v] = hn::Zero(d);
+      for (int64_t e = w.segment_entries[s]; e < w.segment_entries[s + 1]; ++e) {
+        const auto wv = hn::Set(d, int32_t{w.entry_val[e]});
+        const int32_t* xr = a.plane + int64_t{w.entry_col[e]} * a.np + c0;
+        for (int v = 0; v < V; ++v) sum[v] = hn::Add(sum[v], hn::Mul(wv, hn::LoadU(d, xr + v * L)));
       }
-      for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, row + c0 + v * L);
+      for (int v = 0; v < V; ++v) acc[v] = SaturatedAdd32(d, acc[v], sum[v]);
     }
+    for (int v = 0; v < V; ++v) hn::StoreU(acc[v], d, row + v * L);
+  }
+}
+
+// Rows [r0, r1) (at most kRowBlock): the int8 path, tiles of 4 vectors of tokens and one
+// narrower tile for the rest (tokens are padded to kTokenPad only, so a short sequence does
+// not pay for 64 lanes). a32 is the thread's [kRowBlock][np] scratch.
+void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
+  const hn::ScalableTag<int32_t> d;
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  StartRows(a, r0, r1, a32);
+  int64_t c0 = 0;
+  for (; c0 + 4 * L <= a.np; c0 += 4 * L) DirectTile<4>(a, r0, r1, a32, c0);
+  const int64_t rest = (a.np - c0) / L;  // np is a multiple of kTokenPad, hence of every L
+  if (rest == 3) {
+    DirectTile<3>(a, r0, r1, a32, c0);
+  } else if (rest == 2) {
+    DirectTile<2>(a, r0, r1, a32, c0);
+  } else if (rest == 1) {
+    DirectTile<1>(a, r0, r1, a32, c0);
   }
   ScatterRows(a, r0, r1, a32);
 }
@@ -177,7 +194,7 @@ void RowsWide(const FixedArgs& a, int64_t r0, int64_t r1, int64_t* a64) {
 
 void FixedRows(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32, int64_t* a64) {
   if (a.mode == SumMode::kDirect) {
-    RowsDirect<4>(a, r0, r1, a32);
+    RowsDirect(a, r0, r1, a32);
   } else {
     RowsWide(a, r0, r1, a64);
   }

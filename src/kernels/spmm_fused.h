@@ -52,8 +52,9 @@ struct ActivationQuads {
   int64_t block_cols = 0, blocks = 0, quads = 0;
   float scale = 1.0f;  // s: X ~= q * s
   // Line-aligned: with padded_n a multiple of 16, every quad row starts on a cache line, so the
-  // kernels' 64-byte loads of X never straddle two lines.
-  CacheAlignedVector<int32_t> values;
+  // kernels' 64-byte loads of X never straddle two lines. Not zeroed when sized: both builders
+  // (quantize_quads_part, quads_from_i8) write every word, padding included.
+  UnsetCacheAlignedVector<int32_t> values;
 };
 
 // The float rule over a whole block (one scale from max |x|), the scalar definition: what

@@ -23,28 +23,32 @@ void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input,
   const int64_t m = w.rows, k = w.cols;
   assert(static_cast<int64_t>(input.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * k);
   assert(static_cast<int64_t>(output.size()) >= static_cast<int64_t>(lengths.size()) * seq_len * m);
-  // One kernel call per sequence (its own scale and bias), on buffers this thread keeps: a call
-  // over the whole batch needed its bias per token (a fresh M x tokens int64 block each time,
-  // faulted in and filled, which cost more than the products).
+  // One kernel call per sequence (its own scale and bias) on its real tokens only, on buffers
+  // this thread keeps: a call over the whole batch needed its bias per token (a fresh M x tokens
+  // int64 block each time, faulted in and filled, which cost more than the products), and
+  // the padding of a batch of short sequences is most of its tokens.
   thread_local std::vector<int16_t> xq;
   thread_local std::vector<int64_t> acc;
   thread_local std::vector<float> token_scales;
-  xq.resize(static_cast<size_t>(seq_len * k));
-  acc.resize(static_cast<size_t>(seq_len * m));
   for (size_t b = 0; b < lengths.size(); ++b) {
     const auto first = static_cast<size_t>(static_cast<int64_t>(b) * seq_len);
-    const std::span<const float> x = input.subspan(first * k, static_cast<size_t>(seq_len * k));
-    const float x_scale =
-        kernels::activation_scale(x.first(static_cast<size_t>(lengths[b] * k)), w.value_type);
+    const int64_t real = std::clamp<int64_t>(lengths[b], 0, seq_len);
+    const std::span<float> out = output.subspan(first * m, static_cast<size_t>(seq_len * m));
+    std::fill(out.begin() + real * m, out.end(), 0.0f);
+    if (real == 0) continue;
+    const std::span<const float> x = input.subspan(first * k, static_cast<size_t>(real * k));
+    const float x_scale = kernels::activation_scale(x, w.value_type);
+    xq.resize(x.size());
     kernels::quantize_activations(x, x_scale, w.value_type, xq);
     const std::vector<int64_t> bias =
         linear.bias.empty()
             ? std::vector<int64_t>()
             : kernels::quantize_bias(linear.bias, w.row_scales, x_scale, w.value_type);
-    kernels::linear_fixed(w, xq, seq_len, bias, acc, threads);
-    token_scales.assign(static_cast<size_t>(seq_len), x_scale);
+    acc.resize(static_cast<size_t>(real * m));
+    kernels::linear_fixed(w, xq, real, bias, acc, threads);
+    token_scales.assign(static_cast<size_t>(real), x_scale);
     kernels::dequantize_accumulators(acc, m, w.row_scales, token_scales,
-                                     output.subspan(first * m, static_cast<size_t>(seq_len * m)));
+                                     out.first(static_cast<size_t>(real * m)));
   }
 }
 

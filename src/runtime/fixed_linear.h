@@ -41,9 +41,9 @@ inline constexpr int64_t kDenseBlockCols = 64;
 
 // output[t * M + m] for the token-major input [sequences * seq_len, K]: sequence b holds rows
 // [b * seq_len, (b + 1) * seq_len), of which the first lengths[b] are real; its scale comes
-// from those. Padded rows are quantized with their sequence's scale (their outputs are
-// ignored by the model). input.size() >= rows * K, output.size() >= rows * M, rows =
-// lengths.size() * seq_len. Rows of the weight are split over `threads` threads.
+// from those. Only the real rows are computed; the padded rows' outputs are 0 (the model
+// ignores them: the accelerator never sees them). input.size() >= rows * K, output.size() >= rows *
+// M, rows = lengths.size() * seq_len. Rows of the weight are split over `threads` threads.
 void apply_fixed_linear(const FixedLinear& linear, std::span<const float> input, int64_t seq_len,
                         std::span<const int64_t> lengths, std::span<float> output, int threads);
 

@@ -40,6 +40,9 @@ const Case kCases[] = {
     {40, 100, 9, {1.0, 1.0, 64, 8}, true},
     {100, 200, 33, {0.25, 1.0, 12, 3}, false},
     {30, 300, 4, {0.5, 0.5, 128, 8}, true},
+    // Tokens past one tile of 64: the narrower rest tile (3 vectors at 100, 1 at 70).
+    {24, 96, 100, {0.5, 0.5, 32, 4}, false},
+    {9, 64, 70, {1.0, 0.5, 64, 8}, true},
     // Segments of 512 entries: int16 sums in int64 rather than split into int32 halves.
     {20, 600, 3, {1.0, 1.0, 512, 8}, true},
     {20, 600, 3, {1.0, 0.5, 512, 8}, false},

@@ -11,6 +11,7 @@
 #include <hwy/aligned_allocator.h>
 #include <hwy/targets.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -342,8 +343,13 @@ TEST(Kernels, QuadQuantizationEqualsTheFloatRule) {
         x[45] = -127.5f;
       }
       const QuantizedFloatRule want = quantize_activations_float(x, 127.0f);
-      const ActivationQuads q = quantize_quads(x, k, n, bc, 127.0f, 2);
+      // Built by parts into a poisoned buffer (sizing leaves it unset), and by the whole call.
+      ActivationQuads q;
+      size_quads(k, n, bc, q);
+      std::fill(q.values.begin(), q.values.end(), int32_t{0x5a5a5a5a});
+      for (int t = 0; t < 2; ++t) quantize_quads_part(x, 127.0f, q, t, 2);
       ASSERT_EQ(q.scale, want.scale);
+      ASSERT_EQ(quantize_quads(x, k, n, bc, 127.0f, 2).values, q.values);
       for (int64_t row = 0; row < q.blocks * bc; ++row) {
         const int64_t b = row / bc, col = row % bc;
         for (int64_t c = 0; c < q.padded_n; ++c) {

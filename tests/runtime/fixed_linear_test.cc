@@ -4,7 +4,7 @@
 // the accumulator with saturation, 32-bit at int8 and 48-bit at int16, dequantization): int8
 // and int16 (also rows past 2^31, which int16 must keep), HPF and dense
 // linears, ragged shapes and lengths, with and without bias, outputs poisoned with NaN, equal
-// bit for bit. Also: batching sequences together changes nothing.
+// bit for bit (padded tokens' outputs 0). Also: batching sequences together changes nothing.
 #include "runtime/fixed_linear.h"
 
 #include <gtest/gtest.h>
@@ -59,7 +59,8 @@ std::vector<float> brute_force(const std::vector<float>& w, int64_t out, int64_t
     for (int64_t i = first * in; i < (first + lengths[b]) * in; ++i)
       max_abs = std::max(max_abs, std::fabs(x[i]));
     const float s_x = max_abs == 0 ? 1.0f : static_cast<float>(static_cast<double>(max_abs) / qmax);
-    for (int64_t t = first; t < first + seq_len; ++t) {
+    // Padded tokens are not computed: their outputs are 0.
+    for (int64_t t = first; t < first + lengths[b]; ++t) {
       for (int64_t r = 0; r < out; ++r) {
         int64_t acc = 0;
         if (!bias.empty()) {
@@ -101,6 +102,8 @@ const std::vector<Case> kCases = {
     {100, 48, 3, {3}, 0.75, true, -1, 2},
     {130, 200, 7, {7, 6, 1, 4}, 0.5, true, 0, 2},
     {40, 300, 2, {2, 1}, 0, true, 0, 1},
+    // Token tiles: 4 vectors and the narrower rest, 16-lane steps on either side of 64.
+    {24, 128, 100, {100, 70, 33, 17, 16, 0}, 0.8, true, -1, 2},
 };
 
 // The case's linear (HPF f32 at its sparsity, or dense) and the dense matrix it stands for.
