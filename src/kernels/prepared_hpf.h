@@ -39,6 +39,9 @@ struct PreparedHpf {
   // [M + 1]: kept row segments in rows < r, over all blocks (the SpMM's work per row, by which
   // it splits rows between threads).
   std::vector<int64_t> row_segments;
+  // [M]: the first column block holding a kept segment of row r, or -1. SpMM starts a row's Y
+  // tile (at bias + residual) when that block adds its segment, not in a pass of its own.
+  std::vector<int32_t> first_block;
 
   std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
   // fp32, when the bank width divides 16 (so no bank straddles a 16-column window): each

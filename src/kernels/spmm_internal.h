@@ -36,6 +36,24 @@ inline std::pair<int64_t, int64_t> kept_range(const PreparedHpf& w, int64_t b, i
   return {lo - rows, hi - rows};
 }
 
+// Where an SpMM kernel starts kept row r's tile of Y (tokens [c0, c0 + tile)) when column block
+// b adds its segment: Y itself, except in the row's first block (PreparedHpf::first_block),
+// where the tile starts at residual + bias (`from`: the residual's tile, or zeros) and is only
+// written. Rows without segments are set by a pass of their own (RunPart).
+inline constexpr int64_t kMaxTileTokens = 128;  // the widest SpMM token tile (8 vectors of 16)
+alignas(64) inline constexpr float kZeroTokens[kMaxTileTokens] = {};
+struct RowStart {
+  bool first = false;
+  const float* from = nullptr;  // when first
+  float bias = 0.0f;            // when first
+};
+inline RowStart row_start(const PreparedHpf& w, const SpmmEpilogue& e, int64_t b, int64_t r,
+                          int64_t N, int64_t c0) {
+  if (w.first_block[static_cast<size_t>(r)] != b) return {};
+  return {true, e.residual.empty() ? kZeroTokens : e.residual.data() + r * N + c0,
+          e.bias.empty() ? 0.0f : e.bias[static_cast<size_t>(r)]};
+}
+
 // Output rows [r0, r1) of thread t of nt in an SpMM: contiguous, cut where the running count of
 // kept row segments (w.row_segments) crosses t / nt of the total, so every thread adds about
 // the same number of segments whatever the rows' density.
@@ -100,9 +118,10 @@ void quads_from_i8_part(const int8_t* x, ActivationQuads& q, int t, int nt);
 // spmm_vnni.cc: the int8 kernels on AVX512-VNNI, run when vnni_available() (checked once).
 bool vnni_available();
 // Adds every column block's kept row segments of output rows [p0, p1) into Y's tokens
-// [c0, c0 + width) (width <= 128): one panel of spmm_tile_simd.cc's int8 SpMM.
-void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y, int64_t c0,
-                        int64_t width, int64_t p0, int64_t p1);
+// [c0, c0 + width) (width <= 128), starting each row's tile in its first block (row_start with
+// e): one panel of spmm_tile_simd.cc's int8 SpMM.
+void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, const SpmmEpilogue& e,
+                        float* y, int64_t c0, int64_t width, int64_t p0, int64_t p1);
 void spmv_hpf_i8_vnni(const PlanArgs& a);
 // quads_from_i8_part's body on AVX-512 (byte interleaves instead of widening each row).
 void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int t, int nt);

@@ -41,17 +41,19 @@ constexpr int kTileVectors = 8;
 
 // One kept row segment on V vectors of tokens: yr[0, V * L) += sum_s vals[s] * X[cols[s]],
 // with xt the block's X tile, rows kStride floats apart (a compile-time stride: the row's
-// address is a shift, not a multiply).
+// address is a shift, not a multiply); in the row's first block yr = from + bias + the sum.
 template <int V, int64_t kStride, class D>
 HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, const uint16_t* HWY_RESTRICT cols,
-                            const float* HWY_RESTRICT vals, int64_t count, float* HWY_RESTRICT yr) {
+                            const float* HWY_RESTRICT vals, int64_t count,
+                            const detail::RowStart& start, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   // Under 4 vectors of tokens (N = 16 on AVX-512, or a tile's tail) one chain of FMAs per
   // vector would wait on the FMA latency: C chains per vector take the slots in turn.
   constexpr int C = V >= 4 ? 1 : (V == 1 ? 4 : 2);
   hn::Vec<D> acc[C][V];
   for (int v = 0; v < V; ++v) {
-    acc[0][v] = hn::LoadU(d, yr + v * L);
+    acc[0][v] = start.first ? hn::Add(hn::LoadU(d, start.from + v * L), hn::Set(d, start.bias))
+                            : hn::LoadU(d, yr + v * L);
     for (int c = 1; c < C; ++c) acc[c][v] = hn::Zero(d);
   }
   const auto slot = [&](int chain, int64_t col, float weight) {
@@ -81,14 +83,14 @@ HWY_INLINE void SegmentTile(D d, const float* HWY_RESTRICT xt, const uint16_t* H
 template <int64_t kStride, class D>
 HWY_INLINE void SegmentRow(D d, int64_t width, const float* HWY_RESTRICT xt,
                            const uint16_t* HWY_RESTRICT cols, const float* HWY_RESTRICT vals,
-                           int64_t count, float* HWY_RESTRICT yr) {
+                           int64_t count, const detail::RowStart& start, float* HWY_RESTRICT yr) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = width / L;
   with_tile_width(full, [&](auto vectors) {
-    SegmentTile<decltype(vectors)::value, kStride>(d, xt, cols, vals, count, yr);
+    SegmentTile<decltype(vectors)::value, kStride>(d, xt, cols, vals, count, start, yr);
   });
   for (int64_t c = full * L; c < width; ++c) {
-    float sum = yr[c];
+    float sum = start.first ? start.from[c] + start.bias : yr[c];
     for (int64_t s = 0; s < count; ++s) sum += vals[s] * xt[int64_t{cols[s]} * kStride + c];
     yr[c] = sum;
   }
@@ -111,7 +113,9 @@ HWY_INLINE void CopyTile(D d, const float* HWY_RESTRICT x, int64_t N, int64_t ro
   }
 }
 
-// Rows [r0, r1) of Y start at bias + residual (0 where absent).
+// Rows [r0, r1) of Y start at bias + residual (0 where absent). The SpMM uses it for the rows
+// that no column block writes (InitRowsWithoutSegments); the others start in their first
+// block (detail::row_start).
 void InitRows(const SpmmEpilogue& e, int64_t N, int64_t r0, int64_t r1, float* y) {
   for (int64_t r = r0; r < r1; ++r) {
     float* yr = y + r * N;
@@ -122,6 +126,13 @@ void InitRows(const SpmmEpilogue& e, int64_t N, int64_t r0, int64_t r1, float* y
       const float* res = e.residual.data() + r * N;
       for (int64_t c = 0; c < N; ++c) yr[c] = res[c] + b;
     }
+  }
+}
+
+void InitRowsWithoutSegments(const PreparedHpf& w, const SpmmEpilogue& e, int64_t N, int64_t r0,
+                             int64_t r1, float* y) {
+  for (int64_t r = r0; r < r1; ++r) {
+    if (w.first_block[static_cast<size_t>(r)] < 0) InitRows(e, N, r, r + 1, y);
   }
 }
 
@@ -177,10 +188,11 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
     const int64_t width = std::min(T, N - c0);
     for (int64_t p0 = r0; p0 < r1; p0 += P) {
       const int64_t p1 = std::min(r1, p0 + P);
-      // A panel's rows start at bias + residual on the first token tile, just before their
-      // first sums: all of a thread's rows at once (600 KiB for TinyBERT's FFN-up) would push
-      // the first panel out of L2 before it is read back.
-      if (c0 == 0) InitRows(e, N, p0, p1, y);
+      // A row's tile starts at bias + residual where its first column block writes it (a
+      // pass over Y before the sums cost 17 % of the int8 768x768 SpMM at 95 %); rows without
+      // segments are set here, per panel: all of a thread's rows at once would push the first
+      // panel out of L2 before it is read back.
+      if (c0 == 0) InitRowsWithoutSegments(w, e, N, p0, p1, y);
       accumulate(c0, width, p0, p1);
       if (finish) FinishTile(e, N, p0, p1, c0, width, y, max);
     }
@@ -219,7 +231,7 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
         const int64_t seg = (b * k1 + i) * spp;
         const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
         SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
-                      y + r * N + c0);
+                      detail::row_start(w, e, b, r, N, c0), y + r * N + c0);
       }
     }
   });
@@ -315,7 +327,7 @@ void SpmmI8Part(const PreparedHpf& w, const ActivationQuads& xq, float* y, const
   if (detail::vnni_available()) {
     RunPart(w, N, kTile, y, e, thread, threads,
             [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-              detail::spmm_i8_panel_vnni(w, xq, y, c0, width, p0, p1);
+              detail::spmm_i8_panel_vnni(w, xq, e, y, c0, width, p0, p1);
             });
     return;
   }
@@ -324,45 +336,52 @@ void SpmmI8Part(const PreparedHpf& w, const ActivationQuads& xq, float* y, const
   const hn::Rebind<float, decltype(d32)> df;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
   HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
-  RunPart(w, N, kTile, y, e, thread, threads,
-          [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-            for (int64_t b = 0; b < w.blocks; ++b) {
-              const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
-              const int32_t* xb = xq.values.data() + b * Q * Np;
-              for (int64_t i = i0; i < i1; ++i) {
-                const int64_t g = i / G, l = i % G;
-                const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-                const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-                const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-                const auto scale = hn::Set(df, w.scales_i8[at] * xq.scale);
-                const auto shift = hn::Set(d32, 128 * w.sums_i8[at]);
-                float* yr = y + r * N;
-                // Quads past N hold x = 0, so whole vectors are read up to the padded width;
-                // the last one is added through a buffer, not past row r of Y.
-                for (int64_t c = c0; c < c0 + width; c += L) {
-                  auto acc = hn::Zero(d32);
-                  for (int64_t q = 0; q < Q; ++q) {
-                    const int32_t wq = quads[q * G];
-                    if (wq == 0) continue;
-                    const auto xv = hn::LoadU(d32, xb + q * Np + c);
-                    const auto wv = hn::Set(d32, wq);
-                    acc = hn::Add(acc, hn::Mul(UByteOf<0>(xv), SByteOf<0>(wv)));
-                    acc = hn::Add(acc, hn::Mul(UByteOf<1>(xv), SByteOf<1>(wv)));
-                    acc = hn::Add(acc, hn::Mul(UByteOf<2>(xv), SByteOf<2>(wv)));
-                    acc = hn::Add(acc, hn::Mul(UByteOf<3>(xv), SByteOf<3>(wv)));
-                  }
-                  const auto add = hn::Mul(hn::ConvertTo(df, hn::Sub(acc, shift)), scale);
-                  const int64_t valid = std::min(L, c0 + width - c);
-                  if (valid == L) {
-                    hn::StoreU(hn::Add(hn::LoadU(df, yr + c), add), df, yr + c);
-                  } else {
-                    hn::Store(add, df, tail);
-                    for (int64_t k = 0; k < valid; ++k) yr[c + k] += tail[k];
-                  }
+  RunPart(
+      w, N, kTile, y, e, thread, threads, [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+        for (int64_t b = 0; b < w.blocks; ++b) {
+          const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
+          const int32_t* xb = xq.values.data() + b * Q * Np;
+          for (int64_t i = i0; i < i1; ++i) {
+            const int64_t g = i / G, l = i % G;
+            const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+            const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+            const auto scale = hn::Set(df, w.scales_i8[at] * xq.scale);
+            const detail::RowStart start = detail::row_start(w, e, b, r, N, c0);
+            const auto shift = hn::Set(d32, 128 * w.sums_i8[at]);
+            float* yr = y + r * N;
+            // Quads past N hold x = 0, so whole vectors are read up to the padded width;
+            // the last one is added through a buffer, not past row r of Y.
+            for (int64_t c = c0; c < c0 + width; c += L) {
+              auto acc = hn::Zero(d32);
+              for (int64_t q = 0; q < Q; ++q) {
+                const int32_t wq = quads[q * G];
+                if (wq == 0) continue;
+                const auto xv = hn::LoadU(d32, xb + q * Np + c);
+                const auto wv = hn::Set(d32, wq);
+                acc = hn::Add(acc, hn::Mul(UByteOf<0>(xv), SByteOf<0>(wv)));
+                acc = hn::Add(acc, hn::Mul(UByteOf<1>(xv), SByteOf<1>(wv)));
+                acc = hn::Add(acc, hn::Mul(UByteOf<2>(xv), SByteOf<2>(wv)));
+                acc = hn::Add(acc, hn::Mul(UByteOf<3>(xv), SByteOf<3>(wv)));
+              }
+              const auto add = hn::Mul(hn::ConvertTo(df, hn::Sub(acc, shift)), scale);
+              const int64_t valid = std::min(L, c0 + width - c);
+              if (valid == L) {
+                const auto base = start.first ? hn::Add(hn::LoadU(df, start.from + (c - c0)),
+                                                        hn::Set(df, start.bias))
+                                              : hn::LoadU(df, yr + c);
+                hn::StoreU(hn::Add(base, add), df, yr + c);
+              } else {
+                hn::Store(add, df, tail);
+                for (int64_t k = 0; k < valid; ++k) {
+                  const float base = start.first ? start.from[c - c0 + k] + start.bias : yr[c + k];
+                  yr[c + k] = base + tail[k];
                 }
               }
             }
-          });
+          }
+        }
+      });
 }
 
 }  // namespace fitformer::kernels::HWY_NAMESPACE
