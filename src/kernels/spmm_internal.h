@@ -36,7 +36,7 @@ inline std::pair<int64_t, int64_t> kept_range(const PreparedHpf& w, int64_t b, i
   return {lo - rows, hi - rows};
 }
 
-// Where an SpMM kernel starts kept row r's tile of Y (tokens [c0, c0 + tile)) when column block
+// Where the fp32 SpMM starts kept row r's tile of Y (tokens [c0, c0 + tile)) when column block
 // b adds its segment: Y itself, except in the row's first block (PreparedHpf::first_block),
 // where the tile starts at residual + bias (`from`: the residual's tile, or zeros) and is only
 // written. Rows without segments are set by a pass of their own (RunPart).
@@ -118,10 +118,9 @@ void quads_from_i8_part(const int8_t* x, ActivationQuads& q, int t, int nt);
 // spmm_vnni.cc: the int8 kernels on AVX512-VNNI, run when vnni_available() (checked once).
 bool vnni_available();
 // Adds every column block's kept row segments of output rows [p0, p1) into Y's tokens
-// [c0, c0 + width) (width <= 128), starting each row's tile in its first block (row_start with
-// e): one panel of spmm_tile_simd.cc's int8 SpMM.
-void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, const SpmmEpilogue& e,
-                        float* y, int64_t c0, int64_t width, int64_t p0, int64_t p1);
+// [c0, c0 + width) (width <= 128): one panel of spmm_tile_simd.cc's int8 SpMM.
+void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y, int64_t c0,
+                        int64_t width, int64_t p0, int64_t p1);
 void spmv_hpf_i8_vnni(const PlanArgs& a);
 // quads_from_i8_part's body on AVX-512 (byte interleaves instead of widening each row).
 void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int t, int nt);

@@ -175,10 +175,11 @@ void FinishTile(const SpmmEpilogue& e, int64_t N, int64_t p0, int64_t p1, int64_
 }
 
 // The driver of both element types: init, panels, finish. accumulate(c0, width, p0, p1) adds
-// every column block's segments of rows [p0, p1) into Y's tokens [c0, c0 + width).
+// every column block's segments of rows [p0, p1) into Y's tokens [c0, c0 + width); with
+// first_touch it also starts each row's tile in the row's first block (detail::row_start).
 template <class Accumulate>
 void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpilogue& e,
-             int thread, int threads, const Accumulate& accumulate) {
+             bool first_touch, int thread, int threads, const Accumulate& accumulate) {
   const hn::ScalableTag<float> d;
   const auto [r0, r1] = detail::balanced_rows(w, thread, threads);
   auto max = hn::Zero(d);
@@ -188,11 +189,16 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
     const int64_t width = std::min(T, N - c0);
     for (int64_t p0 = r0; p0 < r1; p0 += P) {
       const int64_t p1 = std::min(r1, p0 + P);
-      // A row's tile starts at bias + residual where its first column block writes it (a
-      // pass over Y before the sums cost 17 % of the int8 768x768 SpMM at 95 %); rows without
-      // segments are set here, per panel: all of a thread's rows at once would push the first
-      // panel out of L2 before it is read back.
-      if (c0 == 0) InitRowsWithoutSegments(w, e, N, p0, p1, y);
+      // Rows start at bias + residual per panel, on the first token tile: all of a thread's
+      // rows at once would push the first panel out of L2 before it is read back. fp32 starts
+      // the rows with segments in their first block instead, which saves this pass over Y
+      // (3 % of the TinyBERT forward at 90 %); int8 measured slower that way at 50-70 %
+      // (docs/kernels.md), so it keeps the pass.
+      if (c0 == 0 && first_touch) {
+        InitRowsWithoutSegments(w, e, N, p0, p1, y);
+      } else if (c0 == 0) {
+        InitRows(e, N, p0, p1, y);
+      }
       accumulate(c0, width, p0, p1);
       if (finish) FinishTile(e, N, p0, p1, c0, width, y, max);
     }
@@ -215,26 +221,27 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   // and aligned it already is that tile.
   const bool direct = N == T && reinterpret_cast<uintptr_t>(x) % kCacheLineBytes == 0;
   const auto tile = hwy::AllocateAligned<float>(direct ? 1 : static_cast<size_t>(Bc * T));
-  RunPart(w, N, T, y, e, thread, threads, [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-    for (int64_t b = 0; b < w.blocks; ++b) {
-      const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
-      if (i0 == i1) continue;
-      const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
-      const float* xt = x + b * Bc * N + c0;
-      if (!direct) {
-        // Kept weights lie in real columns only (format/hpf.h): rows past K are not read.
-        const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
-        CopyTile<T>(d, x + b * Bc * N + c0, N, real_rows, width, tile.get());
-        xt = tile.get();
-      }
-      for (int64_t i = i0; i < i1; ++i) {
-        const int64_t seg = (b * k1 + i) * spp;
-        const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-        SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
-                      detail::row_start(w, e, b, r, N, c0), y + r * N + c0);
-      }
-    }
-  });
+  RunPart(w, N, T, y, e, /*first_touch=*/true, thread, threads,
+          [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+            for (int64_t b = 0; b < w.blocks; ++b) {
+              const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
+              if (i0 == i1) continue;
+              const int64_t count = w.real_banks[static_cast<size_t>(b)] * w.header.n;
+              const float* xt = x + b * Bc * N + c0;
+              if (!direct) {
+                // Kept weights lie in real columns only (format/hpf.h): rows past K are not read.
+                const int64_t real_rows = std::min(Bc, w.header.cols - b * Bc);
+                CopyTile<T>(d, x + b * Bc * N + c0, N, real_rows, width, tile.get());
+                xt = tile.get();
+              }
+              for (int64_t i = i0; i < i1; ++i) {
+                const int64_t seg = (b * k1 + i) * spp;
+                const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+                SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
+                              detail::row_start(w, e, b, r, N, c0), y + r * N + c0);
+              }
+            }
+          });
 }
 
 // The float rule of spmm_fused.h, sign(p) * min(trunc(|p| + 0.5), 127) with p = x * inv, as
@@ -325,9 +332,9 @@ void SpmmI8Part(const PreparedHpf& w, const ActivationQuads& xq, float* y, const
   constexpr int64_t kTile = kTileVectors * 16;
 #if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
   if (detail::vnni_available()) {
-    RunPart(w, N, kTile, y, e, thread, threads,
+    RunPart(w, N, kTile, y, e, /*first_touch=*/false, thread, threads,
             [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-              detail::spmm_i8_panel_vnni(w, xq, e, y, c0, width, p0, p1);
+              detail::spmm_i8_panel_vnni(w, xq, y, c0, width, p0, p1);
             });
     return;
   }
@@ -336,52 +343,45 @@ void SpmmI8Part(const PreparedHpf& w, const ActivationQuads& xq, float* y, const
   const hn::Rebind<float, decltype(d32)> df;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d32));
   HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
-  RunPart(
-      w, N, kTile, y, e, thread, threads, [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-        for (int64_t b = 0; b < w.blocks; ++b) {
-          const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
-          const int32_t* xb = xq.values.data() + b * Q * Np;
-          for (int64_t i = i0; i < i1; ++i) {
-            const int64_t g = i / G, l = i % G;
-            const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
-            const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
-            const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-            const auto scale = hn::Set(df, w.scales_i8[at] * xq.scale);
-            const detail::RowStart start = detail::row_start(w, e, b, r, N, c0);
-            const auto shift = hn::Set(d32, 128 * w.sums_i8[at]);
-            float* yr = y + r * N;
-            // Quads past N hold x = 0, so whole vectors are read up to the padded width;
-            // the last one is added through a buffer, not past row r of Y.
-            for (int64_t c = c0; c < c0 + width; c += L) {
-              auto acc = hn::Zero(d32);
-              for (int64_t q = 0; q < Q; ++q) {
-                const int32_t wq = quads[q * G];
-                if (wq == 0) continue;
-                const auto xv = hn::LoadU(d32, xb + q * Np + c);
-                const auto wv = hn::Set(d32, wq);
-                acc = hn::Add(acc, hn::Mul(UByteOf<0>(xv), SByteOf<0>(wv)));
-                acc = hn::Add(acc, hn::Mul(UByteOf<1>(xv), SByteOf<1>(wv)));
-                acc = hn::Add(acc, hn::Mul(UByteOf<2>(xv), SByteOf<2>(wv)));
-                acc = hn::Add(acc, hn::Mul(UByteOf<3>(xv), SByteOf<3>(wv)));
-              }
-              const auto add = hn::Mul(hn::ConvertTo(df, hn::Sub(acc, shift)), scale);
-              const int64_t valid = std::min(L, c0 + width - c);
-              if (valid == L) {
-                const auto base = start.first ? hn::Add(hn::LoadU(df, start.from + (c - c0)),
-                                                        hn::Set(df, start.bias))
-                                              : hn::LoadU(df, yr + c);
-                hn::StoreU(hn::Add(base, add), df, yr + c);
-              } else {
-                hn::Store(add, df, tail);
-                for (int64_t k = 0; k < valid; ++k) {
-                  const float base = start.first ? start.from[c - c0 + k] + start.bias : yr[c + k];
-                  yr[c + k] = base + tail[k];
+  RunPart(w, N, kTile, y, e, /*first_touch=*/false, thread, threads,
+          [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+            for (int64_t b = 0; b < w.blocks; ++b) {
+              const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
+              const int32_t* xb = xq.values.data() + b * Q * Np;
+              for (int64_t i = i0; i < i1; ++i) {
+                const int64_t g = i / G, l = i % G;
+                const int32_t* quads = w.quads_i8.data() + (b * w.groups + g) * Q * G + l;
+                const size_t at = static_cast<size_t>((b * w.groups + g) * G + l);
+                const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
+                const auto scale = hn::Set(df, w.scales_i8[at] * xq.scale);
+                const auto shift = hn::Set(d32, 128 * w.sums_i8[at]);
+                float* yr = y + r * N;
+                // Quads past N hold x = 0, so whole vectors are read up to the padded width;
+                // the last one is added through a buffer, not past row r of Y.
+                for (int64_t c = c0; c < c0 + width; c += L) {
+                  auto acc = hn::Zero(d32);
+                  for (int64_t q = 0; q < Q; ++q) {
+                    const int32_t wq = quads[q * G];
+                    if (wq == 0) continue;
+                    const auto xv = hn::LoadU(d32, xb + q * Np + c);
+                    const auto wv = hn::Set(d32, wq);
+                    acc = hn::Add(acc, hn::Mul(UByteOf<0>(xv), SByteOf<0>(wv)));
+                    acc = hn::Add(acc, hn::Mul(UByteOf<1>(xv), SByteOf<1>(wv)));
+                    acc = hn::Add(acc, hn::Mul(UByteOf<2>(xv), SByteOf<2>(wv)));
+                    acc = hn::Add(acc, hn::Mul(UByteOf<3>(xv), SByteOf<3>(wv)));
+                  }
+                  const auto add = hn::Mul(hn::ConvertTo(df, hn::Sub(acc, shift)), scale);
+                  const int64_t valid = std::min(L, c0 + width - c);
+                  if (valid == L) {
+                    hn::StoreU(hn::Add(hn::LoadU(df, yr + c), add), df, yr + c);
+                  } else {
+                    hn::Store(add, df, tail);
+                    for (int64_t k = 0; k < valid; ++k) yr[c + k] += tail[k];
+                  }
                 }
               }
             }
-          }
-        }
-      });
+          });
 }
 
 }  // namespace fitformer::kernels::HWY_NAMESPACE

@@ -67,34 +67,17 @@ FITFORMER_VNNI inline void add_to_y(__m512i acc, __m512 scale, float* yv, __mmas
   const __m512 y = _mm512_maskz_loadu_ps(m, yv);
   _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, y));
 }
-// y[lanes of m] = from + bias + scale * acc: the same in the row's first block
-// (detail::row_start), where Y was not set before.
-FITFORMER_VNNI inline void start_y(__m512i acc, __m512 scale, const float* from, __m512 bias,
-                                   float* yv, __mmask16 m) {
-  const __m512 y = _mm512_add_ps(_mm512_maskz_loadu_ps(m, from), bias);
-  _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, y));
-}
 // The lane mask of vector i of a V-vector tile: `tail` on the last.
 #define FITFORMER_MASK(i) (i == V - 1 ? tail : __mmask16{0xffff})
-// Accumulators a0.. of row 0 and b0.. of row 1 onto Y: each row's scale s, start st, Y yr.
-#define FITFORMER_ADD_A(i) \
-  if constexpr (V > i) add_to_y(a##i, s0, yr0 + i * kLanes, FITFORMER_MASK(i));
-#define FITFORMER_ADD_B(i) \
-  if constexpr (V > i) add_to_y(b##i, s1, yr1 + i * kLanes, FITFORMER_MASK(i));
-#define FITFORMER_START_A(i) \
-  if constexpr (V > i)       \
-    start_y(a##i, s0, st0.from + i * kLanes, bias0, yr0 + i * kLanes, FITFORMER_MASK(i));
-#define FITFORMER_START_B(i) \
-  if constexpr (V > i)       \
-    start_y(b##i, s1, st1.from + i * kLanes, bias1, yr1 + i * kLanes, FITFORMER_MASK(i));
+#define FITFORMER_ADD_TO_Y(i) \
+  if constexpr (V > i) add_to_y(a##i, s, yr + i * kLanes, FITFORMER_MASK(i));
 
-// One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum),
-// or in the row's first block y[c] = residual + bias + the same (st0). `quads` steps by G (one
-// lane of a row group); `tail` is the lane mask of the last vector.
+// One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
+// `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
 template <int V>
 FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
-                                        int64_t Q, int32_t sum, float scale,
-                                        const detail::RowStart& st0, float* yr0, __mmask16 tail) {
+                                        int64_t Q, int32_t sum, float scale, float* yr,
+                                        __mmask16 tail) {
   const __m512i init = _mm512_set1_epi32(-128 * sum);
   FITFORMER_EACH(FITFORMER_INIT)
   for (int64_t q = 0; q < Q; ++q) {
@@ -105,13 +88,8 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
     FITFORMER_EACH(FITFORMER_STEP)
 #undef FITFORMER_STEP
   }
-  const __m512 s0 = _mm512_set1_ps(scale);
-  if (st0.first) {
-    const __m512 bias0 = _mm512_set1_ps(st0.bias);
-    FITFORMER_EACH(FITFORMER_START_A)
-  } else {
-    FITFORMER_EACH(FITFORMER_ADD_A)
-  }
+  const __m512 s = _mm512_set1_ps(scale);
+  FITFORMER_EACH(FITFORMER_ADD_TO_Y)
 }
 
 // Two kept row segments of one block on V token vectors at once, as segment_tile each: their
@@ -120,13 +98,16 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
 // per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
 // docs/kernels.md).
 #define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
+#define FITFORMER_ADD_TO_Y2(i)                               \
+  if constexpr (V > i) {                                     \
+    add_to_y(a##i, s0, yr0 + i * kLanes, FITFORMER_MASK(i)); \
+    add_to_y(b##i, s1, yr1 + i * kLanes, FITFORMER_MASK(i)); \
+  }
 template <int V>
 FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
                                              const int32_t* quads1, int64_t Q, int32_t sum0,
-                                             int32_t sum1, float scale0, float scale1,
-                                             const detail::RowStart& st0,
-                                             const detail::RowStart& st1, float* yr0, float* yr1,
-                                             __mmask16 tail) {
+                                             int32_t sum1, float scale0, float scale1, float* yr0,
+                                             float* yr1, __mmask16 tail) {
   const __m512i init0 = _mm512_set1_epi32(-128 * sum0), init1 = _mm512_set1_epi32(-128 * sum1);
   FITFORMER_EACH(FITFORMER_INIT2)
   for (int64_t q = 0; q < Q; ++q) {
@@ -142,18 +123,7 @@ FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, cons
 #undef FITFORMER_STEP
   }
   const __m512 s0 = _mm512_set1_ps(scale0), s1 = _mm512_set1_ps(scale1);
-  if (st0.first) {
-    const __m512 bias0 = _mm512_set1_ps(st0.bias);
-    FITFORMER_EACH(FITFORMER_START_A)
-  } else {
-    FITFORMER_EACH(FITFORMER_ADD_A)
-  }
-  if (st1.first) {
-    const __m512 bias1 = _mm512_set1_ps(st1.bias);
-    FITFORMER_EACH(FITFORMER_START_B)
-  } else {
-    FITFORMER_EACH(FITFORMER_ADD_B)
-  }
+  FITFORMER_EACH(FITFORMER_ADD_TO_Y2)
 }
 
 // The broadcast x quad q of a block (4 shifted bytes) and the weight quads q of 16 rows.
@@ -236,9 +206,8 @@ FITFORMER_VNNI void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int 
   }
 }
 
-FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq,
-                                       const SpmmEpilogue& e, float* y, int64_t c0, int64_t width,
-                                       int64_t p0, int64_t p1) {
+FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
+                                       int64_t c0, int64_t width, int64_t p0, int64_t p1) {
   const int64_t N = xq.n, Np = xq.padded_n, Q = w.quads;
   const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
   const int64_t rest = width - (vectors - 1) * kLanes;
@@ -253,19 +222,17 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
     const auto at_of = [&](int64_t i) {
       return static_cast<size_t>((b * w.groups + i / G) * G + i % G);
     };
-    const auto row_of = [&](int64_t i) {
-      return int64_t{w.rows[static_cast<size_t>(b * w.groups * G + i)]};
+    const auto y_of = [&](int64_t i) {
+      return y + int64_t{w.rows[static_cast<size_t>(b * w.groups * G + i)]} * N + c0;
     };
-    const auto y_of = [&](int64_t i) { return y + row_of(i) * N + c0; };
-    const auto start_of = [&](int64_t i) { return detail::row_start(w, e, b, row_of(i), N, c0); };
     int64_t i = i0;
     for (; i + 2 <= i1; i += 2) {
       const size_t at0 = at_of(i), at1 = at_of(i + 1);
       const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
       with_tile_width(vectors, [&](auto v) {
-        segment_pair_tile<decltype(v)::value>(
-            xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], scale0, scale1,
-            start_of(i), start_of(i + 1), y_of(i), y_of(i + 1), tail);
+        segment_pair_tile<decltype(v)::value>(xt, Np, quads_of(i), quads_of(i + 1), Q,
+                                              w.sums_i8[at0], w.sums_i8[at1], scale0, scale1,
+                                              y_of(i), y_of(i + 1), tail);
       });
     }
     for (; i < i1; ++i) {
@@ -275,7 +242,7 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       float* yr = y_of(i);
       const int32_t sum = w.sums_i8[at];
       with_tile_width(vectors, [&](auto v) {
-        segment_tile<decltype(v)::value>(xt, Np, quads, Q, sum, scale, start_of(i), yr, tail);
+        segment_tile<decltype(v)::value>(xt, Np, quads, Q, sum, scale, yr, tail);
       });
     }
   }
