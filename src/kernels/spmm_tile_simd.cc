@@ -113,9 +113,9 @@ HWY_INLINE void CopyTile(D d, const float* HWY_RESTRICT x, int64_t N, int64_t ro
   }
 }
 
-// Rows [r0, r1) of Y start at bias + residual (0 where absent). The SpMM uses it for the rows
-// that no column block writes (InitRowsWithoutSegments); the others start in their first
-// block (detail::row_start).
+// Rows [r0, r1) of Y start at bias + residual (0 where absent): all rows for the int8 SpMM; for
+// fp32 only the rows that no column block writes (InitRowsWithoutSegments), the others start
+// in their first block (detail::row_start).
 void InitRows(const SpmmEpilogue& e, int64_t N, int64_t r0, int64_t r1, float* y) {
   for (int64_t r = r0; r < r1; ++r) {
     float* yr = y + r * N;
@@ -214,6 +214,7 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   // this target has.
   constexpr int64_t T = kTileVectors * static_cast<int64_t>(hn::MaxLanes(d));
   HWY_DASSERT(T == kTileVectors * static_cast<int64_t>(hn::Lanes(d)));
+  static_assert(T <= detail::kMaxTileTokens, "row_start's zeros cover one tile");
   const int64_t spp = w.slots(), Bc = w.header.block_cols, k1 = w.header.k1;
   // The X tile of a block, copied contiguous and 64-byte aligned (Bc rows of T tokens): rows
   // of X are N floats apart, a tile strided that way maps to a fraction of L1's sets, and
