@@ -127,6 +127,10 @@ STAGES = [
        MAIN_CELLS, 7.6),
     _s("p1-sotu-lm-dense-seeds", "1", "dense training seeds 2 and 3 (fine-tuning seed 1)",
        "sotu-lm", "quick", [2, 3], 200, [1], MAIN_CELLS, 1.6),
+    # Added 2026-12-05 14:45 UTC, once the LM's dense seeds had finished: 2 trainings of about
+    # 270 s and 40 jobs of about 75 s (0.105 s per step + 20 s, and the eval) on this host.
+    _s("p1-wordnet-cls-dense-seeds", "1", "dense training seeds 2 and 3 (fine-tuning seed 1)",
+       "wordnet-cls", "quick", [2, 3], 400, [1], MAIN_CELLS, 1.0),
     _s("p5-sotu-lm-full", "5", "full profile at 90 %", "sotu-lm", "full", [1], 1000, [1, 2],
        FULL_CELLS, 4.2),
     _s("p5-wordnet-cls-full", "5", "full profile at 90 %", "wordnet-cls", "full", [1], 1000, [1, 2],
