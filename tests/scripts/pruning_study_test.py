@@ -156,7 +156,9 @@ class Resuming(unittest.TestCase):
                 committed = {s["name"]: s["done"] for s in json.load(f)["stages"]}
             with open(os.path.join(tmp, "docs", "pruning", "compute.json")) as f:
                 collected = {s["name"]: s["done"] for s in json.load(f)["stages"]}
-            self.assertEqual(committed, collected)
+            # Every committed stage keeps its count; a stage added to the plan since starts at 0.
+            self.assertEqual(committed, {k: v for k, v in collected.items() if k in committed})
+            self.assertEqual({v for k, v in collected.items() if k not in committed} - {0}, set())
             self.assertGreater(sum(collected.values()), 100)
 
     def test_a_different_dense_model_stops_the_study(self):
