@@ -222,7 +222,10 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
   // and aligned it already is that tile.
   const bool direct = N == T && reinterpret_cast<uintptr_t>(x) % kCacheLineBytes == 0;
   const auto tile = hwy::AllocateAligned<float>(direct ? 1 : static_cast<size_t>(Bc * T));
-  RunPart(w, N, T, y, e, /*first_touch=*/true, thread, threads,
+  // Starting rows in their first block pays per segment; below a full tile of tokens (N 16)
+  // that measured slower than the pass over Y (docs/kernels.md).
+  const bool first_touch = N >= T;
+  RunPart(w, N, T, y, e, first_touch, thread, threads,
           [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
             for (int64_t b = 0; b < w.blocks; ++b) {
               const auto [i0, i1] = detail::kept_range(w, b, p0, p1);
@@ -238,8 +241,10 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
               for (int64_t i = i0; i < i1; ++i) {
                 const int64_t seg = (b * k1 + i) * spp;
                 const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-                SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
-                              detail::row_start(w, e, b, r, N, c0), y + r * N + c0);
+                SegmentRow<T>(
+                    d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
+                    first_touch ? detail::row_start(w, e, b, r, N, c0) : detail::RowStart{},
+                    y + r * N + c0);
               }
             }
           });
