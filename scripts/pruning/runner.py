@@ -234,7 +234,7 @@ class Runner:
               "prune_wall_seconds": wall, "prune_cpu_seconds": cpu, "prune_cached": cached,
               "eval_wall_seconds": ewall, "eval_cpu_seconds": ecpu,
               "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu_name(),
-              "fitformer_sha256": sha256_file(self.bin), "test": test}
+              "fitformer_sha256": self.frozen_info()["fitformer_sha256"], "test": test}
         write_atomic(os.path.join(out, "study.json"), json.dumps(st, indent=2) + "\n")
         return pj, st
 

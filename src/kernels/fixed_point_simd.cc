@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "kernels/fixed_point.h"
+#include "kernels/tile_width.h"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/fixed_point_simd.cc"
@@ -135,15 +136,11 @@ void RowsDirect(const FixedArgs& a, int64_t r0, int64_t r1, int32_t* a32) {
   const hn::ScalableTag<int32_t> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   StartRows(a, r0, r1, a32);
-  int64_t c0 = 0;
-  for (; c0 + 4 * L <= a.np; c0 += 4 * L) DirectTile<4>(a, r0, r1, a32, c0);
-  const int64_t rest = (a.np - c0) / L;  // np is a multiple of kTokenPad, hence of every L
-  if (rest == 3) {
-    DirectTile<3>(a, r0, r1, a32, c0);
-  } else if (rest == 2) {
-    DirectTile<2>(a, r0, r1, a32, c0);
-  } else if (rest == 1) {
-    DirectTile<1>(a, r0, r1, a32, c0);
+  // np is a multiple of kTokenPad, hence of every target's L.
+  for (int64_t c0 = 0; c0 < a.np;) {
+    const int64_t vectors = std::min<int64_t>(4, (a.np - c0) / L);
+    with_tile_width(vectors, [&](auto v) { DirectTile<decltype(v)::value>(a, r0, r1, a32, c0); });
+    c0 += vectors * L;
   }
   ScatterRows(a, r0, r1, a32);
 }

@@ -194,11 +194,8 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
       // the rows with segments in their first block instead, which saves this pass over Y
       // (3 % of the TinyBERT forward at 90 %); int8 measured slower that way at 50-70 %
       // (docs/kernels.md), so it keeps the pass.
-      if (c0 == 0 && first_touch) {
-        InitRowsWithoutSegments(w, e, N, p0, p1, y);
-      } else if (c0 == 0) {
-        InitRows(e, N, p0, p1, y);
-      }
+      if (c0 == 0 && first_touch) InitRowsWithoutSegments(w, e, N, p0, p1, y);
+      if (c0 == 0 && !first_touch) InitRows(e, N, p0, p1, y);
       accumulate(c0, width, p0, p1);
       if (finish) FinishTile(e, N, p0, p1, c0, width, y, max);
     }
