@@ -12,27 +12,9 @@ math.erfc on [-8, 8]. Plain Python; takes about 20 minutes.
 Usage: scripts/fit_erf.py [m k C, default 5 5 3.9]
 """
 import math
-import struct
 import sys
 
-
-def f32(v):
-    return struct.unpack("f", struct.pack("f", v))[0]
-
-
-def solve(a, y):
-    """Gaussian elimination with partial pivoting."""
-    n = len(a)
-    m = [row[:] + [y[i]] for i, row in enumerate(a)]
-    for c in range(n):
-        p = max(range(c, n), key=lambda r: abs(m[r][c]))
-        m[c], m[p] = m[p], m[c]
-        for r in range(n):
-            if r != c:
-                f = m[r][c] / m[c][c]
-                for k in range(c, n + 1):
-                    m[r][k] -= f * m[c][k]
-    return [m[i][n] / m[i][i] for i in range(n)]
+from fit_common import f32, solve
 
 
 def fit(m, k, c, fixed, npts=900, iters=30):

@@ -1,14 +1,15 @@
 // attention_f32 (attention.h) as one Highway body for every target. A unit of work is one
-// vector of queries (lanes) of one head of one sequence: its scaled Q columns are copied into a
-// [head_dim][lanes] tile, the scores against every visible key are formed as lane-wise
-// outer products (a Q vector times a broadcast K value), so the softmax's max, exponentials
-// and sum are lane-wise too and no horizontal reduction is needed; then each output feature is
-// sum_j p_j * V[f][j], again a probability vector times a broadcast V value, and is scaled by
-// 1 / sum on the way out. The scores of one unit (seq x lanes floats, 8 KiB at seq 128 on
-// AVX-512) stay in L1 between the two passes.
+// vector of queries (lanes) of one head of one sequence: its Q columns, scaled by
+// log2(e) / sqrt(head_dim), are copied into a [head_dim][lanes] tile, the scores against every
+// visible key are formed as lane-wise outer products (a Q vector times a broadcast K value), so
+// the softmax's max, exponentials and sum are lane-wise too and no horizontal reduction is
+// needed; then each output feature is sum_j p_j * V[f][j], again a probability vector times a
+// broadcast V value, and is scaled by 1 / sum on the way out. The scores of one unit (seq x
+// lanes floats, 8 KiB at seq 128 on AVX-512) stay in L1 between the two passes. Scores are in
+// base 2 (the log2(e) in Q's scale), so the softmax's exponential is 2^x, one op shorter than
+// e^x.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "kernels/attention.h"
@@ -29,6 +30,11 @@ namespace hn = hwy::HWY_NAMESPACE;
 constexpr int kKeyTile = 16;
 constexpr int kFeatureTile = 8;
 
+// 2^r on |r| <= 1/2, lowest power first (scripts/fit_exp2.py; the constant term is 1 so that a
+// row's max weighs exactly 1).
+constexpr float kExp2[] = {
+    1.0f, 6.931470037e-01f, 2.402224541e-01f, 5.550704896e-02f, 9.671355598e-03f, 1.327241189e-03f};
+
 // scores[(j + i) * L] = sum_f qt[f * L] * kh[f * stride + j + i] for i < J.
 template <int J, class D>
 HWY_INLINE void ScoreTile(D d, const float* HWY_RESTRICT qt, const float* HWY_RESTRICT kh,
@@ -44,14 +50,14 @@ HWY_INLINE void ScoreTile(D d, const float* HWY_RESTRICT qt, const float* HWY_RE
   for (int i = 0; i < J; ++i) hn::Store(acc[i], d, scores + (j + i) * L);
 }
 
-// ot[i * L] = inv_sum * sum_j scores[j * L] * vh[i * stride + j] for features i < F. Under 4
-// features one chain of FMAs per feature would wait on the FMA latency (head_dim 26 = 3 x 8 + 2
-// leaves two), so C chains take alternate keys.
+// ot[i * L] = inv_sum * sum_j scores[j * L] * vh[i * stride + j] for features i < F. Under 8
+// features one chain of FMAs per feature would wait on the FMA latency (2 units x 4 cycles;
+// head_dim 26 = 3 x 8 + 2 leaves two), so C chains take alternate keys: at least 8 in all.
 template <int F, class D>
-HWY_INLINE void OutputTile(D d, const float* HWY_RESTRICT scores, const float* HWY_RESTRICT vh,
-                           int64_t stride, int64_t keys, hn::Vec<D> inv_sum,
-                           float* HWY_RESTRICT ot) {
-  constexpr int C = F >= 4 ? 1 : (F == 1 ? 4 : 2);
+HWY_NOINLINE void OutputTile(D d, const float* HWY_RESTRICT scores, const float* HWY_RESTRICT vh,
+                             int64_t stride, int64_t keys, hn::Vec<D> inv_sum,
+                             float* HWY_RESTRICT ot) {
+  constexpr int C = (kFeatureTile + F - 1) / F;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   hn::Vec<D> acc[C][F];
   for (int c = 0; c < C; ++c)
@@ -86,29 +92,27 @@ HWY_INLINE void OutputTiles(D d, int64_t count, const float* HWY_RESTRICT scores
   });
 }
 
-// exp(x) for x <= 0 (a score minus its row's max), 0 below -87 (where exp is no longer a normal
-// float; masked keys are -inf): x = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 split in a part exact
-// in float and a correction, Cody and Waite), e^r by its Taylor polynomial of degree 6
-// (truncation below 1.2e-7 relative at |r| = ln 2 / 2), times 2^n built in the exponent field.
-// About 13 vector operations against Highway's Exp's 20, which also serves positive arguments.
+// 2^x for x <= 0 (a base-2 score minus its row's max): x = n + r with n = round(x) and
+// |r| <= 1/2, 2^r by a degree-5 polynomial (minimax in relative error, fitted by
+// scripts/fit_exp2.py: 1.5e-7 relative in float arithmetic), times 2^n added into the
+// exponent field. n comes from adding 1.5 * 2^23, which rounds x to an integer held in the
+// sum's low mantissa bits; shifted left by 23 they are n's exponent increment (two's
+// complement, so negative n works), with no float-to-int conversion (Highway's ConvertTo costs
+// 5 operations for its overflow rule). x is clamped at -125 so the result stays a normal float:
+// a key 125 below the row's max (87 in natural units; masked keys are -inf) weighs 2^-125
+// instead of its true 0..2^-125, which no float sum of weights >= 1 can see. 11 vector
+// operations against 17 for e^x by Cody and Waite's reduction with an underflow select.
 template <class D, class V = hn::Vec<D>>
-HWY_INLINE V ExpNonPositive(D d, V x) {
+HWY_INLINE V Exp2NonPositive(D d, V x) {
   const hn::RebindToSigned<D> di;
-  const auto underflow = hn::Lt(x, hn::Set(d, -87.0f));
-  const V n = hn::Round(hn::Mul(x, hn::Set(d, 1.44269504088896341f)));
-  V r = hn::NegMulAdd(n, hn::Set(d, 0.693359375f), x);   // ln 2 high part: 8 bits, exact n * it
-  r = hn::NegMulAdd(n, hn::Set(d, -2.12194440e-4f), r);  // ln 2 - 0.693359375
-  V p = hn::Set(d, 1.0f / 720);
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 120));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 24));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 6));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
-  // 2^n for n in [-126, 0]: (n + 127) << 23 is its bit pattern.
-  const V scale =
-      hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127))));
-  return hn::IfThenZeroElse(underflow, hn::Mul(p, scale));
+  const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
+  x = hn::Max(x, hn::Set(d, -125.0f));
+  const V shifted = hn::Add(x, magic);
+  const V r = hn::Sub(x, hn::Sub(shifted, magic));
+  V p = hn::Set(d, kExp2[5]);
+  for (int k = 4; k >= 0; --k) p = hn::MulAdd(p, r, hn::Set(d, kExp2[k]));
+  const auto exponent = hn::ShiftLeft<23>(hn::BitCast(di, shifted));
+  return hn::BitCast(d, hn::Add(hn::BitCast(di, p), exponent));
 }
 
 struct Block {
@@ -133,10 +137,16 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     for (int64_t f = 0; f < dh; ++f) std::fill(out0 + f * stride, out0 + f * stride + blk.nq, 0.0f);
     return;
   }
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+  // log2(e) / sqrt(dh): the scores come out in base 2 (Exp2NonPositive).
+  const float scale = 1.44269504088896341f / std::sqrt(static_cast<float>(dh));
+  const bool full = blk.valid == L;
   for (int64_t f = 0; f < dh; ++f) {
     const float* qr = q + (blk.feature0 + f) * stride + col;
     float* row = qt + f * L;
+    if (full) {
+      hn::Store(hn::Mul(hn::LoadU(d, qr), hn::Set(d, scale)), d, row);
+      continue;
+    }
     for (int64_t l = 0; l < blk.valid; ++l) row[l] = qr[l] * scale;
     std::fill(row + blk.valid, row + L, 0.0f);
   }
@@ -145,34 +155,48 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   int64_t j = 0;
   for (; j + kKeyTile <= keys; j += kKeyTile) ScoreTile<kKeyTile>(d, qt, kh, stride, dh, j, scores);
   for (; j < keys; ++j) ScoreTile<1>(d, qt, kh, stride, dh, j, scores);
-  if (causal) {  // key j is visible to lane l (query s0 + l) when j <= s0 + l
-    const auto lane = hn::Iota(d, 0.0f);
+  // Causal: key j is visible to lane l (query s0 + l) when j <= s0 + l; only keys past s0 can
+  // be hidden from some lane. They are -inf for the max and 0 after the exponential.
+  const auto lane = hn::Iota(d, 0.0f);
+  const auto visible = [&](int64_t key) {
+    return hn::Le(hn::Set(d, static_cast<float>(key - blk.s0)), lane);
+  };
+  if (causal) {
     const auto minus_inf = hn::Set(d, -std::numeric_limits<float>::infinity());
     for (j = blk.s0 + 1; j < keys; ++j) {
       float* sj = scores + j * L;
-      const auto visible = hn::Le(hn::Set(d, static_cast<float>(j - blk.s0)), lane);
-      hn::Store(hn::IfThenElse(visible, hn::Load(d, sj), minus_inf), d, sj);
+      hn::Store(hn::IfThenElse(visible(j), hn::Load(d, sj), minus_inf), d, sj);
     }
   }
-  auto max = hn::Load(d, scores);
-  for (j = 1; j < keys; ++j) max = hn::Max(max, hn::Load(d, scores + j * L));
+  // The row max in 4 chains: one chain of Max would wait on its latency at every key.
+  hn::Vec<D> maxes[4];
+  for (auto& m : maxes) m = hn::Load(d, scores);
+  for (j = 1; j < keys; ++j) maxes[j % 4] = hn::Max(maxes[j % 4], hn::Load(d, scores + j * L));
+  const auto max = hn::Max(hn::Max(maxes[0], maxes[1]), hn::Max(maxes[2], maxes[3]));
   auto sum = hn::Zero(d);
   for (j = 0; j < keys; ++j) {
-    const auto e = ExpNonPositive(d, hn::Sub(hn::Load(d, scores + j * L), max));
+    auto e = Exp2NonPositive(d, hn::Sub(hn::Load(d, scores + j * L), max));
+    if (causal && j > blk.s0) e = hn::IfThenElseZero(visible(j), e);
     sum = hn::Add(sum, e);
     hn::Store(e, d, scores + j * L);
   }
   const auto inv_sum = hn::Div(hn::Set(d, 1.0f), sum);
   const float* vh = v + blk.feature0 * stride + blk.token0;
+  const auto valid = hn::FirstN(d, static_cast<size_t>(blk.valid));
   for (int64_t f0 = 0; f0 < dh;) {
     const int64_t count = std::min<int64_t>(kFeatureTile, dh - f0);
     OutputTiles(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
-    const auto valid = hn::FirstN(d, static_cast<size_t>(blk.valid));
     for (int64_t i = 0; i < count; ++i) {
-      out_max = hn::Max(out_max, hn::IfThenElseZero(valid, hn::Abs(hn::Load(d, ot + i * L))));
+      // Padded queries' lanes (a uniform mix of V, from their zero Q) are written as 0.
+      const auto o = hn::IfThenElseZero(valid, hn::Load(d, ot + i * L));
+      out_max = hn::Max(out_max, hn::Abs(o));
       float* orow = out0 + (f0 + i) * stride;
-      std::memcpy(orow, ot + i * L, static_cast<size_t>(blk.valid) * sizeof(float));
-      std::fill(orow + blk.valid, orow + blk.nq, 0.0f);
+      if (blk.nq == L) {
+        hn::StoreU(o, d, orow);
+      } else {  // the sequence's last, partial block: no write past its end (another unit's)
+        hn::Store(o, d, ot + i * L);
+        std::copy(ot + i * L, ot + i * L + blk.nq, orow);
+      }
     }
     f0 += count;
   }
