@@ -25,9 +25,12 @@ HWY_BEFORE_NAMESPACE();
 namespace fitformer::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Keys per pass over the head's features (score accumulators in registers), and output
-// features per pass over the keys: 8 vectors each keep the FMA units busy past their latency.
-constexpr int kKeyTile = 16;
+// A unit holds up to kQueryVectors vectors of queries, so that each K and V value broadcast
+// from memory feeds that many FMAs (one broadcast load per FMA would make the loads, not the
+// FMAs, the limit). Keys per pass over the head's features and output features per pass over
+// the keys: 16 accumulator vectors in all keep both FMA units busy past their latency.
+constexpr int kQueryVectors = 2;
+constexpr int kAccumulators = 16;
 constexpr int kFeatureTile = 8;
 
 // 2^r on |r| <= 1/2, lowest power first (scripts/fit_exp2.py; the constant term is 1 so that a
@@ -35,60 +38,69 @@ constexpr int kFeatureTile = 8;
 constexpr float kExp2[] = {
     1.0f, 6.931470037e-01f, 2.402224541e-01f, 5.550704896e-02f, 9.671355598e-03f, 1.327241189e-03f};
 
-// scores[(j + i) * L] = sum_f qt[f * L] * kh[f * stride + j + i] for i < J.
-template <int J, class D>
+// Scores of keys j..j+J-1 for the unit's V query vectors: scores[((j + i) * V + u) * L] =
+// sum_f qt[(f * V + u) * L] * kh[f * stride + j + i].
+template <int J, int V, class D>
 HWY_INLINE void ScoreTile(D d, const float* HWY_RESTRICT qt, const float* HWY_RESTRICT kh,
                           int64_t stride, int64_t dh, int64_t j, float* HWY_RESTRICT scores) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  hn::Vec<D> acc[J];
-  for (int i = 0; i < J; ++i) acc[i] = hn::Zero(d);
+  hn::Vec<D> acc[J][V];
+  for (int i = 0; i < J; ++i)
+    for (int u = 0; u < V; ++u) acc[i][u] = hn::Zero(d);
   for (int64_t f = 0; f < dh; ++f) {
-    const auto qv = hn::Load(d, qt + f * L);
+    hn::Vec<D> qv[V];
+    for (int u = 0; u < V; ++u) qv[u] = hn::Load(d, qt + (f * V + u) * L);
     const float* kr = kh + f * stride + j;
-    for (int i = 0; i < J; ++i) acc[i] = hn::MulAdd(qv, hn::Set(d, kr[i]), acc[i]);
-  }
-  for (int i = 0; i < J; ++i) hn::Store(acc[i], d, scores + (j + i) * L);
-}
-
-// ot[i * L] = inv_sum * sum_j scores[j * L] * vh[i * stride + j] for features i < F. Under 8
-// features one chain of FMAs per feature would wait on the FMA latency (2 units x 4 cycles;
-// head_dim 26 = 3 x 8 + 2 leaves two), so C chains take alternate keys: at least 8 in all.
-template <int F, class D>
-HWY_NOINLINE void OutputTile(D d, const float* HWY_RESTRICT scores, const float* HWY_RESTRICT vh,
-                             int64_t stride, int64_t keys, hn::Vec<D> inv_sum,
-                             float* HWY_RESTRICT ot) {
-  constexpr int C = (kFeatureTile + F - 1) / F;
-  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  hn::Vec<D> acc[C][F];
-  for (int c = 0; c < C; ++c)
-    for (int i = 0; i < F; ++i) acc[c][i] = hn::Zero(d);
-  int64_t j = 0;
-  for (; j + C <= keys; j += C) {
-    for (int c = 0; c < C; ++c) {
-      const auto p = hn::Load(d, scores + (j + c) * L);
-      for (int i = 0; i < F; ++i)
-        acc[c][i] = hn::MulAdd(p, hn::Set(d, vh[i * stride + j + c]), acc[c][i]);
+    for (int i = 0; i < J; ++i) {
+      const auto kv = hn::Set(d, kr[i]);
+      for (int u = 0; u < V; ++u) acc[i][u] = hn::MulAdd(qv[u], kv, acc[i][u]);
     }
   }
-  for (; j < keys; ++j) {
-    const auto p = hn::Load(d, scores + j * L);
+  for (int i = 0; i < J; ++i)
+    for (int u = 0; u < V; ++u) hn::Store(acc[i][u], d, scores + ((j + i) * V + u) * L);
+}
+
+// ot[(i * V + u) * L] = inv_sum[u] * sum_j p[(j * V + u) * L] * vh[i * stride + j] for
+// features i < F. Fewer than kAccumulators chains would wait on the FMA latency (head_dim 26 =
+// 3 x 8 + 2 leaves two features), so then C chains take alternate keys.
+template <int F, int V, class D>
+HWY_NOINLINE void OutputTile(D d, const float* HWY_RESTRICT p, const float* HWY_RESTRICT vh,
+                             int64_t stride, int64_t keys, const hn::Vec<D>* inv_sum,
+                             float* HWY_RESTRICT ot) {
+  constexpr int C = (kAccumulators + F * V - 1) / (F * V);
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  hn::Vec<D> acc[C][F][V];
+  for (int c = 0; c < C; ++c)
     for (int i = 0; i < F; ++i)
-      acc[0][i] = hn::MulAdd(p, hn::Set(d, vh[i * stride + j]), acc[0][i]);
-  }
+      for (int u = 0; u < V; ++u) acc[c][i][u] = hn::Zero(d);
+  const auto step = [&](int c, int64_t key) {
+    hn::Vec<D> pv[V];
+    for (int u = 0; u < V; ++u) pv[u] = hn::Load(d, p + (key * V + u) * L);
+    for (int i = 0; i < F; ++i) {
+      const auto vv = hn::Set(d, vh[i * stride + key]);
+      for (int u = 0; u < V; ++u) acc[c][i][u] = hn::MulAdd(pv[u], vv, acc[c][i][u]);
+    }
+  };
+  int64_t j = 0;
+  for (; j + C <= keys; j += C)
+    for (int c = 0; c < C; ++c) step(c, j + c);
+  for (; j < keys; ++j) step(0, j);
   for (int i = 0; i < F; ++i) {
-    for (int c = 1; c < C; ++c) acc[0][i] = hn::Add(acc[0][i], acc[c][i]);
-    hn::Store(hn::Mul(acc[0][i], inv_sum), d, ot + i * L);
+    for (int u = 0; u < V; ++u) {
+      for (int c = 1; c < C; ++c) acc[0][i][u] = hn::Add(acc[0][i][u], acc[c][i][u]);
+      hn::Store(hn::Mul(acc[0][i][u], inv_sum[u]), d, ot + (i * V + u) * L);
+    }
   }
 }
 
 // OutputTile for count = 1..kFeatureTile features.
-template <class D>
-HWY_INLINE void OutputTiles(D d, int64_t count, const float* HWY_RESTRICT scores,
+template <int V, class D>
+HWY_INLINE void OutputTiles(D d, int64_t count, const float* HWY_RESTRICT p,
                             const float* HWY_RESTRICT vh, int64_t stride, int64_t keys,
-                            hn::Vec<D> inv_sum, float* HWY_RESTRICT ot) {
+                            const hn::Vec<D>* inv_sum, float* HWY_RESTRICT ot) {
   static_assert(kFeatureTile == kMaxTileWidth, "OutputTiles dispatches 1..8 features");
   with_tile_width(count, [&](auto features) {
-    OutputTile<decltype(features)::value>(d, scores, vh, stride, keys, inv_sum, ot);
+    OutputTile<decltype(features)::value, V>(d, p, vh, stride, keys, inv_sum, ot);
   });
 }
 
@@ -118,13 +130,14 @@ HWY_INLINE V Exp2NonPositive(D d, V x) {
 struct Block {
   int64_t token0;  // first token of the sequence
   int64_t s0;      // first query position of the block
-  int64_t nq;      // queries in the block (<= lanes)
-  int64_t valid;   // of which real (s < length)
+  int64_t nq;      // queries in the block (<= V lanes)
+  int64_t valid;   // of which real (s < length), >= 1
   int64_t feature0;
 };
 
-// One unit: qt [dh][L], scores [seq][L] and ot [kFeatureTile][L] are the thread's scratch.
-template <class D>
+// One unit of V query vectors: qt [dh][V][L], scores [seq][V][L] and ot [kFeatureTile][V][L]
+// are the thread's scratch.
+template <int V, class D>
 void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
                  const float* HWY_RESTRICT v, const AttentionShape& s, int64_t length, bool causal,
                  const Block& blk, float* HWY_RESTRICT out, float* HWY_RESTRICT qt,
@@ -132,70 +145,94 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   const int64_t dh = s.head_dim, stride = s.stride;
   const int64_t col = blk.token0 + blk.s0;
-  float* out0 = out + blk.feature0 * stride + col;
-  if (blk.valid == 0) {  // padded queries only
-    for (int64_t f = 0; f < dh; ++f) std::fill(out0 + f * stride, out0 + f * stride + blk.nq, 0.0f);
-    return;
+  // Lanes of query vector u: real ones, and those inside the sequence (the rest of a partial
+  // last block belongs to the next sequence, another unit's, and is not written).
+  int64_t valid[V], inside[V];
+  for (int u = 0; u < V; ++u) {
+    valid[u] = std::clamp<int64_t>(blk.valid - u * L, 0, L);
+    inside[u] = std::clamp<int64_t>(blk.nq - u * L, 0, L);
   }
   // log2(e) / sqrt(dh): the scores come out in base 2 (Exp2NonPositive).
   const float scale = 1.44269504088896341f / std::sqrt(static_cast<float>(dh));
-  const bool full = blk.valid == L;
   for (int64_t f = 0; f < dh; ++f) {
     const float* qr = q + (blk.feature0 + f) * stride + col;
-    float* row = qt + f * L;
-    if (full) {
-      hn::Store(hn::Mul(hn::LoadU(d, qr), hn::Set(d, scale)), d, row);
-      continue;
+    for (int u = 0; u < V; ++u) {
+      float* row = qt + (f * V + u) * L;
+      if (valid[u] == L) {
+        hn::Store(hn::Mul(hn::LoadU(d, qr + u * L), hn::Set(d, scale)), d, row);
+        continue;
+      }
+      for (int64_t l = 0; l < valid[u]; ++l) row[l] = qr[u * L + l] * scale;
+      std::fill(row + valid[u], row + L, 0.0f);
     }
-    for (int64_t l = 0; l < blk.valid; ++l) row[l] = qr[l] * scale;
-    std::fill(row + blk.valid, row + L, 0.0f);
   }
   const int64_t keys = causal ? std::min(length, blk.s0 + blk.valid) : length;
   const float* kh = k + blk.feature0 * stride + blk.token0;
+  constexpr int kKeyTile = kAccumulators / V;
   int64_t j = 0;
-  for (; j + kKeyTile <= keys; j += kKeyTile) ScoreTile<kKeyTile>(d, qt, kh, stride, dh, j, scores);
-  for (; j < keys; ++j) ScoreTile<1>(d, qt, kh, stride, dh, j, scores);
-  // Causal: key j is visible to lane l (query s0 + l) when j <= s0 + l; only keys past s0 can
-  // be hidden from some lane. They are -inf for the max and 0 after the exponential.
+  for (; j + kKeyTile <= keys; j += kKeyTile)
+    ScoreTile<kKeyTile, V>(d, qt, kh, stride, dh, j, scores);
+  for (; j < keys; ++j) ScoreTile<1, V>(d, qt, kh, stride, dh, j, scores);
+  // Causal: key j is visible to lane l of vector u (query s0 + u L + l) when j <= s0 + u L + l;
+  // only keys past s0 can be hidden from some lane. They are -inf for the max and 0 after the
+  // exponential.
   const auto lane = hn::Iota(d, 0.0f);
-  const auto visible = [&](int64_t key) {
-    return hn::Le(hn::Set(d, static_cast<float>(key - blk.s0)), lane);
+  const auto visible = [&](int64_t key, int u) {
+    return hn::Le(hn::Set(d, static_cast<float>(key - blk.s0 - u * L)), lane);
   };
   if (causal) {
     const auto minus_inf = hn::Set(d, -std::numeric_limits<float>::infinity());
     for (j = blk.s0 + 1; j < keys; ++j) {
-      float* sj = scores + j * L;
-      hn::Store(hn::IfThenElse(visible(j), hn::Load(d, sj), minus_inf), d, sj);
+      for (int u = 0; u < V; ++u) {
+        float* sj = scores + (j * V + u) * L;
+        hn::Store(hn::IfThenElse(visible(j, u), hn::Load(d, sj), minus_inf), d, sj);
+      }
     }
   }
-  // The row max in 4 chains: one chain of Max would wait on its latency at every key.
-  hn::Vec<D> maxes[4];
-  for (auto& m : maxes) m = hn::Load(d, scores);
-  for (j = 1; j < keys; ++j) maxes[j % 4] = hn::Max(maxes[j % 4], hn::Load(d, scores + j * L));
-  const auto max = hn::Max(hn::Max(maxes[0], maxes[1]), hn::Max(maxes[2], maxes[3]));
-  auto sum = hn::Zero(d);
-  for (j = 0; j < keys; ++j) {
-    auto e = Exp2NonPositive(d, hn::Sub(hn::Load(d, scores + j * L), max));
-    if (causal && j > blk.s0) e = hn::IfThenElseZero(visible(j), e);
-    sum = hn::Add(sum, e);
-    hn::Store(e, d, scores + j * L);
+  // Each lane's max over the keys, in 4 chains per vector: one chain of Max would wait on its
+  // latency at every key.
+  hn::Vec<D> max[V], sum[V], inv_sum[V];
+  for (int u = 0; u < V; ++u) {
+    const auto at = [&](int64_t key) { return hn::Load(d, scores + (key * V + u) * L); };
+    auto m0 = at(0), m1 = m0, m2 = m0, m3 = m0;
+    for (j = 1; j + 4 <= keys; j += 4) {
+      m0 = hn::Max(m0, at(j));
+      m1 = hn::Max(m1, at(j + 1));
+      m2 = hn::Max(m2, at(j + 2));
+      m3 = hn::Max(m3, at(j + 3));
+    }
+    for (; j < keys; ++j) m0 = hn::Max(m0, at(j));
+    max[u] = hn::Max(hn::Max(m0, m1), hn::Max(m2, m3));
+    sum[u] = hn::Zero(d);
   }
-  const auto inv_sum = hn::Div(hn::Set(d, 1.0f), sum);
+  for (j = 0; j < keys; ++j) {
+    for (int u = 0; u < V; ++u) {
+      float* sj = scores + (j * V + u) * L;
+      auto e = Exp2NonPositive(d, hn::Sub(hn::Load(d, sj), max[u]));
+      if (causal && j > blk.s0) e = hn::IfThenElseZero(visible(j, u), e);
+      sum[u] = hn::Add(sum[u], e);
+      hn::Store(e, d, sj);
+    }
+  }
+  for (int u = 0; u < V; ++u) inv_sum[u] = hn::Div(hn::Set(d, 1.0f), sum[u]);
   const float* vh = v + blk.feature0 * stride + blk.token0;
-  const auto valid = hn::FirstN(d, static_cast<size_t>(blk.valid));
   for (int64_t f0 = 0; f0 < dh;) {
     const int64_t count = std::min<int64_t>(kFeatureTile, dh - f0);
-    OutputTiles(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
+    OutputTiles<V>(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
     for (int64_t i = 0; i < count; ++i) {
-      // Padded queries' lanes (a uniform mix of V, from their zero Q) are written as 0.
-      const auto o = hn::IfThenElseZero(valid, hn::Load(d, ot + i * L));
-      out_max = hn::Max(out_max, hn::Abs(o));
-      float* orow = out0 + (f0 + i) * stride;
-      if (blk.nq == L) {
-        hn::StoreU(o, d, orow);
-      } else {  // the sequence's last, partial block: no write past its end (another unit's)
-        hn::Store(o, d, ot + i * L);
-        std::copy(ot + i * L, ot + i * L + blk.nq, orow);
+      float* orow = out + (blk.feature0 + f0 + i) * stride + col;
+      for (int u = 0; u < V; ++u) {
+        // Padded queries' lanes (a uniform mix of V, from their zero Q) are written as 0.
+        float* o_tile = ot + (i * V + u) * L;
+        const auto o =
+            hn::IfThenElseZero(hn::FirstN(d, static_cast<size_t>(valid[u])), hn::Load(d, o_tile));
+        out_max = hn::Max(out_max, hn::Abs(o));
+        if (inside[u] == L) {
+          hn::StoreU(o, d, orow + u * L);
+        } else {
+          hn::Store(o, d, o_tile);
+          std::copy(o_tile, o_tile + inside[u], orow + u * L);
+        }
       }
     }
     f0 += count;
@@ -207,24 +244,42 @@ void AttentionPart(const float* q, const float* k, const float* v, const Attenti
                    float* max_abs) {
   const hn::ScalableTag<float> d;
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t blocks = (s.seq + L - 1) / L;
+  // Queries per unit. A causal unit of 2 vectors would score its first vector against the
+  // second's keys too, all masked: at seq 128 more work than the shared broadcasts save.
+  const int64_t W = (causal ? 1 : kQueryVectors) * L;
+  const int64_t blocks = (s.seq + W - 1) / W;
   const int64_t units = s.batch * s.heads * blocks;
   auto max = hn::Zero(d);
   if (max_abs != nullptr) max_abs[thread] = 0.0f;
   if (thread >= units) return;
-  auto qt = hwy::AllocateAligned<float>(static_cast<size_t>(s.head_dim * L));
-  auto scores = hwy::AllocateAligned<float>(static_cast<size_t>(s.seq * L));
-  auto ot = hwy::AllocateAligned<float>(static_cast<size_t>(kFeatureTile * L));
+  auto qt = hwy::AllocateAligned<float>(static_cast<size_t>(s.head_dim * W));
+  auto scores = hwy::AllocateAligned<float>(static_cast<size_t>(s.seq * W));
+  auto ot = hwy::AllocateAligned<float>(static_cast<size_t>(kFeatureTile * W));
   for (int64_t u = thread; u < units; u += threads) {
     const int64_t b = u / (s.heads * blocks), h = (u / blocks) % s.heads, qb = u % blocks;
     const int64_t length = lengths[b];
     Block blk;
     blk.token0 = b * s.seq;
-    blk.s0 = qb * L;
-    blk.nq = std::min(L, s.seq - blk.s0);
+    blk.s0 = qb * W;
+    blk.nq = std::min(W, s.seq - blk.s0);
     blk.valid = std::clamp<int64_t>(length - blk.s0, 0, blk.nq);
     blk.feature0 = h * s.head_dim;
-    AttendBlock(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(), ot.get(), max);
+    // Query vectors with no real query are written as 0 without being computed: the whole
+    // unit, or its second vector.
+    const int64_t computed = blk.valid == 0 ? 0 : (blk.valid <= L ? std::min(L, blk.nq) : blk.nq);
+    for (int64_t f = 0; f < s.head_dim; ++f) {
+      float* row = out + (blk.feature0 + f) * s.stride + blk.token0 + blk.s0;
+      std::fill(row + computed, row + blk.nq, 0.0f);
+    }
+    if (blk.valid == 0) continue;
+    if (blk.valid <= L) {
+      blk.nq = computed;
+      AttendBlock<1>(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(), ot.get(),
+                     max);
+    } else {
+      AttendBlock<kQueryVectors>(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(),
+                                 ot.get(), max);
+    }
   }
   if (max_abs != nullptr) max_abs[thread] = hn::GetLane(hn::MaxOfLanes(d, max));
 }
