@@ -216,6 +216,9 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   }
   for (int u = 0; u < V; ++u) inv_sum[u] = hn::Div(hn::Set(d, 1.0f), sum[u]);
   const float* vh = v + blk.feature0 * stride + blk.token0;
+  // A local copy: out_max itself lives in memory (stores to out may alias it), which would put
+  // a store and a reload on every output vector's path.
+  auto unit_max = out_max;
   for (int64_t f0 = 0; f0 < dh;) {
     const int64_t count = std::min<int64_t>(kFeatureTile, dh - f0);
     OutputTiles<V>(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
@@ -226,7 +229,7 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
         float* o_tile = ot + (i * V + u) * L;
         const auto o =
             hn::IfThenElseZero(hn::FirstN(d, static_cast<size_t>(valid[u])), hn::Load(d, o_tile));
-        out_max = hn::Max(out_max, hn::Abs(o));
+        unit_max = hn::Max(unit_max, hn::Abs(o));
         if (inside[u] == L) {
           hn::StoreU(o, d, orow + u * L);
         } else {
@@ -237,6 +240,7 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     }
     f0 += count;
   }
+  out_max = unit_max;
 }
 
 void AttentionPart(const float* q, const float* k, const float* v, const AttentionShape& s,
