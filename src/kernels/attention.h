@@ -1,8 +1,8 @@
 // Scaled dot-product attention on the sparse runtime's feature-major activations, one fused
 // kernel per (sequence, head, block of queries): Q K^T, the 1/sqrt(head_dim) scale, the
 // padding and causal masks, the softmax and the product with V, with the scores of a block
-// kept in a per-thread tile (seq x one vector of queries, in L1) instead of a score matrix in
-// memory. The dense engine's model::multi_head_attention computes the same thing on
+// kept in a per-thread tile (seq x two vectors of queries, one when causal; in L1) instead of a
+// score matrix in memory. The dense engine's model::multi_head_attention computes the same thing on
 // token-major rows with two oneDNN GEMMs per head.
 //
 // Layout: feature-major, as the HPF kernels' X and Y (spmm.h): q, k, v and out hold feature f
