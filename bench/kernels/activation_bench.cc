@@ -20,14 +20,7 @@
 namespace fitformer::kernels {
 namespace {
 
-struct Shape {
-  const char* name;
-  AttentionShape shape;
-  bool causal;
-};
-const Shape kShapes[] = {{"tinybert", {1, 128, 12, 26, 0}, false},
-                         {"bert-base", {1, 128, 12, 64, 0}, false},
-                         {"sotu-lm-quick", {1, 128, 4, 32, 0}, true}};
+using Shape = AttentionBenchShape;
 
 // One problem per shape, built on first use (a map: the references handed out stay valid as it
 // grows; keyed by name, so shapes that differ only in causality get their own).
@@ -89,7 +82,7 @@ void run_engine_layer_norm(benchmark::State& state, const Shape& s, int threads)
 }
 
 bool registered = [] {
-  for (const Shape& s : kShapes) {
+  for (const Shape& s : kAttentionBenchShapes) {
     for (int threads : {1, 2}) {
       const std::string tail = std::string("/") + s.name + "/t" + std::to_string(threads);
       for (const ActivationEntry& e : activation_registry()) {

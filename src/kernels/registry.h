@@ -77,6 +77,19 @@ struct ActivationProblem {
   size_t out_size() const { return q.size(); }
 };
 
+// The attention shapes the benchmarks time, here and against libtorch
+// (bench/kernels/activation_bench.cc, bench/train/torch_attention_bench.cc): TinyBERT (12 heads
+// of 26), BERT-base (12 of 64) and the quick sotu-lm (4 of 32, causal), 128 tokens, batch 1.
+struct AttentionBenchShape {
+  const char* name;
+  AttentionShape shape;
+  bool causal;
+};
+inline constexpr AttentionBenchShape kAttentionBenchShapes[] = {
+    {"tinybert", {1, 128, 12, 26, 0}, false},
+    {"bert-base", {1, 128, 12, 64, 0}, false},
+    {"sotu-lm-quick", {1, 128, 4, 32, 0}, true}};
+
 // Inputs uniform in [-scale, scale) from `seed` (scale ~2 puts softmax between flat and peaked).
 ActivationProblem make_activation_problem(const AttentionShape& shape, std::vector<int64_t> lengths,
                                           bool causal, uint64_t seed, float scale = 2.0f);
