@@ -36,10 +36,11 @@ inline std::pair<int64_t, int64_t> kept_range(const PreparedHpf& w, int64_t b, i
   return {lo - rows, hi - rows};
 }
 
-// Where the fp32 SpMM starts kept row r's tile of Y (tokens [c0, c0 + tile)) when column block
-// b adds its segment: Y itself, except in the row's first block (PreparedHpf::first_block),
-// where the tile starts at residual + bias (`from`: the residual's tile, or zeros) and is only
-// written. Rows without segments are set by a pass of their own (RunPart).
+// Where the SpMM (fp32, and int8 on VNNI) starts kept row r's tile of Y (tokens [c0, c0 +
+// tile)) when column block b adds its segment: Y itself, except in the row's first block
+// (PreparedHpf::first_block), where the tile starts at residual + bias (`from`: the residual's
+// tile, or zeros) and is only written. Rows without segments are set by a pass of their own
+// (RunPart).
 inline constexpr int64_t kMaxTileTokens = 128;  // the widest SpMM token tile (8 vectors of 16)
 alignas(64) inline constexpr float kZeroTokens[kMaxTileTokens] = {};
 struct RowStart {
@@ -118,9 +119,11 @@ void quads_from_i8_part(const int8_t* x, ActivationQuads& q, int t, int nt);
 // spmm_vnni.cc: the int8 kernels on AVX512-VNNI, run when vnni_available() (checked once).
 bool vnni_available();
 // Adds every column block's kept row segments of output rows [p0, p1) into Y's tokens
-// [c0, c0 + width) (width <= 128): one panel of spmm_tile_simd.cc's int8 SpMM.
+// [c0, c0 + width) (width <= 128): one panel of spmm_tile_simd.cc's int8 SpMM. With `start`,
+// each kept row's tile starts in its first block at start's residual + bias (row_start);
+// without, Y already holds them.
 void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y, int64_t c0,
-                        int64_t width, int64_t p0, int64_t p1);
+                        int64_t width, int64_t p0, int64_t p1, const SpmmEpilogue* start);
 void spmv_hpf_i8_vnni(const PlanArgs& a);
 // quads_from_i8_part's body on AVX-512 (byte interleaves instead of widening each row).
 void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int t, int nt);

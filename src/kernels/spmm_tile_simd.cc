@@ -190,10 +190,10 @@ void RunPart(const PreparedHpf& w, int64_t N, int64_t T, float* y, const SpmmEpi
     for (int64_t p0 = r0; p0 < r1; p0 += P) {
       const int64_t p1 = std::min(r1, p0 + P);
       // Rows start at bias + residual per panel, on the first token tile: all of a thread's
-      // rows at once would push the first panel out of L2 before it is read back. fp32 starts
-      // the rows with segments in their first block instead, which saves this pass over Y
-      // (3 % of the TinyBERT forward at 90 %); int8 measured slower that way at 50-70 %
-      // (docs/kernels.md), so it keeps the pass.
+      // rows at once would push the first panel out of L2 before it is read back. With
+      // first_touch the rows with segments start in their first block instead, which saves
+      // this pass over Y (3 % of the TinyBERT forward at 90 % for fp32; for int8 the pass was
+      // 8 % of its samples, docs/kernels.md).
       if (c0 == 0 && first_touch) InitRowsWithoutSegments(w, e, N, p0, p1, y);
       if (c0 == 0 && !first_touch) InitRows(e, N, p0, p1, y);
       accumulate(c0, width, p0, p1);
@@ -350,9 +350,11 @@ void SpmmI8Part(const PreparedHpf& w, const ActivationQuads& xq, float* y, const
   constexpr int64_t kTile = kTileVectors * 16;
 #if defined(__x86_64__) && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
   if (detail::vnni_available()) {
-    RunPart(w, N, kTile, y, e, /*first_touch=*/false, thread, threads,
+    // As fp32's: rows start in their first block when N fills a token tile (docs/kernels.md).
+    const bool first_touch = N >= kTile;
+    RunPart(w, N, kTile, y, e, first_touch, thread, threads,
             [&](int64_t c0, int64_t width, int64_t p0, int64_t p1) {
-              detail::spmm_i8_panel_vnni(w, xq, y, c0, width, p0, p1);
+              detail::spmm_i8_panel_vnni(w, xq, y, c0, width, p0, p1, first_touch ? &e : nullptr);
             });
     return;
   }

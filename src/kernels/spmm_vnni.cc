@@ -67,17 +67,32 @@ FITFORMER_VNNI inline void add_to_y(__m512i acc, __m512 scale, float* yv, __mmas
   const __m512 y = _mm512_maskz_loadu_ps(m, yv);
   _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, y));
 }
+// The same for a row's first column block (detail::row_start): y = scale * acc + from + bias,
+// Y only written.
+FITFORMER_VNNI inline void start_y(__m512i acc, __m512 scale, const float* from, float bias,
+                                   float* yv, __mmask16 m) {
+  const __m512 base = _mm512_add_ps(_mm512_maskz_loadu_ps(m, from), _mm512_set1_ps(bias));
+  _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, base));
+}
+// Vector i of a tile onto Y: started from `start` (First) or added.
+#define FITFORMER_TO_Y(First, acc, scale, start, yr, i)                                           \
+  if constexpr (First)                                                                            \
+    start_y(acc, scale, start.from + i * kLanes, start.bias, yr + i * kLanes, FITFORMER_MASK(i)); \
+  else                                                                                            \
+    add_to_y(acc, scale, yr + i * kLanes, FITFORMER_MASK(i));
 // The lane mask of vector i of a V-vector tile: `tail` on the last.
 #define FITFORMER_MASK(i) (i == V - 1 ? tail : __mmask16{0xffff})
-#define FITFORMER_ADD_TO_Y(i) \
-  if constexpr (V > i) add_to_y(a##i, s, yr + i * kLanes, FITFORMER_MASK(i));
+#define FITFORMER_ADD_TO_Y(i)                    \
+  if constexpr (V > i) {                         \
+    FITFORMER_TO_Y(First, a##i, s, start, yr, i) \
+  }
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
 // `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
-template <int V>
+template <int V, bool First>
 FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
-                                        int64_t Q, int32_t sum, float scale, float* yr,
-                                        __mmask16 tail) {
+                                        int64_t Q, int32_t sum, float scale, const RowStart& start,
+                                        float* yr, __mmask16 tail) {
   const __m512i init = _mm512_set1_epi32(-128 * sum);
   FITFORMER_EACH(FITFORMER_INIT)
   for (int64_t q = 0; q < Q; ++q) {
@@ -98,16 +113,17 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
 // per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
 // docs/kernels.md).
 #define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
-#define FITFORMER_ADD_TO_Y2(i)                               \
-  if constexpr (V > i) {                                     \
-    add_to_y(a##i, s0, yr0 + i * kLanes, FITFORMER_MASK(i)); \
-    add_to_y(b##i, s1, yr1 + i * kLanes, FITFORMER_MASK(i)); \
+#define FITFORMER_ADD_TO_Y2(i)                       \
+  if constexpr (V > i) {                             \
+    FITFORMER_TO_Y(First0, a##i, s0, start0, yr0, i) \
+    FITFORMER_TO_Y(First1, b##i, s1, start1, yr1, i) \
   }
-template <int V>
+template <int V, bool First0, bool First1>
 FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
                                              const int32_t* quads1, int64_t Q, int32_t sum0,
-                                             int32_t sum1, float scale0, float scale1, float* yr0,
-                                             float* yr1, __mmask16 tail) {
+                                             int32_t sum1, float scale0, float scale1,
+                                             const RowStart& start0, const RowStart& start1,
+                                             float* yr0, float* yr1, __mmask16 tail) {
   const __m512i init0 = _mm512_set1_epi32(-128 * sum0), init1 = _mm512_set1_epi32(-128 * sum1);
   FITFORMER_EACH(FITFORMER_INIT2)
   for (int64_t q = 0; q < Q; ++q) {
@@ -207,7 +223,8 @@ FITFORMER_VNNI void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int 
 }
 
 FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
-                                       int64_t c0, int64_t width, int64_t p0, int64_t p1) {
+                                       int64_t c0, int64_t width, int64_t p0, int64_t p1,
+                                       const SpmmEpilogue* start) {
   const int64_t N = xq.n, Np = xq.padded_n, Q = w.quads;
   const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
   const int64_t rest = width - (vectors - 1) * kLanes;
@@ -225,14 +242,29 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
     const auto y_of = [&](int64_t i) {
       return y + int64_t{w.rows[static_cast<size_t>(b * w.groups * G + i)]} * N + c0;
     };
+    const auto start_of = [&](int64_t i) {
+      if (start == nullptr) return RowStart{};
+      return row_start(w, *start, b, w.rows[static_cast<size_t>(b * w.groups * G + i)], N, c0);
+    };
     int64_t i = i0;
     for (; i + 2 <= i1; i += 2) {
       const size_t at0 = at_of(i), at1 = at_of(i + 1);
       const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
+      const RowStart start0 = start_of(i), start1 = start_of(i + 1);
       with_tile_width(vectors, [&](auto v) {
-        segment_pair_tile<decltype(v)::value>(xt, Np, quads_of(i), quads_of(i + 1), Q,
-                                              w.sums_i8[at0], w.sums_i8[at1], scale0, scale1,
-                                              y_of(i), y_of(i + 1), tail);
+        constexpr int kV = decltype(v)::value;
+        const auto run = [&](auto f0, auto f1) {
+          segment_pair_tile<kV, decltype(f0)::value, decltype(f1)::value>(
+              xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], scale0,
+              scale1, start0, start1, y_of(i), y_of(i + 1), tail);
+        };
+        using Yes = std::true_type;
+        using No = std::false_type;
+        if (start0.first) {
+          start1.first ? run(Yes{}, Yes{}) : run(Yes{}, No{});
+        } else {
+          start1.first ? run(No{}, Yes{}) : run(No{}, No{});
+        }
       });
     }
     for (; i < i1; ++i) {
@@ -241,8 +273,14 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       const float scale = w.scales_i8[at] * xq.scale;
       float* yr = y_of(i);
       const int32_t sum = w.sums_i8[at];
+      const RowStart rs = start_of(i);
       with_tile_width(vectors, [&](auto v) {
-        segment_tile<decltype(v)::value>(xt, Np, quads, Q, sum, scale, yr, tail);
+        constexpr int kV = decltype(v)::value;
+        if (rs.first) {
+          segment_tile<kV, true>(xt, Np, quads, Q, sum, scale, rs, yr, tail);
+        } else {
+          segment_tile<kV, false>(xt, Np, quads, Q, sum, scale, rs, yr, tail);
+        }
       });
     }
   }
