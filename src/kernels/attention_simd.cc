@@ -135,27 +135,15 @@ struct Block {
   int64_t feature0;
 };
 
-// One unit of V query vectors: qt [dh][V][L], scores [seq][V][L] and ot [kFeatureTile][V][L]
-// are the thread's scratch.
+// The unit's Q columns, scaled by log2(e) / sqrt(dh) (so the scores come out in base 2, for
+// Exp2NonPositive), into qt [dh][V][L]; padded queries' lanes are 0.
 template <int V, class D>
-void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
-                 const float* HWY_RESTRICT v, const AttentionShape& s, int64_t length, bool causal,
-                 const Block& blk, float* HWY_RESTRICT out, float* HWY_RESTRICT qt,
-                 float* HWY_RESTRICT scores, float* HWY_RESTRICT ot, hn::Vec<D>& out_max) {
+HWY_INLINE void ScaledQueryTile(D d, const float* HWY_RESTRICT q, const AttentionShape& s,
+                                const Block& blk, const int64_t* valid, float* HWY_RESTRICT qt) {
   const int64_t L = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t dh = s.head_dim, stride = s.stride;
-  const int64_t col = blk.token0 + blk.s0;
-  // Lanes of query vector u: real ones, and those inside the sequence (the rest of a partial
-  // last block belongs to the next sequence, another unit's, and is not written).
-  int64_t valid[V], inside[V];
-  for (int u = 0; u < V; ++u) {
-    valid[u] = std::clamp<int64_t>(blk.valid - u * L, 0, L);
-    inside[u] = std::clamp<int64_t>(blk.nq - u * L, 0, L);
-  }
-  // log2(e) / sqrt(dh): the scores come out in base 2 (Exp2NonPositive).
-  const float scale = 1.44269504088896341f / std::sqrt(static_cast<float>(dh));
-  for (int64_t f = 0; f < dh; ++f) {
-    const float* qr = q + (blk.feature0 + f) * stride + col;
+  const float scale = 1.44269504088896341f / std::sqrt(static_cast<float>(s.head_dim));
+  for (int64_t f = 0; f < s.head_dim; ++f) {
+    const float* qr = q + (blk.feature0 + f) * s.stride + blk.token0 + blk.s0;
     for (int u = 0; u < V; ++u) {
       float* row = qt + (f * V + u) * L;
       if (valid[u] == L) {
@@ -166,13 +154,14 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
       std::fill(row + valid[u], row + L, 0.0f);
     }
   }
-  const int64_t keys = causal ? std::min(length, blk.s0 + blk.valid) : length;
-  const float* kh = k + blk.feature0 * stride + blk.token0;
-  constexpr int kKeyTile = kAccumulators / V;
-  int64_t j = 0;
-  for (; j + kKeyTile <= keys; j += kKeyTile)
-    ScoreTile<kKeyTile, V>(d, qt, kh, stride, dh, j, scores);
-  for (; j < keys; ++j) ScoreTile<1, V>(d, qt, kh, stride, dh, j, scores);
+}
+
+// Each lane's softmax over the unit's `keys` base-2 scores, in place and unnormalized (2^(x -
+// max)); returns 1 / sum per query vector in inv_sum.
+template <int V, class D>
+HWY_INLINE void SoftmaxWeights(D d, const Block& blk, bool causal, int64_t keys,
+                               float* HWY_RESTRICT scores, hn::Vec<D>* inv_sum) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
   // Causal: key j is visible to lane l of vector u (query s0 + u L + l) when j <= s0 + u L + l;
   // only keys past s0 can be hidden from some lane. They are -inf for the max and 0 after the
   // exponential.
@@ -182,7 +171,7 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   };
   if (causal) {
     const auto minus_inf = hn::Set(d, -std::numeric_limits<float>::infinity());
-    for (j = blk.s0 + 1; j < keys; ++j) {
+    for (int64_t j = blk.s0 + 1; j < keys; ++j) {
       for (int u = 0; u < V; ++u) {
         float* sj = scores + (j * V + u) * L;
         hn::Store(hn::IfThenElse(visible(j, u), hn::Load(d, sj), minus_inf), d, sj);
@@ -191,11 +180,12 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
   }
   // Each lane's max over the keys, in 4 chains per vector: one chain of Max would wait on its
   // latency at every key.
-  hn::Vec<D> max[V], sum[V], inv_sum[V];
+  hn::Vec<D> max[V], sum[V];
   for (int u = 0; u < V; ++u) {
     const auto at = [&](int64_t key) { return hn::Load(d, scores + (key * V + u) * L); };
     auto m0 = at(0), m1 = m0, m2 = m0, m3 = m0;
-    for (j = 1; j + 4 <= keys; j += 4) {
+    int64_t j = 1;
+    for (; j + 4 <= keys; j += 4) {
       m0 = hn::Max(m0, at(j));
       m1 = hn::Max(m1, at(j + 1));
       m2 = hn::Max(m2, at(j + 2));
@@ -205,7 +195,7 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     max[u] = hn::Max(hn::Max(m0, m1), hn::Max(m2, m3));
     sum[u] = hn::Zero(d);
   }
-  for (j = 0; j < keys; ++j) {
+  for (int64_t j = 0; j < keys; ++j) {
     for (int u = 0; u < V; ++u) {
       float* sj = scores + (j * V + u) * L;
       auto e = Exp2NonPositive(d, hn::Sub(hn::Load(d, sj), max[u]));
@@ -215,6 +205,34 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     }
   }
   for (int u = 0; u < V; ++u) inv_sum[u] = hn::Div(hn::Set(d, 1.0f), sum[u]);
+}
+
+// One unit of V query vectors: qt [dh][V][L], scores [seq][V][L] and ot [kFeatureTile][V][L]
+// are the thread's scratch.
+template <int V, class D>
+void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
+                 const float* HWY_RESTRICT v, const AttentionShape& s, int64_t length, bool causal,
+                 const Block& blk, float* HWY_RESTRICT out, float* HWY_RESTRICT qt,
+                 float* HWY_RESTRICT scores, float* HWY_RESTRICT ot, hn::Vec<D>& out_max) {
+  const int64_t L = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t dh = s.head_dim, stride = s.stride;
+  // Lanes of query vector u: real ones, and those inside the sequence (the rest of a partial
+  // last block belongs to the next sequence, another unit's, and is not written).
+  int64_t valid[V], inside[V];
+  for (int u = 0; u < V; ++u) {
+    valid[u] = std::clamp<int64_t>(blk.valid - u * L, 0, L);
+    inside[u] = std::clamp<int64_t>(blk.nq - u * L, 0, L);
+  }
+  ScaledQueryTile<V>(d, q, s, blk, valid, qt);
+  const int64_t keys = causal ? std::min(length, blk.s0 + blk.valid) : length;
+  const float* kh = k + blk.feature0 * stride + blk.token0;
+  constexpr int kKeyTile = kAccumulators / V;
+  int64_t j = 0;
+  for (; j + kKeyTile <= keys; j += kKeyTile)
+    ScoreTile<kKeyTile, V>(d, qt, kh, stride, dh, j, scores);
+  for (; j < keys; ++j) ScoreTile<1, V>(d, qt, kh, stride, dh, j, scores);
+  hn::Vec<D> inv_sum[V];
+  SoftmaxWeights<V>(d, blk, causal, keys, scores, inv_sum);
   const float* vh = v + blk.feature0 * stride + blk.token0;
   // A local copy: out_max itself lives in memory (stores to out may alias it), which would put
   // a store and a reload on every output vector's path.
@@ -223,7 +241,7 @@ void AttendBlock(D d, const float* HWY_RESTRICT q, const float* HWY_RESTRICT k,
     const int64_t count = std::min<int64_t>(kFeatureTile, dh - f0);
     OutputTiles<V>(d, count, scores, vh + f0 * stride, stride, keys, inv_sum, ot);
     for (int64_t i = 0; i < count; ++i) {
-      float* orow = out + (blk.feature0 + f0 + i) * stride + col;
+      float* orow = out + (blk.feature0 + f0 + i) * stride + blk.token0 + blk.s0;
       for (int u = 0; u < V; ++u) {
         // Padded queries' lanes (a uniform mix of V, from their zero Q) are written as 0.
         float* o_tile = ot + (i * V + u) * L;
