@@ -87,8 +87,9 @@ FITFORMER_VNNI inline void start_y(__m512i acc, __m512 scale, const float* from,
     FITFORMER_TO_Y(First, a##i, s, start, yr, i) \
   }
 
-// One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum).
-// `quads` steps by G (one lane of a row group); `tail` is the lane mask of the last vector.
+// One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum),
+// or in the row's first block (First) y[c] = start's residual + bias + the same. `quads` steps
+// by G (one lane of a row group); `tail` is the lane mask of the last vector.
 template <int V, bool First>
 FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int32_t* quads,
                                         int64_t Q, int32_t sum, float scale, const RowStart& start,
