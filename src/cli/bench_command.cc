@@ -45,6 +45,7 @@ struct ModelOptions {
   std::vector<int> threads = {1};
   std::optional<double> min_time;
   bool breakdown = false;
+  bool no_linears = false;
   bool json = false;
 };
 
@@ -246,6 +247,10 @@ nlohmann::json model_json(const ModelOptions& o, const ModelBench& b) {
   }
   for (const auto& r : b.rows) {
     const Split split = amdahl_split(r, config.num_hidden_layers);
+    // null, not 0, when --no-linears skipped them
+    const auto linears_ms = [&](double ms) {
+      return r.linears.empty() ? nlohmann::json() : nlohmann::json(ms);
+    };
     j["rows"].push_back({{"threads", r.threads},
                          {"batch", r.batch},
                          {"seq", r.seq},
@@ -254,8 +259,8 @@ nlohmann::json model_json(const ModelOptions& o, const ModelBench& b) {
                          {"reps", r.sparse.reps},
                          {"speedup_vs_dense", r.speedup()},
                          {"first_layer_linears", linears_json(r.linears)},
-                         {"all_linears_dense_ms", split.dense_linears_ms},
-                         {"all_linears_sparse_ms", split.sparse_linears_ms},
+                         {"all_linears_dense_ms", linears_ms(split.dense_linears_ms)},
+                         {"all_linears_sparse_ms", linears_ms(split.sparse_linears_ms)},
                          {"breakdown", o.breakdown ? runtime::breakdown_json(r) : nlohmann::json()},
                          {"provenance", "measured"}});
   }
@@ -305,7 +310,7 @@ void print_model(const ModelOptions& o, const ModelBench& b) {
                r.sparse.median_us / 1e3, r.speedup());
   }
   for (const auto& r : b.rows) {
-    print_linears(r, config.num_hidden_layers);
+    if (!r.linears.empty()) print_linears(r, config.num_hidden_layers);
     if (o.breakdown) fmt::print("{}", runtime::breakdown_table(r));
   }
 }
@@ -323,6 +328,7 @@ void run_model(const ModelOptions& o) {
   spec.threads = o.threads;
   if (o.min_time) spec.timing.min_seconds = *o.min_time;
   if (o.breakdown) spec.breakdown_reps = 21;
+  spec.first_layer_linears = !o.no_linears;
   Progress progress("bench model", spec.threads.size(), "thread counts",
                     Progress::terminal_attached() && !o.json);
   b.rows = runtime::bench_model(b.folders.dense, b.folders.pruned, spec, &progress);
@@ -388,6 +394,9 @@ void add_bench_command(CLI::App& app) {
   model_cmd->add_option("--min-time", m->min_time, "Seconds of timing per engine and thread count")
       ->check(CLI::PositiveNumber);
   model_cmd->add_flag("--breakdown", m->breakdown, "Also time each op of both forwards");
+  model_cmd->add_flag("--no-linears", m->no_linears,
+                      "Skip timing the first layer's linears alone (a profile then sees the "
+                      "forwards only)");
   model_cmd->add_flag("--json", m->json, "Machine-readable output");
   model_cmd->callback([m] { run_model(*m); });
 }

@@ -353,10 +353,9 @@ std::vector<ModelBenchRow> bench_model(const std::filesystem::path& dense_dir,
     };
     const std::vector<Timing> t = time_interleaved(
         {[&] { dense_forward(nullptr); }, [&] { sparse_forward_with(nullptr); }}, spec.timing);
-    ModelBenchRow row{
-        threads, spec.batch, spec.seq,
-        t[0],    t[1],       bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing),
-        {},      {}};
+    ModelBenchRow row{threads, spec.batch, spec.seq, t[0], t[1], {}, {}, {}};
+    if (spec.first_layer_linears)
+      row.linears = bench_first_layer(sparse, spec.batch * spec.seq, threads, spec.timing);
     if (spec.breakdown_reps > 0) {
       const std::vector<OpBreakdown> ops =
           profile_interleaved({dense_forward, sparse_forward_with}, spec.breakdown_reps);

@@ -92,6 +92,9 @@ struct ModelBenchSpec {
   // Also time each op of both forwards (model::OpProfile), over this many forwards of each,
   // interleaved, after the end-to-end timing; 0: no breakdown.
   int breakdown_reps = 0;
+  // Time the first layer's linears on their own too (ModelBenchRow::linears). Off, a profile
+  // of the command sees the forwards only.
+  bool first_layer_linears = true;
 };
 
 // Per op, the median over forwards of its microseconds in one forward (model::kOpNames order),

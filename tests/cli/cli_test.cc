@@ -126,6 +126,17 @@ TEST(Cli, BenchPrintsMeasuredFiguresAsJson) {
   EXPECT_EQ(m["hpf_linears"], 8);
   ASSERT_EQ(m["rows"].size(), 2u);
   EXPECT_GT(m["rows"][1]["sparse_ms"].get<double>(), 0.0);
+  EXPECT_EQ(m["rows"][0]["first_layer_linears"].size(), 4u);  // in_proj, out, FFN up and down
+  EXPECT_GT(m["rows"][0]["all_linears_sparse_ms"].get<double>(), 0.0);
+  // --no-linears: the forwards only, and no linear figures rather than zeros.
+  const CommandResult forwards = run_fitformer(
+      "bench model --family causal-lm --seq 8 --threads 1 --min-time 0.001 --no-linears --json");
+  ASSERT_EQ(forwards.exit_code, 0) << forwards.output;
+  const auto f = nlohmann::json::parse(forwards.output);
+  ASSERT_EQ(f["rows"].size(), 1u);
+  EXPECT_GT(f["rows"][0]["sparse_ms"].get<double>(), 0.0);
+  EXPECT_TRUE(f["rows"][0]["first_layer_linears"].empty());
+  EXPECT_TRUE(f["rows"][0]["all_linears_sparse_ms"].is_null());
   const CommandResult kernels = run_fitformer("bench kernels --quick --min-time 0.001 --json");
   ASSERT_EQ(kernels.exit_code, 0) << kernels.output;
   const auto k = nlohmann::json::parse(kernels.output);
