@@ -2,13 +2,12 @@
 // numbers (issue 16 item 2): libtorch as a model written with it runs attention, two batched
 // matmuls around a masked softmax on [batch, heads, seq, head_dim] tensors. Shapes:
 // kernels::kAttentionBenchShapes, 1 thread. Each shape's two outputs are compared once before
-// timing; a difference past 1e-4 fails the benchmark. One thread only: libtorch wants
-// OMP_WAIT_POLICY=passive (bench/train/run_torch_forward.sh), which puts a futex wake-up on every
-// parallel region of ours in the same process (2 threads measured slower than 1 that way); the
-// fused kernel's 2-thread times are in kernels_bench.
+// timing; a difference past 1e-4 fails the benchmark. Run with bench/train/run_torch_forward.sh's
+// environment (OMP_WAIT_POLICY=passive for libtorch). One thread only: that policy puts a futex
+// wake-up on every parallel region of ours in the same process (2 threads measured slower than 1
+// that way); the fused kernel's 2-thread times are in kernels_bench.
 //
-// Names: torch_attention/<model>/t1, fitformer_attention/<model>/t1. Run with
-// bench/train/run_torch_forward.sh's environment (OMP_WAIT_POLICY=passive for libtorch).
+// Names: torch_attention/<model>/t1, fitformer_attention/<model>/t1.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
@@ -26,7 +25,6 @@ namespace fitformer::train {
 namespace {
 
 using kernels::AttentionShape;
-
 using Shape = kernels::AttentionBenchShape;
 
 // [heads * head_dim][batch * seq] (the runtime's feature-major layout) as the

@@ -1,13 +1,13 @@
-// attention_f32 (attention.h) as one Highway body for every target. A unit of work is one
-// vector of queries (lanes) of one head of one sequence: its Q columns, scaled by
-// log2(e) / sqrt(head_dim), are copied into a [head_dim][lanes] tile, the scores against every
-// visible key are formed as lane-wise outer products (a Q vector times a broadcast K value), so
-// the softmax's max, exponentials and sum are lane-wise too and no horizontal reduction is
-// needed; then each output feature is sum_j p_j * V[f][j], again a probability vector times a
-// broadcast V value, and is scaled by 1 / sum on the way out. The scores of one unit (seq x
-// lanes floats, 8 KiB at seq 128 on AVX-512) stay in L1 between the two passes. Scores are in
-// base 2 (the log2(e) in Q's scale), so the softmax's exponential is 2^x, one op shorter than
-// e^x.
+// attention_f32 (attention.h) as one Highway body for every target. A unit of work is up to
+// kQueryVectors vectors of queries (lanes) of one head of one sequence: its Q columns, scaled
+// by log2(e) / sqrt(head_dim), are copied into a [head_dim][vectors][lanes] tile, the scores
+// against every visible key are formed as lane-wise outer products (a Q vector times a
+// broadcast K value), so the softmax's max, exponentials and sum are lane-wise too and no
+// horizontal reduction is needed; then each output feature is sum_j p_j * V[f][j], again a
+// probability vector times a broadcast V value, and is scaled by 1 / sum on the way out. The
+// scores of one unit (seq x vectors x lanes floats, 16 KiB at seq 128 on AVX-512) stay in L1
+// between the two passes. Scores are in base 2 (the log2(e) in Q's scale), so the softmax's
+// exponential is 2^x, one op shorter than e^x.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -286,14 +286,15 @@ void AttentionPart(const float* q, const float* k, const float* v, const Attenti
     blk.nq = std::min(W, s.seq - blk.s0);
     blk.valid = std::clamp<int64_t>(length - blk.s0, 0, blk.nq);
     blk.feature0 = h * s.head_dim;
-    // Query vectors with no real query are written as 0 without being computed: the whole
-    // unit, or its second vector.
-    const int64_t computed = blk.valid == 0 ? 0 : (blk.valid <= L ? std::min(L, blk.nq) : blk.nq);
-    for (int64_t f = 0; f < s.head_dim; ++f) {
+    // Query vectors with no real query are written as 0 and not computed: the whole unit
+    // when it has none, its second vector when the first holds them all.
+    int64_t computed = blk.nq;
+    if (blk.valid <= L) computed = blk.valid == 0 ? 0 : std::min(L, blk.nq);
+    for (int64_t f = 0; f < s.head_dim && computed < blk.nq; ++f) {
       float* row = out + (blk.feature0 + f) * s.stride + blk.token0 + blk.s0;
       std::fill(row + computed, row + blk.nq, 0.0f);
     }
-    if (blk.valid == 0) continue;
+    if (computed == 0) continue;
     if (blk.valid <= L) {
       blk.nq = computed;
       AttendBlock<1>(d, q, k, v, s, length, causal, blk, out, qt.get(), scores.get(), ot.get(),

@@ -21,6 +21,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <type_traits>
 
 // GCC 12 reports the deliberately undefined pass-through operand of the AVX-512 intrinsics
 // (_mm512_undefined_*) as uninitialized once they inline here: noise, not a finding.
@@ -74,18 +75,30 @@ FITFORMER_VNNI inline void start_y(__m512i acc, __m512 scale, const float* from,
   const __m512 base = _mm512_add_ps(_mm512_maskz_loadu_ps(m, from), _mm512_set1_ps(bias));
   _mm512_mask_storeu_ps(yv, m, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), scale, base));
 }
-// Vector i of a tile onto Y: started from `start` (First) or added.
-#define FITFORMER_TO_Y(First, acc, scale, start, yr, i)                                           \
-  if constexpr (First)                                                                            \
-    start_y(acc, scale, start.from + i * kLanes, start.bias, yr + i * kLanes, FITFORMER_MASK(i)); \
-  else                                                                                            \
-    add_to_y(acc, scale, yr + i * kLanes, FITFORMER_MASK(i));
+// Vector i of a row's tile onto Y: started from `start` (First) or added.
+template <bool First>
+FITFORMER_VNNI inline void onto_y(__m512i acc, __m512 scale, const RowStart& start, float* yr,
+                                  int i, __mmask16 m) {
+  if constexpr (First) {
+    start_y(acc, scale, start.from + i * kLanes, start.bias, yr + i * kLanes, m);
+  } else {
+    add_to_y(acc, scale, yr + i * kLanes, m);
+  }
+}
+// Calls f(std::true_type{}) or f(std::false_type{}) as `flag` is: a run-time flag to the
+// compile-time one the tiles are specialized on.
+template <typename F>
+FITFORMER_VNNI inline void with_flag(bool flag, F&& f) {
+  if (flag) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
 // The lane mask of vector i of a V-vector tile: `tail` on the last.
 #define FITFORMER_MASK(i) (i == V - 1 ? tail : __mmask16{0xffff})
-#define FITFORMER_ADD_TO_Y(i)                    \
-  if constexpr (V > i) {                         \
-    FITFORMER_TO_Y(First, a##i, s, start, yr, i) \
-  }
+#define FITFORMER_ADD_TO_Y(i) \
+  if constexpr (V > i) onto_y<First>(a##i, s, start, yr, i, FITFORMER_MASK(i));
 
 // One kept row segment on V token vectors: y[c] += scale * (sum_q <x4[q][c], w_q> - 128 sum),
 // or in the row's first block (First) y[c] = start's residual + bias + the same. `quads` steps
@@ -114,10 +127,10 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
 // per vpdpbusd, likely more than the load ports sustain beside them (1.2-1.5x faster this way,
 // docs/kernels.md).
 #define FITFORMER_INIT2(i) __m512i a##i = init0, b##i = init1;
-#define FITFORMER_ADD_TO_Y2(i)                       \
-  if constexpr (V > i) {                             \
-    FITFORMER_TO_Y(First0, a##i, s0, start0, yr0, i) \
-    FITFORMER_TO_Y(First1, b##i, s1, start1, yr1, i) \
+#define FITFORMER_ADD_TO_Y2(i)                                   \
+  if constexpr (V > i) {                                         \
+    onto_y<First0>(a##i, s0, start0, yr0, i, FITFORMER_MASK(i)); \
+    onto_y<First1>(b##i, s1, start1, yr1, i, FITFORMER_MASK(i)); \
   }
 template <int V, bool First0, bool First1>
 FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
@@ -253,19 +266,13 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
       const RowStart start0 = start_of(i), start1 = start_of(i + 1);
       with_tile_width(vectors, [&](auto v) {
-        constexpr int kV = decltype(v)::value;
-        const auto run = [&](auto f0, auto f1) {
-          segment_pair_tile<kV, decltype(f0)::value, decltype(f1)::value>(
-              xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], scale0,
-              scale1, start0, start1, y_of(i), y_of(i + 1), tail);
-        };
-        using Yes = std::true_type;
-        using No = std::false_type;
-        if (start0.first) {
-          start1.first ? run(Yes{}, Yes{}) : run(Yes{}, No{});
-        } else {
-          start1.first ? run(No{}, Yes{}) : run(No{}, No{});
-        }
+        with_flag(start0.first, [&](auto f0) {
+          with_flag(start1.first, [&](auto f1) {
+            segment_pair_tile<decltype(v)::value, decltype(f0)::value, decltype(f1)::value>(
+                xt, Np, quads_of(i), quads_of(i + 1), Q, w.sums_i8[at0], w.sums_i8[at1], scale0,
+                scale1, start0, start1, y_of(i), y_of(i + 1), tail);
+          });
+        });
       });
     }
     for (; i < i1; ++i) {
@@ -276,12 +283,10 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
       const int32_t sum = w.sums_i8[at];
       const RowStart rs = start_of(i);
       with_tile_width(vectors, [&](auto v) {
-        constexpr int kV = decltype(v)::value;
-        if (rs.first) {
-          segment_tile<kV, true>(xt, Np, quads, Q, sum, scale, rs, yr, tail);
-        } else {
-          segment_tile<kV, false>(xt, Np, quads, Q, sum, scale, rs, yr, tail);
-        }
+        with_flag(rs.first, [&](auto first) {
+          segment_tile<decltype(v)::value, decltype(first)::value>(xt, Np, quads, Q, sum, scale, rs,
+                                                                   yr, tail);
+        });
       });
     }
   }
