@@ -143,5 +143,21 @@ STAGES = [
        [1], 5000, SEEDS, AT_90_CELLS, 2.8),
     _s("p2-sotu-lm-5000", "2", "budget sweep, 5,000 steps, 90 % only", "sotu-lm", "quick", [1],
        5000, SEEDS, AT_90_CELLS, 10.5),
+    # Added 2026-12-05 19:55 UTC. Dense seed 1 cannot be retrained on the Intel host (top of
+    # docs/pruning.md), so the budget sweeps that stopped on it start over on dense seed 2, which
+    # was trained here: its base-budget cells at fine-tuning seed 1 exist (the dense-seed stages),
+    # these add seeds 2 and 3 there and then the longer budgets, 90 % only. Estimates from the
+    # measured per-job CPU time of the finished stages: sotu-lm 80 s at 200 steps and 333 s at
+    # 1,000; wordnet-cls 39 s at 400, 94 s at 1,000 and 0.105 s per step + 20 s at 5,000.
+    _s("p2-sotu-lm-d2", "2", "budget sweep on dense seed 2: base budget, seeds 2 and 3, 90 %",
+       "sotu-lm", "quick", [2], 200, [2, 3], AT_90_CELLS, 0.27),
+    _s("p2-sotu-lm-1000-d2", "2", "budget sweep on dense seed 2: 1,000 steps, 90 %", "sotu-lm",
+       "quick", [2], 1000, SEEDS, AT_90_CELLS, 1.7),
+    _s("p2-wordnet-cls-d2", "2", "budget sweep on dense seed 2: base budget, seeds 2 and 3, 90 %",
+       "wordnet-cls", "quick", [2], 400, [2, 3], AT_90_CELLS, 0.13),
+    _s("p2-wordnet-cls-1000-d2", "2", "budget sweep on dense seed 2: 1,000 steps, 90 %",
+       "wordnet-cls", "quick", [2], 1000, SEEDS, AT_90_CELLS, 0.47),
+    _s("p2-wordnet-cls-5000-d2", "2", "budget sweep on dense seed 2: 5,000 steps, 90 %",
+       "wordnet-cls", "quick", [2], 5000, SEEDS, AT_90_CELLS, 2.7),
 ]
 STAGE_BY_NAME = {s.name: s for s in STAGES}

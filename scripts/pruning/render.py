@@ -135,8 +135,8 @@ class TaskView:
             out.append(self.binomial_note(steps))
         return out + self.loss_table(steps, order, cols)
 
-    def loss_cell(self, series, sparsity, steps):
-        got = self.loss_summary(series, sparsity, steps)
+    def loss_cell(self, series, sparsity, steps, dense_seed=1):
+        got = self.loss_summary(series, sparsity, steps, dense_seed)
         if got is None:
             return ""
         m, h, n, _ = got
@@ -263,33 +263,74 @@ class TaskView:
                            " | ".join(self.fmt_cell(k, s, steps) for s in cols) + " |")
         return out + [""]
 
-    def budget_table(self):
-        budgets = self.budgets()
-        if len(budgets) < 2:
-            return []
+    def dense_seeds(self):
+        return sorted({r["dense_seed"] for r in self.runs})
+
+    def budget_sparsities(self, dense_seed):
+        """The sparsities at which some pattern has cells at two budgets or more."""
+        budgets = self.budgets(dense_seed)
+        return [s for s in [0.8, 0.9, 0.95] if self.budget_order(s, dense_seed)] if len(budgets) > 1 else []
+
+    def budget_order(self, sparsity, dense_seed):
+        budgets = self.budgets(dense_seed)
+        return [k for k in MAIN_ORDER
+                if sum(bool(self.cell_runs(k, sparsity, b, dense_seed)) for b in budgets) >= 2]
+
+    def budget_table(self, dense_seed=1):
+        """Per sparsity, each pattern against the budget: the cells, their loss against the
+        control paired by seed, and HP minus each pattern paired by seed, with the verdict."""
+        budgets, d = self.budgets(dense_seed), dense_seed
         out = []
-        for s in [0.8, 0.9, 0.95]:
-            order = [k for k in MAIN_ORDER if sum(bool(self.cell_runs(k, s, b)) for b in budgets) >= 2]
-            if not order:
-                continue
+        for s in self.budget_sparsities(d):
+            order = self.budget_order(s, d)
+            seeds = "; ".join(f"{', '.join(map(str, self.seeds_of(b, d)))} at {b} steps"
+                              for b in budgets)
             out += [f"**{self.task} ({self.profile}): {self.metric.name} at {pct(s)} against the "
-                    f"prune budget** (measured; mean ± 95 % t half-width over the seeds; dense "
-                    "model seed 1)\n",
+                    f"prune budget, dense model seed {d}** (measured; mean ± 95 % t half-width over "
+                    f"the fine-tuning seeds; seeds {seeds})\n",
                     "| pattern | " + " | ".join(f"{b} steps" for b in budgets) + " |",
                     "|---|" + "---:|" * len(budgets),
                     f"| {self.labels['control']} | " +
-                    " | ".join(self.fmt_cell("control", 0.0, b) for b in budgets) + " |"]
+                    " | ".join(self.fmt_cell("control", 0.0, b, d) for b in budgets) + " |"]
             for k in order:
                 out.append(f"| {self.labels[k]} | " +
-                           " | ".join(self.fmt_cell(k, s, b) for b in budgets) + " |")
+                           " | ".join(self.fmt_cell(k, s, b, d) for b in budgets) + " |")
             ranks = []
             for b in budgets:
-                have = [(self.summary(k, s, b)[0][0], k) for k in order if self.summary(k, s, b)]
+                have = [(self.summary(k, s, b, d)[0][0], k) for k in order if self.summary(k, s, b, d)]
                 have.sort(reverse=not self.metric.lm)
                 ranks.append(" > ".join(k for _, k in have))
             out.append("| order by mean, best first | " + " | ".join(ranks) + " |")
+            what = ("% above the control's perplexity" if self.metric.lm else
+                    "accuracy points below the control's")
+            out += ["", f"Loss against the control, paired by seed ({what}; mean ± 95 % t "
+                    "half-width of the per-seed differences), and HP minus each pattern, paired by "
+                    f"seed ({'perplexity points, negative: HP better' if self.metric.lm else 'accuracy points, positive: HP better'}):\n",
+                    "| pattern | " + " | ".join(f"{b} steps: loss | {b} steps: hp − it" for b in budgets) + " |",
+                    "|---|" + "---:|---|" * len(budgets)]
+            for k in order:
+                cells = []
+                for b in budgets:
+                    cells.append(self.loss_cell(k, s, b, d))
+                    cells.append("" if k == "hp" else self.hp_minus(k, s, b, d))
+                out.append(f"| {self.labels[k]} | " + " | ".join(cells) + " |")
             out.append("")
         return out
+
+    def hp_minus(self, series, sparsity, steps, dense_seed):
+        """HP minus a pattern at one budget, paired by seed, with the verdict."""
+        ra = self.cell_runs("hp", sparsity, steps, dense_seed)
+        rb = self.cell_runs(series, sparsity, steps, dense_seed)
+        common = sorted(set(ra) & set(rb))
+        if len(common) < 2:
+            return ""
+        mi = stats.paired({k: self.metric.value(ra[k]) for k in common},
+                          {k: self.metric.value(rb[k]) for k in common})
+        v = stats.verdict(mi, better_if_negative=self.metric.lm)
+        v = {"A better": "hp better", "B better": f"{series} better"}.get(v, v)
+        m, h, n = mi
+        return (f"{m:+.{self.metric.digits}f} ± {h:.{self.metric.digits}f}" +
+                ("" if n == 3 else f" (n = {n})") + f", {v}")
 
     def dense_seed_table(self):
         dseeds = sorted({r["dense_seed"] for r in self.runs})
@@ -331,9 +372,11 @@ class TaskView:
             out += self.pair_table(steps)
             out += self.hp_table(steps)
             out += self.iso_table(steps)
-        out += self.budget_table()
-        if "budget" in figures:
-            out.append(f"![{self.task} ({self.profile}) against the budget]({figures['budget']})\n")
+        for d in self.dense_seeds():
+            out += self.budget_table(d)
+            if ("budget", d) in figures:
+                out.append(f"![{self.task} ({self.profile}), dense seed {d}, against the budget]"
+                           f"({figures[('budget', d)]})\n")
         out += self.dense_seed_table()
         out.append(f"Every run (seed, achieved sparsity, valid metric, test metrics, the binomial "
                    f"interval, CPU seconds, the exact command): "
@@ -360,11 +403,11 @@ class TaskView:
 
     # ---- figures ----
 
-    def loss_summary(self, series, sparsity, steps):
+    def loss_summary(self, series, sparsity, steps, dense_seed=1):
         """(mean, half-width, n, achieved sparsity) of the loss against the control, paired by
         seed, or None."""
-        ctrl = self.cell_runs("control", 0.0, steps)
-        runs = self.cell_runs(series, sparsity, steps)
+        ctrl = self.cell_runs("control", 0.0, steps, dense_seed)
+        runs = self.cell_runs(series, sparsity, steps, dense_seed)
         common = sorted(set(runs) & set(ctrl))
         if not common:
             return None
@@ -391,19 +434,21 @@ class TaskView:
                             "achieved sparsity (%); points shifted up to 1 % sideways to show every bar",
                             "set xrange [45:100]")
 
-    def budget_plot(self, path, sparsity):
-        budgets = self.budgets()
-        order = [k for k in MAIN_ORDER if sum(bool(self.loss_summary(k, sparsity, b)) for b in budgets) >= 2]
+    def budget_plot(self, path, sparsity, dense_seed=1):
+        budgets = self.budgets(dense_seed)
+        order = [k for k in MAIN_ORDER
+                 if sum(bool(self.loss_summary(k, sparsity, b, dense_seed)) for b in budgets) >= 2]
         blocks, plots = [], []
         for i, k in enumerate(order):
-            pts = [(b, self.loss_summary(k, sparsity, b)) for b in budgets]
+            pts = [(b, self.loss_summary(k, sparsity, b, dense_seed)) for b in budgets]
             blocks.append(f"$d{i} << EOD\n" + "\n".join(
                 f"{b * (1 + 0.02 * (i - len(order) / 2)):.1f} {m:.5f} {h or 0:.5f}"
                 for b, (m, h, _, _) in ((b, x) for b, x in pts if x)) + "\nEOD")
             plots.append(f"$d{i} using 1:2:3 with yerrorlines {STYLES[k]} title '{self.labels[k]}'")
         if plots:
             plots.append("0 with lines lw 2 lc rgb 'black' title 'control (dense + the same steps)'")
-        return self.gnuplot(path, blocks, plots, f"at {pct(sparsity)} against the prune budget",
+        return self.gnuplot(path, blocks, plots,
+                            f"at {pct(sparsity)} against the prune budget, dense seed {dense_seed}",
                             "prune steps per job (log scale); points shifted a little sideways",
                             "set logscale x")
 
@@ -460,10 +505,11 @@ def render_task(doc, labels, out_dir, page):
             if v.plot(os.path.join(out_dir, f), steps, hp + ["bank-balanced-1x64", "unstructured"],
                       f"HP's banks and split, {steps} steps per job"):
                 figures.setdefault(steps, []).append(f"pruning/{f}")
-    if len(v.budgets()) >= 2:
-        f = f"{base}-budget.svg"
-        if v.budget_plot(os.path.join(out_dir, f), 0.9):
-            figures["budget"] = f"pruning/{f}"
+    for d in v.dense_seeds():
+        if 0.9 in v.budget_sparsities(d):
+            f = f"{base}-budget.svg" if d == 1 else f"{base}-d{d}-budget.svg"
+            if v.budget_plot(os.path.join(out_dir, f), 0.9, d):
+                figures[("budget", d)] = f"pruning/{f}"
     write_atomic(os.path.join(out_dir, f"study-{base}.tsv"), v.tsv())
     md = v.markdown(figures)
     write_atomic(os.path.join(out_dir, f"study-{base}.md"), md.replace("](pruning/", "]("))

@@ -123,6 +123,42 @@ class Rendering(unittest.TestCase):
                 self.assertEqual(committed, rendered, f"docs/{name} differs from its render")
 
 
+class BudgetTable(unittest.TestCase):
+    """The budget table of one dense seed: cells over fine-tuning seeds, and HP minus a pattern
+    paired by seed, checked against sums done here by hand."""
+
+    def test_dense_seed_2_budget_table(self):
+        from pruning import render
+        rng = random.Random(7)
+        runs, acc = [], {}
+        for steps in (400, 1000):
+            for seed in (1, 2, 3):
+                for series, s in (("control", 0.0), ("hp", 0.9), ("unstructured", 0.9)):
+                    a = rng.uniform(0.70, 0.80)
+                    acc[(steps, seed, series)] = a
+                    runs.append({"series": series, "dense_seed": 2, "steps": steps, "seed": seed,
+                                 "target_sparsity": s, "sparsity": s, "test_acc": a})
+        # A dense-seed-1 run at one budget only: no budget table for dense seed 1.
+        runs.append({"series": "hp", "dense_seed": 1, "steps": 400, "seed": 1,
+                     "target_sparsity": 0.9, "sparsity": 0.9, "test_acc": 0.5})
+        doc = {"task": "wordnet-cls", "profile": "quick", "dense": {}, "runs": runs}
+        labels = {"control": "control", "hp": "hp", "unstructured": "unstructured"}
+        v = render.TaskView(doc, labels)
+        self.assertEqual(v.budget_table(1), [])
+        text = "\n".join(v.budget_table(2))
+        self.assertIn("at 90 % against the prune budget, dense model seed 2", text)
+        self.assertIn("seeds 1, 2, 3 at 400 steps; 1, 2, 3 at 1000 steps", text)
+        for steps in (400, 1000):
+            diffs = [100 * (acc[(steps, k, "hp")] - acc[(steps, k, "unstructured")]) for k in (1, 2, 3)]
+            m, sd = statistics.mean(diffs), statistics.stdev(diffs)
+            h = 4.303 * sd / math.sqrt(3)
+            want = f"{m:+.2f} ± {h:.2f}, " + ("hp better" if m - h > 0 else
+                                              "unstructured better" if m + h < 0 else "within noise")
+            self.assertIn(want, text)
+            mean_hp = statistics.mean(100 * acc[(steps, k, "hp")] for k in (1, 2, 3))
+            self.assertIn(f"{mean_hp:.2f} ± ", text)
+
+
 class Resuming(unittest.TestCase):
     """A host that lost its cache (cache/pruning_study, runs/, a new machine) must keep the
     committed results: collecting rewrites the JSON from the cache *and* the committed records."""
