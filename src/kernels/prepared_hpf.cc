@@ -162,10 +162,10 @@ void fill_segment_i8(const format::hpf::Matrix& w, const uint8_t* offs, int64_t 
 
 int64_t PreparedHpf::bytes() const {
   return static_cast<int64_t>(rows.size() * 2 + real_banks.size() * 4 + slot_cols.size() * 4 +
-                              row_segments.size() * 8 + first_block.size() * 4 + offs.size() +
-                              offs4.size() * 4 + vals_f32.size() * 4 + seg_cols.size() * 2 +
-                              seg_vals.size() * 4 + quads_i8.size() * 4 + sums_i8.size() * 4 +
-                              scales_i8.size() * 4);
+                              row_segments.size() * 8 + first_block.size() * 4 +
+                              block_starts.size() * 4 + offs.size() + offs4.size() * 4 +
+                              vals_f32.size() * 4 + seg_cols.size() * 2 + seg_vals.size() * 4 +
+                              quads_i8.size() * 4 + sums_i8.size() * 4 + scales_i8.size() * 4);
 }
 
 PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
@@ -219,6 +219,11 @@ PreparedHpf prepare_hpf(const format::hpf::Matrix& w, int threads) {
   for (int64_t b = p.blocks - 1; b >= 0; --b) {
     for (int64_t i = 0; i < h.k1; ++i)
       p.first_block[w.rows[static_cast<size_t>(b * h.k1 + i)]] = static_cast<int32_t>(b);
+  }
+  p.block_starts.assign(static_cast<size_t>(p.blocks), 0);
+  for (int64_t r = 0; r < h.rows; ++r) {
+    if (p.first_block[static_cast<size_t>(r)] >= 0)
+      ++p.block_starts[static_cast<size_t>(p.first_block[static_cast<size_t>(r)])];
   }
   return p;
 }

@@ -42,6 +42,9 @@ struct PreparedHpf {
   // [M]: the first column block holding a kept segment of row r, or -1. SpMM starts a row's Y
   // tile (at bias + residual) when that block adds its segment, not in a pass of its own.
   std::vector<int32_t> first_block;
+  // [blocks]: how many of block b's kept rows have b as their first block (detail::start_order
+  // skips its reordering where none or all of them do).
+  std::vector<int32_t> block_starts;
 
   std::vector<uint8_t> offs;  // fp32: [blocks][groups][B * n][16]
   // fp32, when the bank width divides 16 (so no bank straddles a 16-column window): each

@@ -48,12 +48,6 @@ struct RowStart {
   const float* from = nullptr;  // when first
   float bias = 0.0f;            // when first
 };
-inline RowStart row_start(const PreparedHpf& w, const SpmmEpilogue& e, int64_t b, int64_t r,
-                          int64_t N, int64_t c0) {
-  if (w.first_block[static_cast<size_t>(r)] != b) return {};
-  return {true, e.residual.empty() ? kZeroTokens : e.residual.data() + r * N + c0,
-          e.bias.empty() ? 0.0f : e.bias[static_cast<size_t>(r)]};
-}
 
 // Output rows [r0, r1) of thread t of nt in an SpMM: contiguous, cut where the running count of
 // kept row segments (w.row_segments) crosses t / nt of the total, so every thread adds about
@@ -69,6 +63,49 @@ inline std::pair<int64_t, int64_t> balanced_rows(const PreparedHpf& w, int t, in
            w.row_segments.begin();
   };
   return {std::min(cut(t), rows), std::min(cut(t + 1), rows)};
+}
+
+// The int8 tile of a row that starts in this block is another instantiation than the others',
+// so which one a pair of kept rows gets is a branch. In the mask's order it falls as the mask
+// does, and mispredicted: at 95 % the int8 SpMM spent about 9 % of its samples deciding it
+// (docs/kernels.md). spmm_vnni.cc walks a block's kept rows in chunks of kStartOrderChunk, in
+// start_order: the rows that start here first, so the branch changes once per chunk. (The fp32
+// tile, one row at a time, measured slower with it.)
+inline constexpr int64_t kStartOrderChunk = 128;
+struct StartOrder {
+  uint16_t rows[kStartOrderChunk];  // kept row indices i (into the block's w.rows)
+  int64_t starting = 0;             // rows[0, starting) start their tile in this block
+};
+// Kept rows i0 .. i0 + n - 1 (n <= kStartOrderChunk) of block b in that order, each part
+// ascending; in their own order where the block's rows are all of one kind (or without
+// `starts`: no row starts in a block, a pass set Y). Branch-free, for the reason above.
+inline void start_order(const PreparedHpf& w, int64_t b, int64_t i0, int64_t n, bool starts,
+                        StartOrder& o) {
+  const int64_t in_block = starts ? w.block_starts[static_cast<size_t>(b)] : 0;
+  if (in_block == 0 || in_block == w.header.k1) {
+    for (int64_t k = 0; k < n; ++k) o.rows[k] = static_cast<uint16_t>(i0 + k);
+    o.starting = in_block == 0 ? 0 : n;
+    return;
+  }
+  const uint16_t* rows = w.rows.data() + b * w.groups * PreparedHpf::kGroupRows;
+  uint16_t later[kStartOrderChunk];
+  int64_t first = 0, rest = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const auto i = static_cast<uint16_t>(i0 + k);
+    const bool here = w.first_block[rows[i]] == b;
+    o.rows[first] = i;
+    later[rest] = i;
+    first += here;
+    rest += !here;
+  }
+  std::copy(later, later + rest, o.rows + first);
+  o.starting = first;
+}
+// Where kept row r's tile starts (above), given whether it starts in this block (start_order).
+inline RowStart row_start(const SpmmEpilogue& e, int64_t r, int64_t N, int64_t c0, bool first) {
+  if (!first) return {};
+  return {true, e.residual.empty() ? kZeroTokens : e.residual.data() + r * N + c0,
+          e.bias.empty() ? 0.0f : e.bias[static_cast<size_t>(r)]};
 }
 
 // SpMM walks a thread's output rows in panels whose Y tile (rows x tile_bytes) stays in L2

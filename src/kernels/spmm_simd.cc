@@ -319,6 +319,7 @@ void check_prepared(const PreparedHpf& w, format::ValueType type, size_t x_size,
   require(w.rows.size() == lanes && w.real_banks.size() == static_cast<size_t>(w.blocks) &&
               w.row_segments.size() == static_cast<size_t>(h.rows + 1) &&
               w.first_block.size() == static_cast<size_t>(h.rows) &&
+              w.block_starts.size() == static_cast<size_t>(w.blocks) &&
               w.slot_cols.size() == static_cast<size_t>(w.slots()) &&
               (f32 ? w.offs.size() == lanes * static_cast<size_t>(w.slots()) &&
                          w.vals_f32.size() == w.offs.size() &&

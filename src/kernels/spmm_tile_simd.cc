@@ -238,10 +238,11 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
               for (int64_t i = i0; i < i1; ++i) {
                 const int64_t seg = (b * k1 + i) * spp;
                 const int64_t r = w.rows[static_cast<size_t>(b * w.groups * G + i)];
-                SegmentRow<T>(
-                    d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
-                    first_touch ? detail::row_start(w, e, b, r, N, c0) : detail::RowStart{},
-                    y + r * N + c0);
+                // In mask order: the reordering of the int8 kernel (detail::start_order)
+                // measured 2-3 % slower here (docs/kernels.md).
+                const bool first = first_touch && w.first_block[static_cast<size_t>(r)] == b;
+                SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
+                              detail::row_start(e, r, N, c0, first), y + r * N + c0);
               }
             }
           });
