@@ -168,23 +168,31 @@ class TaskView:
                 "test split's sampling error, shared by every cell because they share the split, "
                 "and it is not part of the seed interval above.\n")
 
+    def paired(self, a, b, sparsity, steps, dense_seed=1):
+        """A − B paired by fine-tuning seed at one target and budget: (mean, half-width, n),
+        the verdict naming the better series, and each side's mean achieved sparsity; None
+        below two common seeds."""
+        ra = self.cell_runs(a, sparsity, steps, dense_seed)
+        rb = self.cell_runs(b, sparsity, steps, dense_seed)
+        common = sorted(set(ra) & set(rb))
+        if len(common) < 2:
+            return None
+        mi = stats.paired({k: self.metric.value(ra[k]) for k in common},
+                          {k: self.metric.value(rb[k]) for k in common})
+        v = stats.verdict(mi, better_if_negative=self.metric.lm)
+        v = {"A better": f"{self.short(a)} better", "B better": f"{self.short(b)} better"}.get(v, v)
+        achieved = [sum(r[k]["sparsity"] for k in common) / len(common) for r in (ra, rb)]
+        return mi, v, achieved
+
     def pair_table(self, steps):
         rows = []
         for s in GRID:
             for a, b in PAIRS:
-                ra, rb = self.cell_runs(a, s, steps), self.cell_runs(b, s, steps)
-                common = sorted(set(ra) & set(rb))
-                if len(common) < 2:
+                got = self.paired(a, b, s, steps)
+                if got is None:
                     continue
-                va = {k: self.metric.value(ra[k]) for k in common}
-                vb = {k: self.metric.value(rb[k]) for k in common}
-                mi = stats.paired(va, vb)
-                v = stats.verdict(mi, better_if_negative=self.metric.lm)
-                v = {"A better": f"{self.short(a)} better", "B better": f"{self.short(b)} better"}.get(v, v)
-                sa = sum(ra[k]["sparsity"] for k in common) / len(common)
-                sb = sum(rb[k]["sparsity"] for k in common) / len(common)
+                (m, h, n), v, (sa, sb) = got
                 at = pct(sa) if abs(sa - sb) < 0.005 else f"{pct(sa)} vs {pct(sb)}"
-                m, h, n = mi
                 rows.append(f"| {pct(s)} | {self.short(a)} − {self.short(b)} | {at} | "
                             f"{m:+.{self.metric.digits}f} ± {h:.{self.metric.digits}f} | {n} | {v} |")
         if not rows:
@@ -319,16 +327,10 @@ class TaskView:
 
     def hp_minus(self, series, sparsity, steps, dense_seed):
         """HP minus a pattern at one budget, paired by seed, with the verdict."""
-        ra = self.cell_runs("hp", sparsity, steps, dense_seed)
-        rb = self.cell_runs(series, sparsity, steps, dense_seed)
-        common = sorted(set(ra) & set(rb))
-        if len(common) < 2:
+        got = self.paired("hp", series, sparsity, steps, dense_seed)
+        if got is None:
             return ""
-        mi = stats.paired({k: self.metric.value(ra[k]) for k in common},
-                          {k: self.metric.value(rb[k]) for k in common})
-        v = stats.verdict(mi, better_if_negative=self.metric.lm)
-        v = {"A better": "hp better", "B better": f"{series} better"}.get(v, v)
-        m, h, n = mi
+        (m, h, n), v, _ = got
         return (f"{m:+.{self.metric.digits}f} ± {h:.{self.metric.digits}f}" +
                 ("" if n == 3 else f" (n = {n})") + f", {v}")
 
