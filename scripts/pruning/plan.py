@@ -135,6 +135,10 @@ STAGES = [
        FULL_CELLS, 4.2),
     _s("p5-wordnet-cls-full", "5", "full profile at 90 %", "wordnet-cls", "full", [1], 1000, [1, 2],
        FULL_CELLS, 3.1),
+    # Added 2026-12-05 20:50 UTC: a third fine-tuning seed for the full wordnet-cls (item 1 asks
+    # for 3); 5 jobs of about 560 s CPU each, measured on seeds 1 and 2 here.
+    _s("p5-wordnet-cls-full-seed3", "5", "full profile at 90 %, fine-tuning seed 3", "wordnet-cls",
+       "full", [1], 1000, [3], FULL_CELLS, 0.8),
     _s("splits-sotu-lm", "extra", "HP splits (rho2) with seeds", "sotu-lm", "quick", [1], 200, SEEDS,
        SPLIT_CELLS, 1.0),
     _s("splits-wordnet-cls", "extra", "HP splits (rho2) with seeds", "wordnet-cls", "quick", [1],
