@@ -276,8 +276,7 @@ class TaskView:
 
     def budget_sparsities(self, dense_seed):
         """The sparsities at which some pattern has cells at two budgets or more."""
-        budgets = self.budgets(dense_seed)
-        return [s for s in [0.8, 0.9, 0.95] if self.budget_order(s, dense_seed)] if len(budgets) > 1 else []
+        return [s for s in [0.8, 0.9, 0.95] if self.budget_order(s, dense_seed)]
 
     def budget_order(self, sparsity, dense_seed):
         budgets = self.budgets(dense_seed)
@@ -335,7 +334,7 @@ class TaskView:
                 ("" if n == 3 else f" (n = {n})") + f", {v}")
 
     def dense_seed_table(self):
-        dseeds = sorted({r["dense_seed"] for r in self.runs})
+        dseeds = self.dense_seeds()
         if len(dseeds) < 2:
             return []
         steps = min(r["steps"] for r in self.runs if r["dense_seed"] != 1)
