@@ -290,9 +290,11 @@ void AttentionPart(const float* q, const float* k, const float* v, const Attenti
     // when it has none, its second vector when the first holds them all.
     int64_t computed = blk.nq;
     if (blk.valid <= L) computed = blk.valid == 0 ? 0 : std::min(L, blk.nq);
-    for (int64_t f = 0; f < s.head_dim && computed < blk.nq; ++f) {
-      float* row = out + (blk.feature0 + f) * s.stride + blk.token0 + blk.s0;
-      std::fill(row + computed, row + blk.nq, 0.0f);
+    if (computed < blk.nq) {
+      for (int64_t f = 0; f < s.head_dim; ++f) {
+        float* row = out + (blk.feature0 + f) * s.stride + blk.token0 + blk.s0;
+        std::fill(row + computed, row + blk.nq, 0.0f);
+      }
     }
     if (computed == 0) continue;
     if (blk.valid <= L) {

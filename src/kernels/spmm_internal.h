@@ -101,11 +101,12 @@ inline void start_order(const PreparedHpf& w, int64_t b, int64_t i0, int64_t n, 
   std::copy(later, later + rest, o.rows + first);
   o.starting = first;
 }
-// Where kept row r's tile starts (above), given whether it starts in this block (start_order).
-inline RowStart row_start(const SpmmEpilogue& e, int64_t r, int64_t N, int64_t c0, bool first) {
+// Where kept row r's tile starts (above), given whether it starts in this block (start_order;
+// never without an epilogue `e`, which is read only then).
+inline RowStart row_start(const SpmmEpilogue* e, int64_t r, int64_t N, int64_t c0, bool first) {
   if (!first) return {};
-  return {true, e.residual.empty() ? kZeroTokens : e.residual.data() + r * N + c0,
-          e.bias.empty() ? 0.0f : e.bias[static_cast<size_t>(r)]};
+  return {true, e->residual.empty() ? kZeroTokens : e->residual.data() + r * N + c0,
+          e->bias.empty() ? 0.0f : e->bias[static_cast<size_t>(r)]};
 }
 
 // SpMM walks a thread's output rows in panels whose Y tile (rows x tile_bytes) stays in L2

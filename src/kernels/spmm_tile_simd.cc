@@ -242,7 +242,7 @@ void SpmmF32Part(const PreparedHpf& w, const float* x, int64_t N, float* y, cons
                 // measured 2-3 % slower here (docs/kernels.md).
                 const bool first = first_touch && w.first_block[static_cast<size_t>(r)] == b;
                 SegmentRow<T>(d, width, xt, w.seg_cols.data() + seg, w.seg_vals.data() + seg, count,
-                              detail::row_start(e, r, N, c0, first), y + r * N + c0);
+                              detail::row_start(&e, r, N, c0, first), y + r * N + c0);
               }
             }
           });

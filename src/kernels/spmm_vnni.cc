@@ -95,6 +95,16 @@ FITFORMER_VNNI inline void with_flag(bool flag, F&& f) {
     f(std::false_type{});
   }
 }
+// What a tile needs of one kept row segment: its weight quads (stepping by G), weight sum and
+// scale (times X's), where its Y tile starts, and that tile.
+struct KeptSegment {
+  const int32_t* quads;
+  int32_t sum;
+  float scale;
+  RowStart start;
+  float* y;
+};
+#define FITFORMER_ALWAYS_INLINE __attribute__((always_inline))
 // The lane mask of vector i of a V-vector tile: `tail` on the last.
 #define FITFORMER_MASK(i) (i == V - 1 ? tail : __mmask16{0xffff})
 #define FITFORMER_ADD_TO_Y(i) \
@@ -246,51 +256,41 @@ FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQua
   for (int64_t b = 0; b < w.blocks; ++b) {
     const auto [i0, i1] = kept_range(w, b, p0, p1);
     const int32_t* xt = xq.values.data() + b * Q * Np + c0;
-    // Kept row i of block b: its quads (stepping by G), the index of its sum and scale, its Y.
-    // Written out, not as lambdas: GCC called those, spilling around every tile of a pair (a
-    // fifth of the samples at 95 %, docs/kernels.md).
     const int64_t unit0 = b * w.groups * G;
-    const int32_t* block_quads = w.quads_i8.data() + b * w.groups * Q * G;
-    const uint16_t* block_rows = w.rows.data() + unit0;
+    // Kept row i of block b, the k-th of its chunk in start order. A function GCC must inline:
+    // as lambdas these were calls, spilling around every tile of a pair (a fifth of the
+    // samples at 95 %, docs/kernels.md).
+    const auto segment = [&](int64_t i, bool first) FITFORMER_ALWAYS_INLINE {
+      const int64_t r = w.rows[static_cast<size_t>(unit0 + i)];
+      const auto at = static_cast<size_t>(unit0 + i);
+      return KeptSegment{w.quads_i8.data() + (b * w.groups + i / G) * Q * G + i % G, w.sums_i8[at],
+                         w.scales_i8[at] * xq.scale, row_start(start, r, N, c0, first),
+                         y + r * N + c0};
+    };
     StartOrder order;
     for (int64_t chunk = i0; chunk < i1; chunk += kStartOrderChunk) {
       const int64_t n = std::min(kStartOrderChunk, i1 - chunk);
       start_order(w, b, chunk, n, start != nullptr, order);
       int64_t k = 0;
       for (; k + 2 <= n; k += 2) {
-        const int64_t i = order.rows[k], j = order.rows[k + 1];
-        const int64_t ri = block_rows[i], rj = block_rows[j];
-        const size_t at0 = static_cast<size_t>(unit0 + i), at1 = static_cast<size_t>(unit0 + j);
-        const RowStart start0 =
-            start == nullptr ? RowStart{} : row_start(*start, ri, N, c0, k < order.starting);
-        const RowStart start1 =
-            start == nullptr ? RowStart{} : row_start(*start, rj, N, c0, k + 1 < order.starting);
-        const int32_t* quads0 = block_quads + (i / G) * Q * G + i % G;
-        const int32_t* quads1 = block_quads + (j / G) * Q * G + j % G;
-        const float scale0 = w.scales_i8[at0] * xq.scale, scale1 = w.scales_i8[at1] * xq.scale;
-        float* y0 = y + ri * N + c0;
-        float* y1 = y + rj * N + c0;
+        const KeptSegment s0 = segment(order.rows[k], k < order.starting);
+        const KeptSegment s1 = segment(order.rows[k + 1], k + 1 < order.starting);
         with_tile_width(vectors, [&](auto v) {
-          with_flag(start0.first, [&](auto f0) {
-            with_flag(start1.first, [&](auto f1) {
+          with_flag(s0.start.first, [&](auto f0) {
+            with_flag(s1.start.first, [&](auto f1) {
               segment_pair_tile<decltype(v)::value, decltype(f0)::value, decltype(f1)::value>(
-                  xt, Np, quads0, quads1, Q, w.sums_i8[at0], w.sums_i8[at1], scale0, scale1, start0,
-                  start1, y0, y1, tail);
+                  xt, Np, s0.quads, s1.quads, Q, s0.sum, s1.sum, s0.scale, s1.scale, s0.start,
+                  s1.start, s0.y, s1.y, tail);
             });
           });
         });
       }
       if (k < n) {
-        const int64_t i = order.rows[k], ri = block_rows[i];
-        const size_t at = static_cast<size_t>(unit0 + i);
-        const RowStart rs =
-            start == nullptr ? RowStart{} : row_start(*start, ri, N, c0, k < order.starting);
-        const int32_t* quads = block_quads + (i / G) * Q * G + i % G;
-        float* yr = y + ri * N + c0;
+        const KeptSegment s0 = segment(order.rows[k], k < order.starting);
         with_tile_width(vectors, [&](auto v) {
-          with_flag(rs.first, [&](auto first) {
+          with_flag(s0.start.first, [&](auto first) {
             segment_tile<decltype(v)::value, decltype(first)::value>(
-                xt, Np, quads, Q, w.sums_i8[at], w.scales_i8[at] * xq.scale, rs, yr, tail);
+                xt, Np, s0.quads, Q, s0.sum, s0.scale, s0.start, s0.y, tail);
           });
         });
       }
