@@ -143,11 +143,10 @@ FITFORMER_VNNI inline void segment_tile(const int32_t* x4, int64_t Np, const int
     onto_y<First1>(b##i, s1, start1, yr1, i, FITFORMER_MASK(i)); \
   }
 template <int V, bool First0, bool First1>
-FITFORMER_VNNI inline void segment_pair_tile(const int32_t* x4, int64_t Np, const int32_t* quads0,
-                                             const int32_t* quads1, int64_t Q, int32_t sum0,
-                                             int32_t sum1, float scale0, float scale1,
-                                             const RowStart& start0, const RowStart& start1,
-                                             float* yr0, float* yr1, __mmask16 tail) {
+FITFORMER_VNNI FITFORMER_ALWAYS_INLINE inline void segment_pair_tile(
+    const int32_t* x4, int64_t Np, const int32_t* quads0, const int32_t* quads1, int64_t Q,
+    int32_t sum0, int32_t sum1, float scale0, float scale1, const RowStart& start0,
+    const RowStart& start1, float* yr0, float* yr1, __mmask16 tail) {
   const __m512i init0 = _mm512_set1_epi32(-128 * sum0), init1 = _mm512_set1_epi32(-128 * sum1);
   FITFORMER_EACH(FITFORMER_INIT2)
   for (int64_t q = 0; q < Q; ++q) {
@@ -246,54 +245,92 @@ FITFORMER_VNNI void quads_from_i8_vnni(const int8_t* x, ActivationQuads& q, int 
   }
 }
 
+namespace {
+
+// What the tiles of one column block b share: its X quads (from token c0 on), where its kept
+// rows' weights are, and Y.
+struct BlockTiles {
+  const PreparedHpf* w;
+  int64_t b, unit0;  // unit0: the block's first kept-row slot
+  const int32_t* xt;
+  int64_t Np, N, c0;
+  float x_scale;
+  float* y;
+  const SpmmEpilogue* start;
+  __mmask16 tail;
+};
+
+// Kept row i of the block, starting its Y tile here or not (`first`, from start_order).
+FITFORMER_VNNI FITFORMER_ALWAYS_INLINE inline KeptSegment kept_segment(const BlockTiles& t,
+                                                                       int64_t i, bool first) {
+  const PreparedHpf& w = *t.w;
+  const auto at = static_cast<size_t>(t.unit0 + i);
+  const int64_t r = w.rows[at];
+  return KeptSegment{w.quads_i8.data() + (t.b * w.groups + i / G) * w.quads * G + i % G,
+                     w.sums_i8[at], w.scales_i8[at] * t.x_scale,
+                     row_start(t.start, r, t.N, t.c0, first), t.y + r * t.N + t.c0};
+}
+
+template <int V, bool First0, bool First1>
+FITFORMER_VNNI FITFORMER_ALWAYS_INLINE inline void pair_at(const BlockTiles& t,
+                                                           const StartOrder& order, int64_t k) {
+  const KeptSegment s0 = kept_segment(t, order.rows[k], First0);
+  const KeptSegment s1 = kept_segment(t, order.rows[k + 1], First1);
+  segment_pair_tile<V, First0, First1>(t.xt, t.Np, s0.quads, s1.quads, t.w->quads, s0.sum, s1.sum,
+                                       s0.scale, s1.scale, s0.start, s1.start, s0.y, s1.y, t.tail);
+}
+
+// The n kept rows of one chunk, in start order: pairs of rows that start their tile here, at
+// most one pair across the boundary, pairs of rows that don't, and a last single row. Which
+// tile runs is decided here, outside the pair loops, and the tiles are inlined into them: as a
+// call per pair, the tile saved and restored registers and re-derived its constants every
+// time. Inlined, int8 / fp32 rose by 5-9 % at most benchmark points (docs/kernels.md).
+template <int V>
+FITFORMER_VNNI void chunk_tiles(const BlockTiles& t, const StartOrder& order, int64_t n) {
+  const int64_t starting = order.starting;
+  int64_t k = 0;
+  for (; k + 2 <= starting; k += 2) pair_at<V, true, true>(t, order, k);
+  if (k < starting && k + 2 <= n) {
+    pair_at<V, true, false>(t, order, k);
+    k += 2;
+  }
+  for (; k + 2 <= n; k += 2) pair_at<V, false, false>(t, order, k);
+  if (k < n) {
+    const KeptSegment s0 = kept_segment(t, order.rows[k], k < starting);
+    with_flag(s0.start.first, [&](auto first) {
+      segment_tile<V, decltype(first)::value>(t.xt, t.Np, s0.quads, t.w->quads, s0.sum, s0.scale,
+                                              s0.start, s0.y, t.tail);
+    });
+  }
+}
+
+}  // namespace
+
 FITFORMER_VNNI void spmm_i8_panel_vnni(const PreparedHpf& w, const ActivationQuads& xq, float* y,
                                        int64_t c0, int64_t width, int64_t p0, int64_t p1,
                                        const SpmmEpilogue* start) {
-  const int64_t N = xq.n, Np = xq.padded_n, Q = w.quads;
+  const int64_t Np = xq.padded_n, Q = w.quads;
   const int vectors = static_cast<int>((width + kLanes - 1) / kLanes);
   const int64_t rest = width - (vectors - 1) * kLanes;
   const __mmask16 tail = static_cast<__mmask16>((1u << rest) - 1u);
   for (int64_t b = 0; b < w.blocks; ++b) {
     const auto [i0, i1] = kept_range(w, b, p0, p1);
-    const int32_t* xt = xq.values.data() + b * Q * Np + c0;
-    const int64_t unit0 = b * w.groups * G;
-    // Kept row i of block b, the k-th of its chunk in start order. A function GCC must inline:
-    // as lambdas these were calls, spilling around every tile of a pair (a fifth of the
-    // samples at 95 %, docs/kernels.md).
-    const auto segment = [&](int64_t i, bool first) FITFORMER_ALWAYS_INLINE {
-      const int64_t r = w.rows[static_cast<size_t>(unit0 + i)];
-      const auto at = static_cast<size_t>(unit0 + i);
-      return KeptSegment{w.quads_i8.data() + (b * w.groups + i / G) * Q * G + i % G, w.sums_i8[at],
-                         w.scales_i8[at] * xq.scale, row_start(start, r, N, c0, first),
-                         y + r * N + c0};
-    };
+    const BlockTiles t{.w = &w,
+                       .b = b,
+                       .unit0 = b * w.groups * G,
+                       .xt = xq.values.data() + b * Q * Np + c0,
+                       .Np = Np,
+                       .N = xq.n,
+                       .c0 = c0,
+                       .x_scale = xq.scale,
+                       .y = y,
+                       .start = start,
+                       .tail = tail};
     StartOrder order;
     for (int64_t chunk = i0; chunk < i1; chunk += kStartOrderChunk) {
       const int64_t n = std::min(kStartOrderChunk, i1 - chunk);
       start_order(w, b, chunk, n, start != nullptr, order);
-      int64_t k = 0;
-      for (; k + 2 <= n; k += 2) {
-        const KeptSegment s0 = segment(order.rows[k], k < order.starting);
-        const KeptSegment s1 = segment(order.rows[k + 1], k + 1 < order.starting);
-        with_tile_width(vectors, [&](auto v) {
-          with_flag(s0.start.first, [&](auto f0) {
-            with_flag(s1.start.first, [&](auto f1) {
-              segment_pair_tile<decltype(v)::value, decltype(f0)::value, decltype(f1)::value>(
-                  xt, Np, s0.quads, s1.quads, Q, s0.sum, s1.sum, s0.scale, s1.scale, s0.start,
-                  s1.start, s0.y, s1.y, tail);
-            });
-          });
-        });
-      }
-      if (k < n) {
-        const KeptSegment s0 = segment(order.rows[k], k < order.starting);
-        with_tile_width(vectors, [&](auto v) {
-          with_flag(s0.start.first, [&](auto first) {
-            segment_tile<decltype(v)::value, decltype(first)::value>(
-                xt, Np, s0.quads, Q, s0.sum, s0.scale, s0.start, s0.y, tail);
-          });
-        });
-      }
+      with_tile_width(vectors, [&](auto v) { chunk_tiles<decltype(v)::value>(t, order, n); });
     }
   }
 }
