@@ -69,8 +69,8 @@ inline std::pair<int64_t, int64_t> balanced_rows(const PreparedHpf& w, int t, in
 // so which one a pair of kept rows gets is a branch. In the mask's order it falls as the mask
 // does, and mispredicted: at 95 % the int8 SpMM spent about 9 % of its samples deciding it
 // (docs/kernels.md). spmm_vnni.cc walks a block's kept rows in chunks of kStartOrderChunk, in
-// start_order: the rows that start here first, so the branch changes once per chunk. (The fp32
-// tile, one row at a time, measured slower with it.)
+// start_order: the rows that start here first, so chunk_tiles picks the tile once per part of a
+// chunk instead of per pair. (The fp32 tile, one row at a time, measured slower with it.)
 inline constexpr int64_t kStartOrderChunk = 128;
 struct StartOrder {
   uint16_t rows[kStartOrderChunk];  // kept row indices i (into the block's w.rows)
