@@ -139,6 +139,10 @@ STAGES = [
     # for 3); 5 jobs of about 560 s CPU each, measured on seeds 1 and 2 here.
     _s("p5-wordnet-cls-full-seed3", "5", "full profile at 90 %, fine-tuning seed 3", "wordnet-cls",
        "full", [1], 1000, [3], FULL_CELLS, 0.8),
+    # Added 2026-12-06 02:55 UTC: a third fine-tuning seed for the full sotu-lm, run beside
+    # p5-sotu-lm-full on the second core; 5 jobs of about 1,120 s CPU each, measured on seed 1.
+    _s("p5-sotu-lm-full-seed3", "5", "full profile at 90 %, fine-tuning seed 3", "sotu-lm", "full",
+       [1], 1000, [3], FULL_CELLS, 1.6),
     _s("splits-sotu-lm", "extra", "HP splits (rho2) with seeds", "sotu-lm", "quick", [1], 200, SEEDS,
        SPLIT_CELLS, 1.0),
     _s("splits-wordnet-cls", "extra", "HP splits (rho2) with seeds", "wordnet-cls", "quick", [1],
