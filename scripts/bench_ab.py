@@ -12,7 +12,8 @@ thread CPU time per benchmark. Prints, per benchmark and binary, the median over
 Then the ratios that the issue's targets are stated in, each taken within one process (so a
 slow moment of the machine hits both sides) and summarized by the median over the processes:
 per SpMM benchmark, oneDNN's time on the same shape and N over the kernel's ("x oneDNN"), and
-per int8 benchmark, the fp32 kernel's time over the int8 one ("int8 / fp32").
+per int8 benchmark, the fp32 kernel's time over the int8 one ("int8 / fp32"; the int8 kernel on
+prebuilt quads, spmm_hpf_i8_fused_quads, against spmm_hpf_f32_prepared).
 """
 import json
 import re
@@ -65,7 +66,7 @@ def ratio_line(label, num, den, names):
 def print_ratios(times, names):
     lines = []
     for bench in times:
-        m = re.match(r"spmm_hpf_(f32|i8)(_prepared)?/(\d+x\d+)/N(\d+)/", bench)
+        m = re.match(r"spmm_hpf_(f32|i8)(_prepared|_fused_quads)?/(\d+x\d+)/N(\d+)/", bench)
         if not m:
             continue
         dense = f"gemm_dense_f32/{m.group(3)}/N{m.group(4)}/"
@@ -73,7 +74,9 @@ def print_ratios(times, names):
             if other.startswith(dense):
                 lines.append(ratio_line(f"x oneDNN: {bench}", times[other], times[bench], names))
         if m.group(1) == "i8":
-            fp32 = bench.replace("spmm_hpf_i8", "spmm_hpf_f32", 1)
+            # The kernel on prebuilt quads is compared with the fp32 kernel on its X as it is.
+            fp32 = bench.replace("spmm_hpf_i8_fused_quads", "spmm_hpf_f32_prepared", 1)
+            fp32 = fp32.replace("spmm_hpf_i8", "spmm_hpf_f32", 1)
             if fp32 in times:
                 lines.append(ratio_line(f"int8 / fp32: {bench}", times[fp32], times[bench], names))
     if lines:

@@ -25,7 +25,7 @@ SpmmEpilogue residual_epilogue(const Problem& p) {
   return e;
 }
 
-constexpr std::array<KernelEntry, 14> kKernels = {{
+constexpr std::array<KernelEntry, 15> kKernels = {{
     {"spmm_hpf_f32", Operand::kHpfF32, false,
      [](const Problem& p, std::span<float> y, int t) { spmm_hpf_f32(*p.hpf_f32, p.x, p.n, y, t); },
      [](const Problem& p, std::span<float> y, int t) {
@@ -104,6 +104,16 @@ constexpr std::array<KernelEntry, 14> kKernels = {{
      [](const Problem& p, std::span<float> y, int t) {
        spmm_hpf_i8_fused_reference(*p.hpf_i8, p.x, p.x_max_abs, p.n, y, residual_epilogue(p), t);
      }},
+    // The int8 kernel alone, as the forward calls it: X already in quads (built by the
+    // producer's quantization), no epilogue. spmm_hpf_i8_prepared also builds the quads from a
+    // row-major int8 X; the fp32 kernel reads its X as it is.
+    {"spmm_hpf_i8_fused_quads", Operand::kHpfI8, false,
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused(*p.prepared_i8, p.quads, y, SpmmEpilogue{}, t);
+     },
+     [](const Problem& p, std::span<float> y, int t) {
+       spmm_hpf_i8_fused_reference(*p.hpf_i8, p.x, p.x_max_abs, p.n, y, SpmmEpilogue{}, t);
+     }},
     {"spmm_csr_f32", Operand::kCsr, false,
      [](const Problem& p, std::span<float> y, int t) { spmm_csr_f32(p.csr, p.x, p.n, y, t); },
      [](const Problem& p, std::span<float> y, int t) {
@@ -137,6 +147,7 @@ Problem make_problem(std::span<const float> weights, int64_t rows, int64_t cols,
   p.xq = quantize_activations(x);
   for (float v : x) p.x_max_abs = std::max(p.x_max_abs, std::fabs(v));
   p.x.assign(x.begin(), x.end());
+  if (hp) p.quads = quantize_quads(p.x, cols, n, p.hpf_i8->header.block_cols, p.x_max_abs);
   p.nonzeros = sparsity::kept_count(mask);
   // Bias and residual of the size of the inputs, from fixed seeds.
   Rng rng(rows * 7919 + cols * 31 + n);
@@ -162,7 +173,8 @@ bool runs_on(const KernelEntry& e, const Problem& p) {
 }
 
 int64_t problem_bytes(const Problem& p) {
-  int64_t bytes = p.dense.bytes() + p.csr.bytes() + static_cast<int64_t>(p.x.size() * 4);
+  int64_t bytes = p.dense.bytes() + p.csr.bytes() + static_cast<int64_t>(p.x.size() * 4) +
+                  static_cast<int64_t>(p.quads.values.size() * 4);
   for (const auto* m : {&p.hpf_f32, &p.hpf_i8})
     if (m->has_value()) bytes += (*m)->bytes();
   for (const auto* m : {&p.prepared_f32, &p.prepared_i8})

@@ -27,7 +27,10 @@ struct Problem {
   // reads a line-aligned X in place and copies any other; kernels tests cover every offset).
   CacheAlignedVector<float> x;
   QuantizedActivations xq;  // x for the int8 kernels
-  int64_t nonzeros = 0;     // kept weights: the useful work is 2 * nonzeros * N flops
+  // With hp: x quantized by the float rule (max |x|) into the int8 kernels' input layout, as a
+  // forward's producer op leaves it for the next int8 linear (spmm_fused.h).
+  ActivationQuads quads;
+  int64_t nonzeros = 0;  // kept weights: the useful work is 2 * nonzeros * N flops
   // For the fused kernels (spmm_fused.h): a bias [M], a residual M x N and max |x|.
   std::vector<float> bias;
   CacheAlignedVector<float> residual;  // aligned as x

@@ -21,7 +21,6 @@
 #include <omp.h>
 
 #include <cstring>
-#include <type_traits>
 
 // GCC 12 reports the deliberately undefined pass-through operand of the AVX-512 intrinsics
 // (_mm512_undefined_*) as uninitialized once they inline here: noise, not a finding.
@@ -83,16 +82,6 @@ FITFORMER_VNNI inline void onto_y(__m512i acc, __m512 scale, const RowStart& sta
     start_y(acc, scale, start.from + i * kLanes, start.bias, yr + i * kLanes, m);
   } else {
     add_to_y(acc, scale, yr + i * kLanes, m);
-  }
-}
-// Calls f(std::true_type{}) or f(std::false_type{}) as `flag` is: a run-time flag to the
-// compile-time one the tiles are specialized on.
-template <typename F>
-FITFORMER_VNNI inline void with_flag(bool flag, F&& f) {
-  if (flag) {
-    f(std::true_type{});
-  } else {
-    f(std::false_type{});
   }
 }
 // What a tile needs of one kept row segment: its weight quads (stepping by G), weight sum and
@@ -296,11 +285,12 @@ FITFORMER_VNNI void chunk_tiles(const BlockTiles& t, const StartOrder& order, in
   }
   for (; k + 2 <= n; k += 2) pair_at<V, false, false>(t, order, k);
   if (k < n) {
-    const KeptSegment s0 = kept_segment(t, order.rows[k], k < starting);
-    with_flag(s0.start.first, [&](auto first) {
-      segment_tile<V, decltype(first)::value>(t.xt, t.Np, s0.quads, t.w->quads, s0.sum, s0.scale,
-                                              s0.start, s0.y, t.tail);
-    });
+    const KeptSegment s = kept_segment(t, order.rows[k], k < starting);
+    if (s.start.first) {
+      segment_tile<V, true>(t.xt, t.Np, s.quads, t.w->quads, s.sum, s.scale, s.start, s.y, t.tail);
+    } else {
+      segment_tile<V, false>(t.xt, t.Np, s.quads, t.w->quads, s.sum, s.scale, s.start, s.y, t.tail);
+    }
   }
 }
 
