@@ -143,6 +143,12 @@ STAGES = [
     # p5-sotu-lm-full on the second core; 5 jobs of about 1,120 s CPU each, measured on seed 1.
     _s("p5-sotu-lm-full-seed3", "5", "full profile at 90 %, fine-tuning seed 3", "sotu-lm", "full",
        [1], 1000, [3], FULL_CELLS, 1.6),
+    # Added 2026-12-06 04:10 UTC: the third full profile of item 3. The TinyBERT-shaped
+    # spam-cls trains at about 6 s per step on one core here (docs/models.md: 456 steps in
+    # 2,768 s), so 1,000 steps per job would be 1.7 CPU h; 200 steps (1.3 epochs of its training
+    # data) is about 1,300 s with the eval, 15 jobs 5.4 CPU h, plus 0.8 h to train the dense model.
+    _s("p5-spam-cls-full", "5", "full profile at 90 %", "spam-cls", "full", [1], 200, SEEDS,
+       FULL_CELLS, 5.4),
     _s("splits-sotu-lm", "extra", "HP splits (rho2) with seeds", "sotu-lm", "quick", [1], 200, SEEDS,
        SPLIT_CELLS, 1.0),
     _s("splits-wordnet-cls", "extra", "HP splits (rho2) with seeds", "wordnet-cls", "quick", [1],
