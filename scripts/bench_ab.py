@@ -22,6 +22,9 @@ import subprocess
 import sys
 
 UNIT_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+# The fp32 kernel an int8 one is compared with: its name with f32 for i8, except the int8 kernel
+# on prebuilt quads, which is compared with the fp32 kernel reading its X as it is.
+FP32_TWIN = {"spmm_hpf_i8_fused_quads": "spmm_hpf_f32_prepared"}
 
 
 def main():
@@ -74,9 +77,9 @@ def print_ratios(times, names):
             if other.startswith(dense):
                 lines.append(ratio_line(f"x oneDNN: {bench}", times[other], times[bench], names))
         if m.group(1) == "i8":
-            # The kernel on prebuilt quads is compared with the fp32 kernel on its X as it is.
-            fp32 = bench.replace("spmm_hpf_i8_fused_quads", "spmm_hpf_f32_prepared", 1)
-            fp32 = fp32.replace("spmm_hpf_i8", "spmm_hpf_f32", 1)
+            kernel = bench.split("/", 1)[0]
+            twin = FP32_TWIN.get(kernel, kernel.replace("spmm_hpf_i8", "spmm_hpf_f32", 1))
+            fp32 = twin + bench[len(kernel):]
             if fp32 in times:
                 lines.append(ratio_line(f"int8 / fp32: {bench}", times[fp32], times[bench], names))
     if lines:
