@@ -4,6 +4,8 @@ what finished into records: the dense models (trained when absent), each prune
 kept in study.json next to the pruned model, keyed by the prune's key, the dense weights' and
 the recipe's hashes). A killed run resumes: a finished job is never redone, an unfinished one
 starts again."""
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -32,6 +34,25 @@ def read_json(path):
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def try_lock(path):
+    """An exclusive lock on the file at path, or None when another process holds it."""
+    f = open(path, "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
+@contextlib.contextmanager
+def waiting_lock(path):
+    """Holds an exclusive lock on the file at path, waiting for whoever holds it."""
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def sha256_file(path):
@@ -152,6 +173,16 @@ class Runner:
             raise RuntimeError(f"{' '.join(cmd)}: {p.stderr.strip()[-400:]}")
         return json.loads(p.stdout), wall, cpu
 
+    def train_dense(self, task, profile, dense_seed, out, cache):
+        cmd = [self.bin, "train", "--recipe", self.recipe(task, dense_seed), "--profile", profile,
+               "--out", out, "--threads", str(self.threads)]
+        log(f"train {os.path.relpath(out, self.root)}")
+        p, wall, cpu = run_measured(cmd, capture=False)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed")
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        write_atomic(cache + ".train", json.dumps({"wall": wall, "cpu": cpu}) + "\n")
+
     def dense(self, task, profile, dense_seed, run=True):
         """The dense model's record: its test and valid scores and training time, training it
         first when absent (run=True)."""
@@ -160,17 +191,17 @@ class Runner:
         model = os.path.join(out, "model.safetensors")
         # `fitformer train` exports model.safetensors and train_log.json when it finishes (an
         # interrupted run leaves a checkpoint, and running it again resumes from there).
-        if not (os.path.exists(model) and os.path.exists(os.path.join(out, "train_log.json"))):
+        def trained():
+            return os.path.exists(model) and os.path.exists(os.path.join(out, "train_log.json"))
+        if not trained():
             if not run:
                 return None
-            cmd = [self.bin, "train", "--recipe", self.recipe(task, dense_seed), "--profile",
-                   profile, "--out", out, "--threads", str(self.threads)]
-            log(f"train {os.path.relpath(out, self.root)}")
-            p, wall, cpu = run_measured(cmd, capture=False)
-            if p.returncode != 0:
-                raise RuntimeError(f"{' '.join(cmd)} failed")
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            write_atomic(cache + ".train", json.dumps({"wall": wall, "cpu": cpu}) + "\n")
+            # Two runners on one stage reach the untrained model together: the second waits for
+            # the first's training rather than training into the same folder beside it.
+            os.makedirs(self.work, exist_ok=True)
+            with waiting_lock(os.path.join(self.work, f"lock-train-{task}-{profile}-d{dense_seed}")):
+                if not trained():
+                    self.train_dense(task, profile, dense_seed, out, cache)
         digest = sha256_file(model)
         c = read_json(cache)
         if not (c and c.get("model_sha256") == digest):

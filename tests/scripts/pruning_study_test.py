@@ -221,5 +221,32 @@ class Resuming(unittest.TestCase):
             self.assertEqual(before, after)
 
 
+class Locks(unittest.TestCase):
+    """Two runners share a stage through per-job locks (scripts/pruning/runner.py)."""
+
+    def test_a_job_held_by_another_process_is_skipped_until_released(self):
+        from pruning import runner
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "job.lock")
+            holder = subprocess.Popen(
+                [sys.executable, "-c", "import fcntl,sys; f=open(sys.argv[1],'w'); "
+                 "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+                 path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            self.assertEqual(holder.stdout.readline().strip(), "held")
+            self.assertIsNone(runner.try_lock(path))
+            holder.stdin.close()
+            holder.wait()
+            mine = runner.try_lock(path)
+            self.assertIsNotNone(mine)
+            # Held by this runner now: a second runner (another open file) is refused.
+            self.assertIsNone(runner.try_lock(path))
+            mine.close()
+            with runner.waiting_lock(path):
+                self.assertIsNone(runner.try_lock(path))
+            again = runner.try_lock(path)
+            self.assertIsNotNone(again)
+            again.close()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
