@@ -173,53 +173,63 @@ class Runner:
             raise RuntimeError(f"{' '.join(cmd)}: {p.stderr.strip()[-400:]}")
         return json.loads(p.stdout), wall, cpu
 
-    def train_dense(self, task, profile, dense_seed, out, cache):
-        cmd = [self.bin, "train", "--recipe", self.recipe(task, dense_seed), "--profile", profile,
-               "--out", out, "--threads", str(self.threads)]
-        log(f"train {os.path.relpath(out, self.root)}")
-        p, wall, cpu = run_measured(cmd, capture=False)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed")
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        write_atomic(cache + ".train", json.dumps({"wall": wall, "cpu": cpu}) + "\n")
-
     def dense(self, task, profile, dense_seed, run=True):
-        """The dense model's record: its test and valid scores and training time, training it
-        first when absent (run=True)."""
+        """The dense model's record: its test and valid scores and training time, training and
+        scoring it first when absent (run=True)."""
         out = self.dense_dir(task, profile, dense_seed)
         cache = os.path.join(self.work, f"{task}-{profile}-d{dense_seed}", "dense.json")
-        model = os.path.join(out, "model.safetensors")
-        # `fitformer train` exports model.safetensors and train_log.json when it finishes (an
-        # interrupted run leaves a checkpoint, and running it again resumes from there).
-        def trained():
-            return os.path.exists(model) and os.path.exists(os.path.join(out, "train_log.json"))
-        if not trained():
-            if not run:
-                return None
-            # Two runners on one stage reach the untrained model together: the second waits for
-            # the first's training rather than training into the same folder beside it.
+        c = self.scored_dense(out, cache)
+        if c is None and run:
+            # Two runners on one stage reach a new dense model together: the second waits while
+            # the first trains and scores it, rather than training into the same folder beside it.
             os.makedirs(self.work, exist_ok=True)
-            with waiting_lock(os.path.join(self.work, f"lock-train-{task}-{profile}-d{dense_seed}")):
-                if not trained():
-                    self.train_dense(task, profile, dense_seed, out, cache)
-        digest = sha256_file(model)
-        c = read_json(cache)
-        if not (c and c.get("model_sha256") == digest):
-            if not run:
-                return None
-            log(f"eval dense {os.path.relpath(out, self.root)}")
-            test, _, _ = self.eval(out, task, "test")
-            valid, _, _ = self.eval(out, task, "valid")
-            c = {"model_sha256": digest, "test": test, "valid": valid}
-            trained = read_json(cache + ".train")
-            if trained:
-                c["train_wall_seconds"], c["train_cpu_seconds"] = trained["wall"], trained["cpu"]
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            write_atomic(cache, json.dumps(c, indent=2) + "\n")
+            with waiting_lock(os.path.join(self.work, f"lock-dense-{task}-{profile}-d{dense_seed}")):
+                c = (self.scored_dense(out, cache) or
+                     self.train_and_score(task, profile, dense_seed, out, cache))
+        if c is None:
+            return None
         tl = read_json(os.path.join(out, "train_log.json")) or {}
         c["trainer_seconds"] = tl.get("train_seconds")
         c["dense_seed"] = dense_seed
         c["recipe"] = os.path.relpath(self.recipe(task, dense_seed), self.root)
+        return c
+
+    @staticmethod
+    def trained(out):
+        # `fitformer train` exports model.safetensors and train_log.json when it finishes (an
+        # interrupted run leaves a checkpoint, and running it again resumes from there).
+        return (os.path.exists(os.path.join(out, "model.safetensors")) and
+                os.path.exists(os.path.join(out, "train_log.json")))
+
+    def scored_dense(self, out, cache):
+        """The cached scores of the trained model in out; None when it is untrained or the cache
+        scored other weights."""
+        if not self.trained(out):
+            return None
+        c = read_json(cache)
+        digest = sha256_file(os.path.join(out, "model.safetensors"))
+        return c if c and c.get("model_sha256") == digest else None
+
+    def train_and_score(self, task, profile, dense_seed, out, cache):
+        if not self.trained(out):
+            cmd = [self.bin, "train", "--recipe", self.recipe(task, dense_seed), "--profile",
+                   profile, "--out", out, "--threads", str(self.threads)]
+            log(f"train {os.path.relpath(out, self.root)}")
+            p, wall, cpu = run_measured(cmd, capture=False)
+            if p.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed")
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            write_atomic(cache + ".train", json.dumps({"wall": wall, "cpu": cpu}) + "\n")
+        log(f"eval dense {os.path.relpath(out, self.root)}")
+        test, _, _ = self.eval(out, task, "test")
+        valid, _, _ = self.eval(out, task, "valid")
+        c = {"model_sha256": sha256_file(os.path.join(out, "model.safetensors")), "test": test,
+             "valid": valid}
+        timing = read_json(cache + ".train")
+        if timing:
+            c["train_wall_seconds"], c["train_cpu_seconds"] = timing["wall"], timing["cpu"]
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        write_atomic(cache, json.dumps(c, indent=2) + "\n")
         return c
 
     # ---- prune jobs ----

@@ -247,6 +247,42 @@ class Locks(unittest.TestCase):
             self.assertIsNotNone(again)
             again.close()
 
+    def test_two_runners_train_and_score_a_new_dense_model_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "frozen", "recipes"))
+            open(os.path.join(tmp, "frozen", "recipes", "spam-cls.toml"), "w").close()
+            # A stand-in for fitformer: logs each command, trains for a second, scores slowly
+            # enough that a runner which did not wait would score the model a second time.
+            fake = os.path.join(tmp, "frozen", "fitformer")
+            with open(fake, "w") as f:
+                f.write("#!" + sys.executable + "\n" + """import json, os, sys, time
+a = sys.argv[1:]
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(a[0] + "\\n")
+if a[0] == "train":
+    out = a[a.index("--out") + 1]
+    time.sleep(1)
+    os.makedirs(out, exist_ok=True)
+    open(os.path.join(out, "model.safetensors"), "wb").write(b"weights")
+    open(os.path.join(out, "train_log.json"), "w").write('{"train_seconds": 1}')
+else:
+    time.sleep(0.5)
+    print(json.dumps({"accuracy": 0.5}))
+""")
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, FAKE_LOG=os.path.join(tmp, "calls"))
+            one = ("import sys; sys.path.insert(0, sys.argv[1]); from pruning import runner; "
+                   "print(runner.Runner(sys.argv[2]).dense('spam-cls', 'quick', 1)['model_sha256'])")
+            runners = [subprocess.Popen([sys.executable, "-c", one, os.path.join(ROOT, "scripts"),
+                                         tmp], env=env, stdout=subprocess.PIPE, text=True)
+                       for _ in range(2)]
+            digests = [p.communicate()[0].split()[-1] for p in runners]  # after log lines
+            self.assertEqual([p.returncode for p in runners], [0, 0])
+            self.assertEqual(digests, [hashlib.sha256(b"weights").hexdigest()] * 2)
+            with open(os.path.join(tmp, "calls")) as f:
+                calls = f.read().split()
+            self.assertEqual(sorted(calls), ["eval", "eval", "train"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
