@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from . import stats
+from . import plan, stats
 
 GRID = [0.5, 0.7, 0.8, 0.9, 0.95]
 MAIN_ORDER = ["hp", "bank-balanced", "bank-balanced-1x64", "block-balanced", "block",
@@ -99,11 +99,29 @@ class TaskView:
 
     # ---- tables ----
 
-    def header(self, steps, dense_seed=1, what=""):
+    def rerun(self, keep):
+        """The command that reruns the runs keep() selects: the plan's stages that hold them."""
+        ran = {(r["dense_seed"], r["steps"], r["seed"], r["series"], round(r["target_sparsity"], 6))
+               for r in self.runs if keep(r)}
+        names, covered = [], set()
+        for st in plan.STAGES:  # a job two stages share is named once, by the first
+            if st.task != self.task or st.profile != self.profile:
+                continue
+            mine = {(j.dense_seed, j.steps, j.seed, j.series, round(j.sparsity, 6))
+                    for j in st.jobs()} & ran - covered
+            if mine:
+                names.append(st.name)
+                covered |= mine
+        return f"; `scripts/pruning_study --stages {','.join(names)}`" if names else ""
+
+    def header(self, steps, dense_seed=1, what="", keep=lambda r: True):
         seeds = self.seeds_of(steps, dense_seed)
+        command = self.rerun(lambda r: r["steps"] == steps and r["dense_seed"] == dense_seed and
+                             keep(r))
         return (f"**{self.task} ({self.profile}), {self.metric.name}, {steps} prune steps per job, "
                 f"fine-tuning seeds {', '.join(map(str, seeds))}, dense model seed {dense_seed}"
-                f"{what}** (measured; mean ± half-width of the 95 % t interval over the seeds)\n")
+                f"{what}** (measured; mean ± half-width of the 95 % t interval over the seeds"
+                f"{command})\n")
 
     def dense_row(self, dense):
         t = dense["test"]
@@ -114,7 +132,7 @@ class TaskView:
         cols = [s for s in GRID if any(self.cell_runs(k, s, steps) for k in order)]
         if not order:
             return []
-        out = [self.header(steps)]
+        out = [self.header(steps, keep=lambda r: r["series"] in order + ["control"])]
         d = self.doc["dense"].get("1")
         ctrl = self.fmt_cell("control", 0.0, steps)
         out += ["| reference (sparsity 0) | test |", "|---|---:|"]
@@ -262,10 +280,12 @@ class TaskView:
         if len(order) < 2:
             return []
         cols = [s for s in GRID if any(self.cell_runs(k, s, steps) for k in order)]
-        out = [self.header(steps, what=": HP's geometry and split"),
+        shown = order + ["bank-balanced-1x64", "unstructured"]
+        out = [self.header(steps, what=": HP's geometry and split",
+                           keep=lambda r: r["series"] in shown),
                "| HP variant | " + " | ".join(pct(s) for s in cols) + " |",
                "|---|" + "---:|" * len(cols)]
-        for k in order + ["bank-balanced-1x64", "unstructured"]:
+        for k in shown:
             if any(self.cell_runs(k, s, steps) for s in cols):
                 out.append(f"| {self.labels[k]} | " +
                            " | ".join(self.fmt_cell(k, s, steps) for s in cols) + " |")
@@ -292,9 +312,11 @@ class TaskView:
             order = self.budget_order(s, d)
             seeds = "; ".join(f"{', '.join(map(str, self.seeds_of(b, d)))} at {b} steps"
                               for b in budgets)
+            command = self.rerun(lambda r: r["dense_seed"] == d and (r["series"] == "control" or (
+                r["series"] in order and abs(r["target_sparsity"] - s) < 1e-9)))
             out += [f"**{self.task} ({self.profile}): {self.metric.name} at {pct(s)} against the "
                     f"prune budget, dense model seed {d}** (measured; mean ± 95 % t half-width over "
-                    f"the fine-tuning seeds; seeds {seeds})\n",
+                    f"the fine-tuning seeds; seeds {seeds}{command})\n",
                     "| pattern | " + " | ".join(f"{b} steps" for b in budgets) + " |",
                     "|---|" + "---:|" * len(budgets),
                     f"| {self.labels['control']} | " +
@@ -357,9 +379,12 @@ class TaskView:
                         f" | {self.metric.cell(stats.mean_interval(vals))} |")
         if not rows:
             return []
+        shown = {(k, round(s, 6)) for k, s in cols}
+        command = self.rerun(lambda r: r["steps"] == steps and r["seed"] == seed and
+                             (r["series"], round(r["target_sparsity"], 6)) in shown)
         return [f"**{self.task} ({self.profile}): across dense training seeds, {steps} prune steps, "
                 f"fine-tuning seed {seed}** (measured; {self.metric.name}; last column: mean ± 95 % "
-                "t half-width over the dense seeds)\n",
+                f"t half-width over the dense seeds{command})\n",
                 "| model | " + " | ".join(f"dense seed {d}" for d in dseeds) + " | mean |",
                 "|---|" + "---:|" * (len(dseeds) + 1)] + rows + [""]
 
