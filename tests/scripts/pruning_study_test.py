@@ -19,7 +19,7 @@ import unittest
 ROOT = os.path.abspath(sys.argv.pop(1) if len(sys.argv) > 1 else
                        os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from pruning import stats  # noqa: E402
+from pruning import plan, stats  # noqa: E402
 
 
 def t_pdf(x, df):
@@ -247,41 +247,72 @@ class Locks(unittest.TestCase):
             self.assertIsNotNone(again)
             again.close()
 
-    def test_two_runners_train_and_score_a_new_dense_model_once(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            os.makedirs(os.path.join(tmp, "frozen", "recipes"))
-            open(os.path.join(tmp, "frozen", "recipes", "spam-cls.toml"), "w").close()
-            # A stand-in for fitformer: logs each command, trains for a second, scores slowly
-            # enough that a runner which did not wait would score the model a second time.
-            fake = os.path.join(tmp, "frozen", "fitformer")
-            with open(fake, "w") as f:
-                f.write("#!" + sys.executable + "\n" + """import json, os, sys, time
+    FAKE_FITFORMER = """import json, os, sys, time
 a = sys.argv[1:]
+out = a[a.index("--out") + 1] if "--out" in a else a[a.index("--model") + 1]
 with open(os.environ["FAKE_LOG"], "a") as log:
-    log.write(a[0] + "\\n")
+    log.write(a[0] + " " + out + "\\n")
 if a[0] == "train":
-    out = a[a.index("--out") + 1]
     time.sleep(1)
     os.makedirs(out, exist_ok=True)
     open(os.path.join(out, "model.safetensors"), "wb").write(b"weights")
     open(os.path.join(out, "train_log.json"), "w").write('{"train_seconds": 1}')
+elif a[0] == "prune":
+    time.sleep(0.3)
+    os.makedirs(out, exist_ok=True)
+    kept = 1 - float(a[a.index("--sparsity") + 1])
+    with open(os.path.join(out, "prune.json"), "w") as f:
+        json.dump({"key": out, "density": kept, "layers": [{"density": kept}],
+                   "valid_metric": 0.9, "valid_loss": 0.3}, f)
+    print("{}")
 else:
     time.sleep(0.5)
-    print(json.dumps({"accuracy": 0.5}))
-""")
-            os.chmod(fake, 0o755)
-            env = dict(os.environ, FAKE_LOG=os.path.join(tmp, "calls"))
-            one = ("import sys; sys.path.insert(0, sys.argv[1]); from pruning import runner; "
-                   "print(runner.Runner(sys.argv[2]).dense('spam-cls', 'quick', 1)['model_sha256'])")
-            runners = [subprocess.Popen([sys.executable, "-c", one, os.path.join(ROOT, "scripts"),
-                                         tmp], env=env, stdout=subprocess.PIPE, text=True)
-                       for _ in range(2)]
-            digests = [p.communicate()[0].split()[-1] for p in runners]  # after log lines
-            self.assertEqual([p.returncode for p in runners], [0, 0])
-            self.assertEqual(digests, [hashlib.sha256(b"weights").hexdigest()] * 2)
-            with open(os.path.join(tmp, "calls")) as f:
-                calls = f.read().split()
-            self.assertEqual(sorted(calls), ["eval", "eval", "train"])
+    print(json.dumps({"accuracy": 0.9, "macro_f1": 0.8, "examples": 100,
+                      "baseline": {"accuracy": 0.5, "macro_f1": 0.3, "kind": "majority class"}}))
+"""
+
+    def fake_tree(self, tmp):
+        """frozen/ with a stand-in fitformer (it logs each call, trains for a second, scores
+        slowly enough that a runner which did not wait would score the model again)."""
+        os.makedirs(os.path.join(tmp, "frozen"), exist_ok=True)
+        fake = os.path.join(tmp, "frozen", "fitformer")
+        with open(fake, "w") as f:
+            f.write("#!" + sys.executable + "\n" + self.FAKE_FITFORMER)
+        os.chmod(fake, 0o755)
+        with open(os.path.join(tmp, "frozen", "FROZEN.json"), "w") as f:
+            f.write('{"commit": "test", "dirty": false, "fitformer_sha256": "fake"}\n')
+        return dict(os.environ, FAKE_LOG=os.path.join(tmp, "calls"))
+
+    def calls(self, tmp):
+        with open(os.path.join(tmp, "calls")) as f:
+            return [line.split() for line in f]
+
+    def test_two_runners_share_a_stage_and_run_each_job_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for d in ("scripts", "docs"):
+                shutil.copytree(os.path.join(ROOT, d), os.path.join(tmp, d))
+            shutil.copytree(os.path.join(ROOT, "recipes"), os.path.join(tmp, "frozen", "recipes"))
+            env = self.fake_tree(tmp)
+            # A stage with nothing committed: its dense model and every job are new here.
+            os.remove(os.path.join(tmp, "docs", "pruning", "study-spam-cls-full.json"))
+            stage = "p5-spam-cls-full"
+            cmd = [sys.executable, os.path.join(tmp, "scripts", "pruning_study"), "--stages", stage]
+            runners = [subprocess.Popen(cmd, cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+            logs = [p.communicate()[0] for p in runners]
+            self.assertEqual([p.returncode for p in runners], [0, 0], "\n".join(logs))
+            calls = self.calls(tmp)
+            jobs = list(plan.STAGE_BY_NAME[stage].jobs())
+            prunes = [out for cmd, out in calls if cmd == "prune"]
+            self.assertEqual(len(prunes), len(jobs))
+            self.assertEqual(len(set(prunes)), len(jobs))
+            self.assertEqual([c for c, _ in calls].count("train"), 1)
+            self.assertEqual([c for c, _ in calls].count("eval"), len(jobs) + 2)
+            # Both did a share of the work, and the study's JSON holds every job once.
+            self.assertTrue(all(": prune" in log for log in logs), "\n".join(logs))
+            with open(os.path.join(tmp, "docs", "pruning", "study-spam-cls-full.json")) as f:
+                runs = json.load(f)["runs"]
+            self.assertEqual(len(runs), len(jobs))
 
 
 if __name__ == "__main__":
