@@ -102,6 +102,12 @@ class Job:
         return f"{self.series}-s{self.sparsity:g}"
 
 
+def job_of(task, profile, rec):
+    """The job a run record of the study's JSON came from."""
+    return Job(task, profile, rec["dense_seed"], rec["steps"], rec["seed"], rec["series"],
+               rec["target_sparsity"])
+
+
 def _s(name, priority, what, task, profile, dense, steps, seeds, cells, est):
     return Stage(name, priority, what, task, profile, tuple(dense), steps, tuple(seeds),
                  tuple((k, tuple(v)) for k, v in cells), est)

@@ -101,14 +101,10 @@ class TaskView:
 
     def rerun(self, keep):
         """The command that reruns the runs keep() selects: the plan's stages that hold them."""
-        ran = {(r["dense_seed"], r["steps"], r["seed"], r["series"], round(r["target_sparsity"], 6))
-               for r in self.runs if keep(r)}
+        ran = {plan.job_of(self.task, self.profile, r) for r in self.runs if keep(r)}
         names, covered = [], set()
         for st in plan.STAGES:  # a job two stages share is named once, by the first
-            if st.task != self.task or st.profile != self.profile:
-                continue
-            mine = {(j.dense_seed, j.steps, j.seed, j.series, round(j.sparsity, 6))
-                    for j in st.jobs()} & ran - covered
+            mine = set(st.jobs()) & ran - covered
             if mine:
                 names.append(st.name)
                 covered |= mine
